@@ -1,0 +1,21 @@
+//! Liveness and readiness probes: `/healthz` answers while the process runs; `/readyz` only when the store answers.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use crate::app::AppState;
+
+/// Liveness: the process is up.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers a trivial query.
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    let ok = b24a_store::with_pool!(state.store.pool(), p => sqlx::query("SELECT 1").execute(p).await.is_ok());
+    if ok {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}

@@ -1,0 +1,47 @@
+//! The web server of the app: install and iframe handlers, verified sessions, report pages, the JSON API and
+//! event intake. It maps every library error to an HTTP answer in one place (`error`), and must never compute
+//! metrics or talk SQL itself: reports come from `b24a-reports`, data from `b24a-store`.
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod telemetry;
+
+use anyhow::Context;
+
+/// Opens the store from the configuration and serves until Ctrl-C / SIGTERM.
+pub async fn run(config: config::Config) -> anyhow::Result<()> {
+    let store = b24a_store::Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the store at {}", config.redacted_database_url()))?;
+    let state = app::AppState::new(store, config.clone());
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "serving");
+    println!("b24a-server listening on http://{addr}/");
+    axum::serve(listener, app::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

@@ -1,0 +1,24 @@
+//! Errors of the store: what went wrong talking to the database, typed so callers can tell them apart.
+
+/// An error from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `DATABASE_URL` names no backend we support or cannot be parsed.
+    #[error("unsupported database URL {0:?}: expected sqlite:… or postgres://…")]
+    UnsupportedUrl(String),
+    /// The database refused or failed a statement.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Applying the migrations failed; the database is left as the failed migration's transaction left it.
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A value read back from the database does not fit what the schema promises.
+    #[error("corrupt stored value in {table}.{column}: {detail}")]
+    Corrupt { table: &'static str, column: &'static str, detail: String },
+    /// The caller asked for something that does not exist (unknown portal, plan row ...).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A write lost a race (e.g. a token pair changed since it was read).
+    #[error("conflict: {0}")]
+    Conflict(String),
+}
