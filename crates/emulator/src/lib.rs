@@ -1,1 +1,37 @@
-//! placeholder
+//! `b24a-emulator`: a Bitrix24 portal over real HTTP for tests, benchmarks and demos — the REST
+//! envelope and PHP quirks, paging, batch, limits, errors, an OAuth server, events, an admin API,
+//! and a deterministic generator of realistic companies.
+//!
+//! Never linked into production paths of the product.
+
+pub mod admin;
+mod auth;
+pub mod batch;
+mod emulator;
+pub mod envelope;
+pub mod error;
+pub mod events;
+pub mod faults;
+pub mod format;
+pub mod generator;
+pub mod limits;
+mod methods;
+pub mod model;
+pub mod mutations;
+mod oauth;
+pub mod php;
+pub mod query;
+mod server;
+pub mod state;
+
+pub use emulator::{
+    start, Emulator, EmulatorOptions, IframeLaunch, InstallGrant, PortalHandle, PortalSpec,
+};
+pub use error::{EmulatorError, RestError};
+pub use faults::Faults;
+pub use generator::{generate, CompanyConfig, Size};
+pub use limits::{CostModel, Limits};
+pub use model::*;
+pub use mutations::{DealPatch, NewActivity, NewDeal, NewLead};
+pub use oauth::TokenPair;
+pub use state::{AppRegistration, AppStatus};

@@ -1,0 +1,173 @@
+//! Deterministic generator of realistic companies (`generate(cfg) -> PortalData`).
+//!
+//! The same seed and `now` always give the same data. Generation is relative to `now`: history
+//! reaches `months` back and nothing is dated after `now` except planned dates (deadlines, planned
+//! activities). This module must never do I/O.
+
+mod activities;
+mod clock;
+mod crm;
+pub mod dictionaries;
+pub mod names;
+mod org;
+mod tasks;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::model::PortalData;
+
+/// Size presets from unit tests up to benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Size {
+    Tiny,
+    Small,
+    Demo,
+    Large,
+}
+
+impl std::str::FromStr for Size {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "tiny" => Ok(Size::Tiny),
+            "small" => Ok(Size::Small),
+            "demo" => Ok(Size::Demo),
+            "large" => Ok(Size::Large),
+            other => Err(format!("unknown size '{other}' (tiny|small|demo|large)")),
+        }
+    }
+}
+
+/// Record counts behind a preset; each can be overridden in `CompanyConfig`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Volumes {
+    pub managers: usize,
+    pub deals: usize,
+    pub leads: usize,
+    pub activities: usize,
+    pub tasks: usize,
+    pub projects: usize,
+}
+
+impl Size {
+    pub fn volumes(self) -> Volumes {
+        match self {
+            Size::Tiny => Volumes {
+                managers: 5,
+                deals: 150,
+                leads: 200,
+                activities: 900,
+                tasks: 80,
+                projects: 3,
+            },
+            Size::Small => Volumes {
+                managers: 20,
+                deals: 3_000,
+                leads: 5_000,
+                activities: 20_000,
+                tasks: 1_000,
+                projects: 6,
+            },
+            Size::Demo => Volumes {
+                managers: 50,
+                deals: 20_000,
+                leads: 30_000,
+                activities: 120_000,
+                tasks: 5_000,
+                projects: 12,
+            },
+            Size::Large => Volumes {
+                managers: 200,
+                deals: 1_000_000,
+                leads: 400_000,
+                activities: 5_000_000,
+                tasks: 100_000,
+                projects: 30,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CompanyConfig {
+    pub seed: u64,
+    pub size: Size,
+    /// Unix seconds; generation is relative to it. Default: the current time.
+    pub now: i64,
+    /// Months of history (at least 24 for the presets).
+    pub months: u32,
+    /// Portal UTC offset in seconds (default +03:00, Moscow).
+    pub tz_offset_secs: i32,
+    /// Overrides of the preset's volumes.
+    pub volumes: Option<Volumes>,
+}
+
+impl Default for CompanyConfig {
+    fn default() -> Self {
+        CompanyConfig {
+            seed: 1,
+            size: Size::Tiny,
+            now: chrono::Utc::now().timestamp(),
+            months: 25,
+            tz_offset_secs: 3 * 3600,
+            volumes: None,
+        }
+    }
+}
+
+impl CompanyConfig {
+    pub fn new(seed: u64, size: Size) -> Self {
+        CompanyConfig {
+            seed,
+            size,
+            ..Default::default()
+        }
+    }
+
+    pub fn with_now(mut self, now: i64) -> Self {
+        self.now = now;
+        self
+    }
+
+    pub fn volumes(&self) -> Volumes {
+        self.volumes.unwrap_or_else(|| self.size.volumes())
+    }
+}
+
+/// Shared generation context: the clock window and the random stream.
+pub(crate) struct Gen {
+    pub rng: ChaCha8Rng,
+    pub now: i64,
+    pub start: i64,
+    pub offset: i64,
+}
+
+/// Builds a whole portal from the config. Deterministic for a given seed + now.
+pub fn generate(cfg: &CompanyConfig) -> PortalData {
+    let vol = cfg.volumes();
+    let months = cfg.months.max(1) as i64;
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(cfg.seed),
+        now: cfg.now,
+        start: cfg.now - months * 30 * 86_400 - 86_400 * 5,
+        offset: cfg.tz_offset_secs as i64,
+    };
+    let mut data = PortalData {
+        tz_offset_secs: cfg.tz_offset_secs,
+        now: cfg.now,
+        categories: dictionaries::categories(),
+        statuses: dictionaries::statuses(),
+        currencies: dictionaries::currencies(cfg.now),
+        deal_fields: dictionaries::deal_fields(),
+        lead_fields: dictionaries::lead_fields(),
+        ..Default::default()
+    };
+    org::build(&mut g, &mut data, vol.managers.clamp(1, 400));
+    crm::build(&mut g, &mut data, vol.deals, vol.leads);
+    activities::build(&mut g, &mut data, vol.activities);
+    tasks::build(&mut g, &mut data, vol.tasks, vol.projects.max(1));
+    data
+}
