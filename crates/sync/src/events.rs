@@ -1,0 +1,149 @@
+//! Event intake: turning an online event payload or an offline-queue row into a `pending_events` row (entity and
+//! id only — events are hints, the record is always re-read), listing open events and marking them processed.
+//! Verifying `application_token` is the server's job before it calls [`enqueue`].
+
+use b24a_store::{with_pool, Store};
+use serde_json::Value;
+
+use crate::entity::Entity;
+use crate::error::SyncError;
+use crate::sink::{self, Stmt};
+
+/// A queued event.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PendingEvent {
+    pub id: i64,
+    pub event: String,
+    pub entity: String,
+    pub entity_id: i64,
+}
+
+/// The record id an event's `data` names: `FIELDS.ID`, or `FIELDS_AFTER.ID` / `FIELDS_BEFORE.ID` for tasks.
+pub fn entity_id_of(data: &Value) -> Option<i64> {
+    for key in ["FIELDS", "FIELDS_AFTER", "FIELDS_BEFORE"] {
+        if let Some(id) = data
+            .get(key)
+            .and_then(|f| f.get("ID"))
+            .and_then(|v| b24a_client::value::int(v).ok().flatten())
+        {
+            return Some(id);
+        }
+    }
+    None
+}
+
+/// The (event, id) of an online event delivered as a form (`event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&...`).
+pub fn parse_form_event(pairs: &[(String, String)]) -> Option<(String, i64)> {
+    let event = pairs.iter().find(|(k, _)| k == "event")?.1.clone();
+    let id = [
+        "data[FIELDS][ID]",
+        "data[FIELDS_AFTER][ID]",
+        "data[FIELDS_BEFORE][ID]",
+    ]
+    .iter()
+    .find_map(|key| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.trim().parse::<i64>().ok())
+    })?;
+    Some((event, id))
+}
+
+/// Statements queueing events; events of kinds the sync does not keep are skipped.
+pub fn enqueue_stmts(portal_id: i64, events: &[(String, i64)], now: i64) -> Vec<Stmt> {
+    events
+        .iter()
+        .filter_map(|(name, id)| {
+            let e = Entity::for_event(name)?;
+            Some(Stmt {
+                sql: "INSERT INTO pending_events (portal_id, event, entity, entity_id, received_at) VALUES ($1, $2, $3, $4, $5)".into(),
+                vals: vec![portal_id.into(), name.as_str().into(), e.name().into(), (*id).into(), now.into()],
+            })
+        })
+        .collect()
+}
+
+/// Queues one event for a portal; `false` when its kind is not synced (ignored).
+pub async fn enqueue(
+    store: &Store,
+    portal_id: i64,
+    event: &str,
+    entity_id: i64,
+) -> Result<bool, SyncError> {
+    let stmts = enqueue_stmts(
+        portal_id,
+        &[(event.to_string(), entity_id)],
+        chrono::Utc::now().timestamp(),
+    );
+    let queued = !stmts.is_empty();
+    sink::run(store, stmts).await?;
+    Ok(queued)
+}
+
+/// Open events of a portal, oldest first.
+pub async fn open_events(
+    store: &Store,
+    portal_id: i64,
+    limit: i64,
+) -> Result<Vec<PendingEvent>, SyncError> {
+    let rows: Vec<PendingEvent> = with_pool!(store.pool(), p => {
+        sqlx::query_as::<_, PendingEvent>(
+            "SELECT id, event, entity, entity_id FROM pending_events WHERE portal_id = $1 AND processed_at IS NULL \
+             ORDER BY id LIMIT $2",
+        )
+        .bind(portal_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await?
+    });
+    Ok(rows)
+}
+
+/// Statements marking events processed.
+pub fn mark_processed(portal_id: i64, ids: &[i64], now: i64) -> Vec<Stmt> {
+    ids.chunks(500)
+        .map(|chunk| {
+            let mut vals = vec![now.into(), portal_id.into()];
+            let ph: Vec<String> = chunk
+                .iter()
+                .map(|id| {
+                    vals.push((*id).into());
+                    format!("${}", vals.len())
+                })
+                .collect();
+            Stmt {
+                sql: format!("UPDATE pending_events SET processed_at = $1 WHERE portal_id = $2 AND id IN ({})", ph.join(", ")),
+                vals,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_from_crm_and_task_events() {
+        assert_eq!(
+            entity_id_of(&json!({"FIELDS": {"ID": "134806"}})),
+            Some(134_806)
+        );
+        assert_eq!(
+            entity_id_of(&json!({"FIELDS_BEFORE": "undefined", "FIELDS_AFTER": {"ID": 7}})),
+            Some(7)
+        );
+        assert_eq!(entity_id_of(&json!(false)), None);
+        let form = vec![
+            ("event".to_string(), "ONCRMDEALUPDATE".to_string()),
+            ("data[FIELDS][ID]".to_string(), "42".to_string()),
+        ];
+        assert_eq!(
+            parse_form_event(&form),
+            Some(("ONCRMDEALUPDATE".to_string(), 42))
+        );
+        assert_eq!(enqueue_stmts(1, &[("ONAPPINSTALL".into(), 1)], 0).len(), 0);
+    }
+}

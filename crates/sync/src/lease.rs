@@ -1,0 +1,121 @@
+//! Leases in the store: a (portal, kind) is worked by one holder at a time; a lease not renewed before it expires
+//! (its process died) may be taken over. Kinds: `sync` (a portal's sync) and `token_refresh` (OAuth refreshes).
+//! Relies on one atomic upsert, so it works the same across processes on SQLite and PostgreSQL.
+
+use b24a_store::Store;
+
+use crate::error::SyncError;
+use crate::sink::{self, Stmt};
+
+pub const KIND_SYNC: &str = "sync";
+pub const KIND_TOKEN_REFRESH: &str = "token_refresh";
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Takes or renews the lease; `true` when `holder` now holds it until now + `ttl_secs`.
+pub async fn try_acquire(
+    store: &Store,
+    portal_id: i64,
+    kind: &str,
+    holder: &str,
+    ttl_secs: i64,
+) -> Result<bool, SyncError> {
+    let now = now();
+    let n = sink::exec(
+        store,
+        Stmt {
+            sql: "INSERT INTO leases (portal_id, kind, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
+                  ON CONFLICT (portal_id, kind) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, \
+                  expires_at = excluded.expires_at WHERE leases.expires_at < $4 OR leases.holder = excluded.holder"
+                .into(),
+            vals: vec![portal_id.into(), kind.into(), holder.into(), now.into(), (now + ttl_secs).into()],
+        },
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+/// Gives the lease up (no-op if someone else holds it).
+pub async fn release(
+    store: &Store,
+    portal_id: i64,
+    kind: &str,
+    holder: &str,
+) -> Result<(), SyncError> {
+    sink::exec(
+        store,
+        Stmt {
+            sql: "DELETE FROM leases WHERE portal_id = $1 AND kind = $2 AND holder = $3".into(),
+            vals: vec![portal_id.into(), kind.into(), holder.into()],
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A held lease renewed as work goes on.
+#[derive(Debug, Clone)]
+pub struct LeaseGuard {
+    pub store: Store,
+    pub portal_id: i64,
+    pub kind: String,
+    pub holder: String,
+    pub ttl_secs: i64,
+    renewed_at: std::sync::Arc<std::sync::Mutex<std::time::Instant>>,
+}
+
+impl LeaseGuard {
+    /// Takes the lease or answers `Busy`.
+    pub async fn acquire(
+        store: &Store,
+        portal_id: i64,
+        kind: &str,
+        holder: &str,
+        ttl_secs: i64,
+    ) -> Result<LeaseGuard, SyncError> {
+        if !try_acquire(store, portal_id, kind, holder, ttl_secs).await? {
+            return Err(SyncError::Busy(portal_id));
+        }
+        Ok(LeaseGuard {
+            store: store.clone(),
+            portal_id,
+            kind: kind.into(),
+            holder: holder.into(),
+            ttl_secs,
+            renewed_at: std::sync::Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
+        })
+    }
+
+    /// Renews when a third of the lease has passed; `Busy` if another holder took it meanwhile.
+    pub async fn keep_alive(&self) -> Result<(), SyncError> {
+        let due = self
+            .renewed_at
+            .lock()
+            .map(|t| t.elapsed().as_secs() as i64 * 3 >= self.ttl_secs)
+            .unwrap_or(true);
+        if !due {
+            return Ok(());
+        }
+        if !try_acquire(
+            &self.store,
+            self.portal_id,
+            &self.kind,
+            &self.holder,
+            self.ttl_secs,
+        )
+        .await?
+        {
+            return Err(SyncError::Busy(self.portal_id));
+        }
+        if let Ok(mut t) = self.renewed_at.lock() {
+            *t = std::time::Instant::now();
+        }
+        Ok(())
+    }
+
+    pub async fn release(self) -> Result<(), SyncError> {
+        release(&self.store, self.portal_id, &self.kind, &self.holder).await
+    }
+}

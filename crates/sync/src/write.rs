@@ -1,0 +1,183 @@
+//! From portal rows of one entity kind to the statements that store them (records plus their custom fields and
+//! department links) or delete them. Pure: it builds statements, the caller runs them with the cursor update.
+
+use b24a_client::Row;
+
+use crate::entity::Entity;
+use crate::error::SyncError;
+use crate::map;
+use crate::sink::{self, Stmt, Val};
+
+/// Statements upserting `rows` of `entity`.
+pub fn upsert_rows(
+    entity: Entity,
+    portal_id: i64,
+    rows: &[Row],
+    now: i64,
+) -> Result<Vec<Stmt>, SyncError> {
+    Ok(match entity {
+        Entity::Deals => {
+            let records = rows.iter().map(map::deal).collect::<Result<Vec<_>, _>>()?;
+            let ids: Vec<i64> = records.iter().map(|d| d.id).collect();
+            let cf: Vec<_> = rows
+                .iter()
+                .zip(&ids)
+                .flat_map(|(r, id)| map::custom_fields("DEAL", *id, r))
+                .collect();
+            let mut s = sink::upsert(portal_id, &records, now);
+            s.extend(sink::replace_custom_fields(
+                portal_id, "DEAL", &ids, &cf, now,
+            ));
+            s
+        }
+        Entity::Leads => {
+            let records = rows.iter().map(map::lead).collect::<Result<Vec<_>, _>>()?;
+            let ids: Vec<i64> = records.iter().map(|d| d.id).collect();
+            let cf: Vec<_> = rows
+                .iter()
+                .zip(&ids)
+                .flat_map(|(r, id)| map::custom_fields("LEAD", *id, r))
+                .collect();
+            let mut s = sink::upsert(portal_id, &records, now);
+            s.extend(sink::replace_custom_fields(
+                portal_id, "LEAD", &ids, &cf, now,
+            ));
+            s
+        }
+        Entity::DealStageHistory | Entity::LeadStageHistory => {
+            let et = stage_history_type(entity);
+            let records = rows
+                .iter()
+                .map(|r| map::stage_history(et, r))
+                .collect::<Result<Vec<_>, _>>()?;
+            sink::upsert(portal_id, &records, now)
+        }
+        Entity::Activities => sink::upsert(
+            portal_id,
+            &rows
+                .iter()
+                .map(map::activity)
+                .collect::<Result<Vec<_>, _>>()?,
+            now,
+        ),
+        Entity::Tasks => sink::upsert(
+            portal_id,
+            &rows.iter().map(map::task).collect::<Result<Vec<_>, _>>()?,
+            now,
+        ),
+        Entity::Projects => sink::upsert(
+            portal_id,
+            &rows
+                .iter()
+                .map(map::project)
+                .collect::<Result<Vec<_>, _>>()?,
+            now,
+        ),
+        Entity::Users => {
+            let users = rows.iter().map(map::user).collect::<Result<Vec<_>, _>>()?;
+            let mut s = sink::upsert(portal_id, &users, now);
+            s.extend(sink::replace_user_departments(portal_id, &users));
+            s
+        }
+        Entity::Departments => sink::upsert(
+            portal_id,
+            &rows
+                .iter()
+                .map(map::department)
+                .collect::<Result<Vec<_>, _>>()?,
+            now,
+        ),
+        Entity::Pipelines => sink::upsert(
+            portal_id,
+            &rows
+                .iter()
+                .map(map::pipeline)
+                .collect::<Result<Vec<_>, _>>()?,
+            now,
+        ),
+        Entity::Statuses => sink::upsert(
+            portal_id,
+            &rows
+                .iter()
+                .map(map::crm_status)
+                .collect::<Result<Vec<_>, _>>()?,
+            now,
+        ),
+        Entity::Currencies => sink::upsert(
+            portal_id,
+            &rows
+                .iter()
+                .map(map::currency)
+                .collect::<Result<Vec<_>, _>>()?,
+            now,
+        ),
+    })
+}
+
+/// Bitrix24 entity type id of a stage-history kind.
+pub fn stage_history_type(entity: Entity) -> i64 {
+    if entity == Entity::LeadStageHistory {
+        1
+    } else {
+        2
+    }
+}
+
+/// Statements deleting records of `entity` by id (with their custom fields / department links).
+pub fn delete_ids(entity: Entity, portal_id: i64, ids: &[i64]) -> Vec<Stmt> {
+    if ids.is_empty() {
+        return vec![];
+    }
+    match entity {
+        Entity::DealStageHistory | Entity::LeadStageHistory => sink::delete_ids(
+            portal_id,
+            "stage_history",
+            "id",
+            &[("entity_type_id", Val::I(Some(stage_history_type(entity))))],
+            ids,
+        ),
+        Entity::Deals | Entity::Leads => {
+            let et = if entity == Entity::Deals {
+                "DEAL"
+            } else {
+                "LEAD"
+            };
+            let mut s = sink::delete_ids(
+                portal_id,
+                "custom_field_values",
+                "entity_id",
+                &[("entity_type", et.into())],
+                ids,
+            );
+            s.extend(sink::delete_ids(portal_id, entity.table(), "id", &[], ids));
+            s
+        }
+        Entity::Users => {
+            let mut s = sink::delete_ids(portal_id, "user_departments", "user_id", &[], ids);
+            s.extend(sink::delete_ids(portal_id, "users", "id", &[], ids));
+            s
+        }
+        Entity::Statuses | Entity::Currencies => vec![],
+        _ => sink::delete_ids(portal_id, entity.table(), "id", &[], ids),
+    }
+}
+
+/// Stored ids of `entity` (reconciliation).
+pub async fn stored_ids(
+    store: &b24a_store::Store,
+    entity: Entity,
+    portal_id: i64,
+) -> Result<Vec<i64>, SyncError> {
+    match entity {
+        Entity::DealStageHistory | Entity::LeadStageHistory => {
+            sink::stored_ids(
+                store,
+                portal_id,
+                "stage_history",
+                Some(("entity_type_id", stage_history_type(entity))),
+            )
+            .await
+        }
+        _ => sink::stored_ids(store, portal_id, entity.table(), None).await,
+    }
+}
