@@ -127,7 +127,8 @@ impl Row {
             .filter(|(k, _)| k.starts_with(prefix))
             .map(|(k, v)| {
                 let text = match v {
-                    Value::Null => None,
+                    // PHP prints an unset user field as `false` (boolean user fields use "0"/"1").
+                    Value::Null | Value::Bool(false) => None,
                     Value::String(s) if s.is_empty() => None,
                     Value::String(s) => Some(s.clone()),
                     Value::Array(a) if a.is_empty() => None,
@@ -153,7 +154,7 @@ mod tests {
         let row: Row = serde_json::from_value(json!({
             "ID": "37", "OPPORTUNITY": "19999.99", "CLOSED": "N", "COMPANY_ID": "0",
             "DATE_CREATE": "2024-09-02T18:37:18+02:00", "BEGINDATE": "2024-08-30T02:00:00+02:00",
-            "UF_DEPARTMENT": [1, "5"], "UF_CRM_COLOR": "red", "UF_CRM_TAGS": ["a", "b"], "UF_CRM_EMPTY": ""
+            "UF_DEPARTMENT": [1, "5"], "UF_CRM_COLOR": "red", "UF_CRM_TAGS": ["a", "b"], "UF_CRM_EMPTY": "", "UF_CRM_UNSET": false
         }))
         .unwrap();
         assert_eq!(row.int("ID").unwrap(), 37);
@@ -172,6 +173,7 @@ mod tests {
                 ("UF_CRM_COLOR".to_string(), Some("red".to_string())),
                 ("UF_CRM_EMPTY".to_string(), None),
                 ("UF_CRM_TAGS".to_string(), Some("[\"a\",\"b\"]".to_string())),
+                ("UF_CRM_UNSET".to_string(), None),
             ]
         );
         assert_eq!(
