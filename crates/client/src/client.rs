@@ -68,6 +68,7 @@ struct Inner {
     refresh_gate: tokio::sync::Mutex<()>,
     requests: AtomicU64,
     refreshes: AtomicU64,
+    retries: AtomicU64,
     /// The portal's clock at our last answer, and our monotonic time then.
     portal_clock: Mutex<Option<(i64, std::time::Instant)>>,
 }
@@ -124,6 +125,7 @@ impl Client {
                 refresh_gate: tokio::sync::Mutex::new(()),
                 requests: AtomicU64::new(0),
                 refreshes: AtomicU64::new(0),
+                retries: AtomicU64::new(0),
                 portal_clock: Mutex::new(None),
             }),
         })
@@ -169,6 +171,11 @@ impl Client {
     /// Token refreshes this client performed itself.
     pub fn refresh_count(&self) -> u64 {
         self.inner.refreshes.load(Ordering::Relaxed)
+    }
+
+    /// Calls repeated after a transient failure (limits, 5xx, timeouts).
+    pub fn retry_count(&self) -> u64 {
+        self.inner.retries.load(Ordering::Relaxed)
     }
 
     pub fn rate_limits(&self) -> RateLimits {
@@ -262,6 +269,7 @@ impl Client {
                 }
                 Err(e) if e.is_retryable() && attempt + 1 < self.inner.config.max_attempts => {
                     attempt += 1;
+                    self.inner.retries.fetch_add(1, Ordering::Relaxed);
                     match &e {
                         ApiError::QueryLimitExceeded => self.inner.limiter.note_rejected(),
                         ApiError::OperationTimeLimit { reset_at, .. } => {
