@@ -1,0 +1,214 @@
+//! The portal's context every report needs: time zone (days are portal days), base currency and rates, the tier's
+//! history depth and "now". Loaded once per request; must never decide anything about access or tiers itself —
+//! the server passes `history_months` from the verified app status.
+
+use std::collections::HashMap;
+
+use b24a_store::{with_pool, Store};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, TimeZone};
+use serde::Serialize;
+
+use crate::error::ReportError;
+
+/// The portal's clock: an IANA zone when the portal told us one, else its fixed UTC offset.
+#[derive(Debug, Clone, Copy)]
+pub enum PortalTz {
+    Named(chrono_tz::Tz),
+    Fixed(FixedOffset),
+}
+
+impl PortalTz {
+    /// Builds from the `portals` row: the IANA name wins when it parses, the offset is the fallback.
+    pub fn from_parts(name: Option<&str>, utc_offset_seconds: i64) -> PortalTz {
+        if let Some(tz) = name.and_then(|n| n.parse::<chrono_tz::Tz>().ok()) {
+            return PortalTz::Named(tz);
+        }
+        let secs = i32::try_from(utc_offset_seconds).unwrap_or(0);
+        PortalTz::Fixed(FixedOffset::east_opt(secs).unwrap_or_else(utc))
+    }
+
+    /// The portal-local calendar day of an instant.
+    pub fn day(&self, ts: i64) -> NaiveDate {
+        let utc = DateTime::from_timestamp(ts, 0).unwrap_or_default();
+        match self {
+            PortalTz::Named(tz) => utc.with_timezone(tz).date_naive(),
+            PortalTz::Fixed(off) => utc.with_timezone(off).date_naive(),
+        }
+    }
+
+    /// The first instant of a portal-local day (the earliest valid local time at or after midnight; DST-safe).
+    pub fn day_start(&self, day: NaiveDate) -> i64 {
+        let mut local = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+        for _ in 0..4 {
+            let found = match self {
+                PortalTz::Named(tz) => tz
+                    .from_local_datetime(&local)
+                    .earliest()
+                    .map(|t| t.timestamp()),
+                PortalTz::Fixed(off) => off
+                    .from_local_datetime(&local)
+                    .earliest()
+                    .map(|t| t.timestamp()),
+            };
+            if let Some(ts) = found {
+                return ts;
+            }
+            local += chrono::Duration::minutes(30);
+        }
+        local.and_utc().timestamp()
+    }
+
+    /// A printable name (IANA or "+03:00").
+    pub fn name(&self) -> String {
+        match self {
+            PortalTz::Named(tz) => tz.name().to_string(),
+            PortalTz::Fixed(off) => off.fix().to_string(),
+        }
+    }
+}
+
+fn utc() -> FixedOffset {
+    chrono::Utc.fix()
+}
+
+/// Everything about the portal a report computes with.
+#[derive(Debug, Clone)]
+pub struct PortalContext {
+    pub portal_id: i64,
+    pub tz: PortalTz,
+    /// The base (report) currency code; amounts in answers are hundredths of it.
+    pub base_currency: String,
+    /// Units of base currency per one unit of each currency (`amount / amount_cnt`).
+    pub rates: HashMap<String, f64>,
+    /// How deep the tier lets this portal look back: 3 (free) or 24 (subscription) months.
+    pub history_months: u32,
+    /// The moment the report is computed for (unix seconds); passed in so answers are reproducible.
+    pub now: i64,
+}
+
+/// The honest freshness of one synced source, shown with every report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Freshness {
+    pub entity: String,
+    pub phase: String,
+    pub last_success_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+}
+
+impl PortalContext {
+    /// Reads the portal's time zone and currencies. `history_months` comes from the tier (the server knows it).
+    pub async fn load(
+        store: &Store,
+        portal_id: i64,
+        history_months: u32,
+        now: i64,
+    ) -> Result<PortalContext, ReportError> {
+        let row: Option<(Option<String>, i64, Option<String>)> = with_pool!(store.pool(), p => {
+            sqlx::query_as("SELECT time_zone, utc_offset_seconds, base_currency FROM portals WHERE id = $1")
+                .bind(portal_id)
+                .fetch_optional(p)
+                .await
+        })?;
+        let Some((tz_name, offset, base)) = row else {
+            return Err(ReportError::UnknownPortal(portal_id));
+        };
+        let currencies: Vec<(String, i64, f64, bool)> = with_pool!(store.pool(), p => {
+            sqlx::query_as("SELECT currency, amount_cnt, amount, is_base FROM currencies WHERE portal_id = $1")
+                .bind(portal_id)
+                .fetch_all(p)
+                .await
+        })?;
+        let mut rates = HashMap::new();
+        let mut base_from_table = None;
+        for (code, cnt, amount, is_base) in currencies {
+            if is_base {
+                base_from_table = Some(code.clone());
+            }
+            let cnt = if cnt <= 0 { 1 } else { cnt };
+            if amount.is_finite() && amount > 0.0 {
+                rates.insert(code, amount / cnt as f64);
+            }
+        }
+        let base_currency = base
+            .or(base_from_table)
+            .unwrap_or_else(|| "RUB".to_string());
+        rates.insert(base_currency.clone(), 1.0);
+        Ok(PortalContext {
+            portal_id,
+            tz: PortalTz::from_parts(tz_name.as_deref(), offset),
+            base_currency,
+            rates,
+            history_months,
+            now,
+        })
+    }
+
+    /// An amount in hundredths of the base currency.
+    ///
+    /// The account-currency amount (OPPORTUNITY_ACCOUNT) wins when the portal gave it and its currency is the base
+    /// (or unnamed); otherwise the record's own amount is converted by the portal's rate. An unknown currency is
+    /// taken at rate 1 (the portal lost its rate; we do not drop the deal).
+    pub fn to_base_cents(
+        &self,
+        cents: i64,
+        currency: Option<&str>,
+        account_cents: Option<i64>,
+        account_currency: Option<&str>,
+    ) -> i64 {
+        if let Some(acc) = account_cents {
+            match account_currency {
+                None => return acc,
+                Some(c) if c == self.base_currency => return acc,
+                _ => {}
+            }
+        }
+        match currency {
+            None => cents,
+            Some(c) if c == self.base_currency => cents,
+            Some(c) => {
+                let rate = self.rates.get(c).copied().unwrap_or(1.0);
+                (cents as f64 * rate).round() as i64
+            }
+        }
+    }
+
+    /// Today in the portal's time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.tz.day(self.now)
+    }
+
+    /// The earliest day the tier lets this portal see: today minus `history_months` months.
+    pub fn history_floor(&self) -> NaiveDate {
+        let today = self.today();
+        let months = self.history_months.max(1);
+        today
+            .checked_sub_months(chrono::Months::new(months))
+            .unwrap_or(today.with_day(1).unwrap_or(today))
+    }
+
+    /// Last sync outcome of every source, from `sync_state`.
+    pub async fn freshness(&self, store: &Store) -> Result<Vec<Freshness>, ReportError> {
+        let rows: Vec<(String, String, Option<i64>, Option<String>, Option<i64>)> = with_pool!(store.pool(), p => {
+            sqlx::query_as(
+                "SELECT entity, phase, last_success_at, last_error, last_error_at FROM sync_state \
+                 WHERE portal_id = $1 ORDER BY entity",
+            )
+            .bind(self.portal_id)
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(entity, phase, last_success_at, last_error, last_error_at)| Freshness {
+                    entity,
+                    phase,
+                    last_success_at,
+                    last_error,
+                    last_error_at,
+                },
+            )
+            .collect())
+    }
+}

@@ -1,0 +1,119 @@
+//! The written definition of every metric, in Russian and English, keyed by the metric key used in answers,
+//! drill handles and docs/METRICS.md. The UI shows these next to the numbers. Keep in step with docs/METRICS.md;
+//! this module must never hold logic — only the words and which kind of record a metric counts.
+
+use serde::Serialize;
+
+use crate::answer::Unit;
+use crate::list::Entity;
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct MetricDef {
+    pub key: &'static str,
+    /// What a drill-down of this metric lists.
+    pub entity: Entity,
+    pub unit: Unit,
+    pub ru: &'static str,
+    pub en: &'static str,
+}
+
+const fn d(
+    key: &'static str,
+    entity: Entity,
+    unit: Unit,
+    ru: &'static str,
+    en: &'static str,
+) -> MetricDef {
+    MetricDef {
+        key,
+        entity,
+        unit,
+        ru,
+        en,
+    }
+}
+
+use Entity::{Activity as A, Deal as D, Lead as L, Task as T};
+use Unit::{
+    Count as C, Days as Dy, Index as I, Instant as In, Minutes as Mi, Money as M, Percent as P,
+};
+
+/// All metric definitions.
+pub const METRICS: &[MetricDef] = &[
+    // Deals
+    d("deal_created", D, C, "Сделки, созданные в периоде (по дате создания, в часовом поясе портала); сумма в базовой валюте.", "Deals created in the period (by creation date, portal time zone); sum in base currency."),
+    d("deals_cohort", D, C, "Сделки выбранной когорты: созданные в периоде или закрытые в периоде (переключатель).", "Deals of the chosen cohort: created in the period, or closed in the period (switch)."),
+    d("deal_won", D, C, "Успешные сделки (стадия с семантикой «успех»): из созданных в периоде — или закрытые в периоде, по переключателю.", "Won deals (stage semantics success): of those created in the period, or closed in the period, per the switch."),
+    d("deal_lost", D, C, "Проигранные сделки (семантика «провал»), в той же когорте, что и успешные.", "Lost deals (failure semantics), in the same cohort as won deals."),
+    d("deal_in_work", D, C, "Сделки, созданные в периоде и сейчас находящиеся в работе.", "Deals created in the period that are in work now."),
+    d("conversion", D, P, "Конверсия: когорта «созданы» — успешные ÷ созданные; когорта «закрыты» — успешные ÷ (успешные + проигранные), закрытые в периоде.", "Conversion: cohort 'created' — won ÷ created; cohort 'closed' — won ÷ (won + lost) closed in the period."),
+    d("deal_cycle", D, Dy, "Средний цикл успешной сделки: дней от создания до закрытия (календарные дни портала).", "Average won-deal cycle: days from creation to closing (portal calendar days)."),
+    d("avg_check", D, M, "Средний чек: сумма успешных ÷ число успешных.", "Average check: won sum ÷ won count."),
+    d("series_created", D, C, "Создано сделок в интервале (день/неделя/месяц) по дате создания.", "Deals created in the bucket, by creation date."),
+    d("series_won", D, C, "Выиграно сделок в интервале по дню закрытия; сумма в базовой валюте.", "Deals won in the bucket, by close day; sum in base currency."),
+    d("stage_now", D, C, "Сделки когорты, находящиеся на стадии сейчас; сумма.", "Cohort deals at the stage now; sum."),
+    d("stage_time", D, Dy, "Среднее время на стадии в днях по истории стадий текущей воронки; для текущей стадии открытой сделки — с момента входа до сейчас.", "Average days at the stage from the stage history of the current pipeline; for an open deal's current stage, since entering it until now."),
+    d("stage_reached", D, C, "Сделки когорты, побывавшие на стадии (строка истории или текущая стадия).", "Cohort deals that reached the stage (a history row or the current stage)."),
+    d("stage_reached_share", D, P, "Доля сделок воронки, побывавших на стадии.", "Share of the pipeline's cohort deals that reached the stage."),
+    d("pipeline_deals", D, C, "Сделки когорты в воронке (по текущей воронке сделки).", "Cohort deals in the pipeline (the deal's current pipeline)."),
+    d("status_deals", D, C, "Сделки когорты по семантике текущей стадии: в работе / успех / провал.", "Cohort deals by the semantics of their current stage: in work / won / lost."),
+    d("status_days", D, Dy, "Среднее число дней на текущей стадии (с последнего перемещения).", "Average days at the current stage (since the last move)."),
+    d("lost_by_stage", D, C, "Проигранные сделки когорты по стадии провала (причине).", "Lost cohort deals by failure stage (reason)."),
+    // Leads
+    d("lead_created", L, C, "Лиды, созданные в периоде.", "Leads created in the period."),
+    d("lead_in_work", L, C, "Из созданных в периоде: сейчас в работе.", "Of those created in the period: in work now."),
+    d("lead_converted", L, C, "Из созданных в периоде: сконвертированы (статус с семантикой «успех»).", "Of those created in the period: converted (success status)."),
+    d("lead_junk", L, C, "Из созданных в периоде: некачественные (статус с семантикой «провал»).", "Of those created in the period: junk (failure status)."),
+    d("lead_conversion", L, P, "Конверсия лидов: сконвертированные ÷ созданные в периоде.", "Lead conversion: converted ÷ created in the period."),
+    d("lead_conv_days", L, Dy, "Среднее время до конверсии лида в днях (создание → финальный статус).", "Average days to lead conversion (creation → final status)."),
+    d("leads_processed", L, C, "Лиды, получившие финальный статус (конверсия или брак) в периоде.", "Leads that got a final status (converted or junk) in the period."),
+    // Activities
+    d("act_calls_out", A, C, "Исходящие звонки (провайдер звонков, направление «исходящий») в периоде по ответственному.", "Outgoing calls (call provider, outgoing) in the period, by responsible."),
+    d("act_calls_in", A, C, "Входящие звонки в периоде по ответственному.", "Incoming calls in the period, by responsible."),
+    d("call_minutes", A, Mi, "Минуты разговоров по статистике звонков (если доступна).", "Talk minutes from call statistics (where available)."),
+    d("act_emails_sent", A, C, "Отправленные письма (исходящие e-mail дела).", "E-mails sent (outgoing e-mail activities)."),
+    d("act_meetings_held", A, C, "Проведённые встречи (завершённые дела-встречи) в периоде.", "Meetings held (completed meeting activities) in the period."),
+    d("act_todos_done", A, C, "Выполненные дела (to-do) и CRM-задачи в периоде.", "To-dos and CRM tasks completed in the period."),
+    d("act_completed", A, C, "Все завершённые дела сотрудника в периоде (звонки, письма, встречи, дела, задачи).", "All completed activities of the employee in the period."),
+    d("activity_index", A, I, "Индекс активности: завершённые дела сотрудника ÷ среднее по выбранным сотрудникам × 100.", "Activity index: the employee's completed activities ÷ the average of the selected employees × 100."),
+    d("act_overdue", A, C, "Просроченные открытые дела: не завершены, крайний срок прошёл (на сейчас).", "Overdue open activities: not completed, deadline passed (as of now)."),
+    d("act_overdue_oldest", A, In, "Самый старый крайний срок среди просроченных дел.", "The oldest deadline among overdue activities."),
+    // Plan
+    d("plan_amount", D, M, "План по сумме на период (строки план-таблицы).", "Planned amount for the period (plan rows)."),
+    d("plan_count", D, C, "План по количеству сделок.", "Planned number of deals."),
+    d("plan_fact", D, C, "Факт: успешные сделки, закрытые в периоде плана, в воронке плана, по ответственному; сумма.", "Fact: won deals closed in the plan period, in the plan's pipeline, by responsible; sum."),
+    d("plan_done_pct", D, P, "Выполнение: факт ÷ план × 100.", "Done: fact ÷ plan × 100."),
+    d("plan_remaining", D, M, "Осталось: план − факт (не меньше 0).", "Remaining: plan − fact (not below 0)."),
+    d("plan_forecast", D, M, "Прогноз при текущем темпе: факт ÷ прошедшие дни × дни периода.", "Forecast at the current pace: fact ÷ elapsed days × period days."),
+    d("plan_open", D, C, "Покрытие: открытые сделки с плановой датой закрытия в периоде; сумма.", "Coverage: open deals with planned close date in the period; sum."),
+    d("plan_bonus", D, M, "Бонус: начисляется при выполнении ≥ порога (80–110 %) или по лестнице порогов.", "Bonus: earned at done ≥ the threshold (80–110 %) or per the ladder."),
+    // Marketing
+    d("win_conversion", D, P, "Конверсия в продажу: успешные ÷ созданные в периоде сделки источника.", "Win conversion: won ÷ created deals of the source in the period."),
+    d("revenue_share", D, P, "Доля выручки: сумма успешных источника ÷ сумма всех успешных.", "Revenue share: the source's won sum ÷ all won sum."),
+    d("industry_won", D, C, "Успешные сделки когорты по отрасли компании клиента; сумма.", "Won cohort deals by the client company's industry; sum."),
+    // Tasks
+    d("task_universe", T, C, "Задачи с крайним сроком в периоде (кроме отклонённых).", "Tasks with a deadline in the period (declined excluded)."),
+    d("task_no_deadline", T, C, "Задачи без крайнего срока, созданные в периоде (не входят в доли).", "Tasks without a deadline created in the period (left out of the shares)."),
+    d("task_started_on_time", T, C, "Начаты вовремя: дата начала не позже плановой даты начала (или крайнего срока, если плана нет).", "Started on time: real start no later than the planned start (or the deadline without one)."),
+    d("task_finished_on_time", T, C, "Завершены вовремя: закрыты не позже крайнего срока.", "Finished on time: closed no later than the deadline."),
+    d("task_started_share", T, P, "Доля начатых вовремя.", "Share started on time."),
+    d("task_finished_share", T, P, "Доля завершённых вовремя.", "Share finished on time."),
+    d("exec_coefficient", T, P, "Коэффициент исполнения = доля начатых вовремя × доля завершённых вовремя (80 % × 80 % = 64 %).", "Execution coefficient = share started on time × share finished on time (80 % × 80 % = 64 %)."),
+    d("task_done", T, C, "Завершённые задачи (статус «завершена» или «ждёт контроля»).", "Completed tasks (completed or awaiting control)."),
+    d("task_overdue", T, C, "Просроченные: открыты после крайнего срока или закрыты позже него.", "Overdue: open past the deadline, or closed after it."),
+    d("task_not_started", T, C, "Не начаты: открыты и не стартовали.", "Not started: open and never started."),
+    d("task_in_progress", T, C, "В работе: открыты и начаты.", "In progress: open and started."),
+    // Forget-me-not
+    d("forgotten_leads", L, C, "Забытые лиды: открыты, без запланированного дела, и ничего не происходило дольше N дней.", "Forgotten leads: open, no planned activity, nothing happened for more than N days."),
+    d("forgotten_deals", D, C, "Забытые сделки: открыты, без запланированного дела, и ничего не происходило дольше M дней.", "Forgotten deals: open, no planned activity, nothing happened for more than M days."),
+];
+
+/// The definition of a metric key.
+pub fn definition(key: &str) -> Option<&'static MetricDef> {
+    METRICS.iter().find(|m| m.key == key)
+}
+
+/// All definitions (for the UI's info lines).
+pub fn definitions() -> &'static [MetricDef] {
+    METRICS
+}

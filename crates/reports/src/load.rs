@@ -1,0 +1,434 @@
+//! Fetching from the store exactly the rows and columns a report needs, as compact typed records. Filters that can
+//! be pushed into SQL (portal, date windows) are; the SQL windows are supersets and the reports apply the exact
+//! predicates in Rust, so a definition is never split between SQL and Rust. Must never compute metrics.
+
+use std::collections::HashMap;
+
+use b24a_store::{with_pool, Store};
+use chrono::{Duration, NaiveDate};
+use sqlx::Row;
+
+use crate::context::PortalContext;
+use crate::error::ReportError;
+use crate::filter::Range;
+use crate::metrics::{self, ActivityKind, Status};
+
+/// A deal as the reports see it: amounts already in base-currency cents, status from the stage semantics.
+#[derive(Debug, Clone)]
+pub struct DealRec {
+    pub id: i64,
+    pub pipeline: i64,
+    pub stage_id: String,
+    pub status: Status,
+    pub amount: i64,
+    pub manager: Option<i64>,
+    pub source: Option<String>,
+    pub created: i64,
+    /// Set for closed deals only (see `metrics::deal_close_day`).
+    pub close_day: Option<NaiveDate>,
+    /// CLOSEDATE as stored (for open deals: the planned close day).
+    pub closedate: Option<NaiveDate>,
+    pub moved_time: Option<i64>,
+    pub date_modify: i64,
+    pub last_activity_time: Option<i64>,
+    pub returning: bool,
+    pub company_id: Option<i64>,
+    pub utm: (String, String, String),
+}
+
+const DEAL_COLUMNS: &str = "d.id, d.category_id, d.stage_id, d.stage_semantic_id, d.opportunity_cents, d.currency_id, \
+    d.opportunity_account_cents, d.account_currency_id, d.assigned_by_id, d.source_id, d.date_create, d.date_modify, \
+    d.moved_time, d.last_activity_time, d.closedate, d.is_return_customer, d.company_id, d.utm_source, d.utm_medium, d.utm_campaign";
+
+/// Which deals to fetch (a superset; reports apply the exact rule).
+#[derive(Debug, Clone, Copy)]
+pub enum DealWindow {
+    /// Created in the range, or closed with a close day that may fall in it.
+    CreatedOrClosed(Range),
+    /// All open deals (and closed ones, which the caller skips) with planned CLOSEDATE in the range, plus deals
+    /// closed in it (R3 fact and coverage).
+    ClosedOrPlanned(Range),
+    /// Every deal in work.
+    Open,
+}
+
+fn day_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+impl DealWindow {
+    fn sql(&self) -> (&'static str, i64, i64, String, String) {
+        match self {
+            DealWindow::CreatedOrClosed(r) => (
+                "d.portal_id = $1 AND ((d.date_create >= $2 AND d.date_create < $3) OR (d.stage_semantic_id IN ('S','F') AND \
+                 ((d.closedate >= $4 AND d.closedate < $5) OR d.closedate IS NULL OR d.closedate = '')))",
+                r.from_ts,
+                r.to_ts,
+                day_text(r.from),
+                day_text(r.to + Duration::days(1)),
+            ),
+            DealWindow::ClosedOrPlanned(r) => (
+                "d.portal_id = $1 AND $2 <= $3 AND ((d.closedate >= $4 AND d.closedate < $5) OR \
+                 (d.stage_semantic_id IN ('S','F') AND (d.closedate IS NULL OR d.closedate = '')))",
+                r.from_ts,
+                r.to_ts,
+                day_text(r.from),
+                day_text(r.to + Duration::days(1)),
+            ),
+            DealWindow::Open => ("d.portal_id = $1 AND d.stage_semantic_id NOT IN ('S','F') AND $2 <= $3 AND $4 <= $5", 0, 0, String::new(), String::new()),
+        }
+    }
+    fn is_empty(&self) -> bool {
+        match self {
+            DealWindow::CreatedOrClosed(r) | DealWindow::ClosedOrPlanned(r) => r.is_empty(),
+            DealWindow::Open => false,
+        }
+    }
+}
+
+pub async fn deals(
+    store: &Store,
+    ctx: &PortalContext,
+    window: DealWindow,
+) -> Result<Vec<DealRec>, ReportError> {
+    if window.is_empty() {
+        return Ok(vec![]);
+    }
+    let (cond, a, b, c, d) = window.sql();
+    let sql = format!("SELECT {DEAL_COLUMNS} FROM deals d WHERE {cond}");
+    let rows = with_pool!(store.pool(), p => {
+        let rows = sqlx::query(&sql).bind(ctx.portal_id).bind(a).bind(b).bind(&c).bind(&d).fetch_all(p).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let status = Status::from_semantic(r.try_get::<String, _>(3)?.as_str());
+            let cur: Option<String> = r.try_get(5)?;
+            let acc_cur: Option<String> = r.try_get(7)?;
+            let amount = ctx.to_base_cents(r.try_get(4)?, cur.as_deref(), r.try_get(6)?, acc_cur.as_deref());
+            let closedate = metrics::parse_day(r.try_get::<Option<String>, _>(14)?.as_deref());
+            let moved_time: Option<i64> = r.try_get(12)?;
+            let date_modify: i64 = r.try_get(11)?;
+            out.push(DealRec {
+                id: r.try_get(0)?,
+                pipeline: r.try_get(1)?,
+                stage_id: r.try_get(2)?,
+                status,
+                amount,
+                manager: r.try_get(8)?,
+                source: r.try_get(9)?,
+                created: r.try_get(10)?,
+                close_day: metrics::deal_close_day(status, closedate, moved_time, date_modify, &ctx.tz),
+                closedate,
+                moved_time,
+                date_modify,
+                last_activity_time: r.try_get(13)?,
+                returning: r.try_get(15)?,
+                company_id: r.try_get(16)?,
+                utm: (
+                    r.try_get::<Option<String>, _>(17)?.unwrap_or_default(),
+                    r.try_get::<Option<String>, _>(18)?.unwrap_or_default(),
+                    r.try_get::<Option<String>, _>(19)?.unwrap_or_default(),
+                ),
+            });
+        }
+        Ok::<_, sqlx::Error>(out)
+    })?;
+    Ok(rows)
+}
+
+/// One row of a deal's stage history.
+#[derive(Debug, Clone)]
+pub struct HistRec {
+    pub time: i64,
+    pub type_id: i64,
+    pub category_id: Option<i64>,
+    pub stage_id: String,
+}
+
+/// Stage history of the deals of a window, per deal, in time order.
+pub async fn deal_history(
+    store: &Store,
+    ctx: &PortalContext,
+    window: DealWindow,
+) -> Result<HashMap<i64, Vec<HistRec>>, ReportError> {
+    if window.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (cond, a, b, c, d) = window.sql();
+    let sql = format!(
+        "SELECT h.owner_id, h.created_time, h.type_id, h.category_id, h.stage_id FROM stage_history h \
+         JOIN deals d ON d.portal_id = h.portal_id AND d.id = h.owner_id \
+         WHERE h.entity_type_id = 2 AND h.portal_id = $1 AND {cond} ORDER BY h.owner_id, h.created_time, h.id"
+    );
+    let rows: Vec<(i64, i64, i64, Option<i64>, String)> = with_pool!(store.pool(), p => {
+        sqlx::query_as(&sql).bind(ctx.portal_id).bind(a).bind(b).bind(&c).bind(&d).fetch_all(p).await
+    })?;
+    let mut out: HashMap<i64, Vec<HistRec>> = HashMap::new();
+    for (owner, time, type_id, category_id, stage_id) in rows {
+        out.entry(owner).or_default().push(HistRec {
+            time,
+            type_id,
+            category_id,
+            stage_id,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone)]
+pub struct LeadRec {
+    pub id: i64,
+    pub status_id: String,
+    pub status: Status,
+    pub manager: Option<i64>,
+    pub source: Option<String>,
+    pub created: i64,
+    /// Set for leads with a final status.
+    pub closed_at: Option<i64>,
+    pub date_modify: i64,
+    pub moved_time: Option<i64>,
+    pub last_activity_time: Option<i64>,
+    pub amount: i64,
+    pub utm: (String, String, String),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum LeadWindow {
+    /// Created in the range, or closed in it.
+    CreatedOrClosed(Range),
+    Open,
+}
+
+pub async fn leads(
+    store: &Store,
+    ctx: &PortalContext,
+    window: LeadWindow,
+) -> Result<Vec<LeadRec>, ReportError> {
+    let (cond, a, b) = match window {
+        LeadWindow::CreatedOrClosed(r) if r.is_empty() => return Ok(vec![]),
+        LeadWindow::CreatedOrClosed(r) => (
+            "portal_id = $1 AND ((date_create >= $2 AND date_create < $3) OR (status_semantic_id IN ('S','F') AND \
+             ((date_closed >= $2 AND date_closed < $3) OR date_closed IS NULL)))",
+            r.from_ts,
+            r.to_ts,
+        ),
+        LeadWindow::Open => ("portal_id = $1 AND status_semantic_id NOT IN ('S','F') AND $2 <= $3", 0, 0),
+    };
+    let sql = format!(
+        "SELECT id, status_id, status_semantic_id, assigned_by_id, source_id, date_create, date_closed, date_modify, \
+         moved_time, last_activity_time, opportunity_cents, currency_id, utm_source, utm_medium, utm_campaign FROM leads WHERE {cond}"
+    );
+    let rows = with_pool!(store.pool(), p => {
+        let rows = sqlx::query(&sql).bind(ctx.portal_id).bind(a).bind(b).fetch_all(p).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let status = Status::from_semantic(r.try_get::<String, _>(2)?.as_str());
+            let date_modify: i64 = r.try_get(7)?;
+            let moved_time: Option<i64> = r.try_get(8)?;
+            let cur: Option<String> = r.try_get(11)?;
+            out.push(LeadRec {
+                id: r.try_get(0)?,
+                status_id: r.try_get(1)?,
+                status,
+                manager: r.try_get(3)?,
+                source: r.try_get(4)?,
+                created: r.try_get(5)?,
+                closed_at: metrics::lead_close_time(status, r.try_get(6)?, moved_time, date_modify),
+                date_modify,
+                moved_time,
+                last_activity_time: r.try_get(9)?,
+                amount: ctx.to_base_cents(r.try_get(10)?, cur.as_deref(), None, None),
+                utm: (
+                    r.try_get::<Option<String>, _>(12)?.unwrap_or_default(),
+                    r.try_get::<Option<String>, _>(13)?.unwrap_or_default(),
+                    r.try_get::<Option<String>, _>(14)?.unwrap_or_default(),
+                ),
+            });
+        }
+        Ok::<_, sqlx::Error>(out)
+    })?;
+    Ok(rows)
+}
+
+#[derive(Debug, Clone)]
+pub struct ActRec {
+    pub id: i64,
+    pub kind: ActivityKind,
+    pub direction: i64,
+    pub completed: bool,
+    pub responsible: Option<i64>,
+    pub owner_type: Option<i64>,
+    pub owner_id: Option<i64>,
+    /// `metrics::activity_time`.
+    pub when: i64,
+    pub created: i64,
+    pub last_updated: i64,
+    pub deadline: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum ActWindow {
+    /// Activities that happened in the range (`metrics::activity_time`).
+    HappenedIn(Range),
+    /// Open activities whose deadline is before the instant.
+    OverdueAt(i64),
+    /// Activities bound to open deals (owner 2) or open leads (owner 1).
+    OnOpenCards,
+}
+
+pub async fn activities(
+    store: &Store,
+    ctx: &PortalContext,
+    window: ActWindow,
+) -> Result<Vec<ActRec>, ReportError> {
+    let (cond, a, b) = match window {
+        ActWindow::HappenedIn(r) if r.is_empty() => return Ok(vec![]),
+        ActWindow::HappenedIn(r) => (
+            "a.portal_id = $1 AND ((a.start_time >= $2 AND a.start_time < $3) OR (a.start_time IS NULL AND a.created >= $2 AND a.created < $3))",
+            r.from_ts,
+            r.to_ts,
+        ),
+        ActWindow::OverdueAt(now) => ("a.portal_id = $1 AND NOT a.completed AND a.deadline < $2 AND $3 = $3", now, 0),
+        ActWindow::OnOpenCards => (
+            "a.portal_id = $1 AND $2 = $3 AND ( \
+               (a.owner_type_id = 2 AND EXISTS (SELECT 1 FROM deals d WHERE d.portal_id = a.portal_id AND d.id = a.owner_id AND d.stage_semantic_id NOT IN ('S','F'))) \
+            OR (a.owner_type_id = 1 AND EXISTS (SELECT 1 FROM leads l WHERE l.portal_id = a.portal_id AND l.id = a.owner_id AND l.status_semantic_id NOT IN ('S','F'))))",
+            0,
+            0,
+        ),
+    };
+    let sql = format!(
+        "SELECT a.id, a.type_id, a.provider_id, a.provider_type_id, a.direction, a.completed, a.responsible_id, a.owner_type_id, \
+         a.owner_id, a.start_time, a.created, a.last_updated, a.deadline FROM activities a WHERE {cond}"
+    );
+    let rows = with_pool!(store.pool(), p => {
+        let rows = sqlx::query(&sql).bind(ctx.portal_id).bind(a).bind(b).fetch_all(p).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let pid: Option<String> = r.try_get(2)?;
+            let ptype: Option<String> = r.try_get(3)?;
+            let created: i64 = r.try_get(10)?;
+            out.push(ActRec {
+                id: r.try_get(0)?,
+                kind: metrics::activity_kind(r.try_get(1)?, pid.as_deref(), ptype.as_deref()),
+                direction: r.try_get(4)?,
+                completed: r.try_get(5)?,
+                responsible: r.try_get(6)?,
+                owner_type: r.try_get(7)?,
+                owner_id: r.try_get(8)?,
+                when: metrics::activity_time(r.try_get(9)?, created),
+                created,
+                last_updated: r.try_get(11)?,
+                deadline: r.try_get(12)?,
+            });
+        }
+        Ok::<_, sqlx::Error>(out)
+    })?;
+    Ok(rows)
+}
+
+/// Talk seconds and call counts per user from call statistics in the range (optional data).
+pub async fn call_seconds(
+    store: &Store,
+    ctx: &PortalContext,
+    r: Range,
+) -> Result<Vec<(i64, i64, Option<i64>)>, ReportError> {
+    if r.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows: Vec<(i64, i64, Option<i64>)> = with_pool!(store.pool(), p => {
+        sqlx::query_as("SELECT id, duration_seconds, user_id FROM calls WHERE portal_id = $1 AND start_time >= $2 AND start_time < $3")
+            .bind(ctx.portal_id).bind(r.from_ts).bind(r.to_ts).fetch_all(p).await
+    })?;
+    Ok(rows)
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskRec {
+    pub id: i64,
+    pub responsible: Option<i64>,
+    pub project: Option<i64>,
+    pub created: i64,
+    pub times: metrics::TaskTimes,
+}
+
+/// Tasks with a deadline in the range, and tasks without a deadline created in it.
+pub async fn tasks(
+    store: &Store,
+    ctx: &PortalContext,
+    r: Range,
+) -> Result<Vec<TaskRec>, ReportError> {
+    if r.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows: Vec<(
+        i64,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    )> = with_pool!(store.pool(), p => {
+        sqlx::query_as(
+            "SELECT id, status, responsible_id, group_id, created_date, closed_date, date_start, deadline, start_date_plan FROM tasks \
+             WHERE portal_id = $1 AND ((deadline >= $2 AND deadline < $3) OR (deadline IS NULL AND created_date >= $2 AND created_date < $3))",
+        )
+        .bind(ctx.portal_id).bind(r.from_ts).bind(r.to_ts).fetch_all(p).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                status,
+                responsible,
+                group,
+                created,
+                closed_date,
+                date_start,
+                deadline,
+                start_date_plan,
+            )| TaskRec {
+                id,
+                responsible,
+                project: group.filter(|g| *g > 0),
+                created,
+                times: metrics::TaskTimes {
+                    status,
+                    date_start,
+                    start_date_plan,
+                    deadline,
+                    closed_date,
+                },
+            },
+        )
+        .collect())
+}
+
+/// Company industries by company id, for the given companies.
+pub async fn company_industries(
+    store: &Store,
+    ctx: &PortalContext,
+) -> Result<HashMap<i64, String>, ReportError> {
+    let rows: Vec<(i64, Option<String>)> = with_pool!(store.pool(), p => {
+        sqlx::query_as("SELECT id, industry FROM companies WHERE portal_id = $1").bind(ctx.portal_id).fetch_all(p).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, ind)| (id, ind.unwrap_or_default()))
+        .collect())
+}
+
+/// A portal setting (JSON text) by key.
+pub async fn setting(
+    store: &Store,
+    ctx: &PortalContext,
+    key: &str,
+) -> Result<Option<String>, ReportError> {
+    let row: Option<(String,)> = with_pool!(store.pool(), p => {
+        sqlx::query_as("SELECT value FROM portal_settings WHERE portal_id = $1 AND key = $2").bind(ctx.portal_id).bind(key).fetch_optional(p).await
+    })?;
+    Ok(row.map(|r| r.0))
+}

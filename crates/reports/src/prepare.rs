@@ -1,0 +1,81 @@
+//! What every report does before counting: resolve and validate the filter for the portal, load dictionaries,
+//! build the scope; and the answer header (applied period, clamp, freshness). Must never count anything.
+
+use b24a_store::Store;
+
+use crate::answer::{Meta, ReportId};
+use crate::context::PortalContext;
+use crate::dicts::Dicts;
+use crate::error::ReportError;
+use crate::filter::{Filter, Range, Resolved};
+use crate::scope::Scope;
+use crate::tally::Side;
+
+/// A validated request, ready to count.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub ctx: PortalContext,
+    pub resolved: Resolved,
+    pub dicts: Dicts,
+    pub scope: Scope,
+}
+
+impl Prepared {
+    pub async fn new(
+        store: &Store,
+        ctx: &PortalContext,
+        filter: &Filter,
+    ) -> Result<Prepared, ReportError> {
+        let resolved = filter.resolve(ctx)?;
+        let dicts = Dicts::load(store, ctx.portal_id).await?;
+        let scope = Scope::build(store, ctx.portal_id, &dicts, filter).await?;
+        Ok(Prepared {
+            ctx: ctx.clone(),
+            resolved,
+            dicts,
+            scope,
+        })
+    }
+
+    /// The range of a side (the comparison range, when asked for and present).
+    pub fn range(&self, side: Side) -> Option<Range> {
+        match side {
+            Side::Current => Some(self.resolved.period),
+            Side::Comparison => self.resolved.comparison,
+        }
+    }
+
+    pub async fn meta(
+        &self,
+        store: &Store,
+        report: ReportId,
+        empty: bool,
+        empty_reason: &'static str,
+    ) -> Result<Meta, ReportError> {
+        let r = &self.resolved;
+        let locked = r.clamp.as_ref().is_some_and(|c| c.locked);
+        Ok(Meta {
+            report,
+            portal_id: self.ctx.portal_id,
+            period: r.period,
+            comparison: r.comparison,
+            clamp: r.clamp.clone(),
+            comparison_clamp: r.comparison_clamp.clone(),
+            cohort: r.filter.cohort,
+            bucket: r.filter.bucket,
+            currency: self.ctx.base_currency.clone(),
+            time_zone: self.ctx.tz.name(),
+            generated_at: self.ctx.now,
+            freshness: self.ctx.freshness(store).await?,
+            empty: empty || locked,
+            empty_reason: if locked {
+                Some("period_beyond_tier")
+            } else if empty {
+                Some(empty_reason)
+            } else {
+                None
+            },
+            notes: vec![],
+        })
+    }
+}

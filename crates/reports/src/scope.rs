@@ -1,0 +1,183 @@
+//! Which records a filter lets through, besides the period: pipelines, people (employees ∩ departments with
+//! sub-departments), sources, projects and custom-field conditions. Built once per request and checked per record
+//! by reports and drill-downs alike. Unknown ids are rejected here (HTTP 400), never silently ignored.
+
+use std::collections::HashSet;
+
+use b24a_store::{with_pool, Store};
+
+use crate::dicts::Dicts;
+use crate::error::ReportError;
+use crate::filter::{Filter, FilterError};
+
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub pipelines: Option<HashSet<i64>>,
+    /// Responsible employees allowed; `None` = everybody (including unassigned records).
+    pub people: Option<HashSet<i64>>,
+    pub sources: Option<HashSet<String>>,
+    pub projects: Option<HashSet<i64>>,
+    /// Deals / leads matching every custom-field condition.
+    pub custom_deals: Option<HashSet<i64>>,
+    pub custom_leads: Option<HashSet<i64>>,
+}
+
+impl Scope {
+    pub async fn build(
+        store: &Store,
+        portal_id: i64,
+        dicts: &Dicts,
+        f: &Filter,
+    ) -> Result<Scope, ReportError> {
+        let mut s = Scope::default();
+        if !f.pipelines.is_empty() {
+            for (i, id) in f.pipelines.iter().enumerate() {
+                if !dicts.pipelines.iter().any(|(p, _)| p == id) {
+                    return Err(FilterError::invalid(
+                        format!("pipelines[{i}]"),
+                        format!("unknown pipeline {id}"),
+                    )
+                    .into());
+                }
+            }
+            s.pipelines = Some(f.pipelines.iter().copied().collect());
+        }
+        let mut people: Option<HashSet<i64>> = None;
+        if !f.employees.is_empty() {
+            for (i, id) in f.employees.iter().enumerate() {
+                if !dicts.users.contains_key(id) {
+                    return Err(FilterError::invalid(
+                        format!("employees[{i}]"),
+                        format!("unknown employee {id}"),
+                    )
+                    .into());
+                }
+            }
+            people = Some(f.employees.iter().copied().collect());
+        }
+        if !f.departments.is_empty() {
+            for (i, id) in f.departments.iter().enumerate() {
+                if !dicts.departments.contains_key(id) {
+                    return Err(FilterError::invalid(
+                        format!("departments[{i}]"),
+                        format!("unknown department {id}"),
+                    )
+                    .into());
+                }
+            }
+            let depts = dicts.with_subdepartments(&f.departments);
+            let members: HashSet<i64> = dicts
+                .users
+                .iter()
+                .filter(|(_, u)| u.departments.iter().any(|d| depts.contains(d)))
+                .map(|(id, _)| *id)
+                .collect();
+            people = Some(match people {
+                Some(p) => p.intersection(&members).copied().collect(),
+                None => members,
+            });
+        }
+        s.people = people;
+        if !f.sources.is_empty() {
+            s.sources = Some(f.sources.iter().cloned().collect());
+        }
+        if !f.projects.is_empty() {
+            for (i, id) in f.projects.iter().enumerate() {
+                if !dicts.projects.contains_key(id) {
+                    return Err(FilterError::invalid(
+                        format!("projects[{i}]"),
+                        format!("unknown project {id}"),
+                    )
+                    .into());
+                }
+            }
+            s.projects = Some(f.projects.iter().copied().collect());
+        }
+        if !f.custom_fields.is_empty() {
+            s.custom_deals = Some(custom_matches(store, portal_id, "DEAL", f).await?);
+            s.custom_leads = Some(custom_matches(store, portal_id, "LEAD", f).await?);
+        }
+        Ok(s)
+    }
+
+    pub fn person(&self, user: Option<i64>) -> bool {
+        match (&self.people, user) {
+            (None, _) => true,
+            (Some(p), Some(u)) => p.contains(&u),
+            (Some(_), None) => false,
+        }
+    }
+    fn source(&self, source: Option<&str>) -> bool {
+        match &self.sources {
+            None => true,
+            Some(s) => s.contains(source.unwrap_or("")),
+        }
+    }
+    pub fn deal(&self, id: i64, pipeline: i64, manager: Option<i64>, source: Option<&str>) -> bool {
+        self.pipelines
+            .as_ref()
+            .is_none_or(|p| p.contains(&pipeline))
+            && self.person(manager)
+            && self.source(source)
+            && self.custom_deals.as_ref().is_none_or(|c| c.contains(&id))
+    }
+    pub fn lead(&self, id: i64, manager: Option<i64>, source: Option<&str>) -> bool {
+        self.person(manager)
+            && self.source(source)
+            && self.custom_leads.as_ref().is_none_or(|c| c.contains(&id))
+    }
+    pub fn task(&self, responsible: Option<i64>, project: Option<i64>) -> bool {
+        self.person(responsible)
+            && self
+                .projects
+                .as_ref()
+                .is_none_or(|p| project.is_some_and(|g| p.contains(&g)))
+    }
+}
+
+/// Ids of records of `entity` matching all custom-field conditions (AND across fields, OR across values; a
+/// multiple field matches when its JSON array contains the value).
+async fn custom_matches(
+    store: &Store,
+    portal_id: i64,
+    entity: &str,
+    f: &Filter,
+) -> Result<HashSet<i64>, ReportError> {
+    let mut acc: Option<HashSet<i64>> = None;
+    for cond in &f.custom_fields {
+        let rows: Vec<(i64, Option<String>)> = with_pool!(store.pool(), p => {
+            sqlx::query_as("SELECT entity_id, value FROM custom_field_values WHERE portal_id = $1 AND entity_type = $2 AND field_name = $3")
+                .bind(portal_id).bind(entity).bind(&cond.field).fetch_all(p).await
+        })?;
+        let ids: HashSet<i64> = rows
+            .into_iter()
+            .filter(|(_, v)| v.as_deref().is_some_and(|v| value_matches(v, &cond.values)))
+            .map(|(id, _)| id)
+            .collect();
+        acc = Some(match acc {
+            Some(a) => a.intersection(&ids).copied().collect(),
+            None => ids,
+        });
+    }
+    Ok(acc.unwrap_or_default())
+}
+
+fn value_matches(stored: &str, wanted: &[String]) -> bool {
+    if wanted.iter().any(|w| w == stored) {
+        return true;
+    }
+    if stored.starts_with('[') {
+        if let Ok(serde_json::Value::Array(items)) =
+            serde_json::from_str::<serde_json::Value>(stored)
+        {
+            return items.iter().any(|it| {
+                let s = match it {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                wanted.contains(&s)
+            });
+        }
+    }
+    false
+}

@@ -1,0 +1,116 @@
+//! The accumulator every report counts into, keyed by (metric, group). The same report code runs in two modes:
+//! answering (counts and sums only) and drilling (additionally collecting the ids of one wanted key). Because the
+//! drill-down list is produced by the very call that produced the count, the two cannot disagree.
+//! Must never contain metric definitions: those live in `metrics` and in the reports.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// What a number is grouped by. `0` / `""` stand for "none" (unassigned, no source, no project ...).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "by", content = "key", rename_all = "snake_case")]
+pub enum Group {
+    Total,
+    Pipeline(i64),
+    Stage(String),
+    Status(String),
+    User(i64),
+    Department(i64),
+    Bucket(NaiveDate),
+    Source(String),
+    SourceUser(String, i64),
+    /// UTM source / medium / campaign.
+    Utm(String, String, String),
+    Industry(String),
+    Project(i64),
+    /// A department's bucket (R5 dynamics).
+    DepartmentBucket(i64, NaiveDate),
+    SourceBucket(String, NaiveDate),
+    /// Returning customers vs new (`true` = returning).
+    Returning(bool),
+}
+
+/// Whether a number belongs to the main period or the comparison period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    #[default]
+    Current,
+    Comparison,
+}
+
+/// Count, base-currency sum and a value sum (days, minutes ...) of one (metric, group).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Agg {
+    pub count: u64,
+    pub amount: i64,
+    pub value: f64,
+}
+
+#[derive(Debug, Default)]
+pub struct Tally {
+    map: HashMap<(&'static str, Group), Agg>,
+    want: Option<(String, Group)>,
+    hits: Vec<i64>,
+}
+
+impl Tally {
+    pub fn new() -> Tally {
+        Tally::default()
+    }
+    /// A tally that also collects the ids counted under `metric` × `group`.
+    pub fn collecting(metric: &str, group: Group) -> Tally {
+        Tally {
+            want: Some((metric.to_string(), group)),
+            ..Tally::default()
+        }
+    }
+
+    /// Counts record `id` under (metric, group) with an amount and a value.
+    pub fn add_full(
+        &mut self,
+        metric: &'static str,
+        group: Group,
+        id: i64,
+        amount: i64,
+        value: f64,
+    ) {
+        if let Some((m, g)) = &self.want {
+            if m == metric && *g == group {
+                self.hits.push(id);
+            }
+        }
+        let a = self.map.entry((metric, group)).or_default();
+        a.count += 1;
+        a.amount += amount;
+        a.value += value;
+    }
+    pub fn add(&mut self, metric: &'static str, group: Group, id: i64, amount: i64) {
+        self.add_full(metric, group, id, amount, 0.0);
+    }
+
+    pub fn get(&self, metric: &'static str, group: &Group) -> Agg {
+        // A lookup with a borrowed group would need a custom key type; groups are small, so clone.
+        self.map
+            .get(&(metric, group.clone()))
+            .copied()
+            .unwrap_or_default()
+    }
+    /// All groups counted under a metric.
+    pub fn groups(&self, metric: &'static str) -> Vec<Group> {
+        let mut v: Vec<Group> = self
+            .map
+            .keys()
+            .filter(|(m, _)| *m == metric)
+            .map(|(_, g)| g.clone())
+            .collect();
+        v.sort_by_key(|g| format!("{g:?}"));
+        v
+    }
+    /// The ids collected for the wanted key, in counting order.
+    pub fn into_hits(self) -> Vec<i64> {
+        self.hits
+    }
+}
