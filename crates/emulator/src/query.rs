@@ -56,6 +56,29 @@ pub struct Cond {
     pub field: String,
     pub op: Op,
     pub values: Vec<String>,
+    /// Values pre-read as numbers and as instants (filled by `prepare`, so a scan over millions of
+    /// rows does not re-parse the same filter text per row).
+    pub nums: Vec<Option<f64>>,
+    pub times: Vec<Option<i64>>,
+}
+
+impl Cond {
+    pub fn new(field: String, op: Op, values: Vec<String>) -> Self {
+        Cond { field, op, values, nums: Vec::new(), times: Vec::new() }
+    }
+}
+
+/// Pre-parses filter values for the portal's offset.
+pub fn prepare(conds: &[Cond], offset: i32) -> Vec<Cond> {
+    conds
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            c.nums = c.values.iter().map(|v| num_of(v)).collect();
+            c.times = c.values.iter().map(|v| parse_time(v, offset)).collect();
+            c
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -116,7 +139,7 @@ pub fn parse_filter(filter: Option<&Value>, keep_case: bool) -> Result<Vec<Cond>
         } else {
             name.to_ascii_uppercase()
         };
-        out.push(Cond { field, op, values });
+        out.push(Cond::new(field, op, values));
     }
     Ok(out)
 }
@@ -152,14 +175,29 @@ fn flag_norm(s: &str) -> &str {
     }
 }
 
-fn cmp_values(field: &Fv, raw: &str, offset: i32) -> Option<Ordering> {
+fn cmp_values(field: &Fv, cond: &Cond, i: usize, offset: i32) -> Option<Ordering> {
+    let raw = cond.values[i].as_str();
+    let num = || match cond.nums.get(i) {
+        Some(n) => *n,
+        None => num_of(raw),
+    };
     match field {
         Fv::Null => None,
-        Fv::Int(i) => num_of(raw).and_then(|n| (*i as f64).partial_cmp(&n)),
-        Fv::Num(f) => num_of(raw).and_then(|n| f.partial_cmp(&n)),
-        Fv::Time(t) => parse_time(raw, offset).map(|v| t.cmp(&v)),
+        Fv::Int(v) => num().and_then(|n| (*v as f64).partial_cmp(&n)),
+        Fv::Num(f) => num().and_then(|n| f.partial_cmp(&n)),
+        Fv::Time(t) => match cond.times.get(i) {
+            Some(v) => v.map(|v| t.cmp(&v)),
+            None => parse_time(raw, offset).map(|v| t.cmp(&v)),
+        },
         Fv::Str(s) => {
             let raw = if s.len() == 1 { flag_norm(raw) } else { raw };
+            if s.as_ref() == raw {
+                return Some(Ordering::Equal);
+            }
+            if s.is_ascii() && raw.is_ascii() {
+                let a = s.bytes().map(|b| b.to_ascii_lowercase());
+                return Some(a.cmp(raw.bytes().map(|b| b.to_ascii_lowercase())));
+            }
             Some(s.to_lowercase().cmp(&raw.to_lowercase()))
         }
     }
@@ -172,14 +210,8 @@ fn matches(field: &Fv, cond: &Cond, offset: i32) -> bool {
         return (cond.op == Op::Eq) == empty;
     }
     match cond.op {
-        Op::Eq => cond
-            .values
-            .iter()
-            .any(|v| cmp_values(field, v, offset) == Some(Ordering::Equal)),
-        Op::Ne => !cond
-            .values
-            .iter()
-            .any(|v| cmp_values(field, v, offset) == Some(Ordering::Equal)),
+        Op::Eq => (0..cond.values.len()).any(|i| cmp_values(field, cond, i, offset) == Some(Ordering::Equal)),
+        Op::Ne => !(0..cond.values.len()).any(|i| cmp_values(field, cond, i, offset) == Some(Ordering::Equal)),
         Op::Like | Op::NotLike => {
             let hay = match field {
                 Fv::Str(s) => s.to_lowercase(),
@@ -192,10 +224,7 @@ fn matches(field: &Fv, cond: &Cond, offset: i32) -> bool {
                 .any(|v| hay.contains(&v.trim_matches('%').to_lowercase()));
             hit == (cond.op == Op::Like)
         }
-        op => cond
-            .values
-            .iter()
-            .any(|v| match cmp_values(field, v, offset) {
+        op => (0..cond.values.len()).any(|i| match cmp_values(field, cond, i, offset) {
                 Some(o) => match op {
                     Op::Gt => o == Ordering::Greater,
                     Op::Ge => o != Ordering::Less,
@@ -263,6 +292,8 @@ pub fn run<'a, T: Record>(
     paging: Paging,
     ctx: &FieldCtx,
 ) -> Page<'a, T> {
+    let prepared = ListQuery { conds: prepare(&q.conds, ctx.offset), order: q.order.clone(), start: q.start };
+    let q = &prepared;
     let no_count = q.start < 0;
     let offset = if no_count {
         0
