@@ -20,6 +20,22 @@ use crate::sink;
 use crate::state::{self, SyncState, PHASE_FULL, PHASE_INCREMENTAL};
 use crate::write;
 
+/// The events whose offline queue feeds the sync.
+pub const OFFLINE_EVENTS: &[&str] = &[
+    "ONCRMDEALADD",
+    "ONCRMDEALUPDATE",
+    "ONCRMDEALDELETE",
+    "ONCRMLEADADD",
+    "ONCRMLEADUPDATE",
+    "ONCRMLEADDELETE",
+    "ONCRMACTIVITYADD",
+    "ONCRMACTIVITYUPDATE",
+    "ONCRMACTIVITYDELETE",
+    "ONTASKADD",
+    "ONTASKUPDATE",
+    "ONTASKDELETE",
+];
+
 /// Progress of one entity, for a progress bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
@@ -80,7 +96,7 @@ pub struct CycleReport {
 }
 
 /// Lowest and highest id of a bulk kind at the start of a cycle (`None`: the portal has none).
-type Probes = HashMap<Entity, Option<(i64, i64)>>;
+pub type Probes = HashMap<Entity, Option<(i64, i64)>>;
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -177,7 +193,10 @@ impl PortalSync {
         Ok(report)
     }
 
-    async fn sync_bulk(
+    /// One bulk kind: its full pass (resumed) or its incremental pass, and a reconciliation when due. `probe` is
+    /// the kind's (lowest, highest) id from [`Self::refresh_dictionaries`] (`Some(None)`: the portal has none).
+    /// Returns (rows written, rows deleted).
+    pub async fn sync_bulk(
         &self,
         e: Entity,
         probe: Option<Option<(i64, i64)>>,
@@ -577,6 +596,7 @@ impl PortalSync {
                 }
             }
             let t = now();
+            let mut follow_up = Vec::new();
             for (e, ids) in by_entity {
                 let done: Vec<i64> = open
                     .iter()
@@ -589,6 +609,18 @@ impl PortalSync {
                     crate::events::mark_processed(self.portal_id, &done, t),
                 )
                 .await?;
+                // A stage move appends to the stage history, which has no events of its own.
+                match e {
+                    Entity::Deals => follow_up.push(Entity::DealStageHistory),
+                    Entity::Leads => follow_up.push(Entity::LeadStageHistory),
+                    _ => {}
+                }
+            }
+            for e in follow_up {
+                let st = state::load(&self.store, self.portal_id, e.name()).await?;
+                if st.phase == PHASE_INCREMENTAL {
+                    self.incremental(e, st).await?;
+                }
             }
             sink::run(
                 &self.store,
@@ -597,6 +629,29 @@ impl PortalSync {
             .await?;
             applied += open.len();
         }
+    }
+
+    /// Binds the offline events the sync consumes (app context, admin token). Already bound events are fine.
+    pub async fn bind_offline_events(&self) -> Result<(), SyncError> {
+        let mut batch = Batch::new();
+        for (i, ev) in OFFLINE_EVENTS.iter().enumerate() {
+            batch.push(
+                format!("b{i}"),
+                "event.bind",
+                json!({ "event": ev, "event_type": "offline" }),
+            )?;
+        }
+        let resp = self.client.batch(&batch).await?;
+        for (key, err) in &resp.errors {
+            match err {
+                ApiError::Method { code, .. } if code == "ERROR_HANDLER_ALREADY_EXIST" => {}
+                other => {
+                    tracing::warn!(portal = self.portal_id, key = key.as_str(), error = %other, "event.bind failed");
+                    return Err(SyncError::Api(other.clone()));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Moves the portal's offline event queue (`event.offline.get`) into `pending_events`, confirming each batch

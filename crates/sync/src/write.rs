@@ -137,10 +137,11 @@ pub fn delete_ids(entity: Entity, portal_id: i64, ids: &[i64]) -> Vec<Stmt> {
             ids,
         ),
         Entity::Deals | Entity::Leads => {
-            let et = if entity == Entity::Deals {
-                "DEAL"
+            // The portal deletes a record's stage history and the activities bound to it together with it.
+            let (et, type_id) = if entity == Entity::Deals {
+                ("DEAL", 2)
             } else {
-                "LEAD"
+                ("LEAD", 1)
             };
             let mut s = sink::delete_ids(
                 portal_id,
@@ -149,6 +150,20 @@ pub fn delete_ids(entity: Entity, portal_id: i64, ids: &[i64]) -> Vec<Stmt> {
                 &[("entity_type", et.into())],
                 ids,
             );
+            s.extend(sink::delete_ids(
+                portal_id,
+                "stage_history",
+                "owner_id",
+                &[("entity_type_id", Val::I(Some(type_id)))],
+                ids,
+            ));
+            s.extend(sink::delete_ids(
+                portal_id,
+                "activities",
+                "owner_id",
+                &[("owner_type_id", Val::I(Some(type_id)))],
+                ids,
+            ));
             s.extend(sink::delete_ids(portal_id, entity.table(), "id", &[], ids));
             s
         }
