@@ -58,7 +58,16 @@ pub async fn drill_down(
     let entity = definition(&drill.metric)
         .map(|d| d.entity)
         .unwrap_or(list::Entity::Deal);
-    list::build(store, ctx, &p.dicts, entity, &ids, q).await
+    let touches = match (report, entity) {
+        (ReportId::ForgetMeNot, list::Entity::Deal) => {
+            Some(r6_forget_me_not::touch_map(store, &p, 2).await?)
+        }
+        (ReportId::ForgetMeNot, list::Entity::Lead) => {
+            Some(r6_forget_me_not::touch_map(store, &p, 1).await?)
+        }
+        _ => None,
+    };
+    list::build(store, ctx, &p.dicts, entity, &ids, q, touches.as_ref()).await
 }
 
 /// The deal list block of a deal report (R1, R2, R4): the deals of the report's cohort, sortable and filterable.

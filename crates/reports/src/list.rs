@@ -87,6 +87,7 @@ fn placeholders(n: usize) -> String {
 }
 
 /// Builds the list of `ids` (the records a report counted), applies the query and pages it.
+/// `touches`: last-touch instants by id (R6 lists), added as `last_activity` and `days_since` columns.
 pub async fn build(
     store: &Store,
     ctx: &PortalContext,
@@ -94,6 +95,7 @@ pub async fn build(
     entity: Entity,
     ids: &[i64],
     q: &ListQuery,
+    touches: Option<&std::collections::HashMap<i64, i64>>,
 ) -> Result<RecordList, ReportError> {
     if q.limit == 0 || q.limit > MAX_PAGE {
         return Err(FilterError::invalid("list.limit", format!("must be 1..={MAX_PAGE}")).into());
@@ -109,6 +111,16 @@ pub async fn build(
         rows.extend(part);
     }
     let counted = ids.len();
+    if let Some(touches) = touches {
+        for r in rows.iter_mut() {
+            if let Some(t) = touches.get(&r.id) {
+                let d = ctx.tz.day(*t);
+                r.columns.insert("last_activity".into(), day_json(Some(d)));
+                r.columns
+                    .insert("days_since".into(), ((ctx.now - t).max(0) / 86_400).into());
+            }
+        }
+    }
     rows.retain(|r| passes(r, q));
     let key = q.sort.clone().unwrap_or_else(|| "id".to_string());
     if key != "id"
