@@ -58,6 +58,8 @@ pub struct SyncOptions {
     pub reconcile_every_secs: i64,
     /// Pages chained per batch (≤ 50).
     pub max_chain: usize,
+    /// Seconds a `sync` lease lives without renewal (a killed process's portal is taken over after this).
+    pub lease_ttl_secs: i64,
     pub progress: Option<ProgressFn>,
 }
 
@@ -68,6 +70,7 @@ impl Default for SyncOptions {
             overlap_secs: 300,
             reconcile_every_secs: 24 * 3600,
             max_chain: 50,
+            lease_ttl_secs: 120,
             progress: None,
         }
     }

@@ -42,7 +42,14 @@ pub async fn sync_portal(
             p.attention_reason.unwrap_or_default()
         )));
     }
-    let lease = lease::LeaseGuard::acquire(store, portal_id, lease::KIND_SYNC, holder, 120).await?;
+    let lease = lease::LeaseGuard::acquire(
+        store,
+        portal_id,
+        lease::KIND_SYNC,
+        holder,
+        opts.lease_ttl_secs,
+    )
+    .await?;
     let client = portal::client_for(store, portal_id, app, holder, config).await?;
     let sync = PortalSync::new(store.clone(), client, portal_id, opts).with_lease(lease.clone());
     let result = sync.run_cycle().await;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use b24a_client::{ClientConfig, OAuthApp, RateLimits};
 use b24a_store::Store;
-use b24a_sync::{portal, state, sync_portal, Progress, SyncOptions};
+use b24a_sync::{portal, state, sync_portal, Progress, SyncError, SyncOptions};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -45,9 +45,15 @@ enum Command {
         cycles: u64,
         #[arg(long, default_value_t = 60)]
         every: u64,
-        /// Lease holder name (default: host-pid-random).
+        /// Lease holder name (default: cli-pid-random).
         #[arg(long)]
         holder: Option<String>,
+        /// Seconds the portal's sync lease lives without renewal.
+        #[arg(long, default_value_t = 120)]
+        lease_ttl: i64,
+        /// Pages chained per batch request (1..=50).
+        #[arg(long, default_value_t = 50)]
+        max_chain: usize,
     },
     /// Print the sync state of a portal.
     Status {
@@ -94,6 +100,8 @@ async fn main() -> anyhow::Result<()> {
             cycles,
             every,
             holder,
+            lease_ttl,
+            max_chain,
         } => {
             let portal_id = match (webhook, portal_id) {
                 (Some(url), _) => portal::register_webhook(&store, &url).await?,
@@ -131,13 +139,15 @@ async fn main() -> anyhow::Result<()> {
             });
             let opts = SyncOptions {
                 parallelism,
+                max_chain,
+                lease_ttl_secs: lease_ttl,
                 progress: Some(progress),
                 ..SyncOptions::default()
             };
             println!("portal {portal_id}");
             let mut n = 0;
             loop {
-                let report = sync_portal(
+                let report = match sync_portal(
                     &store,
                     portal_id,
                     app.as_ref(),
@@ -145,7 +155,17 @@ async fn main() -> anyhow::Result<()> {
                     config.clone(),
                     opts.clone(),
                 )
-                .await?;
+                .await
+                {
+                    Ok(r) => r,
+                    Err(SyncError::Busy(_)) => {
+                        // Another process holds the portal (or a dead one's lease has not expired yet).
+                        println!("busy: portal {portal_id} is leased by another process; waiting");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 println!(
                     "cycle done: written {:?} deleted {:?} events {} failed {:?}",
                     report.written, report.deleted, report.events_applied, report.failed
