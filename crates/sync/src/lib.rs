@@ -11,6 +11,7 @@ pub mod events;
 pub mod lease;
 pub mod map;
 pub mod portal;
+pub mod scheduler;
 pub mod sink;
 pub mod state;
 pub mod tokens;
