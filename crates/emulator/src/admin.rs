@@ -25,13 +25,13 @@ fn bad(text: &str) -> Response {
     )
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
     let body = if body.is_empty() {
         b"{}".as_slice()
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| bad(&format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body).map_err(|e| Box::new(bad(&format!("invalid JSON body: {e}"))))
 }
 
 fn done<T: serde::Serialize>(r: Result<T, crate::EmulatorError>) -> Response {
@@ -106,7 +106,7 @@ pub async fn handle(
         ($t:ty) => {
             match parse::<$t>(&body) {
                 Ok(v) => v,
-                Err(r) => return r,
+                Err(r) => return *r,
             }
         };
     }

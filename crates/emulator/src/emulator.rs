@@ -147,10 +147,11 @@ impl Emulator {
     pub async fn add_portal(&self, spec: PortalSpec) -> Result<PortalHandle, EmulatorError> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", spec.port)).await?;
         let port = listener.local_addr()?.port();
-        let member_id = spec
-            .member_id
-            .clone()
-            .unwrap_or_else(|| hex32(&format!("portal-seed-{}-{}", spec.seed, port)));
+        let member_id = spec.member_id.clone().unwrap_or_else(|| {
+            // Deterministic across runs: the seed plus the portal ordinal in this emulator.
+            let ordinal = self.shared.portals.lock().map(|p| p.len()).unwrap_or(0);
+            hex32(&format!("portal-seed-{}-{}", spec.seed, ordinal))
+        });
         let mut data = spec.data;
         if let Some(off) = spec.tz_offset_secs {
             data.tz_offset_secs = off;

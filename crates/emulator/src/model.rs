@@ -380,10 +380,7 @@ impl PortalData {
 
 /// Binary search in a vector sorted by id.
 pub fn find_by_id<T>(items: &[T], id: i64, key: impl Fn(&T) -> i64) -> Option<&T> {
-    items
-        .binary_search_by_key(&id, |x| key(x))
-        .ok()
-        .map(|i| &items[i])
+    items.binary_search_by_key(&id, key).ok().map(|i| &items[i])
 }
 
 /// Index of the first element whose id is >= `id` in a vector sorted by id.

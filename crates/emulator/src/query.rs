@@ -64,7 +64,13 @@ pub struct Cond {
 
 impl Cond {
     pub fn new(field: String, op: Op, values: Vec<String>) -> Self {
-        Cond { field, op, values, nums: Vec::new(), times: Vec::new() }
+        Cond {
+            field,
+            op,
+            values,
+            nums: Vec::new(),
+            times: Vec::new(),
+        }
     }
 }
 
@@ -210,8 +216,10 @@ fn matches(field: &Fv, cond: &Cond, offset: i32) -> bool {
         return (cond.op == Op::Eq) == empty;
     }
     match cond.op {
-        Op::Eq => (0..cond.values.len()).any(|i| cmp_values(field, cond, i, offset) == Some(Ordering::Equal)),
-        Op::Ne => !(0..cond.values.len()).any(|i| cmp_values(field, cond, i, offset) == Some(Ordering::Equal)),
+        Op::Eq => (0..cond.values.len())
+            .any(|i| cmp_values(field, cond, i, offset) == Some(Ordering::Equal)),
+        Op::Ne => !(0..cond.values.len())
+            .any(|i| cmp_values(field, cond, i, offset) == Some(Ordering::Equal)),
         Op::Like | Op::NotLike => {
             let hay = match field {
                 Fv::Str(s) => s.to_lowercase(),
@@ -225,15 +233,15 @@ fn matches(field: &Fv, cond: &Cond, offset: i32) -> bool {
             hit == (cond.op == Op::Like)
         }
         op => (0..cond.values.len()).any(|i| match cmp_values(field, cond, i, offset) {
-                Some(o) => match op {
-                    Op::Gt => o == Ordering::Greater,
-                    Op::Ge => o != Ordering::Less,
-                    Op::Lt => o == Ordering::Less,
-                    Op::Le => o != Ordering::Greater,
-                    _ => false,
-                },
-                None => false,
-            }),
+            Some(o) => match op {
+                Op::Gt => o == Ordering::Greater,
+                Op::Ge => o != Ordering::Less,
+                Op::Lt => o == Ordering::Less,
+                Op::Le => o != Ordering::Greater,
+                _ => false,
+            },
+            None => false,
+        }),
     }
 }
 
@@ -292,7 +300,11 @@ pub fn run<'a, T: Record>(
     paging: Paging,
     ctx: &FieldCtx,
 ) -> Page<'a, T> {
-    let prepared = ListQuery { conds: prepare(&q.conds, ctx.offset), order: q.order.clone(), start: q.start };
+    let prepared = ListQuery {
+        conds: prepare(&q.conds, ctx.offset),
+        order: q.order.clone(),
+        start: q.start,
+    };
     let q = &prepared;
     let no_count = q.start < 0;
     let offset = if no_count {

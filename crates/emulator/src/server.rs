@@ -110,7 +110,10 @@ pub fn execute(
     let op = portal.limiter.lock().ok().and_then(|l| {
         l.limits.operating_enabled.then(|| {
             let mut info = l.info(&key, method, Instant::now());
-            info.operating += hit.get(method).copied().unwrap_or(0.0);
+            let pending = hit.get(method).copied().unwrap_or(0.0);
+            if pending >= l.limits.min_fix_secs {
+                info.operating += pending;
+            }
             info
         })
     });

@@ -172,7 +172,7 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_activities: usize) {
                 .map(|l| (&mut l.last_activity_time, &mut l.last_activity_by)),
         };
         if let Some((time, by)) = slot {
-            if time.map_or(true, |cur| t >= cur) {
+            if time.is_none_or(|cur| t >= cur) {
                 *time = Some(t);
                 *by = Some(a.responsible_id);
             }

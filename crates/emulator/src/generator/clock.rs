@@ -16,7 +16,7 @@ impl Gen {
         let local = t + self.offset;
         let mut day_start = local.div_euclid(DAY) * DAY;
         // 1970-01-01 was a Thursday: weekday 0 = Monday.
-        let weekday = ((local.div_euclid(DAY) + 3) % 7) as i64;
+        let weekday = (local.div_euclid(DAY) + 3) % 7;
         if weekday >= 5 && self.rng.gen_bool(0.85) {
             day_start += (7 - weekday) * DAY;
         }

@@ -372,7 +372,7 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
         } else {
             (
                 g.pick(FEMALE_FIRST).to_string(),
-                female_surname(*g.pick(SURNAMES)),
+                female_surname(g.pick::<&str>(SURNAMES)),
             )
         };
         let title = match d.source.as_str() {

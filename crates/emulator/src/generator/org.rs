@@ -30,7 +30,7 @@ fn person(g: &mut Gen, id: i64) -> (String, String, String, char) {
             'M',
         )
     } else {
-        let surname = female_surname(*g.pick(SURNAMES));
+        let surname = female_surname(g.pick::<&str>(SURNAMES));
         let _ = id;
         (
             g.pick(FEMALE_FIRST).to_string(),

@@ -77,7 +77,11 @@ fn conds_from(params: &Value, reserved: &[&str]) -> Result<Vec<Cond>, RestError>
                 continue;
             }
             let (op, name) = query::split_prefix(k);
-            out.push(Cond::new(name.to_ascii_uppercase(), op, as_str(v).into_iter().collect()));
+            out.push(Cond::new(
+                name.to_ascii_uppercase(),
+                op,
+                as_str(v).into_iter().collect(),
+            ));
         }
     }
     Ok(out)

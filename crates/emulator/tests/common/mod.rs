@@ -25,14 +25,27 @@ pub struct Env {
 }
 
 pub async fn env_with(limits: Limits, ttl: Duration, install_handler: Option<String>) -> Env {
-    let emu = start(EmulatorOptions { token_ttl: ttl, oauth_port: 0 }).await.unwrap();
+    let emu = start(EmulatorOptions {
+        token_ttl: ttl,
+        oauth_port: 0,
+    })
+    .await
+    .unwrap();
     let mut app = AppRegistration::new(CLIENT_ID, CLIENT_SECRET, "http://127.0.0.1:9/app");
     app.install_handler = install_handler;
     emu.register_app(app);
     let cfg = CompanyConfig::new(3, Size::Tiny).with_now(NOW);
-    let portal = emu.add_portal(PortalSpec::generated(&cfg).with_limits(limits)).await.unwrap();
+    let portal = emu
+        .add_portal(PortalSpec::generated(&cfg).with_limits(limits))
+        .await
+        .unwrap();
     let grant = portal.install_app(CLIENT_ID).await.unwrap();
-    Env { emu, portal, grant, http: reqwest::Client::new() }
+    Env {
+        emu,
+        portal,
+        grant,
+        http: reqwest::Client::new(),
+    }
 }
 
 pub async fn env() -> Env {
@@ -49,7 +62,8 @@ pub struct Answer {
 impl Env {
     /// POSTs a JSON body with `auth` to `/rest/<method>.json`.
     pub async fn call(&self, method: &str, params: Value) -> Answer {
-        self.call_with_token(method, params, &self.grant.access_token.clone()).await
+        self.call_with_token(method, params, &self.grant.access_token.clone())
+            .await
     }
 
     pub async fn call_with_token(&self, method: &str, mut params: Value, token: &str) -> Answer {
@@ -62,7 +76,12 @@ impl Env {
     }
 
     pub async fn get(&self, path_and_query: &str) -> Answer {
-        let r = self.http.get(format!("{}{}", self.portal.base_url(), path_and_query)).send().await.unwrap();
+        let r = self
+            .http
+            .get(format!("{}{}", self.portal.base_url(), path_and_query))
+            .send()
+            .await
+            .unwrap();
         answer(r).await
     }
 }
@@ -72,7 +91,11 @@ pub async fn answer(r: reqwest::Response) -> Answer {
     let headers = r.headers().clone();
     let text = r.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Answer { status, body, headers }
+    Answer {
+        status,
+        body,
+        headers,
+    }
 }
 
 /// Records every POST it receives (parsed like PHP would) plus its content type.
@@ -82,8 +105,16 @@ pub struct Receiver {
     pub url: String,
 }
 
-async fn record(State(r): State<Receiver>, headers: axum::http::HeaderMap, body: Bytes) -> &'static str {
-    let ctype = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+async fn record(
+    State(r): State<Receiver>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> &'static str {
+    let ctype = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let parsed = b24a_emulator::php::parse_str(&String::from_utf8_lossy(&body));
     r.got.lock().unwrap().push((ctype, parsed));
     "ok"
@@ -92,8 +123,13 @@ async fn record(State(r): State<Receiver>, headers: axum::http::HeaderMap, body:
 pub async fn receiver() -> Receiver {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let r = Receiver { got: Arc::default(), url: format!("http://127.0.0.1:{port}/hook") };
-    let app = Router::new().route("/hook", post(record)).with_state(r.clone());
+    let r = Receiver {
+        got: Arc::default(),
+        url: format!("http://127.0.0.1:{port}/hook"),
+    };
+    let app = Router::new()
+        .route("/hook", post(record))
+        .with_state(r.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     r
 }
@@ -103,10 +139,18 @@ impl Receiver {
         self.got.lock().unwrap().clone()
     }
     pub fn named(&self, name: &str) -> Vec<Value> {
-        self.events().into_iter().map(|(_, v)| v).filter(|v| v["event"] == name).collect()
+        self.events()
+            .into_iter()
+            .map(|(_, v)| v)
+            .filter(|v| v["event"] == name)
+            .collect()
     }
 }
 
 pub fn ids(rows: &Value) -> Vec<i64> {
-    rows.as_array().unwrap().iter().map(|r| r["ID"].as_str().unwrap().parse().unwrap()).collect()
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ID"].as_str().unwrap().parse().unwrap())
+        .collect()
 }
