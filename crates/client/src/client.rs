@@ -69,6 +69,7 @@ struct Inner {
     requests: AtomicU64,
     refreshes: AtomicU64,
     retries: AtomicU64,
+    budget_waits: AtomicU64,
     /// The portal's clock at our last answer, and our monotonic time then.
     portal_clock: Mutex<Option<(i64, std::time::Instant)>>,
 }
@@ -126,6 +127,7 @@ impl Client {
                 requests: AtomicU64::new(0),
                 refreshes: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
+                budget_waits: AtomicU64::new(0),
                 portal_clock: Mutex::new(None),
             }),
         })
@@ -171,6 +173,11 @@ impl Client {
     /// Token refreshes this client performed itself.
     pub fn refresh_count(&self) -> u64 {
         self.inner.refreshes.load(Ordering::Relaxed)
+    }
+
+    /// Times a call waited for a method's server-time budget (near the limit or blocked).
+    pub fn budget_wait_count(&self) -> u64 {
+        self.inner.budget_waits.load(Ordering::Relaxed)
     }
 
     /// Calls repeated after a transient failure (limits, 5xx, timeouts).
@@ -236,6 +243,7 @@ impl Client {
             for m in budget {
                 let d = self.inner.operating.delay_for(m, now_unix());
                 if !d.is_zero() {
+                    self.inner.budget_waits.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(
                         method = m,
                         wait_ms = d.as_millis() as u64,

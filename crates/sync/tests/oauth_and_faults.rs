@@ -265,3 +265,33 @@ async fn import_completes_under_faults_and_a_strict_rate_limit() {
         client.retry_count()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_waits_out_the_operating_budget() {
+    // A tiny per-method budget (0.3 s of server time per 2 s window): chained batches exhaust it and get
+    // OPERATION_TIME_LIMIT; the client must pause each method until the portal's reset time, not fail.
+    let limits = Limits {
+        rate_enabled: false,
+        operating_limit_secs: 0.3,
+        operating_window_secs: 2.0,
+        ..Limits::default()
+    };
+    let (_emu, p) = common::emulator_with(&CompanyConfig::new(25, Size::Tiny), limits).await;
+    let (store, _url, _dir) = common::sqlite_store().await;
+    let hook = p.create_webhook(1);
+    let portal_id = portal::register_webhook(&store, &hook).await.unwrap();
+    let client = Client::webhook(&hook, ClientConfig::default()).unwrap();
+    let sync = PortalSync::new(
+        store.clone(),
+        client.clone(),
+        portal_id,
+        SyncOptions {
+            max_chain: 5,
+            ..SyncOptions::default()
+        },
+    );
+    let report = sync.run_cycle().await.unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    common::assert_same(&store, portal_id, &p.snapshot()).await;
+    assert!(client.budget_wait_count() > 0, "the budget was never hit");
+}
