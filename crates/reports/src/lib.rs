@@ -40,7 +40,18 @@ pub use tally::{Group, Side};
 
 use b24a_store::Store;
 
-/// Computes one report for a portal.
+/// Computes R3 with the page's bonus options (threshold slider or ladder).
+pub async fn run_plan_report(
+    store: &Store,
+    ctx: &PortalContext,
+    filter: &Filter,
+    opts: &r3_plan::PlanOptions,
+) -> Result<Answer, ReportError> {
+    let p = Prepared::new(store, ctx, filter).await?;
+    r3_plan::run(store, &p, opts).await
+}
+
+/// Computes one report for a portal (R3 with the default bonus options).
 pub async fn run_report(
     store: &Store,
     ctx: &PortalContext,

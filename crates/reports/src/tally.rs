@@ -30,6 +30,8 @@ pub enum Group {
     SourceBucket(String, NaiveDate),
     /// Returning customers vs new (`true` = returning).
     Returning(bool),
+    /// One row of the sales plan (`sales_plans.id`).
+    Plan(i64),
 }
 
 /// Whether a number belongs to the main period or the comparison period.
