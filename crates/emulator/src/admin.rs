@@ -78,6 +78,13 @@ struct StageReq {
 }
 
 #[derive(Deserialize)]
+struct CategoryReq {
+    category_id: i64,
+    #[serde(default)]
+    stage_id: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct UserReq {
     #[serde(default = "one")]
     user_id: i64,
@@ -143,6 +150,17 @@ pub async fn handle(
             Some(i) => {
                 let r = body!(StageReq);
                 done(h.move_deal_stage(i, &r.stage_id).await.map(|_| true))
+            }
+            None => bad("deal id"),
+        },
+        (_, ["deals", _, "category"]) if post => match id(1) {
+            Some(i) => {
+                let r = body!(CategoryReq);
+                done(
+                    h.move_deal_category(i, r.category_id, r.stage_id.as_deref())
+                        .await
+                        .map(|_| true),
+                )
             }
             None => bad("deal id"),
         },

@@ -460,6 +460,16 @@ impl PortalHandle {
         self.fire(ev).await;
         Ok(())
     }
+    pub async fn move_deal_category(
+        &self,
+        id: i64,
+        category_id: i64,
+        stage_id: Option<&str>,
+    ) -> Result<(), EmulatorError> {
+        let ev = mutations::move_deal_category(&self.state, id, category_id, stage_id)?;
+        self.fire(ev).await;
+        Ok(())
+    }
     pub async fn delete_deal(&self, id: i64) -> Result<(), EmulatorError> {
         let ev = mutations::delete_deal(&self.state, id)?;
         self.fire(ev).await;

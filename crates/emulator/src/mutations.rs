@@ -304,6 +304,49 @@ pub fn move_deal_stage(
     Ok(vec![fields_event("ONCRMDEALUPDATE", id, user)])
 }
 
+/// Moves a deal to another pipeline (stage history TYPE_ID 5, ONCRMDEALMOVETOCATEGORY).
+pub fn move_deal_category(
+    portal: &PortalState,
+    id: i64,
+    category_id: i64,
+    stage_id: Option<&str>,
+) -> Result<Vec<PendingEvent>, EmulatorError> {
+    let now = portal.clock();
+    let offset = portal.offset() as i64;
+    let mut data = write(portal)?;
+    let idx = data
+        .deals
+        .binary_search_by_key(&id, |d| d.id)
+        .map_err(|_| not_found("deal", id))?;
+    if data.deals[idx].category_id == category_id {
+        return Err(EmulatorError::Invalid(format!(
+            "deal {id} is already in pipeline {category_id}"
+        )));
+    }
+    let stage = stage_id
+        .map(str::to_string)
+        .unwrap_or_else(|| stage_code(category_id, "NEW"));
+    let sem = stage_info(&data, category_id, &stage)?;
+    let d = &mut data.deals[idx];
+    d.category_id = category_id;
+    d.stage_id = stage.clone();
+    d.semantic = sem;
+    d.moved_time = now;
+    d.date_modify = now;
+    d.closed = sem != Semantic::Process;
+    if d.closed {
+        d.closedate = (now + offset).div_euclid(86_400) * 86_400;
+    }
+    let user = d.assigned_by_id;
+    d.moved_by_id = user;
+    push_history(&mut data.deal_history, 5, id, now, category_id, &stage, sem);
+    let moved = json!({"FIELDS": {"ID": id.to_string(), "CATEGORY_ID": category_id.to_string(), "STAGE_ID": stage}});
+    Ok(vec![
+        ("ONCRMDEALMOVETOCATEGORY".to_string(), moved, id, user),
+        fields_event("ONCRMDEALUPDATE", id, user),
+    ])
+}
+
 /// Deletes a deal with its stage history and activities (as the portal does).
 pub fn delete_deal(portal: &PortalState, id: i64) -> Result<Vec<PendingEvent>, EmulatorError> {
     let mut data = write(portal)?;

@@ -37,6 +37,8 @@ pub struct FieldCtx<'a> {
     pub offset: i32,
     /// Stage history rows of leads use STATUS_* names instead of STAGE_*.
     pub lead_rows: bool,
+    /// Portal clock, for derived fields such as the overdue task meta-status.
+    pub now: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

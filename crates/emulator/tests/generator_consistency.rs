@@ -138,24 +138,38 @@ fn every_deal_history_ends_at_its_current_stage() {
         assert_eq!(last.stage_id, deal.stage_id, "deal {}", deal.id);
         assert_eq!(last.created_time, deal.moved_time);
         assert_eq!(last.semantic, deal.semantic);
-        for r in rows {
-            assert_eq!(r.category_id, deal.category_id);
+        assert_eq!(last.category_id, deal.category_id);
+        for (k, r) in rows.iter().enumerate() {
             let stage = d.deal_stage(&r.stage_id).expect("stage exists");
             assert_eq!(stage.semantics, Some(r.semantic));
-            let expected_type = if std::ptr::eq(*r, rows[0]) {
+            assert_eq!(
+                stage.category_id.unwrap_or(0),
+                r.category_id,
+                "stage belongs to the row's pipeline"
+            );
+            let expected_type = if k == 0 {
                 1
+            } else if r.category_id != rows[k - 1].category_id {
+                5
             } else if r.semantic == Semantic::Process {
                 2
             } else {
                 3
             };
-            assert_eq!(r.type_id, expected_type);
+            assert_eq!(r.type_id, expected_type, "deal {}", deal.id);
         }
         // Only the last row may be final.
         assert!(rows[..rows.len() - 1]
             .iter()
             .all(|r| r.semantic == Semantic::Process));
     }
+}
+
+#[test]
+fn some_deals_change_pipeline() {
+    let d = small();
+    let moved = d.deal_history.iter().filter(|h| h.type_id == 5).count();
+    assert!(moved > 10, "{moved} funnel changes");
 }
 
 #[test]

@@ -458,16 +458,80 @@ async fn mutations_update_modify_dates_history_and_lists() {
     assert_eq!(a.body["result"]["OWNER_ID"], json!(id.to_string()));
     let d = e.call("crm.deal.get", json!({"id": id})).await;
     assert!(d.body["result"]["LAST_ACTIVITY_TIME"].is_string());
+    // Pipeline change: TYPE_ID 5 row in the new pipeline, deal moved, reopened.
+    let other = snap_first_open(&e);
+    e.portal
+        .move_deal_category(other.0, if other.1 == 2 { 0 } else { 2 }, None)
+        .await
+        .unwrap();
+    let h = e
+        .call(
+            "crm.stagehistory.list",
+            json!({"entityTypeId": 2, "filter": {"OWNER_ID": other.0, "TYPE_ID": 5}}),
+        )
+        .await;
+    let row = &h.body["result"]["items"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let new_cat = if other.1 == 2 { "0" } else { "2" };
+    assert_eq!(row["CATEGORY_ID"], json!(new_cat));
+    let g = e.call("crm.deal.get", json!({"id": other.0})).await;
+    assert_eq!(g.body["result"]["CATEGORY_ID"], json!(new_cat));
+    assert_eq!(g.body["result"]["STAGE_ID"], row["STAGE_ID"]);
     e.portal.delete_deal(id).await.unwrap();
     let gone = e.call("crm.deal.get", json!({"id": id})).await;
     assert_eq!(
         gone.body,
         json!({"error": "", "error_description": "Not found"})
     );
+    // The deleted deal's rows are gone; the pipeline change above added one row.
     assert_eq!(
         e.portal.snapshot().deal_history.len(),
-        before.deal_history.len()
+        before.deal_history.len() + 1
     );
+}
+
+fn snap_first_open(e: &Env) -> (i64, i64) {
+    let s = e.portal.snapshot();
+    let d = s.deals.iter().find(|d| !d.closed).unwrap();
+    (d.id, d.category_id)
+}
+
+#[tokio::test]
+async fn overdue_task_meta_status_filter() {
+    let e = env().await;
+    let snap = e.portal.snapshot();
+    let clock = e.portal.clock();
+    let expected = snap
+        .tasks
+        .iter()
+        .filter(|t| {
+            t.closed_date.is_none() && t.status != 6 && t.deadline.is_some_and(|d| d < clock)
+        })
+        .count();
+    assert!(
+        expected > 0,
+        "open overdue tasks: {:?}",
+        snap.tasks
+            .iter()
+            .map(|t| (
+                t.status,
+                t.deadline.map(|d| d - clock),
+                t.closed_date.is_some()
+            ))
+            .collect::<Vec<_>>()
+    );
+    let a = e
+        .call(
+            "tasks.task.list",
+            json!({"filter": {"STATUS": -1}, "select": ["ID", "STATUS"]}),
+        )
+        .await;
+    assert_eq!(a.body["total"], json!(expected));
+    assert_eq!(a.body["result"]["tasks"][0]["subStatus"], json!("-1"));
 }
 
 #[tokio::test]

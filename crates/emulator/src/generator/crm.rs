@@ -136,7 +136,7 @@ struct LeadDraft {
 struct DealDraft {
     created: i64,
     category: usize,
-    moves: Vec<(i64, String, Semantic)>,
+    moves: Vec<Move>,
     source: String,
     assigned: i64,
     company: Option<i64>,
@@ -182,22 +182,33 @@ fn lead_path(g: &mut Gen, created: i64) -> Vec<(i64, usize)> {
     moves
 }
 
-fn deal_path(g: &mut Gen, p: &Pipeline, created: i64) -> Vec<(i64, String, Semantic)> {
-    let mut moves = vec![(created, p.process[0].clone(), Semantic::Process)];
-    let lose_at = if g.rng.gen_bool(0.45) {
+/// One step of a deal's path: (time, pipeline index, stage, semantics, funnel change).
+type Move = (i64, usize, String, Semantic, bool);
+
+fn deal_path(g: &mut Gen, pipes: &[Pipeline], first: usize, created: i64) -> Vec<Move> {
+    let mut cat = first;
+    let mut p = &pipes[cat];
+    let mut moves: Vec<Move> = vec![(created, cat, p.process[0].clone(), Semantic::Process, false)];
+    let mut lose_at = if g.rng.gen_bool(0.45) {
         Some(g.rng.gen_range(0..p.process.len()))
     } else {
         None
     };
-    let stall_at = if g.rng.gen_bool(0.12) {
+    let mut stall_at = if g.rng.gen_bool(0.12) {
         Some(g.rng.gen_range(0..p.process.len()))
     } else {
         None
     };
-    let mean = p.mean_stage_days * DAY as f64;
+    // A few cards are moved to another pipeline mid-way (stage history TYPE_ID 5).
+    let mut switch_at = if pipes.len() > 1 && g.rng.gen_bool(0.03) {
+        Some(g.rng.gen_range(0..p.process.len()))
+    } else {
+        None
+    };
     let mut t = created;
     let mut i = 0usize;
     loop {
+        let mean = p.mean_stage_days * DAY as f64;
         let stay = if stall_at == Some(i) {
             g.exp_duration(120.0 * DAY as f64, 20 * DAY)
         } else {
@@ -213,13 +224,23 @@ fn deal_path(g: &mut Gen, p: &Pipeline, created: i64) -> Vec<(i64, String, Seman
         if t >= g.now {
             return moves;
         }
+        if switch_at == Some(i) {
+            cat = (cat + g.rng.gen_range(1..pipes.len())) % pipes.len();
+            p = &pipes[cat];
+            moves.push((t, cat, p.process[0].clone(), Semantic::Process, true));
+            switch_at = None;
+            stall_at = None;
+            lose_at = lose_at.map(|l| l.min(p.process.len() - 1));
+            i = 0;
+            continue;
+        }
         if lose_at == Some(i) {
             let f = if p.failures.len() > 1 && g.rng.gen_bool(0.45) {
                 g.rng.gen_range(1..p.failures.len())
             } else {
                 0
             };
-            moves.push((t, p.failures[f].clone(), Semantic::Failure));
+            moves.push((t, cat, p.failures[f].clone(), Semantic::Failure, false));
             return moves;
         }
         // Occasionally a card skips a stage.
@@ -230,10 +251,10 @@ fn deal_path(g: &mut Gen, p: &Pipeline, created: i64) -> Vec<(i64, String, Seman
         };
         i += step;
         if i >= p.process.len() {
-            moves.push((t, p.success.clone(), Semantic::Success));
+            moves.push((t, cat, p.success.clone(), Semantic::Success, false));
             return moves;
         }
-        moves.push((t, p.process[i].clone(), Semantic::Process));
+        moves.push((t, cat, p.process[i].clone(), Semantic::Process, false));
     }
 }
 
@@ -313,7 +334,7 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
             deal_drafts.push(DealDraft {
                 created,
                 category: cat,
-                moves: deal_path(g, &pipes[cat], created),
+                moves: deal_path(g, &pipes, cat, created),
                 source: l.source.clone(),
                 assigned: l.assigned,
                 company: l.company,
@@ -327,7 +348,7 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
         deal_drafts.push(DealDraft {
             created,
             category: cat,
-            moves: deal_path(g, &pipes[cat], created),
+            moves: deal_path(g, &pipes, cat, created),
             source: pick_source(g),
             assigned: staff.pick(g, created),
             company: if g.rng.gen_bool(0.85) {
@@ -442,17 +463,21 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
     let mut deals: Vec<Deal> = Vec::with_capacity(deal_drafts.len());
     for (i, d) in deal_drafts.iter().enumerate() {
         let id = i as i64 + 1;
-        let p = &pipes[d.category];
-        let (moved, stage, sem) =
-            d.moves
-                .last()
-                .cloned()
-                .unwrap_or((d.created, p.process[0].clone(), Semantic::Process));
-        for (j, (t, s, sm)) in d.moves.iter().enumerate() {
+        let (moved, last_cat, stage, sem, _) = d.moves.last().cloned().unwrap_or((
+            d.created,
+            d.category,
+            pipes[d.category].process[0].clone(),
+            Semantic::Process,
+            false,
+        ));
+        let p = &pipes[last_cat];
+        for (j, (t, c, s, sm, funnel)) in d.moves.iter().enumerate() {
             deal_history.push(StageHistory {
                 id: 0,
                 type_id: if j == 0 {
                     1
+                } else if *funnel {
+                    5
                 } else if *sm == Semantic::Process {
                     2
                 } else {
@@ -460,7 +485,7 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
                 },
                 owner_id: id,
                 created_time: *t,
-                category_id: p.id,
+                category_id: pipes[*c].id,
                 stage_id: s.clone(),
                 semantic: *sm,
             });

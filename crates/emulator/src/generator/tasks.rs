@@ -71,9 +71,11 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_tasks: usize, n_projects: usi
             let horizon = deadline.unwrap_or(created + 10 * DAY);
             let close = (horizon + g.rng.gen_range(-5 * DAY..6 * DAY)).max(started + HOUR);
             let deferred = g.rng.gen_bool(0.04);
+            // Some tasks are simply never finished: they stay open past their deadline.
+            let abandoned = g.rng.gen_bool(0.1);
             let (status, date_start, closed_date) = if deferred {
                 (6, None, None)
-            } else if close <= g.now {
+            } else if close <= g.now && !abandoned {
                 (5, Some(started), Some(close))
             } else if started <= g.now {
                 (

@@ -210,6 +210,7 @@ pub fn field_ctx<'a>(uf_names: &'a [String], offset: i32) -> FieldCtx<'a> {
         uf_names,
         offset,
         lead_rows: false,
+        now: 0,
     }
 }
 

@@ -2,7 +2,7 @@
 //! `select`, string scalars, `null` for empty dates, `group: []` when there is no project, and
 //! `ufCrmTask` only when selected.
 //!
-//! Read-only. Filter meta-statuses (`STATUS: -1` overdue ...) are not modelled.
+//! Read-only. Filter `STATUS` is the meta-status (-1 overdue); -2/-3 are not modelled.
 
 use std::borrow::Cow;
 
@@ -18,12 +18,14 @@ impl Record for Task {
     fn id(&self) -> i64 {
         self.id
     }
-    fn field(&self, name: &str, _ctx: &FieldCtx) -> Option<Fv<'_>> {
+    fn field(&self, name: &str, ctx: &FieldCtx) -> Option<Fv<'_>> {
         let t = |v: Option<i64>| v.map(Fv::Time).unwrap_or(Fv::Null);
         Some(match name {
             "ID" => Fv::Int(self.id),
             "TITLE" => Fv::Str(Cow::Borrowed(&self.title)),
-            "STATUS" | "REAL_STATUS" => Fv::Int(self.status),
+            "REAL_STATUS" => Fv::Int(self.status),
+            // Filter STATUS is the meta-status: -1 for open tasks past their deadline.
+            "STATUS" => Fv::Int(sub_status(self, ctx.now)),
             "PRIORITY" => Fv::Int(self.priority),
             "RESPONSIBLE_ID" => Fv::Int(self.responsible_id),
             "CREATED_BY" => Fv::Int(self.created_by),
@@ -44,6 +46,16 @@ impl Record for Task {
                 .unwrap_or(Fv::Null),
             _ => return None,
         })
+    }
+}
+
+/// `subStatus`: -1 when open (not completed/deferred) and past the deadline, else the status.
+fn sub_status(t: &Task, now: i64) -> i64 {
+    let open = t.closed_date.is_none() && t.status != 5 && t.status != 6;
+    if open && t.deadline.is_some_and(|d| d < now) {
+        -1
+    } else {
+        t.status
     }
 }
 
@@ -75,7 +87,6 @@ fn camel_to_upper(k: &str) -> String {
 
 fn render(t: &Task, data: &PortalData, now: i64) -> Map<String, Value> {
     let off = data.tz_offset_secs;
-    let overdue = t.closed_date.is_none() && t.deadline.is_some_and(|d| d < now);
     let group = if t.group_id > 0 {
         data.projects
             .iter()
@@ -161,7 +172,7 @@ fn render(t: &Task, data: &PortalData, now: i64) -> Map<String, Value> {
         "action",
         json!({"accept": false, "decline": false, "complete": t.closed_date.is_none(), "approve": false, "disapprove": false, "start": t.date_start.is_none(), "pause": false, "delegate": true, "remove": true, "edit": true, "defer": true, "renew": false, "create": true, "changeDeadline": true, "checklistAddItems": true, "addFavorite": true, "deleteFavorite": false, "rate": true, "edit.originator": false, "checklist.reorder": true, "elapsedtime.add": true, "dayplan.timer.toggle": false, "edit.plan": true, "checklist.add": true, "favorite.add": true, "favorite.delete": false}),
     );
-    put("subStatus", s_int(if overdue { -1 } else { t.status }));
+    put("subStatus", s_int(sub_status(t, now)));
     put("ufCrmTask", json!(t.uf_crm_task));
     m
 }
@@ -195,7 +206,8 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let fctx = field_ctx(&[], data.tz_offset_secs);
+    let mut fctx = field_ctx(&[], data.tz_offset_secs);
+    fctx.now = ctx.now;
     let page = query::run(&data.tasks, &q, Paging::Exact, &fctx);
     let all = select.is_empty() || select.iter().any(|s| s == "*");
     let wants_uf = select.iter().any(|s| s == "UF_CRM_TASK" || s == "UF_*");
