@@ -14,6 +14,7 @@ use crate::state::{wall_now, Caller, PortalState};
 /// Every scope a webhook gets.
 pub const ALL_SCOPES: &[&str] = &[
     "crm",
+    "telephony",
     "task",
     "user",
     "department",

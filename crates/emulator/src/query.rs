@@ -39,6 +39,8 @@ pub struct FieldCtx<'a> {
     pub lead_rows: bool,
     /// Portal clock, for derived fields such as the overdue task meta-status.
     pub now: i64,
+    /// Activities are read as call-statistics records (`voximplant.statistic.get`).
+    pub telephony: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -44,6 +44,7 @@ impl AppRegistration {
                 "department",
                 "sonet_group",
                 "placement",
+                "telephony",
             ]
             .iter()
             .map(|s| s.to_string())

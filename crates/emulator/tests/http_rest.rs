@@ -685,3 +685,40 @@ async fn fault_injection_500_html_and_slow() {
     }
     assert!((35..=85).contains(&failed), "{failed} of 200 failed");
 }
+
+#[tokio::test]
+async fn call_statistics_follow_completed_call_activities() {
+    let e = env().await;
+    let snap = e.portal.snapshot();
+    let calls: Vec<_> = snap
+        .activities
+        .iter()
+        .filter(|a| a.kind == ActivityKind::Call && a.completed)
+        .collect();
+    let a = e
+        .call(
+            "voximplant.statistic.get",
+            json!({"FILTER": {"CALL_TYPE": 2}, "SORT": "ID", "ORDER": "ASC"}),
+        )
+        .await;
+    let incoming: Vec<_> = calls.iter().filter(|c| c.direction == 1).collect();
+    assert_eq!(a.body["total"], json!(incoming.len()));
+    let row = &a.body["result"][0];
+    assert_eq!(row["CRM_ACTIVITY_ID"], json!(incoming[0].id.to_string()));
+    assert_eq!(
+        row["CALL_START_DATE"],
+        json!(b24a_emulator::format::iso(incoming[0].start_time, 10_800))
+    );
+    let all = e
+        .call("voximplant.statistic.get", json!({"start": 0}))
+        .await;
+    assert_eq!(all.body["total"], json!(calls.len()));
+    let missed = e
+        .call(
+            "voximplant.statistic.get",
+            json!({"FILTER": {"CALL_FAILED_CODE": "304"}}),
+        )
+        .await;
+    let expected = incoming.iter().filter(|c| c.id % 10 == 0).count();
+    assert_eq!(missed.body["total"], json!(expected));
+}

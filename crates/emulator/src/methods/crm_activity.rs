@@ -34,7 +34,10 @@ impl Record for Activity {
     fn id(&self) -> i64 {
         self.id
     }
-    fn field(&self, name: &str, _ctx: &FieldCtx) -> Option<Fv<'_>> {
+    fn field(&self, name: &str, ctx: &FieldCtx) -> Option<Fv<'_>> {
+        if ctx.telephony {
+            return super::telephony::call_field(self, name);
+        }
         let f = |b: bool| Fv::Str(Cow::Borrowed(if b { "Y" } else { "N" }));
         Some(match name {
             "ID" => Fv::Int(self.id),

@@ -13,6 +13,7 @@ mod crm_lead;
 pub mod events;
 mod org;
 mod tasks;
+mod telephony;
 
 use serde_json::{Map, Value};
 
@@ -70,6 +71,7 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         | "crm.currency.list"
         | "crm.dealcategory.list" => "crm",
         "tasks.task.list" => "task",
+        "voximplant.statistic.get" => "telephony",
         "user.get" | "user.current" => "user",
         "department.get" => "department",
         "sonet_group.get" => "sonet_group",
@@ -107,6 +109,7 @@ pub fn call(ctx: &Ctx, method: &str, params: &Value) -> MethodResult {
         "crm.activity.list" => crm_activity::list(ctx, params),
         "crm.activity.get" => crm_activity::get(ctx, params),
         "tasks.task.list" => tasks::list(ctx, params),
+        "voximplant.statistic.get" => telephony::statistic_get(ctx, params),
         "user.get" => org::user_get(ctx, params),
         "user.current" => org::user_current(ctx),
         "user.admin" => Ok(Output::plain(Value::Bool(ctx.caller.is_admin), ctx)),
@@ -211,6 +214,7 @@ pub fn field_ctx<'a>(uf_names: &'a [String], offset: i32) -> FieldCtx<'a> {
         offset,
         lead_rows: false,
         now: 0,
+        telephony: false,
     }
 }
 
