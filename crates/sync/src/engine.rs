@@ -99,6 +99,9 @@ pub struct CycleReport {
 }
 
 /// Lowest and highest id of a bulk kind at the start of a cycle (`None`: the portal has none).
+/// A bulk kind and what its pass did: (rows written, rows deleted) or the error.
+type BulkOutcome = (Entity, Result<(i64, i64), SyncError>);
+
 pub type Probes = HashMap<Entity, Option<(i64, i64)>>;
 
 fn now() -> i64 {
@@ -159,7 +162,7 @@ impl PortalSync {
         let mut order: Vec<Entity> = Entity::BULK.to_vec();
         // Deals first: the first reports need dictionaries and recent deals.
         order.sort_by_key(|e| if *e == Entity::Deals { 0 } else { 1 });
-        let results: Vec<(Entity, Result<(i64, i64), SyncError>)> = futures::stream::iter(order)
+        let results: Vec<BulkOutcome> = futures::stream::iter(order)
             .map(|e| {
                 let probe = probes.get(&e).cloned();
                 async move { (e, self.sync_bulk(e, probe).await) }

@@ -87,7 +87,6 @@ pub async fn register_webhook(store: &Store, webhook_url: &str) -> Result<i64, S
 fn url_parts(webhook_url: &str) -> Result<(String, String), SyncError> {
     let rest = webhook_url
         .split_once("://")
-        .map(|(scheme, rest)| (scheme, rest))
         .ok_or_else(|| SyncError::Config(format!("not a URL: {webhook_url}")))?;
     let host = rest.1.split('/').next().unwrap_or_default().to_string();
     if host.is_empty() {

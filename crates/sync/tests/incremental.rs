@@ -97,7 +97,7 @@ async fn mutate(p: &PortalHandle) -> Vec<(String, i64)> {
     let pending = data
         .activities
         .iter()
-        .find(|a| !a.completed && !(a.owner_type_id == 2 && a.owner_id == del))
+        .find(|a| !a.completed && (a.owner_type_id != 2 || a.owner_id != del))
         .unwrap()
         .id;
     p.complete_activity(pending).await.unwrap();
