@@ -21,4 +21,23 @@ pub enum StoreError {
     /// A write lost a race (e.g. a token pair changed since it was read).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The caller handed over a value the store refuses to keep; nothing of that call was written.
+    /// `record` names the kind of value (deal, sales_plan …), `field` the offending field.
+    #[error("invalid {record}: {field} {reason}")]
+    Invalid { record: &'static str, field: &'static str, reason: String },
+}
+
+impl StoreError {
+    /// Shorthand for [`StoreError::Invalid`].
+    pub fn invalid(record: &'static str, field: &'static str, reason: impl Into<String>) -> StoreError {
+        StoreError::Invalid { record, field, reason: reason.into() }
+    }
+
+    /// The offending field when this is an [`StoreError::Invalid`].
+    pub fn invalid_field(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
 }

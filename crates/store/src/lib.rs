@@ -3,10 +3,45 @@
 //! One schema (see `migrations/`) on two backends chosen by `DATABASE_URL`: SQLite (a file, the embedded default)
 //! and PostgreSQL (production). Every portal-owned row carries `portal_id`, and every query here filters by it.
 //! This crate must never talk to Bitrix24 and never compute report metrics: it stores and retrieves records.
+//!
+//! The API is a set of methods on [`Store`], one module per concern:
+//! portals ([`portals`]), app registrations and tokens ([`apps`]), synced records (`write`/`read`, typed in
+//! [`records`]), sync bookkeeping ([`sync_state`]), leases ([`leases`]), pending events ([`events`]), settings,
+//! access rules, user presets and sales plans ([`settings`], [`access`], [`presets`], [`plans`]), and
+//! [`testing`] helpers for tests of this and other crates on both backends.
 
+pub mod access;
+pub mod apps;
+mod clock;
 mod db;
+mod entity;
 mod error;
+pub mod events;
+mod exec;
+pub mod leases;
+pub mod plans;
+pub mod portals;
+pub mod presets;
+pub mod read;
 pub mod records;
+pub mod settings;
+mod sql;
+pub mod sync_state;
+mod table;
+pub mod testing;
+mod validate;
+pub mod write;
 
+pub use access::{AccessRule, AccessSubject};
+pub use apps::{AppStatus, AppTokens, PortalApp, StoredTokens};
 pub use db::{Backend, Pool, Store};
+pub use entity::Entity;
 pub use error::StoreError;
+pub use events::PendingEvent;
+pub use exec::FromAnyRow;
+pub use leases::Lease;
+pub use plans::{NewSalesPlan, PeriodKind, SalesPlan};
+pub use portals::{NewPortal, Portal, PortalId, PortalStatus};
+pub use settings::ForgetMeNotSettings;
+pub use sync_state::SyncState;
+pub use write::{Dictionary, Records, ReplaceOutcome};

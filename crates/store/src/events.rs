@@ -1,0 +1,76 @@
+//! Pending events: changes reported by the portal (online handler or offline queue) waiting for the sync to
+//! re-read the record. Enqueueing is idempotent while a copy is unprocessed. Never applies an event itself:
+//! the payload carries only an id, the sync re-reads the current state.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::now;
+use crate::sql::{in_list, Val, MAX_BINDS};
+use crate::{validate, PortalId, Store, StoreError};
+
+/// A queued event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct PendingEvent {
+    pub id: i64,
+    /// ONCRMDEALUPDATE …
+    pub event: String,
+    /// deals | leads | activities | tasks …
+    pub entity: String,
+    pub entity_id: i64,
+    pub received_at: i64,
+}
+
+impl Store {
+    /// Queues an event; `false` when the same (event, entity, entity_id) already waits unprocessed.
+    pub async fn enqueue_event(&self, portal: PortalId, event: &str, entity: &str, entity_id: i64) -> Result<bool, StoreError> {
+        validate::not_empty("pending_event", "event", event)?;
+        validate::not_empty("pending_event", "entity", entity)?;
+        validate::positive_id("pending_event", "entity_id", entity_id)?;
+        let n = self
+            .execute(
+                "INSERT INTO pending_events (portal_id, event, entity, entity_id, received_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (portal_id, event, entity, entity_id) WHERE processed_at IS NULL DO NOTHING",
+                &[Val::I64(portal.0), Val::Str(event), Val::Str(entity), Val::I64(entity_id), Val::I64(now())],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Up to `limit` unprocessed events of the portal, oldest first. Not a claim: the portal's `sync` lease
+    /// makes its holder the only consumer.
+    pub async fn take_events(&self, portal: PortalId, limit: i64) -> Result<Vec<PendingEvent>, StoreError> {
+        self.fetch_all(
+            "SELECT id, event, entity, entity_id, received_at FROM pending_events \
+             WHERE portal_id = $1 AND processed_at IS NULL ORDER BY id LIMIT $2",
+            &[Val::I64(portal.0), Val::I64(limit.max(0))],
+        )
+        .await
+    }
+
+    /// Marks events processed (ids of other portals are ignored); the number marked.
+    pub async fn mark_events_processed(&self, portal: PortalId, ids: &[i64]) -> Result<u64, StoreError> {
+        let t = now();
+        let mut tx = self.begin().await?;
+        let mut n = 0;
+        for chunk in ids.chunks(MAX_BINDS - 2) {
+            let sql = format!(
+                "UPDATE pending_events SET processed_at = $1 WHERE portal_id = $2 AND processed_at IS NULL AND id IN ({})",
+                in_list(3, chunk.len())
+            );
+            let mut vals = vec![Val::I64(t), Val::I64(portal.0)];
+            vals.extend(chunk.iter().map(|id| Val::I64(*id)));
+            n += tx.execute(&sql, &vals).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Deletes processed events older than `before` (unix seconds); the number deleted.
+    pub async fn purge_processed_events(&self, portal: PortalId, before: i64) -> Result<u64, StoreError> {
+        self.execute(
+            "DELETE FROM pending_events WHERE portal_id = $1 AND processed_at IS NOT NULL AND processed_at < $2",
+            &[Val::I64(portal.0), Val::I64(before)],
+        )
+        .await
+    }
+}

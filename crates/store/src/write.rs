@@ -1,0 +1,446 @@
+//! Writing synced records: idempotent batched upserts (multi-row `INSERT … ON CONFLICT DO UPDATE` in chunks under
+//! both backends' bind limits, one transaction per call), dictionary replacement (upsert the set, delete the rest)
+//! and deletes by id with their dependent rows. Every statement is scoped by `portal_id`.
+//! Never writes a partial batch: a row failing validation (checked chunk by chunk inside the transaction) or a
+//! database error rolls the whole call back.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::clock::now;
+use crate::exec::Tx;
+use crate::records::{
+    Activity, Call, Company, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead, Pipeline, Project,
+    StageHistory, Task, User,
+};
+use crate::sql::{in_list, push_placeholders, Val, MAX_BINDS};
+use crate::sync_state::{save_sync_state_in, SyncState};
+use crate::table::{KeyVals, Table};
+use crate::{validate, Entity, PortalId, Store, StoreError};
+
+/// A batch of one kind of synced record, for [`Store::write_records`].
+#[derive(Debug, Clone, Copy)]
+pub enum Records<'a> {
+    Users(&'a [User]),
+    Departments(&'a [Department]),
+    Pipelines(&'a [Pipeline]),
+    CrmStatuses(&'a [CrmStatus]),
+    Currencies(&'a [Currency]),
+    Companies(&'a [Company]),
+    Deals(&'a [Deal]),
+    Leads(&'a [Lead]),
+    StageHistory(&'a [StageHistory]),
+    Activities(&'a [Activity]),
+    Calls(&'a [Call]),
+    Projects(&'a [Project]),
+    Tasks(&'a [Task]),
+}
+
+/// The complete current set of a small dictionary, for [`Store::replace_dictionary`].
+#[derive(Debug, Clone, Copy)]
+pub enum Dictionary<'a> {
+    Users(&'a [User]),
+    Departments(&'a [Department]),
+    Pipelines(&'a [Pipeline]),
+    CrmStatuses(&'a [CrmStatus]),
+    Currencies(&'a [Currency]),
+    Projects(&'a [Project]),
+}
+
+/// What a dictionary replacement did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReplaceOutcome {
+    /// Distinct rows inserted or updated.
+    pub written: usize,
+    /// Rows of the portal that were not in the new set and were deleted.
+    pub deleted: usize,
+}
+
+/// The rows to write: the last occurrence of each key wins (PostgreSQL refuses to update one row twice in a
+/// statement, and the last copy is the newest the sync saw).
+fn dedup_last<T: Table>(rows: &[T]) -> Vec<&T> {
+    let mut last: HashMap<T::Key, usize> = HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        last.insert(r.key(), i);
+    }
+    if last.len() == rows.len() {
+        return rows.iter().collect();
+    }
+    rows.iter().enumerate().filter(|(i, r)| last.get(&r.key()) == Some(i)).map(|(_, r)| r).collect()
+}
+
+/// `INSERT … VALUES ($1, $3…, $2), … ON CONFLICT (portal_id, key) DO UPDATE SET …` for `n` rows; `$1` is the
+/// portal and `$2` the sync time, shared by every row.
+fn upsert_sql<T: Table>(n: usize) -> String {
+    let cols = T::COLUMNS.len();
+    let mut sql = String::with_capacity(64 + n * cols * 8);
+    sql.push_str("INSERT INTO ");
+    sql.push_str(T::TABLE);
+    sql.push_str(" (portal_id, ");
+    sql.push_str(&T::COLUMNS.join(", "));
+    sql.push_str(", synced_at) VALUES ");
+    for row in 0..n {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str("($1, ");
+        push_placeholders(&mut sql, 3 + row * cols, cols);
+        sql.push_str(", $2)");
+    }
+    sql.push_str(" ON CONFLICT (portal_id, ");
+    sql.push_str(&T::KEY.join(", "));
+    sql.push_str(") DO UPDATE SET ");
+    for c in T::COLUMNS.iter().filter(|c| !T::KEY.contains(c)) {
+        sql.push_str(c);
+        sql.push_str(" = excluded.");
+        sql.push_str(c);
+        sql.push_str(", ");
+    }
+    sql.push_str("synced_at = excluded.synced_at");
+    sql
+}
+
+/// Upserts `rows` inside `tx`; the number of distinct rows written.
+async fn upsert_in<T: Table>(tx: &mut Tx, portal: PortalId, rows: &[T], now: i64) -> Result<usize, StoreError> {
+    let rows = dedup_last(rows);
+    let cols = T::COLUMNS.len();
+    let per_chunk = ((MAX_BINDS - 2) / cols).max(1);
+    let mut sql_for: Option<(usize, String)> = None;
+    for chunk in rows.chunks(per_chunk) {
+        let mut vals = Vec::with_capacity(2 + chunk.len() * cols);
+        vals.push(Val::I64(portal.0));
+        vals.push(Val::I64(now));
+        for r in chunk {
+            r.validate()?;
+            r.values(&mut vals);
+        }
+        let sql = match &sql_for {
+            Some((n, sql)) if *n == chunk.len() => sql,
+            _ => &sql_for.insert((chunk.len(), upsert_sql::<T>(chunk.len()))).1,
+        };
+        tx.execute(sql, &vals).await?;
+    }
+    Ok(rows.len())
+}
+
+/// Deletes the rows of `portal` with these keys inside `tx`; the number deleted.
+async fn delete_keys_in<T: Table>(tx: &mut Tx, portal: PortalId, keys: &[T::Key]) -> Result<u64, StoreError> {
+    let mut deleted = 0;
+    if T::KEY.len() == 1 {
+        for chunk in keys.chunks(MAX_BINDS - 1) {
+            let sql = format!("DELETE FROM {} WHERE portal_id = $1 AND {} IN ({})", T::TABLE, T::KEY[0], in_list(2, chunk.len()));
+            let mut vals = vec![Val::I64(portal.0)];
+            chunk.iter().for_each(|k| k.push(&mut vals));
+            deleted += tx.execute(&sql, &vals).await?;
+        }
+    } else {
+        // Composite keys (statuses) belong to small dictionaries: a plain OR of key matches is enough.
+        for chunk in keys.chunks(200) {
+            let mut sql = format!("DELETE FROM {} WHERE portal_id = $1 AND (", T::TABLE);
+            let mut vals = vec![Val::I64(portal.0)];
+            for (i, k) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(" OR ");
+                }
+                let cond: Vec<String> =
+                    T::KEY.iter().enumerate().map(|(j, c)| format!("{c} = ${}", vals.len() + 1 + j)).collect();
+                sql.push('(');
+                sql.push_str(&cond.join(" AND "));
+                sql.push(')');
+                k.push(&mut vals);
+            }
+            sql.push(')');
+            deleted += tx.execute(&sql, &vals).await?;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Upserts the complete set `rows` and deletes the portal's rows whose key is not in it, inside `tx`.
+async fn replace_in<T: Table>(tx: &mut Tx, portal: PortalId, rows: &[T], now: i64) -> Result<ReplaceOutcome, StoreError> {
+    let written = upsert_in(tx, portal, rows, now).await?;
+    let keep: HashSet<T::Key> = rows.iter().map(Table::key).collect();
+    let sql = format!("SELECT {} FROM {} WHERE portal_id = $1", T::KEY.join(", "), T::TABLE);
+    let stored: Vec<T::Key> = tx.fetch_all(&sql, &[Val::I64(portal.0)]).await?;
+    let stale: Vec<T::Key> = stored.into_iter().filter(|k| !keep.contains(k)).collect();
+    let deleted = delete_keys_in::<T>(tx, portal, &stale).await? as usize;
+    Ok(ReplaceOutcome { written, deleted })
+}
+
+/// Replaces the department membership of the given users with what the records say.
+async fn replace_user_departments_in(tx: &mut Tx, portal: PortalId, users: &[User]) -> Result<(), StoreError> {
+    let users = dedup_last(users);
+    for chunk in users.chunks(MAX_BINDS - 1) {
+        let sql = format!("DELETE FROM user_departments WHERE portal_id = $1 AND user_id IN ({})", in_list(2, chunk.len()));
+        let mut vals = vec![Val::I64(portal.0)];
+        vals.extend(chunk.iter().map(|u| Val::I64(u.id)));
+        tx.execute(&sql, &vals).await?;
+    }
+    let pairs: Vec<(i64, i64)> = users
+        .iter()
+        .flat_map(|u| u.department_ids.iter().map(move |d| (u.id, *d)))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in pairs.chunks((MAX_BINDS - 1) / 2) {
+        let mut sql = String::from("INSERT INTO user_departments (portal_id, user_id, department_id) VALUES ");
+        let mut vals = vec![Val::I64(portal.0)];
+        for (i, (u, d)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("($1, ${}, ${})", 2 + 2 * i, 3 + 2 * i));
+            vals.push(Val::I64(*u));
+            vals.push(Val::I64(*d));
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        tx.execute(&sql, &vals).await?;
+    }
+    Ok(())
+}
+
+/// Deletes rows of `table` whose `column` is one of `ids` (plus `filter`), inside `tx`.
+async fn delete_by_ids_in(
+    tx: &mut Tx,
+    portal: PortalId,
+    table: &str,
+    column: &str,
+    filter: &str,
+    ids: &[i64],
+) -> Result<u64, StoreError> {
+    let mut deleted = 0;
+    for chunk in ids.chunks(MAX_BINDS - 1) {
+        let sql = format!(
+            "DELETE FROM {table} WHERE portal_id = $1{filter} AND {column} IN ({})",
+            in_list(2, chunk.len())
+        );
+        let mut vals = vec![Val::I64(portal.0)];
+        vals.extend(chunk.iter().map(|id| Val::I64(*id)));
+        deleted += tx.execute(&sql, &vals).await?;
+    }
+    Ok(deleted)
+}
+
+impl Store {
+    /// Upserts one batch of records in one transaction and, when `state` is given, saves that sync state in the
+    /// same transaction (so a resumed sync never trusts a cursor for rows that were not stored).
+    /// The same record written twice leaves one row; within a batch the last copy of a key wins.
+    /// Users' department memberships are replaced by what their records say. Returns the distinct rows written.
+    pub async fn write_records(
+        &self,
+        portal: PortalId,
+        records: Records<'_>,
+        state: Option<&SyncState>,
+    ) -> Result<usize, StoreError> {
+        let t = now();
+        let mut tx = self.begin().await?;
+        let n = match records {
+            Records::Users(r) => {
+                let n = upsert_in(&mut tx, portal, r, t).await?;
+                replace_user_departments_in(&mut tx, portal, r).await?;
+                n
+            }
+            Records::Departments(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::Pipelines(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::CrmStatuses(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::Currencies(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::Companies(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::Deals(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::Leads(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::StageHistory(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::Activities(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::Calls(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::Projects(r) => upsert_in(&mut tx, portal, r, t).await?,
+            Records::Tasks(r) => upsert_in(&mut tx, portal, r, t).await?,
+        };
+        if let Some(state) = state {
+            save_sync_state_in(&mut tx, portal, state, t).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Makes the portal's dictionary exactly `set`: upserts it and deletes the portal's rows not in it, in one
+    /// transaction. An empty `set` empties the dictionary — callers pass only complete, successful fetches.
+    pub async fn replace_dictionary(&self, portal: PortalId, set: Dictionary<'_>) -> Result<ReplaceOutcome, StoreError> {
+        let t = now();
+        let mut tx = self.begin().await?;
+        let outcome = match set {
+            Dictionary::Users(r) => {
+                let o = replace_in(&mut tx, portal, r, t).await?;
+                replace_user_departments_in(&mut tx, portal, r).await?;
+                tx.execute(
+                    "DELETE FROM user_departments WHERE portal_id = $1 \
+                     AND user_id NOT IN (SELECT id FROM users WHERE portal_id = $1)",
+                    &[Val::I64(portal.0)],
+                )
+                .await?;
+                o
+            }
+            Dictionary::Departments(r) => replace_in(&mut tx, portal, r, t).await?,
+            Dictionary::Pipelines(r) => replace_in(&mut tx, portal, r, t).await?,
+            Dictionary::CrmStatuses(r) => replace_in(&mut tx, portal, r, t).await?,
+            Dictionary::Currencies(r) => replace_in(&mut tx, portal, r, t).await?,
+            Dictionary::Projects(r) => replace_in(&mut tx, portal, r, t).await?,
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Deletes records of `entity` by Bitrix24 id, with what depends on them: a deal's or lead's custom-field
+    /// values and stage history, a user's department memberships. Returns the number of records deleted.
+    pub async fn delete_records(&self, portal: PortalId, entity: Entity, ids: &[i64]) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let n = delete_by_ids_in(&mut tx, portal, entity.table(), "id", entity.filter(), ids).await?;
+        match entity {
+            Entity::Deals => {
+                delete_by_ids_in(&mut tx, portal, "custom_field_values", "entity_id", " AND entity_type = 'DEAL'", ids).await?;
+                delete_by_ids_in(&mut tx, portal, "stage_history", "owner_id", " AND entity_type_id = 2", ids).await?;
+            }
+            Entity::Leads => {
+                delete_by_ids_in(&mut tx, portal, "custom_field_values", "entity_id", " AND entity_type = 'LEAD'", ids).await?;
+                delete_by_ids_in(&mut tx, portal, "stage_history", "owner_id", " AND entity_type_id = 1", ids).await?;
+            }
+            Entity::Users => {
+                delete_by_ids_in(&mut tx, portal, "user_departments", "user_id", "", ids).await?;
+            }
+            _ => {}
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Makes the custom-field values of the records `entity_ids` (of `entity_type` "DEAL" or "LEAD") exactly
+    /// `values`: their old values are deleted, the given ones written, in one transaction. Every value must belong
+    /// to one of `entity_ids`. Returns the number of values written.
+    pub async fn replace_custom_field_values(
+        &self,
+        portal: PortalId,
+        entity_type: &str,
+        entity_ids: &[i64],
+        values: &[CustomFieldValue],
+    ) -> Result<usize, StoreError> {
+        validate::custom_field_entity(entity_type)?;
+        let ids: HashSet<i64> = entity_ids.iter().copied().collect();
+        let mut tx = self.begin().await?;
+        let filter = if entity_type == "DEAL" { " AND entity_type = 'DEAL'" } else { " AND entity_type = 'LEAD'" };
+        delete_by_ids_in(&mut tx, portal, "custom_field_values", "entity_id", filter, entity_ids).await?;
+        let mut last: HashMap<(i64, &str), usize> = HashMap::new();
+        for (i, v) in values.iter().enumerate() {
+            last.insert((v.entity_id, v.field_name.as_str()), i);
+        }
+        let rows: Vec<&CustomFieldValue> = values
+            .iter()
+            .enumerate()
+            .filter(|(i, v)| last.get(&(v.entity_id, v.field_name.as_str())) == Some(i))
+            .map(|(_, v)| v)
+            .collect();
+        for chunk in rows.chunks((MAX_BINDS - 2) / 3) {
+            let mut sql = String::from("INSERT INTO custom_field_values (portal_id, entity_type, entity_id, field_name, value) VALUES ");
+            let mut vals = vec![Val::I64(portal.0), Val::Str(entity_type)];
+            for (i, v) in chunk.iter().enumerate() {
+                validate::custom_field_value(v)?;
+                if v.entity_type != entity_type || !ids.contains(&v.entity_id) {
+                    return Err(StoreError::invalid(
+                        "custom_field_value",
+                        "entity_id",
+                        format!("{} {} is not among the records being replaced", v.entity_type, v.entity_id),
+                    ));
+                }
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("($1, $2, ${}, ${}, ${})", 3 + 3 * i, 4 + 3 * i, 5 + 3 * i));
+                vals.push(Val::I64(v.entity_id));
+                vals.push(Val::Str(&v.field_name));
+                vals.push(Val::OptStr(v.value.as_deref()));
+            }
+            sql.push_str(
+                " ON CONFLICT (portal_id, entity_type, entity_id, field_name) DO UPDATE SET value = excluded.value",
+            );
+            tx.execute(&sql, &vals).await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+}
+
+/// Typed shorthands: `upsert_deals(portal, &deals)` is `write_records(portal, Records::Deals(&deals), None)`.
+macro_rules! typed_writes {
+    ($($upsert:ident, $with_state:ident, $variant:ident, $ty:ty;)+) => {
+        impl Store {
+            $(
+                #[doc = concat!("Upserts a batch of `", stringify!($ty), "` records (see [`Store::write_records`]).")]
+                pub async fn $upsert(&self, portal: PortalId, rows: &[$ty]) -> Result<usize, StoreError> {
+                    self.write_records(portal, Records::$variant(rows), None).await
+                }
+                #[doc = concat!("Upserts a batch of `", stringify!($ty), "` records and saves `state` in the same transaction.")]
+                pub async fn $with_state(&self, portal: PortalId, rows: &[$ty], state: &SyncState) -> Result<usize, StoreError> {
+                    self.write_records(portal, Records::$variant(rows), Some(state)).await
+                }
+            )+
+        }
+    };
+}
+
+typed_writes! {
+    upsert_users, upsert_users_with_state, Users, User;
+    upsert_departments, upsert_departments_with_state, Departments, Department;
+    upsert_pipelines, upsert_pipelines_with_state, Pipelines, Pipeline;
+    upsert_crm_statuses, upsert_crm_statuses_with_state, CrmStatuses, CrmStatus;
+    upsert_currencies, upsert_currencies_with_state, Currencies, Currency;
+    upsert_companies, upsert_companies_with_state, Companies, Company;
+    upsert_deals, upsert_deals_with_state, Deals, Deal;
+    upsert_leads, upsert_leads_with_state, Leads, Lead;
+    upsert_stage_history, upsert_stage_history_with_state, StageHistory, StageHistory;
+    upsert_activities, upsert_activities_with_state, Activities, Activity;
+    upsert_calls, upsert_calls_with_state, Calls, Call;
+    upsert_projects, upsert_projects_with_state, Projects, Project;
+    upsert_tasks, upsert_tasks_with_state, Tasks, Task;
+}
+
+macro_rules! typed_replaces {
+    ($($replace:ident, $variant:ident, $ty:ty;)+) => {
+        impl Store {
+            $(
+                #[doc = concat!("Makes the portal's `", stringify!($ty), "` rows exactly `set` (see [`Store::replace_dictionary`]).")]
+                pub async fn $replace(&self, portal: PortalId, set: &[$ty]) -> Result<ReplaceOutcome, StoreError> {
+                    self.replace_dictionary(portal, Dictionary::$variant(set)).await
+                }
+            )+
+        }
+    };
+}
+
+typed_replaces! {
+    replace_users, Users, User;
+    replace_departments, Departments, Department;
+    replace_pipelines, Pipelines, Pipeline;
+    replace_crm_statuses, CrmStatuses, CrmStatus;
+    replace_currencies, Currencies, Currency;
+    replace_projects, Projects, Project;
+}
+
+macro_rules! typed_deletes {
+    ($($delete:ident, $entity:ident;)+) => {
+        impl Store {
+            $(
+                #[doc = concat!("Deletes by id (see [`Store::delete_records`] for what goes with them).")]
+                pub async fn $delete(&self, portal: PortalId, ids: &[i64]) -> Result<u64, StoreError> {
+                    self.delete_records(portal, Entity::$entity, ids).await
+                }
+            )+
+        }
+    };
+}
+
+typed_deletes! {
+    delete_users, Users;
+    delete_departments, Departments;
+    delete_companies, Companies;
+    delete_deals, Deals;
+    delete_leads, Leads;
+    delete_activities, Activities;
+    delete_calls, Calls;
+    delete_projects, Projects;
+    delete_tasks, Tasks;
+}
