@@ -193,6 +193,19 @@ pub async fn handle(
             Some(i) => done(h.complete_activity(i).await.map(|_| true)),
             None => bad("activity id"),
         },
+        (_, ["tasks"]) if post => done(
+            h.create_task(body!(crate::NewTask))
+                .await
+                .map(|id| json!({"id": id})),
+        ),
+        (m, ["tasks", _]) if m == Method::DELETE => match id(1) {
+            Some(i) => done(h.delete_task(i).await.map(|_| true)),
+            None => bad("task id"),
+        },
+        (m, ["leads", _]) if m == Method::DELETE => match id(1) {
+            Some(i) => done(h.delete_lead(i).await.map(|_| true)),
+            None => bad("lead id"),
+        },
         (_, ["tasks", _, "close"]) if post => match id(1) {
             Some(i) => done(h.close_task(i).await.map(|_| true)),
             None => bad("task id"),

@@ -17,7 +17,7 @@ use crate::faults::{FaultState, Faults};
 use crate::generator::{generate, CompanyConfig};
 use crate::limits::{LimiterState, Limits};
 use crate::model::PortalData;
-use crate::mutations::{self, DealPatch, NewActivity, NewDeal, NewLead, PendingEvent};
+use crate::mutations::{self, DealPatch, NewActivity, NewDeal, NewLead, NewTask, PendingEvent};
 use crate::state::{
     hex32, random_token, AppInstall, AppRegistration, AppStatus, PortalState, Shared,
 };
@@ -492,6 +492,21 @@ impl PortalHandle {
     }
     pub async fn complete_activity(&self, id: i64) -> Result<(), EmulatorError> {
         let ev = mutations::complete_activity(&self.state, id)?;
+        self.fire(ev).await;
+        Ok(())
+    }
+    pub async fn create_task(&self, input: NewTask) -> Result<i64, EmulatorError> {
+        let (id, ev) = mutations::create_task(&self.state, input)?;
+        self.fire(ev).await;
+        Ok(id)
+    }
+    pub async fn delete_task(&self, id: i64) -> Result<(), EmulatorError> {
+        let ev = mutations::delete_task(&self.state, id)?;
+        self.fire(ev).await;
+        Ok(())
+    }
+    pub async fn delete_lead(&self, id: i64) -> Result<(), EmulatorError> {
+        let ev = mutations::delete_lead(&self.state, id)?;
         self.fire(ev).await;
         Ok(())
     }

@@ -32,6 +32,6 @@ pub use faults::Faults;
 pub use generator::{generate, CompanyConfig, Size};
 pub use limits::{CostModel, Limits};
 pub use model::*;
-pub use mutations::{DealPatch, NewActivity, NewDeal, NewLead};
+pub use mutations::{DealPatch, NewActivity, NewDeal, NewLead, NewTask};
 pub use oauth::TokenPair;
 pub use state::{AppRegistration, AppStatus};

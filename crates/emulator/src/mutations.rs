@@ -53,6 +53,18 @@ pub struct NewLead {
     pub assigned_by_id: Option<i64>,
 }
 
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewTask {
+    pub title: String,
+    pub responsible_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub deadline: Option<i64>,
+    pub start_date_plan: Option<i64>,
+    pub group_id: i64,
+    pub uf_crm_task: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NewActivity {
@@ -555,11 +567,87 @@ pub fn close_task(portal: &PortalState, id: i64) -> Result<Vec<PendingEvent>, Em
         t.date_start = Some(now);
     }
     let user = t.responsible_id;
-    let data_json = json!({
-        "FIELDS_BEFORE": {"ID": id.to_string()},
-        "FIELDS_AFTER": {"ID": id.to_string()},
-        "IS_ACCESSIBLE_BEFORE": "undefined",
-        "IS_ACCESSIBLE_AFTER": "undefined",
+    Ok(vec![task_event("ONTASKUPDATE", Some(id), Some(id), user)])
+}
+
+fn task_event(name: &str, before: Option<i64>, after: Option<i64>, user: i64) -> PendingEvent {
+    let part = |v: Option<i64>| {
+        v.map(|id| json!({"ID": id.to_string()}))
+            .unwrap_or(json!("undefined"))
+    };
+    let id = after.or(before).unwrap_or(0);
+    let data = json!({
+        "FIELDS_BEFORE": part(before),
+        "FIELDS_AFTER": part(after),
+        "IS_ACCESSIBLE_BEFORE": if before.is_some() { "Y" } else { "undefined" },
+        "IS_ACCESSIBLE_AFTER": if after.is_some() { "Y" } else { "undefined" },
     });
-    Ok(vec![("ONTASKUPDATE".into(), data_json, id, user)])
+    (name.to_string(), data, id, user)
+}
+
+/// Creates a task (status 2, pending) and fires ONTASKADD.
+pub fn create_task(
+    portal: &PortalState,
+    input: NewTask,
+) -> Result<(i64, Vec<PendingEvent>), EmulatorError> {
+    let now = portal.clock();
+    let mut data = write(portal)?;
+    let id = data.tasks.last().map(|t| t.id).unwrap_or(0) + 1;
+    let responsible = input.responsible_id.unwrap_or(1);
+    if data.user(responsible).is_none() {
+        return Err(not_found("user", responsible));
+    }
+    data.tasks.push(crate::model::Task {
+        id,
+        title: if input.title.is_empty() {
+            format!("Задача #{id}")
+        } else {
+            input.title
+        },
+        status: 2,
+        priority: 1,
+        responsible_id: responsible,
+        created_by: input.created_by.unwrap_or(responsible),
+        created_date: now,
+        changed_date: now,
+        closed_date: None,
+        closed_by: None,
+        date_start: None,
+        deadline: input.deadline,
+        start_date_plan: input.start_date_plan,
+        end_date_plan: input.start_date_plan.and(input.deadline),
+        group_id: input.group_id,
+        uf_crm_task: input.uf_crm_task,
+    });
+    Ok((
+        id,
+        vec![task_event("ONTASKADD", None, Some(id), responsible)],
+    ))
+}
+
+/// Deletes a task and fires ONTASKDELETE.
+pub fn delete_task(portal: &PortalState, id: i64) -> Result<Vec<PendingEvent>, EmulatorError> {
+    let mut data = write(portal)?;
+    let idx = data
+        .tasks
+        .binary_search_by_key(&id, |t| t.id)
+        .map_err(|_| not_found("task", id))?;
+    let user = data.tasks[idx].responsible_id;
+    data.tasks.remove(idx);
+    Ok(vec![task_event("ONTASKDELETE", Some(id), None, user)])
+}
+
+/// Deletes a lead with its status history and activities.
+pub fn delete_lead(portal: &PortalState, id: i64) -> Result<Vec<PendingEvent>, EmulatorError> {
+    let mut data = write(portal)?;
+    let idx = data
+        .leads
+        .binary_search_by_key(&id, |l| l.id)
+        .map_err(|_| not_found("lead", id))?;
+    let user = data.leads[idx].assigned_by_id;
+    data.leads.remove(idx);
+    data.lead_history.retain(|h| h.owner_id != id);
+    data.activities
+        .retain(|a| !(a.owner_type_id == 1 && a.owner_id == id));
+    Ok(vec![fields_event("ONCRMLEADDELETE", id, user)])
 }

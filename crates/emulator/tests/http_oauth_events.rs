@@ -494,6 +494,69 @@ async fn mutations_update_modify_dates_history_and_lists() {
     );
 }
 
+#[tokio::test]
+async fn task_and_lead_lifecycle_events() {
+    let rx = receiver().await;
+    let e = env().await;
+    for event in [
+        "ONTASKADD",
+        "ONTASKDELETE",
+        "ONCRMLEADDELETE",
+        "ONCRMDEALMOVETOCATEGORY",
+    ] {
+        let b = e
+            .call("event.bind", json!({"event": event, "handler": rx.url}))
+            .await;
+        assert_eq!(b.body["result"], json!(true));
+    }
+    let id = e
+        .portal
+        .create_task(NewTask {
+            title: "Позвонить".into(),
+            responsible_id: Some(2),
+            deadline: Some(NOW + 86_400),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let add = &rx.named("ONTASKADD")[0];
+    assert_eq!(add["data"]["FIELDS_AFTER"]["ID"], json!(id.to_string()));
+    assert_eq!(add["data"]["FIELDS_BEFORE"], json!("undefined"));
+    let t = e
+        .call(
+            "tasks.task.list",
+            json!({"filter": {"ID": id}, "select": ["ID", "STATUS", "DEADLINE"]}),
+        )
+        .await;
+    assert_eq!(t.body["result"]["tasks"][0]["status"], json!("2"));
+    e.portal.delete_task(id).await.unwrap();
+    assert_eq!(
+        rx.named("ONTASKDELETE")[0]["data"]["FIELDS_BEFORE"]["ID"],
+        json!(id.to_string())
+    );
+    let t = e
+        .call("tasks.task.list", json!({"filter": {"ID": id}}))
+        .await;
+    assert_eq!(t.body["total"], json!(0));
+    e.portal.delete_lead(1).await.unwrap();
+    assert_eq!(
+        rx.named("ONCRMLEADDELETE")[0]["data"]["FIELDS"]["ID"],
+        json!("1")
+    );
+    let l = e.call("crm.lead.get", json!({"id": 1})).await;
+    assert_eq!(l.body["error_description"], json!("Not found"));
+    let (deal, cat) = snap_first_open(&e);
+    e.portal
+        .move_deal_category(deal, if cat == 1 { 0 } else { 1 }, None)
+        .await
+        .unwrap();
+    let mv = &rx.named("ONCRMDEALMOVETOCATEGORY")[0];
+    assert_eq!(
+        mv["data"]["FIELDS"]["CATEGORY_ID"],
+        json!(if cat == 1 { "0" } else { "1" })
+    );
+}
+
 fn snap_first_open(e: &Env) -> (i64, i64) {
     let s = e.portal.snapshot();
     let d = s.deals.iter().find(|d| !d.closed).unwrap();

@@ -461,7 +461,7 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
         .collect();
     let mut deal_history: Vec<StageHistory> = Vec::new();
     let mut deals: Vec<Deal> = Vec::with_capacity(deal_drafts.len());
-    for (i, d) in deal_drafts.iter().enumerate() {
+    for (i, mut d) in deal_drafts.into_iter().enumerate() {
         let id = i as i64 + 1;
         let (moved, last_cat, stage, sem, _) = d.moves.last().cloned().unwrap_or((
             d.created,
@@ -471,23 +471,23 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
             false,
         ));
         let p = &pipes[last_cat];
-        for (j, (t, c, s, sm, funnel)) in d.moves.iter().enumerate() {
+        for (j, (t, c, s, sm, funnel)) in std::mem::take(&mut d.moves).into_iter().enumerate() {
             deal_history.push(StageHistory {
                 id: 0,
                 type_id: if j == 0 {
                     1
-                } else if *funnel {
+                } else if funnel {
                     5
-                } else if *sm == Semantic::Process {
+                } else if sm == Semantic::Process {
                     2
                 } else {
                     3
                 },
                 owner_id: id,
-                created_time: *t,
-                category_id: pipes[*c].id,
-                stage_id: s.clone(),
-                semantic: *sm,
+                created_time: t,
+                category_id: pipes[c].id,
+                stage_id: s,
+                semantic: sm,
             });
         }
         let closed = sem != Semantic::Process;
@@ -543,7 +543,7 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
             closed,
             opened: true,
             is_return_customer: p.id == 2 || g.rng.gen_bool(0.1),
-            source_id: Some(d.source.clone()),
+            source_id: Some(d.source),
             company_id: d.company,
             contact_id: None,
             lead_id,

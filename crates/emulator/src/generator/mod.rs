@@ -169,5 +169,12 @@ pub fn generate(cfg: &CompanyConfig) -> PortalData {
     crm::build(&mut g, &mut data, vol.deals, vol.leads);
     activities::build(&mut g, &mut data, vol.activities);
     tasks::build(&mut g, &mut data, vol.tasks, vol.projects.max(1));
+    // Growth slack of the big vectors is hundreds of MB on the large preset.
+    data.deals.shrink_to_fit();
+    data.leads.shrink_to_fit();
+    data.deal_history.shrink_to_fit();
+    data.lead_history.shrink_to_fit();
+    data.activities.shrink_to_fit();
+    data.tasks.shrink_to_fit();
     data
 }
