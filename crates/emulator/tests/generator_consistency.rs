@@ -355,3 +355,17 @@ fn tasks_have_deadlines_planned_starts_and_late_and_on_time_closes() {
     assert!(late > 0 && on_time > 0 && open_overdue > 0 && no_deadline > 0);
     assert!(d.tasks.iter().any(|t| t.start_date_plan.is_some()));
 }
+
+#[test]
+fn even_tiny_has_an_inactive_manager_who_owns_only_older_cards() {
+    let d = generate(&CompanyConfig::new(5, Size::Tiny).with_now(NOW));
+    let gone: Vec<_> = d.users.iter().filter(|u| !u.active).collect();
+    assert!(!gone.is_empty());
+    for u in gone {
+        assert!(d
+            .deals
+            .iter()
+            .filter(|x| x.assigned_by_id == u.id)
+            .all(|x| x.date_create < u.last_login));
+    }
+}

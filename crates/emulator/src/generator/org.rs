@@ -94,8 +94,11 @@ pub fn build(g: &mut Gen, data: &mut PortalData, managers: usize) {
         let id = i as i64 + 2;
         let dept = 3 + (i % n_sales) as i64;
         let is_head = i < n_sales;
-        // Heads and the first few managers stay; later ones are dismissed with ~10 % probability.
-        let active = is_head || !g.rng.gen_bool(0.1);
+        // Heads stay; others are dismissed with ~10 % probability, and the last hired manager of a
+        // team of three or more always left (so even the tiny company has an inactive employee).
+        let randomly_left = g.rng.gen_bool(0.1);
+        let last_left = managers >= 3 && i == managers - 1;
+        let active = is_head || !(randomly_left || last_left);
         let (n, l, s, gen) = person(g, id);
         let registered = g.rng.gen_range(hired_from..g.start + 30 * 86_400);
         data.users.push(User {

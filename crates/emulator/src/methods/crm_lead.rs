@@ -22,11 +22,11 @@ impl Record for Lead {
         self.id
     }
     fn field(&self, name: &str, ctx: &FieldCtx) -> Option<Fv<'_>> {
-        let s = |v: &Option<String>| {
+        fn s(v: &Option<String>) -> Fv<'_> {
             v.as_deref()
-                .map(|x| Fv::Str(Cow::Owned(x.to_string())))
+                .map(|x| Fv::Str(Cow::Borrowed(x)))
                 .unwrap_or(Fv::Null)
-        };
+        }
         let f = |b: bool| Fv::Str(Cow::Borrowed(if b { "Y" } else { "N" }));
         Some(match name {
             "ID" => Fv::Int(self.id),
