@@ -238,7 +238,9 @@ impl Client {
         budget: &[&str],
     ) -> Result<Envelope, ApiError> {
         let mut attempt: u32 = 0;
-        let mut refreshed = false;
+        // Tokens this call already saw expire: a refresh happens at most once per token (a token that expires
+        // again right after its refresh gets its own, up to a small cap).
+        let mut expired_seen: Vec<String> = Vec::new();
         loop {
             for m in budget {
                 let d = self.inner.operating.delay_for(m, now_unix());
@@ -264,10 +266,14 @@ impl Client {
                     }
                     return Ok(env);
                 }
-                Err(e) if e.needs_refresh() && !refreshed && token.is_some() => {
-                    refreshed = true;
-                    self.refresh_after(token.as_deref().unwrap_or_default())
-                        .await?;
+                Err(e)
+                    if e.needs_refresh()
+                        && token.as_ref().is_some_and(|t| !expired_seen.contains(t))
+                        && expired_seen.len() < 3 =>
+                {
+                    let failed = token.unwrap_or_default();
+                    self.refresh_after(&failed).await?;
+                    expired_seen.push(failed);
                 }
                 Err(e) if e.needs_attention() => {
                     if let Auth::OAuth { store, .. } = &self.inner.auth {

@@ -62,3 +62,23 @@ pub async fn sync_portal(
     lease.release().await?;
     result
 }
+
+/// Applies a portal's queued events right away (the server calls this after [`events::enqueue`] for a
+/// near-immediate refresh). Safe next to a running cycle: re-reads by id and idempotent writes, no lease needed.
+pub async fn apply_events_now(
+    store: &Store,
+    portal_id: i64,
+    app: Option<&OAuthApp>,
+    holder: &str,
+    config: ClientConfig,
+) -> Result<usize, SyncError> {
+    let client = portal::client_for(store, portal_id, app, holder, config).await?;
+    let sync = PortalSync::new(store.clone(), client, portal_id, SyncOptions::default());
+    let result = sync.apply_events().await;
+    if let Err(e) = &result {
+        if e.needs_attention() {
+            portal::mark_needs_attention(store, portal_id, &e.to_string()).await?;
+        }
+    }
+    result
+}

@@ -218,7 +218,7 @@ async fn revoked_grant_flags_the_portal_and_keeps_its_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_completes_under_faults_and_a_strict_rate_limit() {
     // The portal allows a burst of 4 and 20 requests/s; the client assumes the standard 50/2 bucket, so it will
-    // meet QUERY_LIMIT_EXCEEDED and must back off; besides, 15 % of requests fail in various ways.
+    // meet QUERY_LIMIT_EXCEEDED and must back off; besides, 35 % of requests fail in various ways.
     let limits = Limits {
         burst: 4.0,
         drain_per_sec: 20.0,
@@ -227,9 +227,9 @@ async fn import_completes_under_faults_and_a_strict_rate_limit() {
     };
     let (_emu, p) = common::emulator_with(&CompanyConfig::new(24, Size::Tiny), limits).await;
     p.set_faults(Faults {
-        error_500: 0.06,
-        html_error: 0.05,
-        timeout: 0.04,
+        error_500: 0.15,
+        html_error: 0.1,
+        timeout: 0.1,
         timeout_ms: 1_500,
         seed: 3,
         ..Faults::default()
@@ -294,4 +294,46 @@ async fn import_waits_out_the_operating_budget() {
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     common::assert_same(&store, portal_id, &p.snapshot()).await;
     assert!(client.budget_wait_count() > 0, "the budget was never hit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unpaid_app_flags_the_portal_and_keeps_its_data() {
+    let (_emu, p, store, _url, portal_id, _dir) = installed(26, common::no_limits()).await;
+    sync_portal(
+        &store,
+        portal_id,
+        Some(&app()),
+        "proc-a",
+        ClientConfig::default(),
+        SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    let data = p.snapshot();
+    p.set_app_status(
+        CLIENT_ID,
+        b24a_emulator::AppStatus {
+            status: "T".into(),
+            payment_expired: true,
+            days: Some(-3),
+        },
+    );
+    let err = sync_portal(
+        &store,
+        portal_id,
+        Some(&app()),
+        "proc-a",
+        ClientConfig::default(),
+        SyncOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.needs_attention(), "{err}");
+    let row = portal::load(&store, portal_id).await.unwrap();
+    assert_eq!(row.status, "needs_attention");
+    assert!(row
+        .attention_reason
+        .unwrap_or_default()
+        .contains("PAYMENT_REQUIRED"));
+    common::assert_same(&store, portal_id, &data).await;
 }
