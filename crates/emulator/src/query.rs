@@ -419,3 +419,97 @@ pub fn start_of(params: &Value) -> i64 {
         .and_then(crate::php::as_i64)
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct R(i64, i64);
+
+    impl Record for R {
+        fn id(&self) -> i64 {
+            self.0
+        }
+        fn field(&self, name: &str, _ctx: &FieldCtx) -> Option<Fv<'_>> {
+            match name {
+                "ID" => Some(Fv::Int(self.0)),
+                "V" => Some(Fv::Int(self.1)),
+                _ => None,
+            }
+        }
+    }
+
+    fn ctx() -> FieldCtx<'static> {
+        FieldCtx {
+            uf_names: &[],
+            offset: 0,
+            lead_rows: false,
+            now: 0,
+            telephony: false,
+        }
+    }
+
+    fn rows(n: i64) -> Vec<R> {
+        (1..=n).map(|i| R(i, i % 3)).collect()
+    }
+
+    fn q(filter: serde_json::Value, start: i64) -> ListQuery {
+        ListQuery {
+            conds: parse_filter(Some(&filter), false).unwrap(),
+            order: Vec::new(),
+            start,
+        }
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(split_prefix(">=DATE"), (Op::Ge, "DATE"));
+        assert_eq!(split_prefix("!@ID"), (Op::Ne, "ID"));
+        assert_eq!(split_prefix("@ID"), (Op::Eq, "ID"));
+        assert_eq!(split_prefix("%TITLE"), (Op::Like, "TITLE"));
+        assert_eq!(split_prefix("ID"), (Op::Eq, "ID"));
+    }
+
+    #[test]
+    fn legacy_rounding_exact_offset_and_no_count() {
+        let data = rows(120);
+        let p = run(&data, &q(json!({}), 70), Paging::LegacyRounded, &ctx());
+        assert_eq!((p.rows[0].0, p.total, p.next), (51, Some(120), Some(100)));
+        let p = run(&data, &q(json!({}), 70), Paging::Exact, &ctx());
+        assert_eq!((p.rows[0].0, p.rows.len(), p.next), (71, 50, None));
+        let p = run(
+            &data,
+            &q(json!({">ID": 100}), -1),
+            Paging::LegacyRounded,
+            &ctx(),
+        );
+        assert_eq!((p.rows.len(), p.total, p.next), (20, Some(0), None));
+        assert_eq!(p.scanned, 20, "binary search skipped the first 100 rows");
+    }
+
+    #[test]
+    fn in_not_and_unknown_fields() {
+        let data = rows(30);
+        let p = run(
+            &data,
+            &q(json!({"@ID": [3, 5, 99]}), 0),
+            Paging::Exact,
+            &ctx(),
+        );
+        assert_eq!(p.rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3, 5]);
+        let p = run(
+            &data,
+            &q(json!({"!V": 0, "<=ID": 6}), 0),
+            Paging::Exact,
+            &ctx(),
+        );
+        assert_eq!(
+            p.rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![1, 2, 4, 5]
+        );
+        let p = run(&data, &q(json!({"NOPE": 1}), 0), Paging::Exact, &ctx());
+        assert_eq!(p.total, Some(30), "unknown fields are ignored");
+        assert!(parse_filter(Some(&json!("x")), false).is_err());
+    }
+}
