@@ -50,6 +50,10 @@ fn headers(app: Option<&str>, rest_time: f64) -> HeaderMap {
         HeaderValue::from_static("origin, content-type, accept, authorization"),
     );
     h.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    h.insert(
         "access-control-expose-headers",
         HeaderValue::from_static("X-Bitrix-Rest-Application, X-Bitrix-Rest-Time"),
     );

@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+const MAX_NESTING: usize = 64;
+
 /// Parses `a=1&b[c]=2&d[]=x&d[]=y` like PHP's `parse_str`. Values are strings; maps whose keys
 /// are exactly 0..n become arrays.
 pub fn parse_str(query: &str) -> Value {
@@ -24,6 +26,10 @@ pub fn insert_key(root: &mut Map<String, Value>, key: &str, value: Value) {
     let mut segments: Vec<&str> = Vec::new();
     let mut r = rest;
     while let Some(stripped) = r.strip_prefix('[') {
+        // PHP's max_input_nesting_level: deeper keys are cut (also bounds our recursion).
+        if segments.len() >= MAX_NESTING {
+            break;
+        }
         match stripped.find(']') {
             Some(end) => {
                 segments.push(&stripped[..end]);

@@ -722,3 +722,45 @@ async fn call_statistics_follow_completed_call_activities() {
     let expected = incoming.iter().filter(|c| c.id % 10 == 0).count();
     assert_eq!(missed.body["total"], json!(expected));
 }
+
+#[tokio::test]
+async fn hostile_input_gets_normal_answers() {
+    let e = env().await;
+    let tok = e.grant.access_token.clone();
+    let deep = "filter".to_string() + &"[a]".repeat(5_000) + "=1";
+    let a = e
+        .get(&format!("/rest/crm.deal.list?auth={tok}&{deep}&start=-1"))
+        .await;
+    assert_eq!(a.status, 200);
+    let bad_json = e
+        .http
+        .post(format!(
+            "{}crm.deal.list?auth={tok}&start=-1",
+            e.portal.client_endpoint()
+        ))
+        .header("content-type", "application/json")
+        .body("{\"filter\": [1, 2")
+        .send()
+        .await
+        .unwrap();
+    let b = answer(bad_json).await;
+    assert_eq!(b.status, 200, "invalid JSON is treated as no params");
+    assert_eq!(b.body["result"].as_array().unwrap().len(), 50);
+    let c = e
+        .call(
+            "crm.deal.list",
+            json!({"start": "abc", "order": "x", "select": 5, "filter": {">ID": "x"}}),
+        )
+        .await;
+    assert_eq!(c.status, 200);
+    let d = e.call("batch", json!({"cmd": {"a": "$result[a][0]", "b": "crm.deal.list?filter[>ID]=$result[zz][49][ID]&start=-1"}})).await;
+    assert_eq!(d.status, 200);
+    assert_eq!(
+        d.body["result"]["result_error"]["a"]["error"],
+        json!("ERROR_METHOD_NOT_FOUND")
+    );
+    let x = e.get(&format!("/rest/crm.deal.list.xml?auth={tok}")).await;
+    assert_eq!(x.body["error"], json!("INTERNAL_WRONG_TRANSPORT"));
+    let y = e.get("/rest/a/b/c/d").await;
+    assert_eq!(y.status, 404);
+}
