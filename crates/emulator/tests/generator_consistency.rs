@@ -369,3 +369,26 @@ fn even_tiny_has_an_inactive_manager_who_owns_only_older_cards() {
             .all(|x| x.date_create < u.last_login));
     }
 }
+
+#[test]
+fn returning_customers_had_an_earlier_deal() {
+    let d = small();
+    let mut seen = HashSet::new();
+    let mut returning = 0;
+    for deal in &d.deals {
+        match deal.company_id {
+            Some(c) => {
+                assert_eq!(
+                    deal.is_return_customer,
+                    seen.contains(&c),
+                    "deal {}",
+                    deal.id
+                );
+                seen.insert(c);
+                returning += usize::from(deal.is_return_customer);
+            }
+            None => assert!(!deal.is_return_customer),
+        }
+    }
+    assert!(returning > 0 && returning < d.deals.len());
+}

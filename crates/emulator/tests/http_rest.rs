@@ -764,3 +764,44 @@ async fn hostile_input_gets_normal_answers() {
     let y = e.get("/rest/a/b/c/d").await;
     assert_eq!(y.status, 404);
 }
+
+#[tokio::test]
+async fn companies_and_account_currency_amounts() {
+    let e = env().await;
+    let snap = e.portal.snapshot();
+    let c = e
+        .call(
+            "crm.company.list",
+            json!({"select": ["ID", "TITLE", "INDUSTRY"]}),
+        )
+        .await;
+    assert_eq!(c.body["total"], json!(snap.companies.len()));
+    assert_eq!(
+        c.body["result"][0]["INDUSTRY"],
+        json!(snap.companies[0].industry)
+    );
+    let it = e
+        .call("crm.company.list", json!({"filter": {"INDUSTRY": "IT"}}))
+        .await;
+    assert_eq!(
+        it.body["total"],
+        json!(snap.companies.iter().filter(|x| x.industry == "IT").count())
+    );
+    let usd = snap
+        .deals
+        .iter()
+        .find(|d| d.currency_id == "USD")
+        .expect("a USD deal");
+    let g = e.call("crm.deal.get", json!({"id": usd.id})).await;
+    assert_eq!(g.body["result"]["ACCOUNT_CURRENCY_ID"], json!("RUB"));
+    assert_eq!(
+        g.body["result"]["OPPORTUNITY_ACCOUNT"],
+        json!(format!("{:.2}", usd.opportunity * 92.5))
+    );
+    let rub = snap.deals.iter().find(|d| d.currency_id == "RUB").unwrap();
+    let g = e.call("crm.deal.get", json!({"id": rub.id})).await;
+    assert_eq!(
+        g.body["result"]["OPPORTUNITY_ACCOUNT"],
+        g.body["result"]["OPPORTUNITY"]
+    );
+}

@@ -542,7 +542,7 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
             },
             closed,
             opened: true,
-            is_return_customer: p.id == 2 || g.rng.gen_bool(0.1),
+            is_return_customer: false,
             source_id: Some(d.source),
             company_id: d.company,
             contact_id: None,
@@ -566,6 +566,16 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
                 },
             ],
         });
+    }
+    // A returning customer: the deal's company already had a deal before this one.
+    let mut seen = vec![false; n_companies + 1];
+    for d in deals.iter_mut() {
+        if let Some(c) = d.company_id {
+            if let Some(flag) = seen.get_mut(c as usize) {
+                d.is_return_customer = *flag;
+                *flag = true;
+            }
+        }
     }
     for h in [&mut deal_history, &mut lead_history] {
         h.sort_by_key(|r| (r.created_time, r.owner_id));

@@ -84,7 +84,17 @@ impl Record for Deal {
 }
 
 /// Standard fields in the order a portal prints them.
-pub fn render(d: &Deal, off: i32) -> Map<String, Value> {
+/// Rate of a currency against the base one (1.0 when unknown).
+pub fn rate_of(data: &crate::model::PortalData, code: &str) -> f64 {
+    data.currencies
+        .iter()
+        .find(|c| c.code == code)
+        .map(|c| c.amount / c.amount_cnt.max(1) as f64)
+        .unwrap_or(1.0)
+}
+
+/// Standard fields; `rate` converts the amount into the account (base) currency.
+pub fn render(d: &Deal, off: i32, rate: f64, base: &str) -> Map<String, Value> {
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
@@ -98,6 +108,12 @@ pub fn render(d: &Deal, off: i32) -> Map<String, Value> {
     put("OPPORTUNITY", s_money(d.opportunity));
     put("IS_MANUAL_OPPORTUNITY", yn(d.is_manual_opportunity));
     put("TAX_VALUE", s_money(0.0));
+    put("ACCOUNT_CURRENCY_ID", Value::String(base.to_string()));
+    put(
+        "OPPORTUNITY_ACCOUNT",
+        s_money((d.opportunity * rate * 100.0).round() / 100.0),
+    );
+    put("TAX_VALUE_ACCOUNT", s_money(0.0));
     put("LEAD_ID", opt_id(d.lead_id));
     put("COMPANY_ID", opt_id(d.company_id));
     put("CONTACT_ID", opt_id(d.contact_id));
@@ -186,7 +202,12 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .iter()
         .map(|d| {
             Value::Object(apply_select(
-                render(d, data.tz_offset_secs),
+                render(
+                    d,
+                    data.tz_offset_secs,
+                    rate_of(&data, &d.currency_id),
+                    data.base_currency(),
+                ),
                 render_uf(&d.uf, &names),
                 &select,
                 &["ID"],
@@ -211,7 +232,12 @@ pub fn get(ctx: &Ctx, params: &Value) -> MethodResult {
     let d = data
         .deal(id)
         .ok_or_else(|| RestError::legacy("Not found"))?;
-    let mut m = render(d, data.tz_offset_secs);
+    let mut m = render(
+        d,
+        data.tz_offset_secs,
+        rate_of(&data, &d.currency_id),
+        data.base_currency(),
+    );
     m.extend(render_uf(&d.uf, &names));
     Ok(Output::plain(Value::Object(m), ctx))
 }
@@ -258,7 +284,7 @@ pub fn fields(ctx: &Ctx) -> MethodResult {
         uf: Vec::new(),
     };
     let mut m = Map::new();
-    for k in render(&sample, 0).keys() {
+    for k in render(&sample, 0, 1.0, "RUB").keys() {
         m.insert(k.clone(), json!({"type": "string", "isRequired": false, "isReadOnly": false, "isMultiple": false, "title": k}));
     }
     for f in &data.deal_fields {

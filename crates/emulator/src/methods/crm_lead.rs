@@ -61,7 +61,7 @@ impl Record for Lead {
     }
 }
 
-pub fn render(l: &Lead, off: i32) -> Map<String, Value> {
+pub fn render(l: &Lead, off: i32, rate: f64, base: &str) -> Map<String, Value> {
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
@@ -85,6 +85,11 @@ pub fn render(l: &Lead, off: i32) -> Map<String, Value> {
     put("COMMENTS", Value::Null);
     put("CURRENCY_ID", Value::String(l.currency_id.clone()));
     put("OPPORTUNITY", s_money(l.opportunity));
+    put("ACCOUNT_CURRENCY_ID", Value::String(base.to_string()));
+    put(
+        "OPPORTUNITY_ACCOUNT",
+        s_money((l.opportunity * rate * 100.0).round() / 100.0),
+    );
     put("IS_MANUAL_OPPORTUNITY", yn(false));
     put("HAS_PHONE", yn(l.has_phone));
     put("HAS_EMAIL", yn(l.has_email));
@@ -138,7 +143,12 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .iter()
         .map(|l| {
             Value::Object(apply_select(
-                render(l, data.tz_offset_secs),
+                render(
+                    l,
+                    data.tz_offset_secs,
+                    super::crm_deal::rate_of(&data, &l.currency_id),
+                    data.base_currency(),
+                ),
                 render_uf(&l.uf, &names),
                 &select,
                 &["ID"],
@@ -163,7 +173,12 @@ pub fn get(ctx: &Ctx, params: &Value) -> MethodResult {
     let l = data
         .lead(id)
         .ok_or_else(|| RestError::legacy("Not found"))?;
-    let mut m = render(l, data.tz_offset_secs);
+    let mut m = render(
+        l,
+        data.tz_offset_secs,
+        super::crm_deal::rate_of(&data, &l.currency_id),
+        data.base_currency(),
+    );
     m.extend(render_uf(&l.uf, &names));
     Ok(Output::plain(Value::Object(m), ctx))
 }
@@ -176,7 +191,7 @@ pub fn fields(ctx: &Ctx) -> MethodResult {
         .map_err(|_| RestError::legacy("Internal error"))?;
     let mut m = Map::new();
     if let Some(l) = data.leads.first() {
-        for k in render(l, 0).keys() {
+        for k in render(l, 0, 1.0, "RUB").keys() {
             m.insert(k.clone(), json!({"type": "string", "isRequired": false, "isReadOnly": false, "isMultiple": false, "title": k}));
         }
     }

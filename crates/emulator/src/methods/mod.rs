@@ -6,6 +6,7 @@
 
 mod app;
 mod crm_activity;
+mod crm_company;
 mod crm_deal;
 mod crm_dict;
 mod crm_history;
@@ -68,6 +69,8 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         | "crm.stagehistory.list"
         | "crm.activity.list"
         | "crm.activity.get"
+        | "crm.company.list"
+        | "crm.company.get"
         | "crm.currency.list"
         | "crm.dealcategory.list" => "crm",
         "tasks.task.list" => "task",
@@ -108,6 +111,8 @@ pub fn call(ctx: &Ctx, method: &str, params: &Value) -> MethodResult {
         "crm.stagehistory.list" => crm_history::list(ctx, params),
         "crm.activity.list" => crm_activity::list(ctx, params),
         "crm.activity.get" => crm_activity::get(ctx, params),
+        "crm.company.list" => crm_company::list(ctx, params),
+        "crm.company.get" => crm_company::get(ctx, params),
         "tasks.task.list" => tasks::list(ctx, params),
         "voximplant.statistic.get" => telephony::statistic_get(ctx, params),
         "user.get" => org::user_get(ctx, params),
