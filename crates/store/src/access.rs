@@ -8,7 +8,15 @@ use crate::sql::Val;
 use crate::{PortalId, Store, StoreError};
 
 /// Report names a rule may name; `*` means every report.
-pub const REPORTS: [&str; 7] = ["sales_dynamics", "managers", "plan", "marketing", "tasks", "forget_me_not", "*"];
+pub const REPORTS: [&str; 7] = [
+    "sales_dynamics",
+    "managers",
+    "plan",
+    "marketing",
+    "tasks",
+    "forget_me_not",
+    "*",
+];
 
 /// Whom a rule lets in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,7 +45,11 @@ impl AccessRule {
 
     fn check(&self) -> Result<(), StoreError> {
         if !REPORTS.contains(&self.report.as_str()) {
-            return Err(StoreError::invalid("access_rule", "report", format!("unknown report {:?}", self.report)));
+            return Err(StoreError::invalid(
+                "access_rule",
+                "report",
+                format!("unknown report {:?}", self.report),
+            ));
         }
         crate::validate::positive_id("access_rule", "subject", self.parts().1)
     }
@@ -72,7 +84,11 @@ impl Store {
     }
 
     /// Adds a rule; `false` when it already existed.
-    pub async fn add_access_rule(&self, portal: PortalId, rule: &AccessRule) -> Result<bool, StoreError> {
+    pub async fn add_access_rule(
+        &self,
+        portal: PortalId,
+        rule: &AccessRule,
+    ) -> Result<bool, StoreError> {
         rule.check()?;
         let (kind, id) = rule.parts();
         let n = self
@@ -86,7 +102,11 @@ impl Store {
     }
 
     /// Removes a rule; `false` when there was no such rule.
-    pub async fn remove_access_rule(&self, portal: PortalId, rule: &AccessRule) -> Result<bool, StoreError> {
+    pub async fn remove_access_rule(
+        &self,
+        portal: PortalId,
+        rule: &AccessRule,
+    ) -> Result<bool, StoreError> {
         let (kind, id) = rule.parts();
         let n = self
             .execute(
@@ -98,12 +118,20 @@ impl Store {
     }
 
     /// Makes the portal's rules exactly `rules`, in one transaction (the settings page saves the whole list).
-    pub async fn replace_access_rules(&self, portal: PortalId, rules: &[AccessRule]) -> Result<(), StoreError> {
+    pub async fn replace_access_rules(
+        &self,
+        portal: PortalId,
+        rules: &[AccessRule],
+    ) -> Result<(), StoreError> {
         for r in rules {
             r.check()?;
         }
         let mut tx = self.begin().await?;
-        tx.execute("DELETE FROM access_rules WHERE portal_id = $1", &[Val::I64(portal.0)]).await?;
+        tx.execute(
+            "DELETE FROM access_rules WHERE portal_id = $1",
+            &[Val::I64(portal.0)],
+        )
+        .await?;
         for r in rules {
             let (kind, id) = r.parts();
             tx.execute(

@@ -96,7 +96,8 @@ impl From<AppRow> for PortalApp {
     }
 }
 
-const APP_COLUMNS: &str = "portal_id, client_id, application_token, app_status, payment_expired, days_left, \
+const APP_COLUMNS: &str =
+    "portal_id, client_id, application_token, app_status, payment_expired, days_left, \
     status_checked_at, token_version, installed_at, uninstalled_at";
 
 fn check_tokens(t: &AppTokens) -> Result<(), StoreError> {
@@ -139,11 +140,16 @@ impl Store {
                 ],
             )
             .await?;
-        row.map(|(v,)| v).ok_or_else(|| StoreError::NotFound(format!("portal {portal} app {client_id}")))
+        row.map(|(v,)| v)
+            .ok_or_else(|| StoreError::NotFound(format!("portal {portal} app {client_id}")))
     }
 
     /// The stored token pair of app `client_id` on the portal, with its version.
-    pub async fn tokens(&self, portal: PortalId, client_id: &str) -> Result<Option<StoredTokens>, StoreError> {
+    pub async fn tokens(
+        &self,
+        portal: PortalId,
+        client_id: &str,
+    ) -> Result<Option<StoredTokens>, StoreError> {
         let row: Option<(String, String, i64, Option<String>, i64)> = self
             .fetch_optional(
                 "SELECT access_token, refresh_token, access_expires_at, scope, token_version FROM portal_apps \
@@ -151,10 +157,17 @@ impl Store {
                 &[Val::I64(portal.0), Val::Str(client_id)],
             )
             .await?;
-        Ok(row.map(|(access_token, refresh_token, access_expires_at, scope, version)| StoredTokens {
-            tokens: AppTokens { access_token, refresh_token, access_expires_at, scope },
-            version,
-        }))
+        Ok(row.map(
+            |(access_token, refresh_token, access_expires_at, scope, version)| StoredTokens {
+                tokens: AppTokens {
+                    access_token,
+                    refresh_token,
+                    access_expires_at,
+                    scope,
+                },
+                version,
+            },
+        ))
     }
 
     /// Compare-and-swap: stores `new` only if the stored version is still `expected_version`, bumping it.
@@ -188,7 +201,12 @@ impl Store {
     }
 
     /// Records the app's status from `app.info`.
-    pub async fn set_app_status(&self, portal: PortalId, client_id: &str, status: &AppStatus) -> Result<(), StoreError> {
+    pub async fn set_app_status(
+        &self,
+        portal: PortalId,
+        client_id: &str,
+        status: &AppStatus,
+    ) -> Result<(), StoreError> {
         validate::not_empty("app_status", "status", &status.status)?;
         let n = self
             .execute(
@@ -205,25 +223,47 @@ impl Store {
             )
             .await?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("portal {portal} app {client_id}")));
+            return Err(StoreError::NotFound(format!(
+                "portal {portal} app {client_id}"
+            )));
         }
         Ok(())
     }
 
     /// One app registration of the portal.
-    pub async fn portal_app(&self, portal: PortalId, client_id: &str) -> Result<Option<PortalApp>, StoreError> {
-        let sql = format!("SELECT {APP_COLUMNS} FROM portal_apps WHERE portal_id = $1 AND client_id = $2");
-        Ok(self.fetch_optional::<AppRow>(&sql, &[Val::I64(portal.0), Val::Str(client_id)]).await?.map(PortalApp::from))
+    pub async fn portal_app(
+        &self,
+        portal: PortalId,
+        client_id: &str,
+    ) -> Result<Option<PortalApp>, StoreError> {
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM portal_apps WHERE portal_id = $1 AND client_id = $2"
+        );
+        Ok(self
+            .fetch_optional::<AppRow>(&sql, &[Val::I64(portal.0), Val::Str(client_id)])
+            .await?
+            .map(PortalApp::from))
     }
 
     /// Every app registration of the portal, by client id.
     pub async fn portal_apps(&self, portal: PortalId) -> Result<Vec<PortalApp>, StoreError> {
-        let sql = format!("SELECT {APP_COLUMNS} FROM portal_apps WHERE portal_id = $1 ORDER BY client_id");
-        Ok(self.fetch_all::<AppRow>(&sql, &[Val::I64(portal.0)]).await?.into_iter().map(PortalApp::from).collect())
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM portal_apps WHERE portal_id = $1 ORDER BY client_id"
+        );
+        Ok(self
+            .fetch_all::<AppRow>(&sql, &[Val::I64(portal.0)])
+            .await?
+            .into_iter()
+            .map(PortalApp::from)
+            .collect())
     }
 
     /// Records that app `client_id` was removed from the portal (its tokens stay until the portal is deleted).
-    pub async fn mark_app_uninstalled(&self, portal: PortalId, client_id: &str) -> Result<(), StoreError> {
+    pub async fn mark_app_uninstalled(
+        &self,
+        portal: PortalId,
+        client_id: &str,
+    ) -> Result<(), StoreError> {
         self.execute(
             "UPDATE portal_apps SET uninstalled_at = $1 WHERE portal_id = $2 AND client_id = $3",
             &[Val::I64(now()), Val::I64(portal.0), Val::Str(client_id)],

@@ -14,7 +14,11 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     /// A value read back from the database does not fit what the schema promises.
     #[error("corrupt stored value in {table}.{column}: {detail}")]
-    Corrupt { table: &'static str, column: &'static str, detail: String },
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        detail: String,
+    },
     /// The caller asked for something that does not exist (unknown portal, plan row ...).
     #[error("{0} not found")]
     NotFound(String),
@@ -24,13 +28,25 @@ pub enum StoreError {
     /// The caller handed over a value the store refuses to keep; nothing of that call was written.
     /// `record` names the kind of value (deal, sales_plan …), `field` the offending field.
     #[error("invalid {record}: {field} {reason}")]
-    Invalid { record: &'static str, field: &'static str, reason: String },
+    Invalid {
+        record: &'static str,
+        field: &'static str,
+        reason: String,
+    },
 }
 
 impl StoreError {
     /// Shorthand for [`StoreError::Invalid`].
-    pub fn invalid(record: &'static str, field: &'static str, reason: impl Into<String>) -> StoreError {
-        StoreError::Invalid { record, field, reason: reason.into() }
+    pub fn invalid(
+        record: &'static str,
+        field: &'static str,
+        reason: impl Into<String>,
+    ) -> StoreError {
+        StoreError::Invalid {
+            record,
+            field,
+            reason: reason.into(),
+        }
     }
 
     /// The offending field when this is an [`StoreError::Invalid`].

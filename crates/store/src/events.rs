@@ -22,7 +22,13 @@ pub struct PendingEvent {
 
 impl Store {
     /// Queues an event; `false` when the same (event, entity, entity_id) already waits unprocessed.
-    pub async fn enqueue_event(&self, portal: PortalId, event: &str, entity: &str, entity_id: i64) -> Result<bool, StoreError> {
+    pub async fn enqueue_event(
+        &self,
+        portal: PortalId,
+        event: &str,
+        entity: &str,
+        entity_id: i64,
+    ) -> Result<bool, StoreError> {
         validate::not_empty("pending_event", "event", event)?;
         validate::not_empty("pending_event", "entity", entity)?;
         validate::positive_id("pending_event", "entity_id", entity_id)?;
@@ -38,7 +44,11 @@ impl Store {
 
     /// Up to `limit` unprocessed events of the portal, oldest first. Not a claim: the portal's `sync` lease
     /// makes its holder the only consumer.
-    pub async fn take_events(&self, portal: PortalId, limit: i64) -> Result<Vec<PendingEvent>, StoreError> {
+    pub async fn take_events(
+        &self,
+        portal: PortalId,
+        limit: i64,
+    ) -> Result<Vec<PendingEvent>, StoreError> {
         self.fetch_all(
             "SELECT id, event, entity, entity_id, received_at FROM pending_events \
              WHERE portal_id = $1 AND processed_at IS NULL ORDER BY id LIMIT $2",
@@ -48,7 +58,11 @@ impl Store {
     }
 
     /// Marks events processed (ids of other portals are ignored); the number marked.
-    pub async fn mark_events_processed(&self, portal: PortalId, ids: &[i64]) -> Result<u64, StoreError> {
+    pub async fn mark_events_processed(
+        &self,
+        portal: PortalId,
+        ids: &[i64],
+    ) -> Result<u64, StoreError> {
         let t = now();
         let mut tx = self.begin().await?;
         let mut n = 0;
@@ -66,7 +80,11 @@ impl Store {
     }
 
     /// Deletes processed events older than `before` (unix seconds); the number deleted.
-    pub async fn purge_processed_events(&self, portal: PortalId, before: i64) -> Result<u64, StoreError> {
+    pub async fn purge_processed_events(
+        &self,
+        portal: PortalId,
+        before: i64,
+    ) -> Result<u64, StoreError> {
         self.execute(
             "DELETE FROM pending_events WHERE portal_id = $1 AND processed_at IS NOT NULL AND processed_at < $2",
             &[Val::I64(portal.0), Val::I64(before)],

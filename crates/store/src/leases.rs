@@ -36,7 +36,13 @@ fn ttl_secs(ttl: Duration) -> i64 {
 impl Store {
     /// Takes the lease `kind` of the portal for `holder` until now + `ttl` when it is free, expired or already
     /// held by `holder` (then it is renewed). `true` when `holder` holds it afterwards.
-    pub async fn try_acquire_lease(&self, portal: PortalId, kind: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+    pub async fn try_acquire_lease(
+        &self,
+        portal: PortalId,
+        kind: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
         validate::not_empty("lease", "kind", kind)?;
         validate::not_empty("lease", "holder", holder)?;
         let t = now();
@@ -56,7 +62,13 @@ impl Store {
     }
 
     /// Extends a lease `holder` holds to now + `ttl`. `false` when someone else holds it (or nobody does).
-    pub async fn renew_lease(&self, portal: PortalId, kind: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+    pub async fn renew_lease(
+        &self,
+        portal: PortalId,
+        kind: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
         let n = self
             .execute(
                 "UPDATE leases SET expires_at = $1 WHERE portal_id = $2 AND kind = $3 AND holder = $4",
@@ -67,7 +79,12 @@ impl Store {
     }
 
     /// Gives the lease up; `false` when `holder` did not hold it (nothing is changed then).
-    pub async fn release_lease(&self, portal: PortalId, kind: &str, holder: &str) -> Result<bool, StoreError> {
+    pub async fn release_lease(
+        &self,
+        portal: PortalId,
+        kind: &str,
+        holder: &str,
+    ) -> Result<bool, StoreError> {
         let n = self
             .execute(
                 "DELETE FROM leases WHERE portal_id = $1 AND kind = $2 AND holder = $3",

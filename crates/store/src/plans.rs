@@ -91,28 +91,62 @@ fn bad(field: &'static str, reason: impl Into<String>) -> StoreError {
 /// Checks a plan row; the error names the first bad field.
 pub fn validate_plan(p: &NewSalesPlan) -> Result<(), StoreError> {
     match (p.user_id, p.department_id) {
-        (Some(_), Some(_)) => return Err(bad("user_id", "and department_id are both set; a plan row is for one of them")),
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "user_id",
+                "and department_id are both set; a plan row is for one of them",
+            ))
+        }
         (None, None) => return Err(bad("user_id", "or department_id must be set")),
-        (Some(id), None) if id <= 0 => return Err(bad("user_id", format!("must be a positive id, got {id}"))),
-        (None, Some(id)) if id <= 0 => return Err(bad("department_id", format!("must be a positive id, got {id}"))),
+        (Some(id), None) if id <= 0 => {
+            return Err(bad("user_id", format!("must be a positive id, got {id}")))
+        }
+        (None, Some(id)) if id <= 0 => {
+            return Err(bad(
+                "department_id",
+                format!("must be a positive id, got {id}"),
+            ))
+        }
         _ => {}
     }
     if let Some(c) = p.category_id {
         if c < 0 {
-            return Err(bad("category_id", format!("must be 0 or positive, got {c}")));
+            return Err(bad(
+                "category_id",
+                format!("must be 0 or positive, got {c}"),
+            ));
         }
     }
-    let kind = PeriodKind::parse(&p.period_kind)
-        .ok_or_else(|| bad("period_kind", format!("must be month, quarter or year, got {:?}", p.period_kind)))?;
+    let kind = PeriodKind::parse(&p.period_kind).ok_or_else(|| {
+        bad(
+            "period_kind",
+            format!("must be month, quarter or year, got {:?}", p.period_kind),
+        )
+    })?;
     let start = NaiveDate::parse_from_str(&p.period_start, "%Y-%m-%d")
         .ok()
         .filter(|d| d.format("%Y-%m-%d").to_string() == p.period_start)
-        .ok_or_else(|| bad("period_start", format!("must be a date YYYY-MM-DD, got {:?}", p.period_start)))?;
+        .ok_or_else(|| {
+            bad(
+                "period_start",
+                format!("must be a date YYYY-MM-DD, got {:?}", p.period_start),
+            )
+        })?;
     if !kind.starts_on(start) {
-        return Err(bad("period_start", format!("{} is not the first day of a {}", p.period_start, kind.as_str())));
+        return Err(bad(
+            "period_start",
+            format!(
+                "{} is not the first day of a {}",
+                p.period_start,
+                kind.as_str()
+            ),
+        ));
     }
     if p.amount_cents < 0 {
-        return Err(bad("amount_cents", format!("must not be negative, got {}", p.amount_cents)));
+        return Err(bad(
+            "amount_cents",
+            format!("must not be negative, got {}", p.amount_cents),
+        ));
     }
     if let Some(n) = p.deal_count {
         if n < 0 {
@@ -120,7 +154,10 @@ pub fn validate_plan(p: &NewSalesPlan) -> Result<(), StoreError> {
         }
     }
     if p.bonus_cents < 0 {
-        return Err(bad("bonus_cents", format!("must not be negative, got {}", p.bonus_cents)));
+        return Err(bad(
+            "bonus_cents",
+            format!("must not be negative, got {}", p.bonus_cents),
+        ));
     }
     Ok(())
 }
@@ -142,37 +179,61 @@ fn plan_vals(portal: PortalId, p: &NewSalesPlan, t: i64) -> Vec<Val<'_>> {
     ]
 }
 
-const INSERT_PLAN: &str = "INSERT INTO sales_plans (portal_id, user_id, department_id, category_id, period_kind, \
+const INSERT_PLAN: &str =
+    "INSERT INTO sales_plans (portal_id, user_id, department_id, category_id, period_kind, \
     period_start, amount_cents, deal_count, bonus_cents, grade, updated_by, updated_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
 
-const PLAN_COLUMNS: &str = "id, user_id, department_id, category_id, period_kind, period_start, amount_cents, \
+const PLAN_COLUMNS: &str =
+    "id, user_id, department_id, category_id, period_kind, period_start, amount_cents, \
     deal_count, bonus_cents, grade, updated_by, updated_at";
 
 impl Store {
     /// Adds plan rows (one, or many pasted from a spreadsheet) in one transaction; their new ids in order.
     /// One invalid row rejects them all.
-    pub async fn create_plans(&self, portal: PortalId, plans: &[NewSalesPlan]) -> Result<Vec<i64>, StoreError> {
+    pub async fn create_plans(
+        &self,
+        portal: PortalId,
+        plans: &[NewSalesPlan],
+    ) -> Result<Vec<i64>, StoreError> {
         plans.iter().try_for_each(validate_plan)?;
         let t = now();
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(plans.len());
         for p in plans {
-            let row: Option<(i64,)> = tx.fetch_optional(INSERT_PLAN, &plan_vals(portal, p, t)).await?;
-            ids.push(row.map(|(id,)| id).ok_or_else(|| StoreError::NotFound("inserted plan id".into()))?);
+            let row: Option<(i64,)> = tx
+                .fetch_optional(INSERT_PLAN, &plan_vals(portal, p, t))
+                .await?;
+            ids.push(
+                row.map(|(id,)| id)
+                    .ok_or_else(|| StoreError::NotFound("inserted plan id".into()))?,
+            );
         }
         tx.commit().await?;
         Ok(ids)
     }
 
     /// Adds one plan row; its id.
-    pub async fn create_plan(&self, portal: PortalId, plan: &NewSalesPlan) -> Result<i64, StoreError> {
-        let ids = self.create_plans(portal, std::slice::from_ref(plan)).await?;
-        ids.into_iter().next().ok_or_else(|| StoreError::NotFound("inserted plan id".into()))
+    pub async fn create_plan(
+        &self,
+        portal: PortalId,
+        plan: &NewSalesPlan,
+    ) -> Result<i64, StoreError> {
+        let ids = self
+            .create_plans(portal, std::slice::from_ref(plan))
+            .await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| StoreError::NotFound("inserted plan id".into()))
     }
 
     /// Replaces plan row `id` of the portal; `NotFound` when the portal has no such row.
-    pub async fn update_plan(&self, portal: PortalId, id: i64, plan: &NewSalesPlan) -> Result<(), StoreError> {
+    pub async fn update_plan(
+        &self,
+        portal: PortalId,
+        id: i64,
+        plan: &NewSalesPlan,
+    ) -> Result<(), StoreError> {
         validate_plan(plan)?;
         let mut vals = plan_vals(portal, plan, now());
         vals.push(Val::I64(id));
@@ -193,31 +254,44 @@ impl Store {
     /// Deletes plan row `id` of the portal; `false` when there was none.
     pub async fn delete_plan(&self, portal: PortalId, id: i64) -> Result<bool, StoreError> {
         let n = self
-            .execute("DELETE FROM sales_plans WHERE portal_id = $1 AND id = $2", &[Val::I64(portal.0), Val::I64(id)])
+            .execute(
+                "DELETE FROM sales_plans WHERE portal_id = $1 AND id = $2",
+                &[Val::I64(portal.0), Val::I64(id)],
+            )
             .await?;
         Ok(n == 1)
     }
 
     /// One plan row of the portal.
     pub async fn plan(&self, portal: PortalId, id: i64) -> Result<Option<SalesPlan>, StoreError> {
-        let sql = format!("SELECT {PLAN_COLUMNS} FROM sales_plans WHERE portal_id = $1 AND id = $2");
-        self.fetch_optional(&sql, &[Val::I64(portal.0), Val::I64(id)]).await
+        let sql =
+            format!("SELECT {PLAN_COLUMNS} FROM sales_plans WHERE portal_id = $1 AND id = $2");
+        self.fetch_optional(&sql, &[Val::I64(portal.0), Val::I64(id)])
+            .await
     }
 
     /// Plan rows whose period starts within `[from, to]` (`YYYY-MM-DD`, inclusive), by start then id.
-    pub async fn plans_between(&self, portal: PortalId, from: &str, to: &str) -> Result<Vec<SalesPlan>, StoreError> {
+    pub async fn plans_between(
+        &self,
+        portal: PortalId,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<SalesPlan>, StoreError> {
         crate::validate::date("plan_query", "from", from)?;
         crate::validate::date("plan_query", "to", to)?;
         let sql = format!(
             "SELECT {PLAN_COLUMNS} FROM sales_plans WHERE portal_id = $1 AND period_start >= $2 AND period_start <= $3 \
              ORDER BY period_start, id"
         );
-        self.fetch_all(&sql, &[Val::I64(portal.0), Val::Str(from), Val::Str(to)]).await
+        self.fetch_all(&sql, &[Val::I64(portal.0), Val::Str(from), Val::Str(to)])
+            .await
     }
 
     /// Every plan row of the portal, by start then id.
     pub async fn plans(&self, portal: PortalId) -> Result<Vec<SalesPlan>, StoreError> {
-        let sql = format!("SELECT {PLAN_COLUMNS} FROM sales_plans WHERE portal_id = $1 ORDER BY period_start, id");
+        let sql = format!(
+            "SELECT {PLAN_COLUMNS} FROM sales_plans WHERE portal_id = $1 ORDER BY period_start, id"
+        );
         self.fetch_all(&sql, &[Val::I64(portal.0)]).await
     }
 }

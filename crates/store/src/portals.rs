@@ -45,7 +45,11 @@ impl PortalStatus {
             "active" => Ok(PortalStatus::Active),
             "needs_attention" => Ok(PortalStatus::NeedsAttention),
             "uninstalled" => Ok(PortalStatus::Uninstalled),
-            other => Err(StoreError::Corrupt { table: "portals", column: "status", detail: format!("unknown status {other:?}") }),
+            other => Err(StoreError::Corrupt {
+                table: "portals",
+                column: "status",
+                detail: format!("unknown status {other:?}"),
+            }),
         }
     }
 }
@@ -194,35 +198,56 @@ impl Store {
                 ],
             )
             .await?;
-        row.map(|(id,)| PortalId(id)).ok_or_else(|| StoreError::NotFound(format!("portal {}", p.member_id)))
+        row.map(|(id,)| PortalId(id))
+            .ok_or_else(|| StoreError::NotFound(format!("portal {}", p.member_id)))
     }
 
     /// The portal with this id.
     pub async fn portal(&self, id: PortalId) -> Result<Option<Portal>, StoreError> {
         let sql = format!("SELECT {PORTAL_COLUMNS} FROM portals WHERE id = $1");
-        self.fetch_optional::<PortalRow>(&sql, &[Val::I64(id.0)]).await?.map(Portal::try_from).transpose()
+        self.fetch_optional::<PortalRow>(&sql, &[Val::I64(id.0)])
+            .await?
+            .map(Portal::try_from)
+            .transpose()
     }
 
     /// The portal of a Bitrix24 account.
     pub async fn portal_by_member_id(&self, member_id: &str) -> Result<Option<Portal>, StoreError> {
         let sql = format!("SELECT {PORTAL_COLUMNS} FROM portals WHERE member_id = $1");
-        self.fetch_optional::<PortalRow>(&sql, &[Val::Str(member_id)]).await?.map(Portal::try_from).transpose()
+        self.fetch_optional::<PortalRow>(&sql, &[Val::Str(member_id)])
+            .await?
+            .map(Portal::try_from)
+            .transpose()
     }
 
     /// Every active portal, by id.
     pub async fn active_portals(&self) -> Result<Vec<Portal>, StoreError> {
-        let sql = format!("SELECT {PORTAL_COLUMNS} FROM portals WHERE status = 'active' ORDER BY id");
-        self.fetch_all::<PortalRow>(&sql, &[]).await?.into_iter().map(Portal::try_from).collect()
+        let sql =
+            format!("SELECT {PORTAL_COLUMNS} FROM portals WHERE status = 'active' ORDER BY id");
+        self.fetch_all::<PortalRow>(&sql, &[])
+            .await?
+            .into_iter()
+            .map(Portal::try_from)
+            .collect()
     }
 
     /// Every portal whatever its status, by id.
     pub async fn all_portals(&self) -> Result<Vec<Portal>, StoreError> {
         let sql = format!("SELECT {PORTAL_COLUMNS} FROM portals ORDER BY id");
-        self.fetch_all::<PortalRow>(&sql, &[]).await?.into_iter().map(Portal::try_from).collect()
+        self.fetch_all::<PortalRow>(&sql, &[])
+            .await?
+            .into_iter()
+            .map(Portal::try_from)
+            .collect()
     }
 
     /// Records a new domain (portals can be renamed) and its REST endpoint.
-    pub async fn set_portal_domain(&self, id: PortalId, domain: &str, client_endpoint: &str) -> Result<(), StoreError> {
+    pub async fn set_portal_domain(
+        &self,
+        id: PortalId,
+        domain: &str,
+        client_endpoint: &str,
+    ) -> Result<(), StoreError> {
         validate::not_empty("portal", "domain", domain)?;
         validate::not_empty("portal", "client_endpoint", client_endpoint)?;
         let n = self
@@ -259,7 +284,11 @@ impl Store {
     }
 
     /// Stops syncing the portal until a human acts; `reason` is shown to the administrator.
-    pub async fn mark_portal_needs_attention(&self, id: PortalId, reason: &str) -> Result<(), StoreError> {
+    pub async fn mark_portal_needs_attention(
+        &self,
+        id: PortalId,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         let n = self
             .execute(
                 "UPDATE portals SET status = 'needs_attention', attention_reason = $1, updated_at = $2 WHERE id = $3",
@@ -298,9 +327,15 @@ impl Store {
     pub async fn delete_portal(&self, id: PortalId) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         for table in PORTAL_OWNED_TABLES {
-            tx.execute(&format!("DELETE FROM {table} WHERE portal_id = $1"), &[Val::I64(id.0)]).await?;
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE portal_id = $1"),
+                &[Val::I64(id.0)],
+            )
+            .await?;
         }
-        let n = tx.execute("DELETE FROM portals WHERE id = $1", &[Val::I64(id.0)]).await?;
+        let n = tx
+            .execute("DELETE FROM portals WHERE id = $1", &[Val::I64(id.0)])
+            .await?;
         tx.commit().await?;
         Ok(n > 0)
     }

@@ -7,7 +7,12 @@ use crate::{validate, PortalId, Store, StoreError};
 
 impl Store {
     /// The user's saved preset for `report`, if any.
-    pub async fn user_preset(&self, portal: PortalId, user_id: i64, report: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    pub async fn user_preset(
+        &self,
+        portal: PortalId,
+        user_id: i64,
+        report: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
         let row: Option<(String,)> = self
             .fetch_optional(
                 "SELECT value FROM user_presets WHERE portal_id = $1 AND user_id = $2 AND report = $3",

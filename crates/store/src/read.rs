@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use crate::records::{
-    Activity, Call, Company, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead, Pipeline, Project,
-    StageHistory, Task, User,
+    Activity, Call, Company, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead,
+    Pipeline, Project, StageHistory, Task, User,
 };
 use crate::sql::Val;
 use crate::table::Table;
@@ -16,29 +16,55 @@ use crate::{validate, Entity, PortalId, Store, StoreError};
 pub const MAX_PAGE: i64 = 10_000;
 
 fn select<T: Table>(condition: &str, order: &str) -> String {
-    format!("SELECT {} FROM {} WHERE portal_id = $1{condition} ORDER BY {order}", T::COLUMNS.join(", "), T::TABLE)
+    format!(
+        "SELECT {} FROM {} WHERE portal_id = $1{condition} ORDER BY {order}",
+        T::COLUMNS.join(", "),
+        T::TABLE
+    )
 }
 
 fn page_limit(limit: i64) -> Result<i64, StoreError> {
     if (1..=MAX_PAGE).contains(&limit) {
         Ok(limit)
     } else {
-        Err(StoreError::invalid("page", "limit", format!("must be within 1..={MAX_PAGE}, got {limit}")))
+        Err(StoreError::invalid(
+            "page",
+            "limit",
+            format!("must be within 1..={MAX_PAGE}, got {limit}"),
+        ))
     }
 }
 
 impl Store {
     async fn all_rows<T: Table>(&self, portal: PortalId) -> Result<Vec<T>, StoreError> {
-        self.fetch_all(&select::<T>("", &T::KEY.join(", ")), &[Val::I64(portal.0)]).await
+        self.fetch_all(&select::<T>("", &T::KEY.join(", ")), &[Val::I64(portal.0)])
+            .await
     }
 
     async fn one_row<T: Table>(&self, portal: PortalId, id: i64) -> Result<Option<T>, StoreError> {
-        self.fetch_optional(&select::<T>(" AND id = $2", "id"), &[Val::I64(portal.0), Val::I64(id)]).await
+        self.fetch_optional(
+            &select::<T>(" AND id = $2", "id"),
+            &[Val::I64(portal.0), Val::I64(id)],
+        )
+        .await
     }
 
-    async fn page_rows<T: Table>(&self, portal: PortalId, after_id: i64, limit: i64) -> Result<Vec<T>, StoreError> {
+    async fn page_rows<T: Table>(
+        &self,
+        portal: PortalId,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<T>, StoreError> {
         let sql = format!("{} LIMIT $3", select::<T>(" AND id > $2", "id"));
-        self.fetch_all(&sql, &[Val::I64(portal.0), Val::I64(after_id), Val::I64(page_limit(limit)?)]).await
+        self.fetch_all(
+            &sql,
+            &[
+                Val::I64(portal.0),
+                Val::I64(after_id),
+                Val::I64(page_limit(limit)?),
+            ],
+        )
+        .await
     }
 
     /// Every user of the portal by id, with their departments.
@@ -76,9 +102,16 @@ impl Store {
     }
 
     /// The rows of one crm.status dictionary (e.g. `DEAL_STAGE_3`, `STATUS`, `SOURCE`) in the portal's order.
-    pub async fn crm_statuses_of(&self, portal: PortalId, entity_id: &str) -> Result<Vec<CrmStatus>, StoreError> {
-        self.fetch_all(&select::<CrmStatus>(" AND entity_id = $2", "sort, status_id"), &[Val::I64(portal.0), Val::Str(entity_id)])
-            .await
+    pub async fn crm_statuses_of(
+        &self,
+        portal: PortalId,
+        entity_id: &str,
+    ) -> Result<Vec<CrmStatus>, StoreError> {
+        self.fetch_all(
+            &select::<CrmStatus>(" AND entity_id = $2", "sort, status_id"),
+            &[Val::I64(portal.0), Val::Str(entity_id)],
+        )
+        .await
     }
 
     /// Every currency with its rate.
@@ -92,10 +125,22 @@ impl Store {
     }
 
     /// The stage history of one deal or lead (`entity_type_id` 2 or 1) in time order.
-    pub async fn stage_history_of(&self, portal: PortalId, entity_type_id: i64, owner_id: i64) -> Result<Vec<StageHistory>, StoreError> {
+    pub async fn stage_history_of(
+        &self,
+        portal: PortalId,
+        entity_type_id: i64,
+        owner_id: i64,
+    ) -> Result<Vec<StageHistory>, StoreError> {
         self.fetch_all(
-            &select::<StageHistory>(" AND entity_type_id = $2 AND owner_id = $3", "created_time, id"),
-            &[Val::I64(portal.0), Val::I64(entity_type_id), Val::I64(owner_id)],
+            &select::<StageHistory>(
+                " AND entity_type_id = $2 AND owner_id = $3",
+                "created_time, id",
+            ),
+            &[
+                Val::I64(portal.0),
+                Val::I64(entity_type_id),
+                Val::I64(owner_id),
+            ],
         )
         .await
     }
@@ -108,48 +153,97 @@ impl Store {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<StageHistory>, StoreError> {
-        let sql = format!("{} LIMIT $4", select::<StageHistory>(" AND entity_type_id = $2 AND id > $3", "id"));
-        self.fetch_all(&sql, &[Val::I64(portal.0), Val::I64(entity_type_id), Val::I64(after_id), Val::I64(page_limit(limit)?)])
-            .await
+        let sql = format!(
+            "{} LIMIT $4",
+            select::<StageHistory>(" AND entity_type_id = $2 AND id > $3", "id")
+        );
+        self.fetch_all(
+            &sql,
+            &[
+                Val::I64(portal.0),
+                Val::I64(entity_type_id),
+                Val::I64(after_id),
+                Val::I64(page_limit(limit)?),
+            ],
+        )
+        .await
     }
 
     /// The custom-field values of one deal or lead, by field name.
-    pub async fn custom_field_values(&self, portal: PortalId, entity_type: &str, entity_id: i64) -> Result<Vec<CustomFieldValue>, StoreError> {
+    pub async fn custom_field_values(
+        &self,
+        portal: PortalId,
+        entity_type: &str,
+        entity_id: i64,
+    ) -> Result<Vec<CustomFieldValue>, StoreError> {
         validate::custom_field_entity(entity_type)?;
         self.fetch_all(
             "SELECT entity_type, entity_id, field_name, value FROM custom_field_values \
              WHERE portal_id = $1 AND entity_type = $2 AND entity_id = $3 ORDER BY field_name",
-            &[Val::I64(portal.0), Val::Str(entity_type), Val::I64(entity_id)],
+            &[
+                Val::I64(portal.0),
+                Val::Str(entity_type),
+                Val::I64(entity_id),
+            ],
         )
         .await
     }
 
     /// Up to `limit` stored ids of `entity` greater than `after_id`, ascending (reconciliation against the portal).
-    pub async fn ids(&self, portal: PortalId, entity: Entity, after_id: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+    pub async fn ids(
+        &self,
+        portal: PortalId,
+        entity: Entity,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>, StoreError> {
         let sql = format!(
             "SELECT id FROM {} WHERE portal_id = $1{} AND id > $2 ORDER BY id LIMIT $3",
             entity.table(),
             entity.filter()
         );
-        let rows: Vec<(i64,)> =
-            self.fetch_all(&sql, &[Val::I64(portal.0), Val::I64(after_id), Val::I64(page_limit(limit)?)]).await?;
+        let rows: Vec<(i64,)> = self
+            .fetch_all(
+                &sql,
+                &[
+                    Val::I64(portal.0),
+                    Val::I64(after_id),
+                    Val::I64(page_limit(limit)?),
+                ],
+            )
+            .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// How many ids of `entity` lie in `[from_id, to_id)` (range counts for bisecting reconciliation).
-    pub async fn count_in_range(&self, portal: PortalId, entity: Entity, from_id: i64, to_id: i64) -> Result<i64, StoreError> {
+    pub async fn count_in_range(
+        &self,
+        portal: PortalId,
+        entity: Entity,
+        from_id: i64,
+        to_id: i64,
+    ) -> Result<i64, StoreError> {
         let sql = format!(
             "SELECT COUNT(*) FROM {} WHERE portal_id = $1{} AND id >= $2 AND id < $3",
             entity.table(),
             entity.filter()
         );
-        let row: Option<(i64,)> = self.fetch_optional(&sql, &[Val::I64(portal.0), Val::I64(from_id), Val::I64(to_id)]).await?;
+        let row: Option<(i64,)> = self
+            .fetch_optional(
+                &sql,
+                &[Val::I64(portal.0), Val::I64(from_id), Val::I64(to_id)],
+            )
+            .await?;
         Ok(row.map_or(0, |(n,)| n))
     }
 
     /// How many records of `entity` the portal has stored.
     pub async fn count(&self, portal: PortalId, entity: Entity) -> Result<i64, StoreError> {
-        let sql = format!("SELECT COUNT(*) FROM {} WHERE portal_id = $1{}", entity.table(), entity.filter());
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} WHERE portal_id = $1{}",
+            entity.table(),
+            entity.filter()
+        );
         let row: Option<(i64,)> = self.fetch_optional(&sql, &[Val::I64(portal.0)]).await?;
         Ok(row.map_or(0, |(n,)| n))
     }

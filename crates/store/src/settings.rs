@@ -29,7 +29,11 @@ pub struct ForgetMeNotSettings {
 
 impl Default for ForgetMeNotSettings {
     fn default() -> Self {
-        ForgetMeNotSettings { lead_days: 7, deal_days: 14, planned_activity_counts_as_care: true }
+        ForgetMeNotSettings {
+            lead_days: 7,
+            deal_days: 14,
+            planned_activity_counts_as_care: true,
+        }
     }
 }
 
@@ -40,13 +44,21 @@ fn check_days(field: &'static str, days: i64) -> Result<(), StoreError> {
     if (1..=MAX_DAYS).contains(&days) {
         Ok(())
     } else {
-        Err(StoreError::invalid("forget_me_not_settings", field, format!("must be within 1..={MAX_DAYS} days, got {days}")))
+        Err(StoreError::invalid(
+            "forget_me_not_settings",
+            field,
+            format!("must be within 1..={MAX_DAYS} days, got {days}"),
+        ))
     }
 }
 
 impl Store {
     /// The raw JSON value of a setting, if set.
-    pub async fn setting_json(&self, portal: PortalId, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    pub async fn setting_json(
+        &self,
+        portal: PortalId,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
         let row: Option<(String,)> = self
             .fetch_optional(
                 "SELECT value FROM portal_settings WHERE portal_id = $1 AND key = $2",
@@ -64,14 +76,20 @@ impl Store {
     }
 
     /// A setting as `T`, or `None` when unset. A stored value that does not fit `T` is an error.
-    pub async fn setting<T: DeserializeOwned>(&self, portal: PortalId, key: &str) -> Result<Option<T>, StoreError> {
+    pub async fn setting<T: DeserializeOwned>(
+        &self,
+        portal: PortalId,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
         match self.setting_json(portal, key).await? {
             None => Ok(None),
-            Some(v) => serde_json::from_value(v).map(Some).map_err(|e| StoreError::Corrupt {
-                table: "portal_settings",
-                column: "value",
-                detail: format!("{key}: {e}"),
-            }),
+            Some(v) => serde_json::from_value(v)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    table: "portal_settings",
+                    column: "value",
+                    detail: format!("{key}: {e}"),
+                }),
         }
     }
 
@@ -84,8 +102,13 @@ impl Store {
         updated_by: Option<i64>,
     ) -> Result<(), StoreError> {
         validate::not_empty("setting", "key", key)?;
-        let text = serde_json::to_string(value)
-            .map_err(|e| StoreError::invalid("setting", "value", format!("cannot be written as JSON: {e}")))?;
+        let text = serde_json::to_string(value).map_err(|e| {
+            StoreError::invalid(
+                "setting",
+                "value",
+                format!("cannot be written as JSON: {e}"),
+            )
+        })?;
         self.execute(
             "INSERT INTO portal_settings (portal_id, key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (portal_id, key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, \
@@ -99,18 +122,30 @@ impl Store {
     /// Removes a setting (it reads as its default again); `true` when it was set.
     pub async fn clear_setting(&self, portal: PortalId, key: &str) -> Result<bool, StoreError> {
         let n = self
-            .execute("DELETE FROM portal_settings WHERE portal_id = $1 AND key = $2", &[Val::I64(portal.0), Val::Str(key)])
+            .execute(
+                "DELETE FROM portal_settings WHERE portal_id = $1 AND key = $2",
+                &[Val::I64(portal.0), Val::Str(key)],
+            )
             .await?;
         Ok(n == 1)
     }
 
     /// The forget-me-not settings, each missing key at its default (7 lead days, 14 deal days, planned
     /// activity counts as care).
-    pub async fn forget_me_not_settings(&self, portal: PortalId) -> Result<ForgetMeNotSettings, StoreError> {
+    pub async fn forget_me_not_settings(
+        &self,
+        portal: PortalId,
+    ) -> Result<ForgetMeNotSettings, StoreError> {
         let d = ForgetMeNotSettings::default();
         Ok(ForgetMeNotSettings {
-            lead_days: self.setting(portal, key::FORGET_ME_NOT_LEAD_DAYS).await?.unwrap_or(d.lead_days),
-            deal_days: self.setting(portal, key::FORGET_ME_NOT_DEAL_DAYS).await?.unwrap_or(d.deal_days),
+            lead_days: self
+                .setting(portal, key::FORGET_ME_NOT_LEAD_DAYS)
+                .await?
+                .unwrap_or(d.lead_days),
+            deal_days: self
+                .setting(portal, key::FORGET_ME_NOT_DEAL_DAYS)
+                .await?
+                .unwrap_or(d.deal_days),
             planned_activity_counts_as_care: self
                 .setting(portal, key::PLANNED_ACTIVITY_COUNTS_AS_CARE)
                 .await?
@@ -127,9 +162,26 @@ impl Store {
     ) -> Result<(), StoreError> {
         check_days("lead_days", s.lead_days)?;
         check_days("deal_days", s.deal_days)?;
-        self.set_setting(portal, key::FORGET_ME_NOT_LEAD_DAYS, &s.lead_days, updated_by).await?;
-        self.set_setting(portal, key::FORGET_ME_NOT_DEAL_DAYS, &s.deal_days, updated_by).await?;
-        self.set_setting(portal, key::PLANNED_ACTIVITY_COUNTS_AS_CARE, &s.planned_activity_counts_as_care, updated_by)
-            .await
+        self.set_setting(
+            portal,
+            key::FORGET_ME_NOT_LEAD_DAYS,
+            &s.lead_days,
+            updated_by,
+        )
+        .await?;
+        self.set_setting(
+            portal,
+            key::FORGET_ME_NOT_DEAL_DAYS,
+            &s.deal_days,
+            updated_by,
+        )
+        .await?;
+        self.set_setting(
+            portal,
+            key::PLANNED_ACTIVITY_COUNTS_AS_CARE,
+            &s.planned_activity_counts_as_care,
+            updated_by,
+        )
+        .await
     }
 }

@@ -63,22 +63,36 @@ impl SyncState {
     }
 }
 
-const COLUMNS: &str = "entity, phase, cursor_id, watermark, done_count, estimated_total, full_started_at, \
+const COLUMNS: &str =
+    "entity, phase, cursor_id, watermark, done_count, estimated_total, full_started_at, \
     full_finished_at, last_success_at, last_error, last_error_at, reconciled_at, updated_at";
 
 fn check(s: &SyncState) -> Result<(), StoreError> {
     crate::validate::not_empty("sync_state", "entity", &s.entity)?;
     if !phase::ALL.contains(&s.phase.as_str()) {
-        return Err(StoreError::invalid("sync_state", "phase", format!("must be one of {:?}, got {:?}", phase::ALL, s.phase)));
+        return Err(StoreError::invalid(
+            "sync_state",
+            "phase",
+            format!("must be one of {:?}, got {:?}", phase::ALL, s.phase),
+        ));
     }
     if s.cursor_id < 0 || s.done_count < 0 {
-        return Err(StoreError::invalid("sync_state", "cursor_id", "cursor_id and done_count must not be negative"));
+        return Err(StoreError::invalid(
+            "sync_state",
+            "cursor_id",
+            "cursor_id and done_count must not be negative",
+        ));
     }
     Ok(())
 }
 
 /// Saves the whole row inside `tx` (used by the batched writes, so rows and their cursor commit together).
-pub(crate) async fn save_sync_state_in(tx: &mut Tx, portal: PortalId, s: &SyncState, now: i64) -> Result<(), StoreError> {
+pub(crate) async fn save_sync_state_in(
+    tx: &mut Tx,
+    portal: PortalId,
+    s: &SyncState,
+    now: i64,
+) -> Result<(), StoreError> {
     check(s)?;
     tx.execute(
         "INSERT INTO sync_state (portal_id, entity, phase, cursor_id, watermark, done_count, estimated_total, \
@@ -112,14 +126,26 @@ pub(crate) async fn save_sync_state_in(tx: &mut Tx, portal: PortalId, s: &SyncSt
 
 impl Store {
     /// The stored state of one entity, if any.
-    pub async fn sync_state(&self, portal: PortalId, entity: &str) -> Result<Option<SyncState>, StoreError> {
+    pub async fn sync_state(
+        &self,
+        portal: PortalId,
+        entity: &str,
+    ) -> Result<Option<SyncState>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM sync_state WHERE portal_id = $1 AND entity = $2");
-        self.fetch_optional(&sql, &[Val::I64(portal.0), Val::Str(entity)]).await
+        self.fetch_optional(&sql, &[Val::I64(portal.0), Val::Str(entity)])
+            .await
     }
 
     /// The stored state of one entity, or a fresh pending one.
-    pub async fn sync_state_or_new(&self, portal: PortalId, entity: &str) -> Result<SyncState, StoreError> {
-        Ok(self.sync_state(portal, entity).await?.unwrap_or_else(|| SyncState::new(entity)))
+    pub async fn sync_state_or_new(
+        &self,
+        portal: PortalId,
+        entity: &str,
+    ) -> Result<SyncState, StoreError> {
+        Ok(self
+            .sync_state(portal, entity)
+            .await?
+            .unwrap_or_else(|| SyncState::new(entity)))
     }
 
     /// Every entity's state of a portal, by entity name (progress and freshness in the UI).
@@ -129,14 +155,23 @@ impl Store {
     }
 
     /// Saves the whole row (insert or replace); `updated_at` is set to now.
-    pub async fn put_sync_state(&self, portal: PortalId, state: &SyncState) -> Result<(), StoreError> {
+    pub async fn put_sync_state(
+        &self,
+        portal: PortalId,
+        state: &SyncState,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         save_sync_state_in(&mut tx, portal, state, now()).await?;
         tx.commit().await
     }
 
     /// Records a failure of `entity` (truncated to 1000 characters) without touching cursor, watermark or phase.
-    pub async fn record_sync_error(&self, portal: PortalId, entity: &str, error: &str) -> Result<(), StoreError> {
+    pub async fn record_sync_error(
+        &self,
+        portal: PortalId,
+        entity: &str,
+        error: &str,
+    ) -> Result<(), StoreError> {
         let t = now();
         let error: String = error.chars().take(1000).collect();
         self.execute(

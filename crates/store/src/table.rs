@@ -6,7 +6,8 @@ use std::hash::Hash;
 
 use crate::exec::FromAnyRow;
 use crate::records::{
-    Activity, Call, Company, CrmStatus, Currency, Deal, Department, Lead, Pipeline, Project, StageHistory, Task, User,
+    Activity, Call, Company, CrmStatus, Currency, Deal, Department, Lead, Pipeline, Project,
+    StageHistory, Task, User,
 };
 use crate::sql::{ToVal, Val};
 use crate::{validate, StoreError};

@@ -27,8 +27,14 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 static SWEPT: AtomicBool = AtomicBool::new(false);
 
 enum Kind {
-    Sqlite { _dir: tempfile::TempDir },
-    Postgres { admin_url: String, name: String, dropped: bool },
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        dropped: bool,
+    },
 }
 
 /// A fresh migrated database and a store connected to it. Keep it alive for as long as the store is used.
@@ -41,7 +47,11 @@ pub struct TestDb {
 fn random_u32() -> u32 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
     h.finish() as u32
 }
 
@@ -65,25 +75,34 @@ fn admin_url() -> String {
 
 async fn drop_database(admin_url: &str, name: &str) -> Result<(), StoreError> {
     let mut conn = sqlx::PgConnection::connect(admin_url).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
     conn.close().await?;
     Ok(())
 }
 
 /// Drops test databases whose creation time (in their name) is older than [`STALE_AFTER_SECS`].
 async fn sweep_stale(conn: &mut sqlx::PgConnection) {
-    let Ok(names) = sqlx::query_scalar::<_, String>("SELECT datname FROM pg_database WHERE datname LIKE 'b24a\\_t\\_%'")
-        .fetch_all(&mut *conn)
-        .await
+    let Ok(names) = sqlx::query_scalar::<_, String>(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'b24a\\_t\\_%'",
+    )
+    .fetch_all(&mut *conn)
+    .await
     else {
         return;
     };
     let now = crate::clock::now();
     for name in names {
-        let created = name.strip_prefix(PREFIX).and_then(|rest| rest.split('_').next()).and_then(|t| t.parse::<i64>().ok());
+        let created = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|t| t.parse::<i64>().ok());
         if created.is_some_and(|t| now - t > STALE_AFTER_SECS) {
             // Best effort: a database still in use simply stays.
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\"")).execute(&mut *conn).await;
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+                .execute(&mut *conn)
+                .await;
         }
     }
 }
@@ -91,11 +110,16 @@ async fn sweep_stale(conn: &mut sqlx::PgConnection) {
 impl TestDb {
     /// A fresh SQLite file database in a new temporary directory.
     pub async fn sqlite() -> Result<TestDb, StoreError> {
-        let dir = tempfile::tempdir()
-            .map_err(|e| StoreError::UnsupportedUrl(format!("cannot create a temporary directory: {e}")))?;
+        let dir = tempfile::tempdir().map_err(|e| {
+            StoreError::UnsupportedUrl(format!("cannot create a temporary directory: {e}"))
+        })?;
         let url = format!("sqlite:{}", dir.path().join("store.db").display());
         let store = Store::connect(&url).await?;
-        Ok(TestDb { store, url, kind: Kind::Sqlite { _dir: dir } })
+        Ok(TestDb {
+            store,
+            url,
+            kind: Kind::Sqlite { _dir: dir },
+        })
     }
 
     /// A fresh, uniquely named PostgreSQL database on the test server.
@@ -112,11 +136,21 @@ impl TestDb {
         if !SWEPT.swap(true, Ordering::Relaxed) {
             sweep_stale(&mut conn).await;
         }
-        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await?;
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await?;
         conn.close().await?;
         let url = with_database(&admin_url, &name);
         match Store::connect(&url).await {
-            Ok(store) => Ok(TestDb { store, url, kind: Kind::Postgres { admin_url, name, dropped: false } }),
+            Ok(store) => Ok(TestDb {
+                store,
+                url,
+                kind: Kind::Postgres {
+                    admin_url,
+                    name,
+                    dropped: false,
+                },
+            }),
             Err(e) => {
                 let _ = drop_database(&admin_url, &name).await;
                 Err(e)
@@ -145,7 +179,12 @@ impl TestDb {
     /// Closes the store and removes the database.
     pub async fn cleanup(mut self) {
         self.store.close().await;
-        if let Kind::Postgres { admin_url, name, dropped } = &mut self.kind {
+        if let Kind::Postgres {
+            admin_url,
+            name,
+            dropped,
+        } = &mut self.kind
+        {
             if drop_database(admin_url, name).await.is_ok() {
                 *dropped = true;
             }
@@ -155,11 +194,19 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Kind::Postgres { admin_url, name, dropped: false } = &self.kind {
+        if let Kind::Postgres {
+            admin_url,
+            name,
+            dropped: false,
+        } = &self.kind
+        {
             // Drop may run inside an async runtime (a failing test unwinding): use a thread with its own runtime.
             let (admin_url, name) = (admin_url.clone(), name.clone());
             let worker = std::thread::spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     let _ = rt.block_on(drop_database(&admin_url, &name));
                 }
             });
@@ -204,7 +251,9 @@ macro_rules! store_test {
 
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let db = $crate::testing::TestDb::sqlite().await.expect("create a SQLite test database");
+                let db = $crate::testing::TestDb::sqlite()
+                    .await
+                    .expect("create a SQLite test database");
                 {
                     let $store: $crate::Store = db.store().clone();
                     $body
@@ -214,7 +263,9 @@ macro_rules! store_test {
 
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let db = $crate::testing::TestDb::postgres().await.expect("create a PostgreSQL test database");
+                let db = $crate::testing::TestDb::postgres()
+                    .await
+                    .expect("create a PostgreSQL test database");
                 {
                     let $store: $crate::Store = db.store().clone();
                     $body
@@ -231,8 +282,17 @@ mod tests {
 
     #[test]
     fn database_name_is_replaced_keeping_query() {
-        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u@h:5432/postgres?sslmode=disable", "x"), "postgres://u@h:5432/x?sslmode=disable");
-        assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
     }
 }

@@ -3,8 +3,8 @@
 //! so one bad row fails its whole batch instead of quietly corrupting numbers. Never fixes values up silently.
 
 use crate::records::{
-    Activity, Call, Company, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead, Pipeline, Project,
-    StageHistory, Task, User,
+    Activity, Call, Company, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead,
+    Pipeline, Project, StageHistory, Task, User,
 };
 use crate::StoreError;
 
@@ -15,7 +15,11 @@ pub(crate) fn positive_id(record: &'static str, field: &'static str, id: i64) ->
     if id > 0 {
         Ok(())
     } else {
-        Err(StoreError::invalid(record, field, format!("must be a positive id, got {id}")))
+        Err(StoreError::invalid(
+            record,
+            field,
+            format!("must be a positive id, got {id}"),
+        ))
     }
 }
 
@@ -38,7 +42,11 @@ pub(crate) fn not_empty(record: &'static str, field: &'static str, value: &str) 
 fn semantics(record: &'static str, field: &'static str, value: &str) -> R {
     match value {
         "P" | "S" | "F" => Ok(()),
-        other => Err(StoreError::invalid(record, field, format!("must be P, S or F, got {other:?}"))),
+        other => Err(StoreError::invalid(
+            record,
+            field,
+            format!("must be P, S or F, got {other:?}"),
+        )),
     }
 }
 
@@ -46,7 +54,11 @@ fn semantics(record: &'static str, field: &'static str, value: &str) -> R {
 pub(crate) fn date(record: &'static str, field: &'static str, value: &str) -> R {
     match chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
         Ok(d) if d.format("%Y-%m-%d").to_string() == value => Ok(()),
-        _ => Err(StoreError::invalid(record, field, format!("must be a date YYYY-MM-DD, got {value:?}"))),
+        _ => Err(StoreError::invalid(
+            record,
+            field,
+            format!("must be a date YYYY-MM-DD, got {value:?}"),
+        )),
     }
 }
 
@@ -69,7 +81,11 @@ pub(crate) fn department(d: &Department) -> R {
     positive_id("department", "id", d.id)?;
     optional_positive_id("department", "parent_id", d.parent_id)?;
     if d.parent_id == Some(d.id) {
-        return Err(StoreError::invalid("department", "parent_id", format!("department {} is its own parent", d.id)));
+        return Err(StoreError::invalid(
+            "department",
+            "parent_id",
+            format!("department {} is its own parent", d.id),
+        ));
     }
     Ok(())
 }
@@ -77,7 +93,11 @@ pub(crate) fn department(d: &Department) -> R {
 pub(crate) fn pipeline(p: &Pipeline) -> R {
     // Pipeline 0 is the portal's default pipeline.
     if p.id < 0 {
-        return Err(StoreError::invalid("pipeline", "id", format!("must be 0 or positive, got {}", p.id)));
+        return Err(StoreError::invalid(
+            "pipeline",
+            "id",
+            format!("must be 0 or positive, got {}", p.id),
+        ));
     }
     Ok(())
 }
@@ -91,10 +111,18 @@ pub(crate) fn crm_status(s: &CrmStatus) -> R {
 pub(crate) fn currency(c: &Currency) -> R {
     not_empty("currency", "currency", &c.currency)?;
     if c.amount_cnt <= 0 {
-        return Err(StoreError::invalid("currency", "amount_cnt", format!("must be positive, got {}", c.amount_cnt)));
+        return Err(StoreError::invalid(
+            "currency",
+            "amount_cnt",
+            format!("must be positive, got {}", c.amount_cnt),
+        ));
     }
     if !c.amount.is_finite() || c.amount <= 0.0 {
-        return Err(StoreError::invalid("currency", "amount", format!("must be a positive rate, got {}", c.amount)));
+        return Err(StoreError::invalid(
+            "currency",
+            "amount",
+            format!("must be a positive rate, got {}", c.amount),
+        ));
     }
     Ok(())
 }
@@ -106,7 +134,11 @@ pub(crate) fn company(c: &Company) -> R {
 pub(crate) fn deal(d: &Deal) -> R {
     positive_id("deal", "id", d.id)?;
     if d.category_id < 0 {
-        return Err(StoreError::invalid("deal", "category_id", format!("must be 0 or positive, got {}", d.category_id)));
+        return Err(StoreError::invalid(
+            "deal",
+            "category_id",
+            format!("must be 0 or positive, got {}", d.category_id),
+        ));
     }
     not_empty("deal", "stage_id", &d.stage_id)?;
     semantics("deal", "stage_semantic_id", &d.stage_semantic_id)?;
@@ -126,7 +158,10 @@ pub(crate) fn stage_history(h: &StageHistory) -> R {
         return Err(StoreError::invalid(
             "stage_history",
             "entity_type_id",
-            format!("must be {LEAD} (lead) or {DEAL} (deal), got {}", h.entity_type_id),
+            format!(
+                "must be {LEAD} (lead) or {DEAL} (deal), got {}",
+                h.entity_type_id
+            ),
         ));
     }
     positive_id("stage_history", "id", h.id)?;
@@ -142,7 +177,11 @@ pub(crate) fn activity(a: &Activity) -> R {
 pub(crate) fn call(c: &Call) -> R {
     positive_id("call", "id", c.id)?;
     if c.duration_seconds < 0 {
-        return Err(StoreError::invalid("call", "duration_seconds", format!("must not be negative, got {}", c.duration_seconds)));
+        return Err(StoreError::invalid(
+            "call",
+            "duration_seconds",
+            format!("must not be negative, got {}", c.duration_seconds),
+        ));
     }
     Ok(())
 }
@@ -159,7 +198,11 @@ pub(crate) fn task(t: &Task) -> R {
 pub(crate) fn custom_field_entity(entity_type: &str) -> R {
     match entity_type {
         "DEAL" | "LEAD" => Ok(()),
-        other => Err(StoreError::invalid("custom_field_value", "entity_type", format!("must be DEAL or LEAD, got {other:?}"))),
+        other => Err(StoreError::invalid(
+            "custom_field_value",
+            "entity_type",
+            format!("must be DEAL or LEAD, got {other:?}"),
+        )),
     }
 }
 

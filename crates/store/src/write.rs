@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use crate::clock::now;
 use crate::exec::Tx;
 use crate::records::{
-    Activity, Call, Company, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead, Pipeline, Project,
-    StageHistory, Task, User,
+    Activity, Call, Company, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead,
+    Pipeline, Project, StageHistory, Task, User,
 };
 use crate::sql::{in_list, push_placeholders, Val, MAX_BINDS};
 use crate::sync_state::{save_sync_state_in, SyncState};
@@ -65,7 +65,11 @@ fn dedup_last<T: Table>(rows: &[T]) -> Vec<&T> {
     if last.len() == rows.len() {
         return rows.iter().collect();
     }
-    rows.iter().enumerate().filter(|(i, r)| last.get(&r.key()) == Some(i)).map(|(_, r)| r).collect()
+    rows.iter()
+        .enumerate()
+        .filter(|(i, r)| last.get(&r.key()) == Some(i))
+        .map(|(_, r)| r)
+        .collect()
 }
 
 /// `INSERT … VALUES ($1, $3…, $2), … ON CONFLICT (portal_id, key) DO UPDATE SET …` for `n` rows; `$1` is the
@@ -100,7 +104,12 @@ fn upsert_sql<T: Table>(n: usize) -> String {
 }
 
 /// Upserts `rows` inside `tx`; the number of distinct rows written.
-async fn upsert_in<T: Table>(tx: &mut Tx, portal: PortalId, rows: &[T], now: i64) -> Result<usize, StoreError> {
+async fn upsert_in<T: Table>(
+    tx: &mut Tx,
+    portal: PortalId,
+    rows: &[T],
+    now: i64,
+) -> Result<usize, StoreError> {
     let rows = dedup_last(rows);
     let cols = T::COLUMNS.len();
     let per_chunk = ((MAX_BINDS - 2) / cols).max(1);
@@ -115,7 +124,11 @@ async fn upsert_in<T: Table>(tx: &mut Tx, portal: PortalId, rows: &[T], now: i64
         }
         let sql = match &sql_for {
             Some((n, sql)) if *n == chunk.len() => sql,
-            _ => &sql_for.insert((chunk.len(), upsert_sql::<T>(chunk.len()))).1,
+            _ => {
+                &sql_for
+                    .insert((chunk.len(), upsert_sql::<T>(chunk.len())))
+                    .1
+            }
         };
         tx.execute(sql, &vals).await?;
     }
@@ -123,11 +136,20 @@ async fn upsert_in<T: Table>(tx: &mut Tx, portal: PortalId, rows: &[T], now: i64
 }
 
 /// Deletes the rows of `portal` with these keys inside `tx`; the number deleted.
-async fn delete_keys_in<T: Table>(tx: &mut Tx, portal: PortalId, keys: &[T::Key]) -> Result<u64, StoreError> {
+async fn delete_keys_in<T: Table>(
+    tx: &mut Tx,
+    portal: PortalId,
+    keys: &[T::Key],
+) -> Result<u64, StoreError> {
     let mut deleted = 0;
     if T::KEY.len() == 1 {
         for chunk in keys.chunks(MAX_BINDS - 1) {
-            let sql = format!("DELETE FROM {} WHERE portal_id = $1 AND {} IN ({})", T::TABLE, T::KEY[0], in_list(2, chunk.len()));
+            let sql = format!(
+                "DELETE FROM {} WHERE portal_id = $1 AND {} IN ({})",
+                T::TABLE,
+                T::KEY[0],
+                in_list(2, chunk.len())
+            );
             let mut vals = vec![Val::I64(portal.0)];
             chunk.iter().for_each(|k| k.push(&mut vals));
             deleted += tx.execute(&sql, &vals).await?;
@@ -141,8 +163,11 @@ async fn delete_keys_in<T: Table>(tx: &mut Tx, portal: PortalId, keys: &[T::Key]
                 if i > 0 {
                     sql.push_str(" OR ");
                 }
-                let cond: Vec<String> =
-                    T::KEY.iter().enumerate().map(|(j, c)| format!("{c} = ${}", vals.len() + 1 + j)).collect();
+                let cond: Vec<String> = T::KEY
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| format!("{c} = ${}", vals.len() + 1 + j))
+                    .collect();
                 sql.push('(');
                 sql.push_str(&cond.join(" AND "));
                 sql.push(')');
@@ -156,10 +181,19 @@ async fn delete_keys_in<T: Table>(tx: &mut Tx, portal: PortalId, keys: &[T::Key]
 }
 
 /// Upserts the complete set `rows` and deletes the portal's rows whose key is not in it, inside `tx`.
-async fn replace_in<T: Table>(tx: &mut Tx, portal: PortalId, rows: &[T], now: i64) -> Result<ReplaceOutcome, StoreError> {
+async fn replace_in<T: Table>(
+    tx: &mut Tx,
+    portal: PortalId,
+    rows: &[T],
+    now: i64,
+) -> Result<ReplaceOutcome, StoreError> {
     let written = upsert_in(tx, portal, rows, now).await?;
     let keep: HashSet<T::Key> = rows.iter().map(Table::key).collect();
-    let sql = format!("SELECT {} FROM {} WHERE portal_id = $1", T::KEY.join(", "), T::TABLE);
+    let sql = format!(
+        "SELECT {} FROM {} WHERE portal_id = $1",
+        T::KEY.join(", "),
+        T::TABLE
+    );
     let stored: Vec<T::Key> = tx.fetch_all(&sql, &[Val::I64(portal.0)]).await?;
     let stale: Vec<T::Key> = stored.into_iter().filter(|k| !keep.contains(k)).collect();
     let deleted = delete_keys_in::<T>(tx, portal, &stale).await? as usize;
@@ -167,10 +201,17 @@ async fn replace_in<T: Table>(tx: &mut Tx, portal: PortalId, rows: &[T], now: i6
 }
 
 /// Replaces the department membership of the given users with what the records say.
-async fn replace_user_departments_in(tx: &mut Tx, portal: PortalId, users: &[User]) -> Result<(), StoreError> {
+async fn replace_user_departments_in(
+    tx: &mut Tx,
+    portal: PortalId,
+    users: &[User],
+) -> Result<(), StoreError> {
     let users = dedup_last(users);
     for chunk in users.chunks(MAX_BINDS - 1) {
-        let sql = format!("DELETE FROM user_departments WHERE portal_id = $1 AND user_id IN ({})", in_list(2, chunk.len()));
+        let sql = format!(
+            "DELETE FROM user_departments WHERE portal_id = $1 AND user_id IN ({})",
+            in_list(2, chunk.len())
+        );
         let mut vals = vec![Val::I64(portal.0)];
         vals.extend(chunk.iter().map(|u| Val::I64(u.id)));
         tx.execute(&sql, &vals).await?;
@@ -182,7 +223,9 @@ async fn replace_user_departments_in(tx: &mut Tx, portal: PortalId, users: &[Use
         .into_iter()
         .collect();
     for chunk in pairs.chunks((MAX_BINDS - 1) / 2) {
-        let mut sql = String::from("INSERT INTO user_departments (portal_id, user_id, department_id) VALUES ");
+        let mut sql = String::from(
+            "INSERT INTO user_departments (portal_id, user_id, department_id) VALUES ",
+        );
         let mut vals = vec![Val::I64(portal.0)];
         for (i, (u, d)) in chunk.iter().enumerate() {
             if i > 0 {
@@ -261,7 +304,11 @@ impl Store {
 
     /// Makes the portal's dictionary exactly `set`: upserts it and deletes the portal's rows not in it, in one
     /// transaction. An empty `set` empties the dictionary — callers pass only complete, successful fetches.
-    pub async fn replace_dictionary(&self, portal: PortalId, set: Dictionary<'_>) -> Result<ReplaceOutcome, StoreError> {
+    pub async fn replace_dictionary(
+        &self,
+        portal: PortalId,
+        set: Dictionary<'_>,
+    ) -> Result<ReplaceOutcome, StoreError> {
         let t = now();
         let mut tx = self.begin().await?;
         let outcome = match set {
@@ -288,17 +335,55 @@ impl Store {
 
     /// Deletes records of `entity` by Bitrix24 id, with what depends on them: a deal's or lead's custom-field
     /// values and stage history, a user's department memberships. Returns the number of records deleted.
-    pub async fn delete_records(&self, portal: PortalId, entity: Entity, ids: &[i64]) -> Result<u64, StoreError> {
+    pub async fn delete_records(
+        &self,
+        portal: PortalId,
+        entity: Entity,
+        ids: &[i64],
+    ) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
-        let n = delete_by_ids_in(&mut tx, portal, entity.table(), "id", entity.filter(), ids).await?;
+        let n =
+            delete_by_ids_in(&mut tx, portal, entity.table(), "id", entity.filter(), ids).await?;
         match entity {
             Entity::Deals => {
-                delete_by_ids_in(&mut tx, portal, "custom_field_values", "entity_id", " AND entity_type = 'DEAL'", ids).await?;
-                delete_by_ids_in(&mut tx, portal, "stage_history", "owner_id", " AND entity_type_id = 2", ids).await?;
+                delete_by_ids_in(
+                    &mut tx,
+                    portal,
+                    "custom_field_values",
+                    "entity_id",
+                    " AND entity_type = 'DEAL'",
+                    ids,
+                )
+                .await?;
+                delete_by_ids_in(
+                    &mut tx,
+                    portal,
+                    "stage_history",
+                    "owner_id",
+                    " AND entity_type_id = 2",
+                    ids,
+                )
+                .await?;
             }
             Entity::Leads => {
-                delete_by_ids_in(&mut tx, portal, "custom_field_values", "entity_id", " AND entity_type = 'LEAD'", ids).await?;
-                delete_by_ids_in(&mut tx, portal, "stage_history", "owner_id", " AND entity_type_id = 1", ids).await?;
+                delete_by_ids_in(
+                    &mut tx,
+                    portal,
+                    "custom_field_values",
+                    "entity_id",
+                    " AND entity_type = 'LEAD'",
+                    ids,
+                )
+                .await?;
+                delete_by_ids_in(
+                    &mut tx,
+                    portal,
+                    "stage_history",
+                    "owner_id",
+                    " AND entity_type_id = 1",
+                    ids,
+                )
+                .await?;
             }
             Entity::Users => {
                 delete_by_ids_in(&mut tx, portal, "user_departments", "user_id", "", ids).await?;
@@ -322,8 +407,20 @@ impl Store {
         validate::custom_field_entity(entity_type)?;
         let ids: HashSet<i64> = entity_ids.iter().copied().collect();
         let mut tx = self.begin().await?;
-        let filter = if entity_type == "DEAL" { " AND entity_type = 'DEAL'" } else { " AND entity_type = 'LEAD'" };
-        delete_by_ids_in(&mut tx, portal, "custom_field_values", "entity_id", filter, entity_ids).await?;
+        let filter = if entity_type == "DEAL" {
+            " AND entity_type = 'DEAL'"
+        } else {
+            " AND entity_type = 'LEAD'"
+        };
+        delete_by_ids_in(
+            &mut tx,
+            portal,
+            "custom_field_values",
+            "entity_id",
+            filter,
+            entity_ids,
+        )
+        .await?;
         let mut last: HashMap<(i64, &str), usize> = HashMap::new();
         for (i, v) in values.iter().enumerate() {
             last.insert((v.entity_id, v.field_name.as_str()), i);
@@ -343,13 +440,21 @@ impl Store {
                     return Err(StoreError::invalid(
                         "custom_field_value",
                         "entity_id",
-                        format!("{} {} is not among the records being replaced", v.entity_type, v.entity_id),
+                        format!(
+                            "{} {} is not among the records being replaced",
+                            v.entity_type, v.entity_id
+                        ),
                     ));
                 }
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!("($1, $2, ${}, ${}, ${})", 3 + 3 * i, 4 + 3 * i, 5 + 3 * i));
+                sql.push_str(&format!(
+                    "($1, $2, ${}, ${}, ${})",
+                    3 + 3 * i,
+                    4 + 3 * i,
+                    5 + 3 * i
+                ));
                 vals.push(Val::I64(v.entity_id));
                 vals.push(Val::Str(&v.field_name));
                 vals.push(Val::OptStr(v.value.as_deref()));

@@ -11,29 +11,35 @@ use common::*;
 /// More deals than one statement holds (38 columns -> 842 rows per chunk), so batches span chunks.
 const MANY: i64 = 1500;
 
-store_test!(upsert_same_batch_twice_leaves_one_row_each_and_updates_overwrite, |store| {
-    let p = portal(&store, "idem").await;
-    let deals: Vec<Deal> = (1..=MANY).map(deal).collect();
-    assert_eq!(store.upsert_deals(p, &deals).await.unwrap(), MANY as usize);
-    assert_eq!(store.upsert_deals(p, &deals).await.unwrap(), MANY as usize);
-    assert_eq!(store.count(p, Entity::Deals).await.unwrap(), MANY);
-    assert_eq!(all_deals(&store, p).await, deals);
+store_test!(
+    upsert_same_batch_twice_leaves_one_row_each_and_updates_overwrite,
+    |store| {
+        let p = portal(&store, "idem").await;
+        let deals: Vec<Deal> = (1..=MANY).map(deal).collect();
+        assert_eq!(store.upsert_deals(p, &deals).await.unwrap(), MANY as usize);
+        assert_eq!(store.upsert_deals(p, &deals).await.unwrap(), MANY as usize);
+        assert_eq!(store.count(p, Entity::Deals).await.unwrap(), MANY);
+        assert_eq!(all_deals(&store, p).await, deals);
 
-    // An updated record overwrites every field; the others stay as they were.
-    let mut changed = deal(1400);
-    changed.title = "Renamed".into();
-    changed.stage_id = "LOSE".into();
-    changed.stage_semantic_id = "F".into();
-    changed.utm_term = None;
-    changed.closedate = None;
-    changed.opportunity_cents = 0;
-    store.upsert_deals(p, std::slice::from_ref(&changed)).await.unwrap();
-    assert_eq!(store.count(p, Entity::Deals).await.unwrap(), MANY);
-    assert_eq!(store.deal(p, 1400).await.unwrap(), Some(changed.clone()));
-    let mut expected = deals.clone();
-    expected[1399] = changed;
-    assert_eq!(all_deals(&store, p).await, expected);
-});
+        // An updated record overwrites every field; the others stay as they were.
+        let mut changed = deal(1400);
+        changed.title = "Renamed".into();
+        changed.stage_id = "LOSE".into();
+        changed.stage_semantic_id = "F".into();
+        changed.utm_term = None;
+        changed.closedate = None;
+        changed.opportunity_cents = 0;
+        store
+            .upsert_deals(p, std::slice::from_ref(&changed))
+            .await
+            .unwrap();
+        assert_eq!(store.count(p, Entity::Deals).await.unwrap(), MANY);
+        assert_eq!(store.deal(p, 1400).await.unwrap(), Some(changed.clone()));
+        let mut expected = deals.clone();
+        expected[1399] = changed;
+        assert_eq!(all_deals(&store, p).await, expected);
+    }
+);
 
 store_test!(duplicates_within_a_batch_keep_the_last_copy, |store| {
     let p = portal(&store, "dups").await;
@@ -50,11 +56,19 @@ store_test!(every_record_type_round_trips, |store| {
     let users = vec![user(1, &[1, 2]), user(2, &[2]), user(3, &[])];
     let departments = vec![department(1, None), department(2, Some(1))];
     let pipelines = vec![pipeline(0), pipeline(3)];
-    let statuses = vec![status("DEAL_STAGE", "NEW", "P", 10), status("DEAL_STAGE", "WON", "S", 20), status("SOURCE", "WEB", "P", 10)];
+    let statuses = vec![
+        status("DEAL_STAGE", "NEW", "P", 10),
+        status("DEAL_STAGE", "WON", "S", 20),
+        status("SOURCE", "WEB", "P", 10),
+    ];
     let currencies = vec![currency("RUB", 1.0, true), currency("USD", 92.5, false)];
     let companies = vec![company(1), company(2)];
     let leads = vec![lead(1), lead(2)];
-    let history = vec![history(DEAL, 1, 1, "NEW"), history(DEAL, 2, 1, "WON"), history(LEAD, 1, 1, "NEW")];
+    let history = vec![
+        history(DEAL, 1, 1, "NEW"),
+        history(DEAL, 2, 1, "WON"),
+        history(LEAD, 1, 1, "NEW"),
+    ];
     let activities = vec![activity(1), activity(2)];
     let calls = vec![call(1)];
     let projects = vec![project(1)];
@@ -77,17 +91,29 @@ store_test!(every_record_type_round_trips, |store| {
     assert_eq!(store.departments(p).await.unwrap(), departments);
     assert_eq!(store.pipelines(p).await.unwrap(), pipelines);
     assert_eq!(store.crm_statuses(p).await.unwrap(), statuses);
-    assert_eq!(store.crm_statuses_of(p, "DEAL_STAGE").await.unwrap(), statuses[..2].to_vec());
+    assert_eq!(
+        store.crm_statuses_of(p, "DEAL_STAGE").await.unwrap(),
+        statuses[..2].to_vec()
+    );
     assert_eq!(store.currencies(p).await.unwrap(), currencies);
     assert_eq!(store.companies_page(p, 0, 10).await.unwrap(), companies);
     assert_eq!(store.leads_page(p, 0, 10).await.unwrap(), leads);
     assert_eq!(store.lead(p, 2).await.unwrap(), Some(lead(2)));
-    assert_eq!(store.stage_history_of(p, DEAL, 1).await.unwrap(), history[..2].to_vec());
-    assert_eq!(store.stage_history_page(p, LEAD, 0, 10).await.unwrap(), history[2..].to_vec());
+    assert_eq!(
+        store.stage_history_of(p, DEAL, 1).await.unwrap(),
+        history[..2].to_vec()
+    );
+    assert_eq!(
+        store.stage_history_page(p, LEAD, 0, 10).await.unwrap(),
+        history[2..].to_vec()
+    );
     assert_eq!(store.activities_page(p, 0, 10).await.unwrap(), activities);
     assert_eq!(store.call(p, 1).await.unwrap(), Some(call(1)));
     assert_eq!(store.projects(p).await.unwrap(), projects);
-    assert_eq!(store.tasks_page(p, 1, 10).await.unwrap(), tasks[1..].to_vec());
+    assert_eq!(
+        store.tasks_page(p, 1, 10).await.unwrap(),
+        tasks[1..].to_vec()
+    );
     let counts = store.counts(p).await.unwrap();
     let expect = [
         (Entity::Users, 3),
@@ -112,9 +138,21 @@ store_test!(every_record_type_round_trips, |store| {
 
 store_test!(dictionary_replacement_deletes_stale_rows_only, |store| {
     let p = portal(&store, "dict").await;
-    store.replace_users(p, &[user(1, &[1]), user(2, &[1]), user(3, &[2])]).await.unwrap();
-    let outcome = store.replace_users(p, &[user(2, &[1]), user(3, &[2]), user(4, &[2])]).await.unwrap();
-    assert_eq!(outcome, ReplaceOutcome { written: 3, deleted: 1 });
+    store
+        .replace_users(p, &[user(1, &[1]), user(2, &[1]), user(3, &[2])])
+        .await
+        .unwrap();
+    let outcome = store
+        .replace_users(p, &[user(2, &[1]), user(3, &[2]), user(4, &[2])])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        ReplaceOutcome {
+            written: 3,
+            deleted: 1
+        }
+    );
     let ids: Vec<i64> = store.users(p).await.unwrap().iter().map(|u| u.id).collect();
     assert_eq!(ids, vec![2, 3, 4]);
     // The stale user's memberships went with it.
@@ -129,62 +167,186 @@ store_test!(dictionary_replacement_deletes_stale_rows_only, |store| {
 
     // Composite keys: statuses.
     store
-        .replace_crm_statuses(p, &[status("STATUS", "NEW", "P", 1), status("STATUS", "JUNK", "F", 2), status("SOURCE", "WEB", "P", 1)])
+        .replace_crm_statuses(
+            p,
+            &[
+                status("STATUS", "NEW", "P", 1),
+                status("STATUS", "JUNK", "F", 2),
+                status("SOURCE", "WEB", "P", 1),
+            ],
+        )
         .await
         .unwrap();
-    let outcome = store.replace_crm_statuses(p, &[status("STATUS", "NEW", "P", 1), status("SOURCE", "CALL", "P", 2)]).await.unwrap();
-    assert_eq!(outcome, ReplaceOutcome { written: 2, deleted: 2 });
-    let keys: Vec<(String, String)> =
-        store.crm_statuses(p).await.unwrap().into_iter().map(|s| (s.entity_id, s.status_id)).collect();
-    assert_eq!(keys, vec![("SOURCE".into(), "CALL".into()), ("STATUS".into(), "NEW".into())]);
+    let outcome = store
+        .replace_crm_statuses(
+            p,
+            &[
+                status("STATUS", "NEW", "P", 1),
+                status("SOURCE", "CALL", "P", 2),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        ReplaceOutcome {
+            written: 2,
+            deleted: 2
+        }
+    );
+    let keys: Vec<(String, String)> = store
+        .crm_statuses(p)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.entity_id, s.status_id))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            ("SOURCE".into(), "CALL".into()),
+            ("STATUS".into(), "NEW".into())
+        ]
+    );
 
-    store.replace_currencies(p, &[currency("RUB", 1.0, true), currency("EUR", 100.25, false)]).await.unwrap();
-    store.replace_currencies(p, &[currency("RUB", 1.0, true)]).await.unwrap();
-    assert_eq!(store.currencies(p).await.unwrap(), vec![currency("RUB", 1.0, true)]);
+    store
+        .replace_currencies(
+            p,
+            &[currency("RUB", 1.0, true), currency("EUR", 100.25, false)],
+        )
+        .await
+        .unwrap();
+    store
+        .replace_currencies(p, &[currency("RUB", 1.0, true)])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.currencies(p).await.unwrap(),
+        vec![currency("RUB", 1.0, true)]
+    );
 
-    store.replace_departments(p, &[department(1, None), department(5, Some(1))]).await.unwrap();
-    store.replace_departments(p, &[department(5, None)]).await.unwrap();
-    assert_eq!(store.departments(p).await.unwrap(), vec![department(5, None)]);
+    store
+        .replace_departments(p, &[department(1, None), department(5, Some(1))])
+        .await
+        .unwrap();
+    store
+        .replace_departments(p, &[department(5, None)])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.departments(p).await.unwrap(),
+        vec![department(5, None)]
+    );
 
-    store.replace_pipelines(p, &[pipeline(0), pipeline(1)]).await.unwrap();
-    assert_eq!(store.replace_pipelines(p, &[pipeline(1)]).await.unwrap(), ReplaceOutcome { written: 1, deleted: 1 });
-    store.replace_projects(p, &[project(1), project(2)]).await.unwrap();
-    assert_eq!(store.replace_projects(p, &[]).await.unwrap(), ReplaceOutcome { written: 0, deleted: 2 });
+    store
+        .replace_pipelines(p, &[pipeline(0), pipeline(1)])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.replace_pipelines(p, &[pipeline(1)]).await.unwrap(),
+        ReplaceOutcome {
+            written: 1,
+            deleted: 1
+        }
+    );
+    store
+        .replace_projects(p, &[project(1), project(2)])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.replace_projects(p, &[]).await.unwrap(),
+        ReplaceOutcome {
+            written: 0,
+            deleted: 2
+        }
+    );
     assert!(store.projects(p).await.unwrap().is_empty());
 });
 
-store_test!(deleting_deals_and_leads_takes_their_custom_fields_and_history_only, |store| {
-    let p = portal(&store, "deletes").await;
-    store.upsert_deals(p, &[deal(1), deal(2), deal(3)]).await.unwrap();
-    store.upsert_leads(p, &[lead(1), lead(2)]).await.unwrap();
-    store
-        .upsert_stage_history(p, &[history(DEAL, 10, 1, "NEW"), history(DEAL, 11, 2, "NEW"), history(LEAD, 12, 1, "NEW")])
-        .await
-        .unwrap();
-    store.replace_custom_field_values(p, "DEAL", &[1, 2], &[cf("DEAL", 1, "UF_CRM_A", Some("x")), cf("DEAL", 2, "UF_CRM_A", Some("y"))]).await.unwrap();
-    store.replace_custom_field_values(p, "LEAD", &[1], &[cf("LEAD", 1, "UF_CRM_A", Some("lead"))]).await.unwrap();
+store_test!(
+    deleting_deals_and_leads_takes_their_custom_fields_and_history_only,
+    |store| {
+        let p = portal(&store, "deletes").await;
+        store
+            .upsert_deals(p, &[deal(1), deal(2), deal(3)])
+            .await
+            .unwrap();
+        store.upsert_leads(p, &[lead(1), lead(2)]).await.unwrap();
+        store
+            .upsert_stage_history(
+                p,
+                &[
+                    history(DEAL, 10, 1, "NEW"),
+                    history(DEAL, 11, 2, "NEW"),
+                    history(LEAD, 12, 1, "NEW"),
+                ],
+            )
+            .await
+            .unwrap();
+        store
+            .replace_custom_field_values(
+                p,
+                "DEAL",
+                &[1, 2],
+                &[
+                    cf("DEAL", 1, "UF_CRM_A", Some("x")),
+                    cf("DEAL", 2, "UF_CRM_A", Some("y")),
+                ],
+            )
+            .await
+            .unwrap();
+        store
+            .replace_custom_field_values(
+                p,
+                "LEAD",
+                &[1],
+                &[cf("LEAD", 1, "UF_CRM_A", Some("lead"))],
+            )
+            .await
+            .unwrap();
 
-    assert_eq!(store.delete_deals(p, &[1, 3, 99]).await.unwrap(), 2);
-    assert_eq!(store.ids(p, Entity::Deals, 0, 100).await.unwrap(), vec![2]);
-    assert!(store.custom_field_values(p, "DEAL", 1).await.unwrap().is_empty());
-    assert_eq!(store.custom_field_values(p, "DEAL", 2).await.unwrap(), vec![cf("DEAL", 2, "UF_CRM_A", Some("y"))]);
-    assert!(store.stage_history_of(p, DEAL, 1).await.unwrap().is_empty());
-    assert_eq!(store.stage_history_of(p, DEAL, 2).await.unwrap().len(), 1);
-    // Lead 1 shares the id with deal 1: untouched.
-    assert_eq!(store.custom_field_values(p, "LEAD", 1).await.unwrap().len(), 1);
-    assert_eq!(store.stage_history_of(p, LEAD, 1).await.unwrap().len(), 1);
+        assert_eq!(store.delete_deals(p, &[1, 3, 99]).await.unwrap(), 2);
+        assert_eq!(store.ids(p, Entity::Deals, 0, 100).await.unwrap(), vec![2]);
+        assert!(store
+            .custom_field_values(p, "DEAL", 1)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            store.custom_field_values(p, "DEAL", 2).await.unwrap(),
+            vec![cf("DEAL", 2, "UF_CRM_A", Some("y"))]
+        );
+        assert!(store.stage_history_of(p, DEAL, 1).await.unwrap().is_empty());
+        assert_eq!(store.stage_history_of(p, DEAL, 2).await.unwrap().len(), 1);
+        // Lead 1 shares the id with deal 1: untouched.
+        assert_eq!(
+            store.custom_field_values(p, "LEAD", 1).await.unwrap().len(),
+            1
+        );
+        assert_eq!(store.stage_history_of(p, LEAD, 1).await.unwrap().len(), 1);
 
-    assert_eq!(store.delete_leads(p, &[1]).await.unwrap(), 1);
-    assert!(store.custom_field_values(p, "LEAD", 1).await.unwrap().is_empty());
-    assert!(store.stage_history_of(p, LEAD, 1).await.unwrap().is_empty());
-    assert_eq!(store.ids(p, Entity::Leads, 0, 100).await.unwrap(), vec![2]);
+        assert_eq!(store.delete_leads(p, &[1]).await.unwrap(), 1);
+        assert!(store
+            .custom_field_values(p, "LEAD", 1)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(store.stage_history_of(p, LEAD, 1).await.unwrap().is_empty());
+        assert_eq!(store.ids(p, Entity::Leads, 0, 100).await.unwrap(), vec![2]);
 
-    store.upsert_tasks(p, &[task(1), task(2)]).await.unwrap();
-    assert_eq!(store.delete_tasks(p, &[2]).await.unwrap(), 1);
-    assert_eq!(store.ids(p, Entity::Tasks, 0, 100).await.unwrap(), vec![1]);
-    assert_eq!(store.delete_records(p, Entity::DealStageHistory, &[11]).await.unwrap(), 1);
-    assert_eq!(store.count(p, Entity::DealStageHistory).await.unwrap(), 0);
-});
+        store.upsert_tasks(p, &[task(1), task(2)]).await.unwrap();
+        assert_eq!(store.delete_tasks(p, &[2]).await.unwrap(), 1);
+        assert_eq!(store.ids(p, Entity::Tasks, 0, 100).await.unwrap(), vec![1]);
+        assert_eq!(
+            store
+                .delete_records(p, Entity::DealStageHistory, &[11])
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(store.count(p, Entity::DealStageHistory).await.unwrap(), 0);
+    }
+);
 
 store_test!(custom_field_values_are_replaced_per_record, |store| {
     let p = portal(&store, "uf").await;
@@ -193,15 +355,29 @@ store_test!(custom_field_values_are_replaced_per_record, |store| {
             p,
             "DEAL",
             &[1, 2],
-            &[cf("DEAL", 1, "UF_CRM_A", Some("1")), cf("DEAL", 1, "UF_CRM_B", Some("[\"a\",\"b\"]")), cf("DEAL", 2, "UF_CRM_A", None)],
+            &[
+                cf("DEAL", 1, "UF_CRM_A", Some("1")),
+                cf("DEAL", 1, "UF_CRM_B", Some("[\"a\",\"b\"]")),
+                cf("DEAL", 2, "UF_CRM_A", None),
+            ],
         )
         .await
         .unwrap();
     // Deal 1 now has only B (changed); deal 2 lost all its values; both listed as replaced.
-    let n = store.replace_custom_field_values(p, "DEAL", &[1, 2], &[cf("DEAL", 1, "UF_CRM_B", Some("c"))]).await.unwrap();
+    let n = store
+        .replace_custom_field_values(p, "DEAL", &[1, 2], &[cf("DEAL", 1, "UF_CRM_B", Some("c"))])
+        .await
+        .unwrap();
     assert_eq!(n, 1);
-    assert_eq!(store.custom_field_values(p, "DEAL", 1).await.unwrap(), vec![cf("DEAL", 1, "UF_CRM_B", Some("c"))]);
-    assert!(store.custom_field_values(p, "DEAL", 2).await.unwrap().is_empty());
+    assert_eq!(
+        store.custom_field_values(p, "DEAL", 1).await.unwrap(),
+        vec![cf("DEAL", 1, "UF_CRM_B", Some("c"))]
+    );
+    assert!(store
+        .custom_field_values(p, "DEAL", 2)
+        .await
+        .unwrap()
+        .is_empty());
 });
 
 store_test!(ids_and_counts_page_in_id_order, |store| {
@@ -211,7 +387,10 @@ store_test!(ids_and_counts_page_in_id_order, |store| {
     assert_eq!(store.ids(p, Entity::Deals, 0, 2).await.unwrap(), vec![1, 3]);
     assert_eq!(store.ids(p, Entity::Deals, 3, 2).await.unwrap(), vec![5, 7]);
     assert_eq!(store.ids(p, Entity::Deals, 7, 10).await.unwrap(), vec![9]);
-    assert_eq!(store.count_in_range(p, Entity::Deals, 3, 9).await.unwrap(), 3);
+    assert_eq!(
+        store.count_in_range(p, Entity::Deals, 3, 9).await.unwrap(),
+        3
+    );
     assert_eq!(store.count(p, Entity::Deals).await.unwrap(), 5);
     let err = store.ids(p, Entity::Deals, 0, 0).await.unwrap_err();
     assert_eq!(err.invalid_field(), Some("limit"));
@@ -232,7 +411,9 @@ store_test!(an_invalid_last_row_rolls_the_whole_batch_back, |store| {
     // A batch spanning two statements: an update of deal 1 first, new deals after, the bad row last.
     let mut update = deal(1);
     update.title = "must not be written".into();
-    let fresh: Vec<Deal> = std::iter::once(update).chain((11..=1200).map(deal)).collect();
+    let fresh: Vec<Deal> = std::iter::once(update)
+        .chain((11..=1200).map(deal))
+        .collect();
 
     type Edit = fn(&mut Deal);
     let cases: [(&str, Edit); 5] = [
@@ -243,8 +424,14 @@ store_test!(an_invalid_last_row_rolls_the_whole_batch_back, |store| {
         ("category_id", |d| d.category_id = -1),
     ];
     for (field, edit) in cases {
-        let err = store.upsert_deals(p, &bad_last(fresh.clone(), edit)).await.unwrap_err();
-        assert!(matches!(err, StoreError::Invalid { record: "deal", .. }), "{err}");
+        let err = store
+            .upsert_deals(p, &bad_last(fresh.clone(), edit))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Invalid { record: "deal", .. }),
+            "{err}"
+        );
         assert_eq!(err.invalid_field(), Some(field), "{err}");
         assert_eq!(all_deals(&store, p).await, stored, "after a bad {field}");
     }
@@ -253,37 +440,78 @@ store_test!(an_invalid_last_row_rolls_the_whole_batch_back, |store| {
     let mut state = SyncState::new("deals");
     state.phase = "full".into();
     state.cursor_id = 1200;
-    assert!(store.upsert_deals_with_state(p, &bad_last(fresh.clone(), |d| d.stage_id.clear()), &state).await.is_err());
+    assert!(store
+        .upsert_deals_with_state(p, &bad_last(fresh.clone(), |d| d.stage_id.clear()), &state)
+        .await
+        .is_err());
     assert_eq!(store.sync_state(p, "deals").await.unwrap(), None);
     state.phase = "bogus".into();
-    let err = store.upsert_deals_with_state(p, &fresh, &state).await.unwrap_err();
+    let err = store
+        .upsert_deals_with_state(p, &fresh, &state)
+        .await
+        .unwrap_err();
     assert_eq!(err.invalid_field(), Some("phase"));
     assert_eq!(all_deals(&store, p).await, stored);
 
     // Other record kinds.
-    let err = store.upsert_stage_history(p, &[history(DEAL, 1, 1, "NEW"), history(3, 2, 1, "NEW")]).await.unwrap_err();
+    let err = store
+        .upsert_stage_history(p, &[history(DEAL, 1, 1, "NEW"), history(3, 2, 1, "NEW")])
+        .await
+        .unwrap_err();
     assert_eq!(err.invalid_field(), Some("entity_type_id"));
     assert_eq!(store.count(p, Entity::DealStageHistory).await.unwrap(), 0);
-    let err = store.upsert_currencies(p, &[currency("RUB", 1.0, true), currency("USD", f64::NAN, false)]).await.unwrap_err();
+    let err = store
+        .upsert_currencies(
+            p,
+            &[currency("RUB", 1.0, true), currency("USD", f64::NAN, false)],
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.invalid_field(), Some("amount"));
     assert!(store.currencies(p).await.unwrap().is_empty());
     let err = store.replace_users(p, &[user(1, &[0])]).await.unwrap_err();
     assert_eq!(err.invalid_field(), Some("department_ids"));
 
     // A failing dictionary replacement deletes nothing.
-    store.replace_pipelines(p, &[pipeline(0), pipeline(1)]).await.unwrap();
-    assert!(store.replace_pipelines(p, &[pipeline(2), pipeline(-1)]).await.is_err());
-    assert_eq!(store.pipelines(p).await.unwrap(), vec![pipeline(0), pipeline(1)]);
+    store
+        .replace_pipelines(p, &[pipeline(0), pipeline(1)])
+        .await
+        .unwrap();
+    assert!(store
+        .replace_pipelines(p, &[pipeline(2), pipeline(-1)])
+        .await
+        .is_err());
+    assert_eq!(
+        store.pipelines(p).await.unwrap(),
+        vec![pipeline(0), pipeline(1)]
+    );
 
     // Custom fields: a value of a record not being replaced is refused, and the old values stay.
-    store.replace_custom_field_values(p, "DEAL", &[1], &[cf("DEAL", 1, "UF_CRM_A", Some("keep"))]).await.unwrap();
+    store
+        .replace_custom_field_values(p, "DEAL", &[1], &[cf("DEAL", 1, "UF_CRM_A", Some("keep"))])
+        .await
+        .unwrap();
     let err = store
-        .replace_custom_field_values(p, "DEAL", &[1], &[cf("DEAL", 1, "UF_CRM_A", Some("new")), cf("DEAL", 2, "UF_CRM_A", Some("x"))])
+        .replace_custom_field_values(
+            p,
+            "DEAL",
+            &[1],
+            &[
+                cf("DEAL", 1, "UF_CRM_A", Some("new")),
+                cf("DEAL", 2, "UF_CRM_A", Some("x")),
+            ],
+        )
         .await
         .unwrap_err();
     assert_eq!(err.invalid_field(), Some("entity_id"));
-    assert_eq!(store.custom_field_values(p, "DEAL", 1).await.unwrap(), vec![cf("DEAL", 1, "UF_CRM_A", Some("keep"))]);
-    let err = store.replace_custom_field_values(p, "CONTACT", &[1], &[]).await.unwrap_err();
+    assert_eq!(
+        store.custom_field_values(p, "DEAL", 1).await.unwrap(),
+        vec![cf("DEAL", 1, "UF_CRM_A", Some("keep"))]
+    );
+    let err = store
+        .replace_custom_field_values(p, "CONTACT", &[1], &[])
+        .await
+        .unwrap_err();
     assert_eq!(err.invalid_field(), Some("entity_type"));
 });
 
@@ -294,9 +522,20 @@ store_test!(a_batch_with_its_sync_state_commits_together, |store| {
     state.cursor_id = 3;
     state.done_count = 3;
     state.estimated_total = Some(10);
-    store.upsert_deals_with_state(p, &[deal(1), deal(2), deal(3)], &state).await.unwrap();
+    store
+        .upsert_deals_with_state(p, &[deal(1), deal(2), deal(3)], &state)
+        .await
+        .unwrap();
     let saved = store.sync_state(p, "deals").await.unwrap().unwrap();
-    assert_eq!((saved.cursor_id, saved.done_count, saved.estimated_total, saved.phase.as_str()), (3, 3, Some(10), "full"));
+    assert_eq!(
+        (
+            saved.cursor_id,
+            saved.done_count,
+            saved.estimated_total,
+            saved.phase.as_str()
+        ),
+        (3, 3, Some(10), "full")
+    );
     assert!(saved.updated_at > 1_700_000_000);
     assert_eq!(store.count(p, Entity::Deals).await.unwrap(), 3);
 });

@@ -105,23 +105,42 @@ store_test!(dollar_placeholders_bind_by_number_and_repeat, |store| {
     assert_eq!(
         rows,
         vec![
-            ("m-one".into(), "shared.example".into(), "shared.example".into(), 42),
-            ("m-two".into(), "shared.example".into(), "shared.example".into(), 42),
+            (
+                "m-one".into(),
+                "shared.example".into(),
+                "shared.example".into(),
+                42
+            ),
+            (
+                "m-two".into(),
+                "shared.example".into(),
+                "shared.example".into(),
+                42
+            ),
         ]
     );
 });
 
-store_test!(migration_from_empty_creates_every_table_with_portal_ids, |store| {
-    let names = table_names(&store).await;
-    for t in TABLES {
-        assert!(names.iter().any(|n| n == t), "table {t} missing from {names:?}");
+store_test!(
+    migration_from_empty_creates_every_table_with_portal_ids,
+    |store| {
+        let names = table_names(&store).await;
+        for t in TABLES {
+            assert!(
+                names.iter().any(|n| n == t),
+                "table {t} missing from {names:?}"
+            );
+        }
+        for t in TABLES.iter().filter(|t| **t != "portals") {
+            let cols = column_names(&store, t).await;
+            assert!(
+                cols.iter().any(|c| c == "portal_id"),
+                "{t} has no portal_id: {cols:?}"
+            );
+        }
+        assert_eq!(applied_migrations(&store).await, vec![1, 2]);
     }
-    for t in TABLES.iter().filter(|t| **t != "portals") {
-        let cols = column_names(&store, t).await;
-        assert!(cols.iter().any(|c| c == "portal_id"), "{t} has no portal_id: {cols:?}");
-    }
-    assert_eq!(applied_migrations(&store).await, vec![1, 2]);
-});
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrating_again_is_a_no_op_on_both_backends() {
@@ -129,7 +148,10 @@ async fn migrating_again_is_a_no_op_on_both_backends() {
         let db = TestDb::new(backend).await.unwrap();
         let store = db.store();
         let portal = common::portal(store, "again").await;
-        store.upsert_deals(portal, &[common::deal(1)]).await.unwrap();
+        store
+            .upsert_deals(portal, &[common::deal(1)])
+            .await
+            .unwrap();
         let before = (table_names(store).await, applied_migrations(store).await);
 
         store.migrate().await.unwrap();
@@ -137,8 +159,16 @@ async fn migrating_again_is_a_no_op_on_both_backends() {
         let second = Store::connect(db.url()).await.unwrap();
         second.close().await;
 
-        assert_eq!((table_names(store).await, applied_migrations(store).await), before, "{backend:?}");
-        assert_eq!(store.deal(portal, 1).await.unwrap(), Some(common::deal(1)), "{backend:?}");
+        assert_eq!(
+            (table_names(store).await, applied_migrations(store).await),
+            before,
+            "{backend:?}"
+        );
+        assert_eq!(
+            store.deal(portal, 1).await.unwrap(),
+            Some(common::deal(1)),
+            "{backend:?}"
+        );
         db.cleanup().await;
     }
 }

@@ -13,9 +13,9 @@ fn plan() -> NewSalesPlan {
         category_id: Some(0),
         period_kind: "quarter".into(),
         period_start: "2026-04-01".into(),
-        amount_cents: 1_500_000_00,
+        amount_cents: 150_000_000,
         deal_count: Some(12),
-        bonus_cents: 20_000_00,
+        bonus_cents: 2_000_000,
         grade: Some("senior".into()),
         updated_by: Some(1),
     }
@@ -24,7 +24,10 @@ fn plan() -> NewSalesPlan {
 store_test!(sync_state_round_trips_and_errors_keep_the_cursor, |store| {
     let p = portal(&store, "state").await;
     assert_eq!(store.sync_state(p, "deals").await.unwrap(), None);
-    assert_eq!(store.sync_state_or_new(p, "deals").await.unwrap(), SyncState::new("deals"));
+    assert_eq!(
+        store.sync_state_or_new(p, "deals").await.unwrap(),
+        SyncState::new("deals")
+    );
 
     let state = SyncState {
         entity: "deals".into(),
@@ -48,91 +51,220 @@ store_test!(sync_state_round_trips_and_errors_keep_the_cursor, |store| {
 
     let saved = store.sync_state(p, "deals").await.unwrap().unwrap();
     assert!(saved.updated_at >= chrono::Utc::now().timestamp() - 60);
-    assert_eq!(SyncState { updated_at: 0, ..saved }, state);
+    assert_eq!(
+        SyncState {
+            updated_at: 0,
+            ..saved
+        },
+        state
+    );
 
-    store.record_sync_error(p, "deals", &"x".repeat(5000)).await.unwrap();
+    store
+        .record_sync_error(p, "deals", &"x".repeat(5000))
+        .await
+        .unwrap();
     let failed = store.sync_state(p, "deals").await.unwrap().unwrap();
     assert_eq!(failed.last_error.as_ref().map(String::len), Some(1000));
     assert!(failed.last_error_at.is_some());
-    assert_eq!((failed.cursor_id, failed.watermark, failed.phase.as_str()), (123_456, Some(1_763_800_000), "incremental"));
+    assert_eq!(
+        (failed.cursor_id, failed.watermark, failed.phase.as_str()),
+        (123_456, Some(1_763_800_000), "incremental")
+    );
     // An error before anything was saved creates a pending row.
-    store.record_sync_error(p, "tasks", "scope denied").await.unwrap();
+    store
+        .record_sync_error(p, "tasks", "scope denied")
+        .await
+        .unwrap();
     let tasks = store.sync_state(p, "tasks").await.unwrap().unwrap();
-    assert_eq!((tasks.phase.as_str(), tasks.cursor_id, tasks.last_error.as_deref()), ("pending", 0, Some("scope denied")));
+    assert_eq!(
+        (
+            tasks.phase.as_str(),
+            tasks.cursor_id,
+            tasks.last_error.as_deref()
+        ),
+        ("pending", 0, Some("scope denied"))
+    );
 
-    let names: Vec<String> = store.sync_states(p).await.unwrap().into_iter().map(|s| s.entity).collect();
+    let names: Vec<String> = store
+        .sync_states(p)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.entity)
+        .collect();
     assert_eq!(names, vec!["deals", "leads", "tasks"]);
     let q = portal(&store, "other").await;
     assert!(store.sync_states(q).await.unwrap().is_empty());
 
     let mut bad = SyncState::new("deals");
     bad.phase = "done".into();
-    assert_eq!(store.put_sync_state(p, &bad).await.unwrap_err().invalid_field(), Some("phase"));
-    assert_eq!(store.sync_state(p, "deals").await.unwrap().unwrap().cursor_id, 123_456);
+    assert_eq!(
+        store
+            .put_sync_state(p, &bad)
+            .await
+            .unwrap_err()
+            .invalid_field(),
+        Some("phase")
+    );
+    assert_eq!(
+        store
+            .sync_state(p, "deals")
+            .await
+            .unwrap()
+            .unwrap()
+            .cursor_id,
+        123_456
+    );
 });
 
 store_test!(settings_read_their_defaults_until_set, |store| {
     let p = portal(&store, "settings").await;
     let q = portal(&store, "other").await;
     let defaults = store.forget_me_not_settings(p).await.unwrap();
-    assert_eq!(defaults, ForgetMeNotSettings { lead_days: 7, deal_days: 14, planned_activity_counts_as_care: true });
+    assert_eq!(
+        defaults,
+        ForgetMeNotSettings {
+            lead_days: 7,
+            deal_days: 14,
+            planned_activity_counts_as_care: true
+        }
+    );
 
-    let mine = ForgetMeNotSettings { lead_days: 3, deal_days: 30, planned_activity_counts_as_care: false };
-    store.set_forget_me_not_settings(p, &mine, Some(1)).await.unwrap();
+    let mine = ForgetMeNotSettings {
+        lead_days: 3,
+        deal_days: 30,
+        planned_activity_counts_as_care: false,
+    };
+    store
+        .set_forget_me_not_settings(p, &mine, Some(1))
+        .await
+        .unwrap();
     assert_eq!(store.forget_me_not_settings(p).await.unwrap(), mine);
     assert_eq!(store.forget_me_not_settings(q).await.unwrap(), defaults);
 
     // One key set alone: the others stay at their defaults.
-    store.clear_setting(p, settings::key::FORGET_ME_NOT_LEAD_DAYS).await.unwrap();
+    store
+        .clear_setting(p, settings::key::FORGET_ME_NOT_LEAD_DAYS)
+        .await
+        .unwrap();
     assert_eq!(store.forget_me_not_settings(p).await.unwrap().lead_days, 7);
     assert_eq!(store.forget_me_not_settings(p).await.unwrap().deal_days, 30);
 
     let err = store
-        .set_forget_me_not_settings(p, &ForgetMeNotSettings { lead_days: 0, ..defaults }, None)
+        .set_forget_me_not_settings(
+            p,
+            &ForgetMeNotSettings {
+                lead_days: 0,
+                ..defaults
+            },
+            None,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.invalid_field(), Some("lead_days"));
     let err = store
-        .set_forget_me_not_settings(p, &ForgetMeNotSettings { deal_days: 100_000, ..defaults }, None)
+        .set_forget_me_not_settings(
+            p,
+            &ForgetMeNotSettings {
+                deal_days: 100_000,
+                ..defaults
+            },
+            None,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.invalid_field(), Some("deal_days"));
     assert_eq!(store.forget_me_not_settings(p).await.unwrap().deal_days, 30);
 
     // Generic JSON settings; a value of the wrong shape is reported, not defaulted.
-    store.set_setting(p, "report_colors", &json!({"won": "#0a0"}), None).await.unwrap();
-    assert_eq!(store.setting_json(p, "report_colors").await.unwrap(), Some(json!({"won": "#0a0"})));
-    store.set_setting(p, settings::key::FORGET_ME_NOT_DEAL_DAYS, &"soon", None).await.unwrap();
-    assert!(matches!(store.forget_me_not_settings(p).await, Err(StoreError::Corrupt { .. })));
+    store
+        .set_setting(p, "report_colors", &json!({"won": "#0a0"}), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.setting_json(p, "report_colors").await.unwrap(),
+        Some(json!({"won": "#0a0"}))
+    );
+    store
+        .set_setting(p, settings::key::FORGET_ME_NOT_DEAL_DAYS, &"soon", None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.forget_me_not_settings(p).await,
+        Err(StoreError::Corrupt { .. })
+    ));
 });
 
 store_test!(access_rules_and_presets, |store| {
     let p = portal(&store, "access").await;
     let q = portal(&store, "other").await;
-    let user_rule = AccessRule { report: "plan".into(), subject: AccessSubject::User(5) };
-    let dept_rule = AccessRule { report: "*".into(), subject: AccessSubject::Department(3) };
+    let user_rule = AccessRule {
+        report: "plan".into(),
+        subject: AccessSubject::User(5),
+    };
+    let dept_rule = AccessRule {
+        report: "*".into(),
+        subject: AccessSubject::Department(3),
+    };
     assert!(store.add_access_rule(p, &user_rule).await.unwrap());
     assert!(!store.add_access_rule(p, &user_rule).await.unwrap());
     assert!(store.add_access_rule(p, &dept_rule).await.unwrap());
-    assert_eq!(store.access_rules(p).await.unwrap(), vec![dept_rule.clone(), user_rule.clone()]);
+    assert_eq!(
+        store.access_rules(p).await.unwrap(),
+        vec![dept_rule.clone(), user_rule.clone()]
+    );
     assert!(store.access_rules(q).await.unwrap().is_empty());
     assert!(store.remove_access_rule(p, &user_rule).await.unwrap());
     assert!(!store.remove_access_rule(p, &user_rule).await.unwrap());
-    let bad = AccessRule { report: "salaries".into(), subject: AccessSubject::User(5) };
-    assert_eq!(store.add_access_rule(p, &bad).await.unwrap_err().invalid_field(), Some("report"));
+    let bad = AccessRule {
+        report: "salaries".into(),
+        subject: AccessSubject::User(5),
+    };
+    assert_eq!(
+        store
+            .add_access_rule(p, &bad)
+            .await
+            .unwrap_err()
+            .invalid_field(),
+        Some("report")
+    );
     // A bad rule in a replacement keeps the old rules.
-    assert!(store.replace_access_rules(p, &[user_rule.clone(), bad]).await.is_err());
-    assert_eq!(store.access_rules(p).await.unwrap(), vec![dept_rule.clone()]);
-    store.replace_access_rules(p, &[user_rule.clone()]).await.unwrap();
+    assert!(store
+        .replace_access_rules(p, &[user_rule.clone(), bad])
+        .await
+        .is_err());
+    assert_eq!(
+        store.access_rules(p).await.unwrap(),
+        vec![dept_rule.clone()]
+    );
+    store
+        .replace_access_rules(p, std::slice::from_ref(&user_rule))
+        .await
+        .unwrap();
     assert_eq!(store.access_rules(p).await.unwrap(), vec![user_rule]);
 
     assert_eq!(store.user_preset(p, 5, "managers").await.unwrap(), None);
     let preset = json!({"period": "last_month", "pipelines": [0, 3], "cohort": "closed"});
-    store.set_user_preset(p, 5, "managers", &preset).await.unwrap();
-    store.set_user_preset(p, 5, "managers", &json!({"period": "this_week"})).await.unwrap();
-    store.set_user_preset(p, 6, "managers", &preset).await.unwrap();
-    assert_eq!(store.user_preset(p, 5, "managers").await.unwrap(), Some(json!({"period": "this_week"})));
-    assert_eq!(store.user_preset(p, 6, "managers").await.unwrap(), Some(preset));
+    store
+        .set_user_preset(p, 5, "managers", &preset)
+        .await
+        .unwrap();
+    store
+        .set_user_preset(p, 5, "managers", &json!({"period": "this_week"}))
+        .await
+        .unwrap();
+    store
+        .set_user_preset(p, 6, "managers", &preset)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user_preset(p, 5, "managers").await.unwrap(),
+        Some(json!({"period": "this_week"}))
+    );
+    assert_eq!(
+        store.user_preset(p, 6, "managers").await.unwrap(),
+        Some(preset)
+    );
     assert_eq!(store.user_preset(q, 5, "managers").await.unwrap(), None);
 });
 
@@ -142,10 +274,24 @@ store_test!(sales_plans_crud_and_validation, |store| {
     let id = store.create_plan(p, &plan()).await.unwrap();
     let saved = store.plan(p, id).await.unwrap().unwrap();
     assert_eq!(
-        (saved.user_id, saved.department_id, saved.category_id, saved.period_kind.as_str(), saved.period_start.as_str()),
+        (
+            saved.user_id,
+            saved.department_id,
+            saved.category_id,
+            saved.period_kind.as_str(),
+            saved.period_start.as_str()
+        ),
         (Some(7), None, Some(0), "quarter", "2026-04-01")
     );
-    assert_eq!((saved.amount_cents, saved.deal_count, saved.bonus_cents, saved.grade.as_deref()), (1_500_000_00, Some(12), 20_000_00, Some("senior")));
+    assert_eq!(
+        (
+            saved.amount_cents,
+            saved.deal_count,
+            saved.bonus_cents,
+            saved.grade.as_deref()
+        ),
+        (150_000_000, Some(12), 2_000_000, Some("senior"))
+    );
     assert_eq!(store.plan(q, id).await.unwrap(), None);
 
     let mut dept = plan();
@@ -158,9 +304,21 @@ store_test!(sales_plans_crud_and_validation, |store| {
     month.period_start = "2026-05-01".into();
     let ids = store.create_plans(p, &[dept, month]).await.unwrap();
     assert_eq!(ids.len(), 2);
-    let starts: Vec<String> = store.plans(p).await.unwrap().into_iter().map(|x| x.period_start).collect();
+    let starts: Vec<String> = store
+        .plans(p)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.period_start)
+        .collect();
     assert_eq!(starts, vec!["2026-01-01", "2026-04-01", "2026-05-01"]);
-    let april_on: Vec<i64> = store.plans_between(p, "2026-04-01", "2026-12-31").await.unwrap().into_iter().map(|x| x.id).collect();
+    let april_on: Vec<i64> = store
+        .plans_between(p, "2026-04-01", "2026-12-31")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
     assert_eq!(april_on, vec![id, ids[1]]);
 
     let mut changed = plan();
@@ -169,7 +327,10 @@ store_test!(sales_plans_crud_and_validation, |store| {
     assert_eq!(store.plan(p, id).await.unwrap().unwrap().amount_cents, 0);
     assert!(store.delete_plan(p, id).await.unwrap());
     assert!(!store.delete_plan(p, id).await.unwrap());
-    assert!(matches!(store.update_plan(p, id, &plan()).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.update_plan(p, id, &plan()).await,
+        Err(StoreError::NotFound(_))
+    ));
 
     // Each invalid row is refused with the field named; a pasted batch with one bad row writes nothing.
     type Edit = fn(&mut NewSalesPlan);
@@ -189,10 +350,29 @@ store_test!(sales_plans_crud_and_validation, |store| {
     for (field, edit) in cases {
         let mut bad = plan();
         edit(&mut bad);
-        let err = store.create_plans(p, &[plan(), bad.clone()]).await.unwrap_err();
-        assert!(matches!(err, StoreError::Invalid { record: "sales_plan", .. }), "{err}");
+        let err = store
+            .create_plans(p, &[plan(), bad.clone()])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Invalid {
+                    record: "sales_plan",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert_eq!(err.invalid_field(), Some(field), "{err}");
-        assert_eq!(store.update_plan(p, ids[0], &bad).await.unwrap_err().invalid_field(), Some(field));
+        assert_eq!(
+            store
+                .update_plan(p, ids[0], &bad)
+                .await
+                .unwrap_err()
+                .invalid_field(),
+            Some(field)
+        );
     }
     assert_eq!(store.plans(p).await.unwrap(), before);
 });

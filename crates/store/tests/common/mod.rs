@@ -28,7 +28,11 @@ pub fn deal(id: i64) -> Deal {
         title: format!("Deal {id}"),
         type_id: Some("SALE".into()),
         category_id: id % 3,
-        stage_id: if id % 2 == 0 { "WON".into() } else { "NEW".into() },
+        stage_id: if id % 2 == 0 {
+            "WON".into()
+        } else {
+            "NEW".into()
+        },
         stage_semantic_id: if id % 2 == 0 { "S".into() } else { "P".into() },
         opportunity_cents: id * 100 + 5,
         currency_id: Some("RUB".into()),
@@ -114,11 +118,22 @@ pub fn user(id: i64, departments: &[i64]) -> User {
 }
 
 pub fn department(id: i64, parent: Option<i64>) -> Department {
-    Department { id, name: format!("Dept {id}"), parent_id: parent, head_user_id: Some(1), sort: 500 }
+    Department {
+        id,
+        name: format!("Dept {id}"),
+        parent_id: parent,
+        head_user_id: Some(1),
+        sort: 500,
+    }
 }
 
 pub fn pipeline(id: i64) -> Pipeline {
-    Pipeline { id, name: format!("Pipeline {id}"), sort: 100 * id, is_default: id == 0 }
+    Pipeline {
+        id,
+        name: format!("Pipeline {id}"),
+        sort: 100 * id,
+        is_default: id == 0,
+    }
 }
 
 pub fn status(entity_id: &str, status_id: &str, semantics: &str, sort: i64) -> CrmStatus {
@@ -134,7 +149,14 @@ pub fn status(entity_id: &str, status_id: &str, semantics: &str, sort: i64) -> C
 }
 
 pub fn currency(code: &str, rate: f64, base: bool) -> Currency {
-    Currency { currency: code.into(), amount_cnt: 1, amount: rate, is_base: base, sort: 100, full_name: Some(code.into()) }
+    Currency {
+        currency: code.into(),
+        amount_cnt: 1,
+        amount: rate,
+        is_base: base,
+        sort: 100,
+        full_name: Some(code.into()),
+    }
 }
 
 pub fn company(id: i64) -> Company {
@@ -200,7 +222,15 @@ pub fn call(id: i64) -> Call {
 }
 
 pub fn project(id: i64) -> Project {
-    Project { id, name: format!("Project {id}"), active: true, closed: false, is_project: true, owner_id: Some(1), date_create: None }
+    Project {
+        id,
+        name: format!("Project {id}"),
+        active: true,
+        closed: false,
+        is_project: true,
+        owner_id: Some(1),
+        date_create: None,
+    }
 }
 
 pub fn task(id: i64) -> Task {
