@@ -133,6 +133,13 @@ pub async fn handle(
                     "offline_queue": h.offline_queue_len(), "counts": counts}}),
             )
         }
+        (Method::GET, ["snapshot"]) => match h.with_data(|d| serde_json::to_value(d)) {
+            Some(Ok(v)) => json_response(200, json!({"result": v})),
+            _ => json_response(
+                500,
+                json!({"error": "INTERNAL", "error_description": "snapshot failed"}),
+            ),
+        },
         (_, ["deals"]) if post => done(
             h.create_deal(body!(crate::NewDeal))
                 .await

@@ -19,6 +19,7 @@ mod methods;
 pub mod model;
 pub mod mutations;
 mod oauth;
+mod pages;
 pub mod php;
 pub mod query;
 mod server;

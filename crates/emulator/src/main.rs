@@ -106,6 +106,10 @@ async fn main() -> anyhow::Result<()> {
                 "  app {cid}: access_token={} refresh_token={} application_token={}",
                 grant.access_token, grant.refresh_token, grant.application_token
             );
+            println!(
+                "  app page:        {}/marketplace/app/{cid}/",
+                portal.base_url()
+            );
         }
     }
     println!("\nRunning; press Ctrl-C to stop.");

@@ -28,6 +28,18 @@ pub fn router(portal: Arc<PortalState>) -> Router {
     Router::new()
         .route("/rest/{*path}", any(rest))
         .route("/_emulator/{*path}", any(crate::admin::handle))
+        .route(
+            "/marketplace/app/{client_id}/",
+            axum::routing::get(crate::pages::app_page),
+        )
+        .route(
+            "/crm/{kind}/details/{id}/",
+            axum::routing::get(crate::pages::card),
+        )
+        .route(
+            "/company/personal/{kind}/{id}/",
+            axum::routing::get(crate::pages::card),
+        )
         .route("/", any(index))
         .with_state(portal)
 }

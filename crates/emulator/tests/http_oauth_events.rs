@@ -675,3 +675,28 @@ async fn admin_http_api_drives_the_same_operations() {
     let iframe = post("iframe", json!({"client_id": CLIENT_ID, "user_id": 2})).await;
     assert!(iframe.body["result"]["form"].is_array());
 }
+
+#[tokio::test]
+async fn portal_pages_host_the_app_iframe_and_cards() {
+    let e = env().await;
+    let page = e
+        .get(&format!("/marketplace/app/{CLIENT_ID}/?user_id=2&lang=en"))
+        .await;
+    assert_eq!(page.status, 200);
+    let Value::String(html) = page.body else {
+        panic!("html expected")
+    };
+    assert!(html.contains("name=\"AUTH_ID\""));
+    assert!(html.contains(&format!("name=\"{}|0|", e.portal.domain())));
+    assert!(html.contains("http://127.0.0.1:9/app?DOMAIN="));
+    assert!(html.contains("LANG=en"));
+    assert_eq!(e.get("/marketplace/app/unknown.app/").await.status, 404);
+    assert_eq!(e.get("/crm/deal/details/1/").await.status, 200);
+    assert_eq!(e.get("/crm/deal/details/99999999/").await.status, 404);
+    assert_eq!(e.get("/company/personal/user/1/").await.status, 200);
+    let snap = e.get("/_emulator/snapshot").await;
+    assert_eq!(
+        snap.body["result"]["deals"].as_array().unwrap().len(),
+        e.portal.snapshot().deals.len()
+    );
+}
