@@ -337,6 +337,10 @@ pub fn run<'a, T: Record>(
                 Op::Ge => lo = lo.max(items.partition_point(|r| r.id() < v)),
                 Op::Lt => hi = hi.min(items.partition_point(|r| r.id() < v)),
                 Op::Le => hi = hi.min(items.partition_point(|r| r.id() <= v)),
+                Op::Eq => {
+                    lo = lo.max(items.partition_point(|r| r.id() < v));
+                    hi = hi.min(items.partition_point(|r| r.id() <= v));
+                }
                 _ => {}
             }
         }
@@ -508,6 +512,8 @@ mod tests {
             p.rows.iter().map(|r| r.0).collect::<Vec<_>>(),
             vec![1, 2, 4, 5]
         );
+        let p = run(&data, &q(json!({"ID": 7}), 0), Paging::Exact, &ctx());
+        assert_eq!((p.rows[0].0, p.total, p.scanned), (7, Some(1), 1));
         let p = run(&data, &q(json!({"NOPE": 1}), 0), Paging::Exact, &ctx());
         assert_eq!(p.total, Some(30), "unknown fields are ignored");
         assert!(parse_filter(Some(&json!("x")), false).is_err());
