@@ -679,25 +679,18 @@ impl PortalSync {
             if events.is_empty() {
                 return Ok(queued);
             }
-            let t = now();
-            let mut parsed = Vec::new();
             for ev in &events {
                 let name = ev
                     .get("EVENT_NAME")
                     .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                let id = crate::events::entity_id_of(ev.get("EVENT_DATA").unwrap_or(&Value::Null));
-                if let Some(id) = id {
-                    parsed.push((name, id));
+                    .unwrap_or_default();
+                if let Some(id) =
+                    crate::events::entity_id_of(ev.get("EVENT_DATA").unwrap_or(&Value::Null))
+                {
+                    crate::events::enqueue(&self.store, self.portal_id, name, id).await?;
+                    queued += 1;
                 }
             }
-            sink::run(
-                &self.store,
-                crate::events::enqueue_stmts(self.portal_id, &parsed, t),
-            )
-            .await?;
-            queued += parsed.len();
             if !process_id.is_null() {
                 self.client
                     .call("event.offline.clear", json!({ "process_id": process_id }))

@@ -2,21 +2,13 @@
 //! id only — events are hints, the record is always re-read), listing open events and marking them processed.
 //! Verifying `application_token` is the server's job before it calls [`enqueue`].
 
-use b24a_store::{with_pool, Store};
+use b24a_store::events::PendingEvent;
+use b24a_store::{PortalId, Store};
 use serde_json::Value;
 
 use crate::entity::Entity;
 use crate::error::SyncError;
-use crate::sink::{self, Stmt};
-
-/// A queued event.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct PendingEvent {
-    pub id: i64,
-    pub event: String,
-    pub entity: String,
-    pub entity_id: i64,
-}
+use crate::sink::Stmt;
 
 /// The record id an event's `data` names: `FIELDS.ID`, or `FIELDS_AFTER.ID` / `FIELDS_BEFORE.ID` for tasks.
 pub fn entity_id_of(data: &Value) -> Option<i64> {
@@ -50,35 +42,20 @@ pub fn parse_form_event(pairs: &[(String, String)]) -> Option<(String, i64)> {
     Some((event, id))
 }
 
-/// Statements queueing events; events of kinds the sync does not keep are skipped.
-pub fn enqueue_stmts(portal_id: i64, events: &[(String, i64)], now: i64) -> Vec<Stmt> {
-    events
-        .iter()
-        .filter_map(|(name, id)| {
-            let e = Entity::for_event(name)?;
-            Some(Stmt {
-                sql: "INSERT INTO pending_events (portal_id, event, entity, entity_id, received_at) VALUES ($1, $2, $3, $4, $5)".into(),
-                vals: vec![portal_id.into(), name.as_str().into(), e.name().into(), (*id).into(), now.into()],
-            })
-        })
-        .collect()
-}
-
-/// Queues one event for a portal; `false` when its kind is not synced (ignored).
+/// Queues one event for a portal (duplicates of an unprocessed event collapse into one); `false` when its kind
+/// is not synced (ignored) or the same event already waits.
 pub async fn enqueue(
     store: &Store,
     portal_id: i64,
     event: &str,
     entity_id: i64,
 ) -> Result<bool, SyncError> {
-    let stmts = enqueue_stmts(
-        portal_id,
-        &[(event.to_string(), entity_id)],
-        chrono::Utc::now().timestamp(),
-    );
-    let queued = !stmts.is_empty();
-    sink::run(store, stmts).await?;
-    Ok(queued)
+    let Some(e) = Entity::for_event(event) else {
+        return Ok(false);
+    };
+    Ok(store
+        .enqueue_event(PortalId(portal_id), event, e.name(), entity_id)
+        .await?)
 }
 
 /// Open events of a portal, oldest first.
@@ -87,17 +64,7 @@ pub async fn open_events(
     portal_id: i64,
     limit: i64,
 ) -> Result<Vec<PendingEvent>, SyncError> {
-    let rows: Vec<PendingEvent> = with_pool!(store.pool(), p => {
-        sqlx::query_as::<_, PendingEvent>(
-            "SELECT id, event, entity, entity_id FROM pending_events WHERE portal_id = $1 AND processed_at IS NULL \
-             ORDER BY id LIMIT $2",
-        )
-        .bind(portal_id)
-        .bind(limit)
-        .fetch_all(p)
-        .await?
-    });
-    Ok(rows)
+    Ok(store.take_events(PortalId(portal_id), limit).await?)
 }
 
 /// Statements marking events processed.
@@ -144,6 +111,5 @@ mod tests {
             parse_form_event(&form),
             Some(("ONCRMDEALUPDATE".to_string(), 42))
         );
-        assert_eq!(enqueue_stmts(1, &[("ONAPPINSTALL".into(), 1)], 0).len(), 0);
     }
 }

@@ -1,17 +1,19 @@
 //! Leases in the store: a (portal, kind) is worked by one holder at a time; a lease not renewed before it expires
 //! (its process died) may be taken over. Kinds: `sync` (a portal's sync) and `token_refresh` (OAuth refreshes).
-//! Relies on one atomic upsert, so it works the same across processes on SQLite and PostgreSQL.
+//! Thin layer over the store's leases (one atomic upsert, same on SQLite and PostgreSQL) plus a guard that renews
+//! as work goes on and notices a lost lease.
 
-use b24a_store::Store;
+use std::time::Duration;
+
+use b24a_store::{PortalId, Store};
 
 use crate::error::SyncError;
-use crate::sink::{self, Stmt};
 
-pub const KIND_SYNC: &str = "sync";
-pub const KIND_TOKEN_REFRESH: &str = "token_refresh";
+pub const KIND_SYNC: &str = b24a_store::leases::kind::SYNC;
+pub const KIND_TOKEN_REFRESH: &str = b24a_store::leases::kind::TOKEN_REFRESH;
 
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+fn ttl(secs: i64) -> Duration {
+    Duration::from_secs(secs.max(1) as u64)
 }
 
 /// Takes or renews the lease; `true` when `holder` now holds it until now + `ttl_secs`.
@@ -22,19 +24,9 @@ pub async fn try_acquire(
     holder: &str,
     ttl_secs: i64,
 ) -> Result<bool, SyncError> {
-    let now = now();
-    let n = sink::exec(
-        store,
-        Stmt {
-            sql: "INSERT INTO leases (portal_id, kind, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
-                  ON CONFLICT (portal_id, kind) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, \
-                  expires_at = excluded.expires_at WHERE leases.expires_at < $4 OR leases.holder = excluded.holder"
-                .into(),
-            vals: vec![portal_id.into(), kind.into(), holder.into(), now.into(), (now + ttl_secs).into()],
-        },
-    )
-    .await?;
-    Ok(n == 1)
+    Ok(store
+        .try_acquire_lease(PortalId(portal_id), kind, holder, ttl(ttl_secs))
+        .await?)
 }
 
 /// Gives the lease up (no-op if someone else holds it).
@@ -44,14 +36,9 @@ pub async fn release(
     kind: &str,
     holder: &str,
 ) -> Result<(), SyncError> {
-    sink::exec(
-        store,
-        Stmt {
-            sql: "DELETE FROM leases WHERE portal_id = $1 AND kind = $2 AND holder = $3".into(),
-            vals: vec![portal_id.into(), kind.into(), holder.into()],
-        },
-    )
-    .await?;
+    store
+        .release_lease(PortalId(portal_id), kind, holder)
+        .await?;
     Ok(())
 }
 

@@ -160,14 +160,9 @@ pub async fn mark_needs_attention(
     portal_id: i64,
     reason: &str,
 ) -> Result<(), SyncError> {
-    sink::exec(
-        store,
-        Stmt {
-            sql: "UPDATE portals SET status = 'needs_attention', attention_reason = $1, updated_at = $2 WHERE id = $3".into(),
-            vals: vec![reason.into(), now().into(), portal_id.into()],
-        },
-    )
-    .await?;
+    store
+        .mark_portal_needs_attention(b24a_store::PortalId(portal_id), reason)
+        .await?;
     Ok(())
 }
 

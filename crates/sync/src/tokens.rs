@@ -1,14 +1,13 @@
-//! `DbTokenStore`: the client's `TokenStore` on top of `portal_apps` (token pair + `token_version` compare-and-swap)
-//! and the `token_refresh` lease (serialises refreshes across processes). Never logs tokens.
+//! `DbTokenStore`: the client's `TokenStore` on top of the store's app tokens (pair + `token_version`
+//! compare-and-swap) and its `token_refresh` lease (serialises refreshes across processes). Never logs tokens.
 
 use std::time::Duration;
 
 use b24a_client::{TokenPair, TokenStore, TokenStoreError};
-use b24a_store::{with_pool, Store};
+use b24a_store::{AppTokens, PortalId, Store};
 use futures::future::BoxFuture;
 
 use crate::lease;
-use crate::sink::{self, Stmt};
 
 /// How long one refresh may hold the lock before others may take over.
 const REFRESH_LEASE_SECS: i64 = 30;
@@ -32,28 +31,22 @@ fn e<T: std::fmt::Display>(x: T) -> TokenStoreError {
 impl TokenStore for DbTokenStore {
     fn load(&self) -> BoxFuture<'_, Result<TokenPair, TokenStoreError>> {
         Box::pin(async move {
-            let row: Option<(String, String, i64, i64)> = with_pool!(self.store.pool(), p => {
-                sqlx::query_as(
-                    "SELECT access_token, refresh_token, access_expires_at, token_version FROM portal_apps \
-                     WHERE portal_id = $1 AND client_id = $2",
-                )
-                .bind(self.portal_id)
-                .bind(&self.client_id)
-                .fetch_optional(p)
+            let stored = self
+                .store
+                .tokens(PortalId(self.portal_id), &self.client_id)
                 .await
                 .map_err(e)?
-            });
-            let (access_token, refresh_token, expires_at, version) = row.ok_or_else(|| {
-                TokenStoreError(format!(
-                    "no tokens for portal {} app {}",
-                    self.portal_id, self.client_id
-                ))
-            })?;
+                .ok_or_else(|| {
+                    TokenStoreError(format!(
+                        "no tokens for portal {} app {}",
+                        self.portal_id, self.client_id
+                    ))
+                })?;
             Ok(TokenPair {
-                access_token,
-                refresh_token,
-                expires_at,
-                version,
+                access_token: stored.tokens.access_token,
+                refresh_token: stored.tokens.refresh_token,
+                expires_at: stored.tokens.access_expires_at,
+                version: stored.version,
             })
         })
     }
@@ -102,27 +95,24 @@ impl TokenStore for DbTokenStore {
         expected_version: i64,
         new: &TokenPair,
     ) -> BoxFuture<'_, Result<Option<i64>, TokenStoreError>> {
-        let new = new.clone();
+        let tokens = AppTokens {
+            access_token: new.access_token.clone(),
+            refresh_token: new.refresh_token.clone(),
+            access_expires_at: new.expires_at,
+            scope: None,
+        };
         Box::pin(async move {
-            let n = sink::exec(
-                &self.store,
-                Stmt {
-                    sql: "UPDATE portal_apps SET access_token = $1, refresh_token = $2, access_expires_at = $3, \
-                          token_version = token_version + 1 WHERE portal_id = $4 AND client_id = $5 AND token_version = $6"
-                        .into(),
-                    vals: vec![
-                        (&new.access_token).into(),
-                        (&new.refresh_token).into(),
-                        new.expires_at.into(),
-                        self.portal_id.into(),
-                        (&self.client_id).into(),
-                        expected_version.into(),
-                    ],
-                },
-            )
-            .await
-            .map_err(e)?;
-            Ok((n == 1).then_some(expected_version + 1))
+            let swapped = self
+                .store
+                .replace_tokens_if_version(
+                    PortalId(self.portal_id),
+                    &self.client_id,
+                    expected_version,
+                    &tokens,
+                )
+                .await
+                .map_err(e)?;
+            Ok(swapped.then_some(expected_version + 1))
         })
     }
 
