@@ -95,7 +95,7 @@ pub fn fire(
     object_id: i64,
     acting_user: i64,
 ) -> Vec<Delivery> {
-    let ts = crate::state::wall_now();
+    let ts = portal.clock();
     let installs: Vec<AppInstall> = portal
         .installs
         .lock()
@@ -181,7 +181,7 @@ pub fn install_deliveries(
 ) -> Vec<Delivery> {
     let data = json!({"VERSION": version.to_string(), "ACTIVE": "Y", "INSTALLED": "Y", "LANGUAGE_ID": "ru"});
     let auth = auth_block(portal, inst, Some(user_id), true);
-    let ts = crate::state::wall_now();
+    let ts = portal.clock();
     let mut urls: Vec<String> = handler.map(|h| vec![h.to_string()]).unwrap_or_default();
     urls.extend(
         inst.bindings
@@ -202,7 +202,7 @@ pub fn install_deliveries(
 pub fn uninstall_deliveries(portal: &PortalState, inst: &AppInstall, clean: bool) -> Vec<Delivery> {
     let data = json!({"LANGUAGE_ID": "ru", "CLEAN": if clean { "1" } else { "0" }});
     let auth = auth_block(portal, inst, None, false);
-    let ts = crate::state::wall_now();
+    let ts = portal.clock();
     inst.bindings
         .iter()
         .enumerate()

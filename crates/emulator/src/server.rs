@@ -21,7 +21,7 @@ use crate::error::RestError;
 use crate::faults::Fault;
 use crate::methods::{self, Ctx, Output};
 use crate::php::{listify, parse_str};
-use crate::state::{wall_now_f64, Caller, PortalState};
+use crate::state::{Caller, PortalState};
 use crate::{auth, batch, envelope};
 
 pub fn router(portal: Arc<PortalState>) -> Router {
@@ -92,7 +92,7 @@ pub fn execute(
     params: &Value,
     hit: &mut HitCosts,
 ) -> batch::SubResult {
-    let started = wall_now_f64();
+    let started = portal.clock_f64();
     let t0 = Instant::now();
     let Some(scope) = methods::scope_of(method) else {
         return (Err(RestError::method_not_found()), Value::Null);
@@ -228,7 +228,7 @@ async fn rest(
         Ok(c) => c,
         Err(e) => return envelope::error(&e),
     };
-    let started = wall_now_f64();
+    let started = portal.clock_f64();
     let t0 = Instant::now();
     let mut hit = HitCosts::new();
     let (res, time) = if name == "batch" {

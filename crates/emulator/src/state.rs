@@ -208,6 +208,12 @@ impl PortalState {
         let base = self.data.read().map(|d| d.now).unwrap_or(0);
         base + self.started.elapsed().as_secs() as i64
     }
+    /// The portal clock with sub-second precision (what `time.start`/`time.date_start` show, so a
+    /// watermark taken from a response matches the DATE_MODIFY of later changes).
+    pub fn clock_f64(&self) -> f64 {
+        let base = self.data.read().map(|d| d.now).unwrap_or(0);
+        base as f64 + self.started.elapsed().as_secs_f64()
+    }
     pub fn offset(&self) -> i32 {
         self.data.read().map(|d| d.tz_offset_secs).unwrap_or(10_800)
     }

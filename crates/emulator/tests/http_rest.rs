@@ -805,3 +805,28 @@ async fn companies_and_account_currency_amounts() {
         g.body["result"]["OPPORTUNITY"]
     );
 }
+
+#[tokio::test]
+async fn time_follows_the_portal_clock_so_watermarks_work() {
+    let e = env().await;
+    let first = e
+        .call("crm.deal.list", json!({"select": ["ID"], "start": -1}))
+        .await;
+    let start = first.body["time"]["start"].as_f64().unwrap();
+    assert!(
+        (start - NOW as f64).abs() < 60.0,
+        "portal clock starts at the generation now"
+    );
+    let watermark = first.body["time"]["date_start"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = e.portal.create_deal(NewDeal::default()).await.unwrap();
+    let changed = e
+        .call(
+            "crm.deal.list",
+            json!({"filter": {">=DATE_MODIFY": watermark}, "select": ["ID"], "start": -1}),
+        )
+        .await;
+    assert!(ids(&changed.body["result"]).contains(&id));
+}
