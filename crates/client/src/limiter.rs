@@ -117,6 +117,8 @@ struct MethodBudget {
     operating: f64,
     reset_at: Option<i64>,
     blocked_until: Option<i64>,
+    /// Blocks in a row without a known future reset time (escalates the guessed pause).
+    blind_blocks: u32,
 }
 
 /// Per-method server-time budget as the portal reports it.
@@ -146,6 +148,7 @@ impl OperatingTracker {
             let b = m.entry(method.to_string()).or_default();
             if let Some(op) = operating {
                 b.operating = op;
+                b.blind_blocks = 0;
             }
             if reset_at.is_some() {
                 b.reset_at = reset_at;
@@ -153,14 +156,23 @@ impl OperatingTracker {
         }
     }
 
-    /// `method` answered OPERATION_TIME_LIMIT: block it until `reset_at` (or the last known reset time, or 60 s).
+    /// `method` answered OPERATION_TIME_LIMIT: block it until the portal's reset time. When no future reset time is
+    /// known (errors carry no `time`; the last one seen may be stale) guess 5 s, 10 s, … up to 60 s: a blocked
+    /// call is refused before it runs, so probing costs only a request slot.
     pub fn block(&self, method: &str, reset_at: Option<i64>, now_unix: i64) {
         if let Ok(mut m) = self.methods.lock() {
             let b = m.entry(method.to_string()).or_default();
-            let until = reset_at
-                .or(b.reset_at)
-                .filter(|t| *t > now_unix)
-                .unwrap_or(now_unix + 60);
+            let known = reset_at.or(b.reset_at).filter(|t| *t > now_unix);
+            let until = match known {
+                Some(t) => {
+                    b.blind_blocks = 0;
+                    t
+                }
+                None => {
+                    b.blind_blocks = b.blind_blocks.saturating_add(1);
+                    now_unix + i64::from(b.blind_blocks.min(12)) * 5
+                }
+            };
             b.blocked_until = Some(until);
             b.operating = self.limit_seconds;
         }
@@ -236,5 +248,13 @@ mod tests {
         t.block("crm.deal.list", Some(1030), 1000);
         assert_eq!(t.delay_for("crm.deal.list", 1000), Duration::from_secs(31));
         assert_eq!(t.delay_for("crm.lead.list", 1000), Duration::ZERO);
+        // A stale reset time: guess short pauses that grow while the block lasts.
+        t.block("crm.lead.list", None, 2000);
+        assert_eq!(t.delay_for("crm.lead.list", 2000), Duration::from_secs(6));
+        t.block("crm.lead.list", Some(1990), 2005);
+        assert_eq!(t.delay_for("crm.lead.list", 2005), Duration::from_secs(11));
+        t.record("crm.lead.list", Some(1.0), None);
+        t.block("crm.lead.list", None, 3000);
+        assert_eq!(t.delay_for("crm.lead.list", 3000), Duration::from_secs(6));
     }
 }
