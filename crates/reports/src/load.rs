@@ -263,6 +263,9 @@ pub struct ActRec {
     pub created: i64,
     pub last_updated: i64,
     pub deadline: Option<i64>,
+    /// How many activities this record stands for: 1 for a single activity (`id` set), more for a group the
+    /// database counted (`id` 0; see [`activity_groups`]).
+    pub weight: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -280,26 +283,34 @@ pub async fn activities(
     ctx: &PortalContext,
     window: ActWindow,
 ) -> Result<Vec<ActRec>, ReportError> {
-    let (cond, a, b) = match window {
+    const COLS: &str = "a.id, a.type_id, a.provider_id, a.provider_type_id, a.direction, a.completed, a.responsible_id, \
+        a.owner_type_id, a.owner_id, a.start_time, a.created, a.last_updated, a.deadline";
+    // Written so that indexes on (portal_id, start_time) and (portal_id, completed, deadline), when present, serve
+    // the range conditions; the owner join uses activities_by_owner.
+    let (sql, a, b) = match window {
         ActWindow::HappenedIn(r) if r.is_empty() => return Ok(vec![]),
         ActWindow::HappenedIn(r) => (
-            "a.portal_id = $1 AND ((a.start_time >= $2 AND a.start_time < $3) OR (a.start_time IS NULL AND a.created >= $2 AND a.created < $3))",
+            format!(
+                "SELECT {COLS} FROM activities a WHERE a.portal_id = $1 AND ((a.start_time >= $2 AND a.start_time < $3) \
+                 OR (a.start_time IS NULL AND a.created >= $2 AND a.created < $3))"
+            ),
             r.from_ts,
             r.to_ts,
         ),
-        ActWindow::OverdueAt(now) => ("a.portal_id = $1 AND NOT a.completed AND a.deadline < $2 AND $3 = $3", now, 0),
+        ActWindow::OverdueAt(now) => {
+            (format!("SELECT {COLS} FROM activities a WHERE a.portal_id = $1 AND a.completed = FALSE AND a.deadline < $2 AND $3 = $3"), now, 0)
+        }
         ActWindow::OnOpenCards => (
-            "a.portal_id = $1 AND $2 = $3 AND ( \
-               (a.owner_type_id = 2 AND EXISTS (SELECT 1 FROM deals d WHERE d.portal_id = a.portal_id AND d.id = a.owner_id AND d.stage_semantic_id NOT IN ('S','F'))) \
-            OR (a.owner_type_id = 1 AND EXISTS (SELECT 1 FROM leads l WHERE l.portal_id = a.portal_id AND l.id = a.owner_id AND l.status_semantic_id NOT IN ('S','F'))))",
+            format!(
+                "SELECT {COLS} FROM deals d JOIN activities a ON a.portal_id = d.portal_id AND a.owner_type_id = 2 AND a.owner_id = d.id \
+                 WHERE d.portal_id = $1 AND d.stage_semantic_id NOT IN ('S','F') AND $2 = $3 \
+                 UNION ALL SELECT {COLS} FROM leads l JOIN activities a ON a.portal_id = l.portal_id AND a.owner_type_id = 1 AND a.owner_id = l.id \
+                 WHERE l.portal_id = $1 AND l.status_semantic_id NOT IN ('S','F')"
+            ),
             0,
             0,
         ),
     };
-    let sql = format!(
-        "SELECT a.id, a.type_id, a.provider_id, a.provider_type_id, a.direction, a.completed, a.responsible_id, a.owner_type_id, \
-         a.owner_id, a.start_time, a.created, a.last_updated, a.deadline FROM activities a WHERE {cond}"
-    );
     let rows = with_pool!(store.pool(), p => {
         let rows = sqlx::query(&sql).bind(ctx.portal_id).bind(a).bind(b).fetch_all(p).await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -319,6 +330,7 @@ pub async fn activities(
                 created,
                 last_updated: r.try_get(11)?,
                 deadline: r.try_get(12)?,
+                weight: 1,
             });
         }
         Ok::<_, sqlx::Error>(out)
@@ -431,4 +443,117 @@ pub async fn setting(
         sqlx::query_as("SELECT value FROM portal_settings WHERE portal_id = $1 AND key = $2").bind(ctx.portal_id).bind(key).fetch_optional(p).await
     })?;
     Ok(row.map(|r| r.0))
+}
+
+/// The same windows as [`activities`], counted by the database into groups that the report predicates treat
+/// exactly as they treat single activities (so answers need not move millions of rows):
+/// - `HappenedIn`: by kind fields, direction, completion and responsible; `when` is the window start;
+/// - `OverdueAt`: by responsible, with the oldest deadline;
+/// - `OnOpenCards`: by card and completion, with the latest creation / update, the latest deadline (`None` when any
+///   open activity has no deadline, which is what makes a card cared for).
+pub async fn activity_groups(
+    store: &Store,
+    ctx: &PortalContext,
+    window: ActWindow,
+) -> Result<Vec<ActRec>, ReportError> {
+    // Typed NULLs: PostgreSQL would otherwise type a bare NULL as text.
+    const NI: &str = "CAST(NULL AS BIGINT)";
+    const NT: &str = "CAST(NULL AS TEXT)";
+    const NB: &str = "CAST(NULL AS BOOLEAN)";
+    const ZERO: &str = "CAST(0 AS BIGINT)";
+    type G = (
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<bool>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        i64,
+    );
+    let (sql, a, b) = match window {
+        ActWindow::HappenedIn(r) if r.is_empty() => return Ok(vec![]),
+        ActWindow::HappenedIn(r) => (
+            "SELECT a.type_id, a.provider_id, a.provider_type_id, a.direction, a.completed, a.responsible_id, {NI}, {NI}, {NI}, {NI}, {NI}, {ZERO}, COUNT(*) \
+             FROM activities a WHERE a.portal_id = $1 AND ((a.start_time >= $2 AND a.start_time < $3) \
+             OR (a.start_time IS NULL AND a.created >= $2 AND a.created < $3)) \
+             GROUP BY a.type_id, a.provider_id, a.provider_type_id, a.direction, a.completed, a.responsible_id"
+                .replace("{NI}", NI).replace("{ZERO}", ZERO),
+            r.from_ts,
+            r.to_ts,
+        ),
+        ActWindow::OverdueAt(now) => (
+            "SELECT {NI}, {NT}, {NT}, {NI}, {NB}, a.responsible_id, {NI}, {NI}, {NI}, {NI}, MIN(a.deadline), {ZERO}, COUNT(*) FROM activities a \
+             WHERE a.portal_id = $1 AND a.completed = FALSE AND a.deadline < $2 AND $3 = $3 GROUP BY a.responsible_id"
+                .replace("{NI}", NI).replace("{NT}", NT).replace("{NB}", NB).replace("{ZERO}", ZERO),
+            now,
+            0,
+        ),
+        ActWindow::OnOpenCards => {
+            let part = |owner: &str, table: &str, sem: &str, alias: &str, extra: &str| {
+                format!(
+                    "SELECT {NI}, {NT}, {NT}, {NI}, a.completed, {NI}, a.owner_type_id, a.owner_id, MAX(a.created), MAX(a.last_updated), MAX(a.deadline), \
+                     SUM(CASE WHEN a.deadline IS NULL THEN 1 ELSE 0 END), COUNT(*) \
+                     FROM {table} {alias} JOIN activities a ON a.portal_id = {alias}.portal_id AND a.owner_type_id = {owner} AND a.owner_id = {alias}.id \
+                     WHERE {alias}.portal_id = $1 AND {alias}.{sem} NOT IN ('S','F'){extra} GROUP BY a.owner_type_id, a.owner_id, a.completed"
+                )
+                .replace("{NI}", NI)
+                .replace("{NT}", NT)
+            };
+            (format!("{} UNION ALL {}", part("2", "deals", "stage_semantic_id", "d", " AND $2 = $3"), part("1", "leads", "status_semantic_id", "l", "")), 0, 0)
+        }
+    };
+    let rows: Vec<G> = with_pool!(store.pool(), p => { sqlx::query_as(&sql).bind(ctx.portal_id).bind(a).bind(b).fetch_all(p).await })?;
+    let start = match window {
+        ActWindow::HappenedIn(r) => r.from_ts,
+        _ => 0,
+    };
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                type_id,
+                pid,
+                ptype,
+                direction,
+                completed,
+                responsible,
+                owner_type,
+                owner_id,
+                max_created,
+                max_updated,
+                deadline,
+                nulls,
+                n,
+            )| {
+                let deadline = if nulls > 0 { None } else { deadline };
+                let created = max_created.unwrap_or(start);
+                ActRec {
+                    id: 0,
+                    kind: metrics::activity_kind(
+                        type_id.unwrap_or(0),
+                        pid.as_deref(),
+                        ptype.as_deref(),
+                    ),
+                    direction: direction.unwrap_or(0),
+                    completed: completed.unwrap_or(false),
+                    responsible,
+                    owner_type,
+                    owner_id,
+                    when: deadline
+                        .filter(|_| matches!(window, ActWindow::OverdueAt(_)))
+                        .unwrap_or(start),
+                    created,
+                    last_updated: max_updated.unwrap_or(created),
+                    deadline,
+                    weight: n.max(0) as u64,
+                }
+            },
+        )
+        .collect())
 }

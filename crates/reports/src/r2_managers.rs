@@ -30,16 +30,25 @@ pub(crate) struct Data {
     calls: Vec<(i64, i64, Option<i64>)>,
 }
 
+/// `grouped`: activities counted by the database (answers); single activities (drill-downs, which need ids).
 pub(crate) async fn load(
     store: &Store,
     ctx: &PortalContext,
     range: Range,
+    grouped: bool,
 ) -> Result<Data, ReportError> {
+    let acts = |w| async move {
+        if grouped {
+            load::activity_groups(store, ctx, w).await
+        } else {
+            load::activities(store, ctx, w).await
+        }
+    };
     Ok(Data {
         deals: load::deals(store, ctx, DealWindow::CreatedOrClosed(range)).await?,
         leads: load::leads(store, ctx, LeadWindow::CreatedOrClosed(range)).await?,
-        acts: load::activities(store, ctx, ActWindow::HappenedIn(range)).await?,
-        overdue: load::activities(store, ctx, ActWindow::OverdueAt(ctx.now)).await?,
+        acts: acts(ActWindow::HappenedIn(range)).await?,
+        overdue: acts(ActWindow::OverdueAt(ctx.now)).await?,
         calls: load::call_seconds(store, ctx, range).await?,
     })
 }
@@ -67,16 +76,22 @@ struct Counter<'a> {
 impl Counter<'_> {
     /// Counts under the person, their main department and the team.
     fn add(&mut self, metric: &'static str, user: Option<i64>, id: i64, amount: i64, value: f64) {
-        let u = user.unwrap_or(0);
-        self.t.add_full(metric, Group::User(u), id, amount, value);
-        self.t.add_full(
-            metric,
-            Group::Department(self.p.dicts.main_department(user)),
-            id,
-            amount,
-            value,
-        );
-        self.t.add_full(metric, Group::Total, id, amount, value);
+        self.add_n(metric, user, id, 1, amount, value);
+    }
+    /// Counts `n` records at once (a group the database counted).
+    fn add_n(
+        &mut self,
+        metric: &'static str,
+        user: Option<i64>,
+        id: i64,
+        n: u64,
+        amount: i64,
+        value: f64,
+    ) {
+        let dept = Group::Department(self.p.dicts.main_department(user));
+        for g in [Group::User(user.unwrap_or(0)), dept, Group::Total] {
+            self.t.add_weighted(metric, g, id, n, amount, value);
+        }
     }
 }
 
@@ -89,15 +104,15 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
             continue;
         }
         if let Some(m) = activity_metric(a) {
-            c.add(m, a.responsible, a.id, 0, 0.0);
-            c.add("act_completed", a.responsible, a.id, 0, 0.0);
+            c.add_n(m, a.responsible, a.id, a.weight, 0, 0.0);
+            c.add_n("act_completed", a.responsible, a.id, a.weight, 0, 0.0);
         }
     }
     for a in &data.overdue {
         if p.scope.person(a.responsible)
             && metrics::activity_overdue(a.completed, a.deadline, p.ctx.now)
         {
-            c.add("act_overdue", a.responsible, a.id, 0, 0.0);
+            c.add_n("act_overdue", a.responsible, a.id, a.weight, 0, 0.0);
         }
     }
     for d in &data.deals {
@@ -180,12 +195,12 @@ const COLUMNS: &[(&str, Unit)] = &[
 
 pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     let range = p.resolved.period;
-    let data = load(store, &p.ctx, range).await?;
+    let data = load(store, &p.ctx, range, true).await?;
     let mut cur = Tally::new();
     compute(p, range, &data, &mut cur);
     let prev = match p.resolved.comparison {
         Some(r) => {
-            let d = load(store, &p.ctx, r).await?;
+            let d = load(store, &p.ctx, r, true).await?;
             let mut t = Tally::new();
             compute(p, r, &d, &mut t);
             Some(t)
@@ -367,7 +382,7 @@ pub(crate) async fn hits(
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
-    let data = load(store, &p.ctx, range).await?;
+    let data = load(store, &p.ctx, range, false).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, range, &data, &mut t);
     Ok(t.into_hits())

@@ -75,13 +75,24 @@ pub(crate) struct Data {
     overdue: Vec<ActRec>,
 }
 
-pub(crate) async fn load(store: &Store, ctx: &PortalContext) -> Result<Data, ReportError> {
+/// Activities on open cards always come grouped per card (the report counts cards); overdue activities come
+/// grouped for answers and one by one for drill-downs (`grouped`).
+pub(crate) async fn load(
+    store: &Store,
+    ctx: &PortalContext,
+    grouped: bool,
+) -> Result<Data, ReportError> {
+    let overdue = ActWindow::OverdueAt(ctx.now);
     Ok(Data {
         settings: Settings::load(store, ctx).await?,
         deals: load::deals(store, ctx, DealWindow::Open).await?,
         leads: load::leads(store, ctx, LeadWindow::Open).await?,
-        acts: load::activities(store, ctx, ActWindow::OnOpenCards).await?,
-        overdue: load::activities(store, ctx, ActWindow::OverdueAt(ctx.now)).await?,
+        acts: load::activity_groups(store, ctx, ActWindow::OnOpenCards).await?,
+        overdue: if grouped {
+            load::activity_groups(store, ctx, overdue).await?
+        } else {
+            load::activities(store, ctx, overdue).await?
+        },
     })
 }
 
@@ -199,13 +210,19 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) {
     for a in &data.overdue {
         if p.scope.person(a.responsible) && metrics::activity_overdue(a.completed, a.deadline, now)
         {
-            add(t, "act_overdue", a.responsible, a.id, 0);
+            for g in [
+                Group::User(a.responsible.unwrap_or(0)),
+                Group::Department(p.dicts.main_department(a.responsible)),
+                Group::Total,
+            ] {
+                t.add_weighted("act_overdue", g, a.id, a.weight, 0, 0.0);
+            }
         }
     }
 }
 
 pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
-    let data = load(store, &p.ctx).await?;
+    let data = load(store, &p.ctx, true).await?;
     let mut t = Tally::new();
     compute(p, &data, &mut t);
     let cols = [
@@ -306,7 +323,7 @@ pub(crate) async fn hits(
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
-    let data = load(store, &p.ctx).await?;
+    let data = load(store, &p.ctx, false).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, &data, &mut t);
     Ok(t.into_hits())
@@ -318,7 +335,7 @@ pub(crate) async fn touch_map(
     p: &Prepared,
     owner_type: i64,
 ) -> Result<HashMap<i64, i64>, ReportError> {
-    let data = load(store, &p.ctx).await?;
+    let data = load(store, &p.ctx, true).await?;
     Ok(last_touches(&data, p.ctx.now)
         .into_iter()
         .filter(|((t, _), _)| *t == owner_type)

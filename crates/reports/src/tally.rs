@@ -79,13 +79,26 @@ impl Tally {
         amount: i64,
         value: f64,
     ) {
+        self.add_weighted(metric, group, id, 1, amount, value);
+    }
+    /// Counts `weight` records at once (a group of rows the database counted). Collecting tallies are always fed
+    /// single records (weight 1), so every counted record has its id.
+    pub fn add_weighted(
+        &mut self,
+        metric: &'static str,
+        group: Group,
+        id: i64,
+        weight: u64,
+        amount: i64,
+        value: f64,
+    ) {
         if let Some((m, g)) = &self.want {
             if m == metric && *g == group {
                 self.hits.push(id);
             }
         }
         let a = self.map.entry((metric, group)).or_default();
-        a.count += 1;
+        a.count += weight;
         a.amount += amount;
         a.value += value;
     }
