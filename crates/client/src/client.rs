@@ -189,6 +189,11 @@ impl Client {
         self.inner.limiter.limits()
     }
 
+    /// Adopts the portal's plan limits (e.g. from `app.info` `LICENSE` via [`RateLimits::for_license`]).
+    pub fn set_rate_limits(&self, limits: RateLimits) {
+        self.inner.limiter.set_limits(limits);
+    }
+
     /// The portal's clock now, extrapolated from its last answer (`time.date_start`). `None` before any answer.
     pub fn portal_now(&self) -> Option<i64> {
         let guard = self.inner.portal_clock.lock().ok()?;

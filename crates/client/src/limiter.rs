@@ -54,17 +54,18 @@ struct Bucket {
 /// `burst` minus a small margin (other clients on our IP may be using the same bucket).
 #[derive(Debug)]
 pub struct RateLimiter {
-    limits: RateLimits,
-    margin: f64,
+    limits: Mutex<RateLimits>,
     bucket: Mutex<Bucket>,
+}
+
+fn margin_of(limits: RateLimits) -> f64 {
+    (limits.burst * 0.1).clamp(1.0, 10.0)
 }
 
 impl RateLimiter {
     pub fn new(limits: RateLimits) -> RateLimiter {
-        let margin = (limits.burst * 0.1).clamp(1.0, 10.0);
         RateLimiter {
-            limits,
-            margin,
+            limits: Mutex::new(limits),
             bucket: Mutex::new(Bucket {
                 level: 0.0,
                 at: Instant::now(),
@@ -73,26 +74,33 @@ impl RateLimiter {
     }
 
     pub fn limits(&self) -> RateLimits {
-        self.limits
+        self.limits.lock().map(|l| *l).unwrap_or_default()
+    }
+
+    /// Switches to the portal's actual plan limits (learned from `app.info` `LICENSE`).
+    pub fn set_limits(&self, limits: RateLimits) {
+        if let Ok(mut l) = self.limits.lock() {
+            *l = limits;
+        }
     }
 
     /// Reserves one request slot, sleeping as long as the bucket needs to drain.
     pub async fn acquire(&self) {
+        let limits = self.limits();
         let wait = {
             let Ok(mut b) = self.bucket.lock() else {
                 return;
             };
             let now = Instant::now();
-            let drained =
-                now.saturating_duration_since(b.at).as_secs_f64() * self.limits.per_second;
+            let drained = now.saturating_duration_since(b.at).as_secs_f64() * limits.per_second;
             b.level = (b.level - drained).max(0.0);
             b.at = now;
-            let cap = (self.limits.burst - self.margin).max(1.0);
+            let cap = (limits.burst - margin_of(limits)).max(1.0);
             // The slot is reserved now (level may go above cap); the caller sleeps until the bucket drained enough.
             b.level += 1.0;
             let over = b.level - cap;
             if over > 0.0 {
-                Duration::from_secs_f64(over / self.limits.per_second)
+                Duration::from_secs_f64(over / limits.per_second)
             } else {
                 Duration::ZERO
             }
@@ -104,8 +112,9 @@ impl RateLimiter {
 
     /// The portal said QUERY_LIMIT_EXCEEDED: its bucket is full whatever we counted.
     pub fn note_rejected(&self) {
+        let limits = self.limits();
         if let Ok(mut b) = self.bucket.lock() {
-            let cap = (self.limits.burst - self.margin).max(1.0);
+            let cap = (limits.burst - margin_of(limits)).max(1.0);
             b.level = b.level.max(cap);
             b.at = Instant::now();
         }
