@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::now;
-use crate::sql::{in_list, Val, MAX_BINDS};
+use crate::sql::{Ph, Val, MAX_BINDS};
 use crate::{validate, PortalId, Store, StoreError};
 
 /// A queued event.
@@ -67,10 +67,14 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut n = 0;
         for chunk in ids.chunks(MAX_BINDS - 2) {
-            let sql = format!(
-                "UPDATE pending_events SET processed_at = $1 WHERE portal_id = $2 AND processed_at IS NULL AND id IN ({})",
-                in_list(3, chunk.len())
+            let mut ph = Ph::new(tx.backend());
+            let mut sql = format!(
+                "UPDATE pending_events SET processed_at = {} WHERE portal_id = {} AND processed_at IS NULL AND id IN (",
+                ph.next(),
+                ph.next()
             );
+            ph.list(&mut sql, chunk.len());
+            sql.push(')');
             let mut vals = vec![Val::I64(t), Val::I64(portal.0)];
             vals.extend(chunk.iter().map(|id| Val::I64(*id)));
             n += tx.execute(&sql, &vals).await?;

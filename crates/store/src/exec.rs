@@ -24,6 +24,13 @@ pub(crate) enum Tx {
 }
 
 impl Tx {
+    pub(crate) fn backend(&self) -> crate::Backend {
+        match self {
+            Tx::Sqlite(_) => crate::Backend::Sqlite,
+            Tx::Postgres(_) => crate::Backend::Postgres,
+        }
+    }
+
     /// Runs one statement; the number of rows it changed.
     pub(crate) async fn execute(&mut self, sql: &str, vals: &[Val<'_>]) -> Result<u64, StoreError> {
         Ok(match self {

@@ -12,10 +12,10 @@ use crate::records::{
     Activity, Call, Company, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead,
     Pipeline, Project, StageHistory, Task, User,
 };
-use crate::sql::{in_list, push_placeholders, Val, MAX_BINDS};
+use crate::sql::{Ph, Val, MAX_BINDS};
 use crate::sync_state::{save_sync_state_in, SyncState};
 use crate::table::{KeyVals, Table};
-use crate::{validate, Entity, PortalId, Store, StoreError};
+use crate::{validate, Backend, Entity, PortalId, Store, StoreError};
 
 /// A batch of one kind of synced record, for [`Store::write_records`].
 #[derive(Debug, Clone, Copy)]
@@ -72,10 +72,11 @@ fn dedup_last<T: Table>(rows: &[T]) -> Vec<&T> {
         .collect()
 }
 
-/// `INSERT … VALUES ($1, $3…, $2), … ON CONFLICT (portal_id, key) DO UPDATE SET …` for `n` rows; `$1` is the
-/// portal and `$2` the sync time, shared by every row.
-fn upsert_sql<T: Table>(n: usize) -> String {
+/// `INSERT … (portal_id, columns…, synced_at) VALUES (…), … ON CONFLICT (portal_id, key) DO UPDATE SET …`
+/// for `n` rows; each row binds its portal, its column values, then the sync time.
+fn upsert_sql<T: Table>(backend: Backend, n: usize) -> String {
     let cols = T::COLUMNS.len();
+    let mut ph = Ph::new(backend);
     let mut sql = String::with_capacity(64 + n * cols * 8);
     sql.push_str("INSERT INTO ");
     sql.push_str(T::TABLE);
@@ -86,9 +87,9 @@ fn upsert_sql<T: Table>(n: usize) -> String {
         if row > 0 {
             sql.push_str(", ");
         }
-        sql.push_str("($1, ");
-        push_placeholders(&mut sql, 3 + row * cols, cols);
-        sql.push_str(", $2)");
+        sql.push('(');
+        ph.list(&mut sql, cols + 2);
+        sql.push(')');
     }
     sql.push_str(" ON CONFLICT (portal_id, ");
     sql.push_str(&T::KEY.join(", "));
@@ -112,21 +113,21 @@ async fn upsert_in<T: Table>(
 ) -> Result<usize, StoreError> {
     let rows = dedup_last(rows);
     let cols = T::COLUMNS.len();
-    let per_chunk = ((MAX_BINDS - 2) / cols).max(1);
+    let per_chunk = (MAX_BINDS / (cols + 2)).max(1);
     let mut sql_for: Option<(usize, String)> = None;
     for chunk in rows.chunks(per_chunk) {
-        let mut vals = Vec::with_capacity(2 + chunk.len() * cols);
-        vals.push(Val::I64(portal.0));
-        vals.push(Val::I64(now));
+        let mut vals = Vec::with_capacity(chunk.len() * (cols + 2));
         for r in chunk {
             r.validate()?;
+            vals.push(Val::I64(portal.0));
             r.values(&mut vals);
+            vals.push(Val::I64(now));
         }
         let sql = match &sql_for {
             Some((n, sql)) if *n == chunk.len() => sql,
             _ => {
                 &sql_for
-                    .insert((chunk.len(), upsert_sql::<T>(chunk.len())))
+                    .insert((chunk.len(), upsert_sql::<T>(tx.backend(), chunk.len())))
                     .1
             }
         };
@@ -144,12 +145,15 @@ async fn delete_keys_in<T: Table>(
     let mut deleted = 0;
     if T::KEY.len() == 1 {
         for chunk in keys.chunks(MAX_BINDS - 1) {
-            let sql = format!(
-                "DELETE FROM {} WHERE portal_id = $1 AND {} IN ({})",
+            let mut ph = Ph::new(tx.backend());
+            let mut sql = format!(
+                "DELETE FROM {} WHERE portal_id = {} AND {} IN (",
                 T::TABLE,
-                T::KEY[0],
-                in_list(2, chunk.len())
+                ph.next(),
+                T::KEY[0]
             );
+            ph.list(&mut sql, chunk.len());
+            sql.push(')');
             let mut vals = vec![Val::I64(portal.0)];
             chunk.iter().for_each(|k| k.push(&mut vals));
             deleted += tx.execute(&sql, &vals).await?;
@@ -157,7 +161,12 @@ async fn delete_keys_in<T: Table>(
     } else {
         // Composite keys (statuses) belong to small dictionaries: a plain OR of key matches is enough.
         for chunk in keys.chunks(200) {
-            let mut sql = format!("DELETE FROM {} WHERE portal_id = $1 AND (", T::TABLE);
+            let mut ph = Ph::new(tx.backend());
+            let mut sql = format!(
+                "DELETE FROM {} WHERE portal_id = {} AND (",
+                T::TABLE,
+                ph.next()
+            );
             let mut vals = vec![Val::I64(portal.0)];
             for (i, k) in chunk.iter().enumerate() {
                 if i > 0 {
@@ -165,8 +174,7 @@ async fn delete_keys_in<T: Table>(
                 }
                 let cond: Vec<String> = T::KEY
                     .iter()
-                    .enumerate()
-                    .map(|(j, c)| format!("{c} = ${}", vals.len() + 1 + j))
+                    .map(|c| format!("{c} = {}", ph.next()))
                     .collect();
                 sql.push('(');
                 sql.push_str(&cond.join(" AND "));
@@ -207,31 +215,28 @@ async fn replace_user_departments_in(
     users: &[User],
 ) -> Result<(), StoreError> {
     let users = dedup_last(users);
-    for chunk in users.chunks(MAX_BINDS - 1) {
-        let sql = format!(
-            "DELETE FROM user_departments WHERE portal_id = $1 AND user_id IN ({})",
-            in_list(2, chunk.len())
-        );
-        let mut vals = vec![Val::I64(portal.0)];
-        vals.extend(chunk.iter().map(|u| Val::I64(u.id)));
-        tx.execute(&sql, &vals).await?;
-    }
+    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    delete_by_ids_in(tx, portal, "user_departments", "user_id", "", &ids).await?;
     let pairs: Vec<(i64, i64)> = users
         .iter()
         .flat_map(|u| u.department_ids.iter().map(move |d| (u.id, *d)))
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    for chunk in pairs.chunks((MAX_BINDS - 1) / 2) {
+    for chunk in pairs.chunks(MAX_BINDS / 3) {
+        let mut ph = Ph::new(tx.backend());
         let mut sql = String::from(
             "INSERT INTO user_departments (portal_id, user_id, department_id) VALUES ",
         );
-        let mut vals = vec![Val::I64(portal.0)];
+        let mut vals = Vec::with_capacity(chunk.len() * 3);
         for (i, (u, d)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("($1, ${}, ${})", 2 + 2 * i, 3 + 2 * i));
+            sql.push('(');
+            ph.list(&mut sql, 3);
+            sql.push(')');
+            vals.push(Val::I64(portal.0));
             vals.push(Val::I64(*u));
             vals.push(Val::I64(*d));
         }
@@ -252,10 +257,13 @@ async fn delete_by_ids_in(
 ) -> Result<u64, StoreError> {
     let mut deleted = 0;
     for chunk in ids.chunks(MAX_BINDS - 1) {
-        let sql = format!(
-            "DELETE FROM {table} WHERE portal_id = $1{filter} AND {column} IN ({})",
-            in_list(2, chunk.len())
+        let mut ph = Ph::new(tx.backend());
+        let mut sql = format!(
+            "DELETE FROM {table} WHERE portal_id = {}{filter} AND {column} IN (",
+            ph.next()
         );
+        ph.list(&mut sql, chunk.len());
+        sql.push(')');
         let mut vals = vec![Val::I64(portal.0)];
         vals.extend(chunk.iter().map(|id| Val::I64(*id)));
         deleted += tx.execute(&sql, &vals).await?;
@@ -431,9 +439,10 @@ impl Store {
             .filter(|(i, v)| last.get(&(v.entity_id, v.field_name.as_str())) == Some(i))
             .map(|(_, v)| v)
             .collect();
-        for chunk in rows.chunks((MAX_BINDS - 2) / 3) {
+        for chunk in rows.chunks(MAX_BINDS / 5) {
+            let mut ph = Ph::new(tx.backend());
             let mut sql = String::from("INSERT INTO custom_field_values (portal_id, entity_type, entity_id, field_name, value) VALUES ");
-            let mut vals = vec![Val::I64(portal.0), Val::Str(entity_type)];
+            let mut vals = Vec::with_capacity(chunk.len() * 5);
             for (i, v) in chunk.iter().enumerate() {
                 validate::custom_field_value(v)?;
                 if v.entity_type != entity_type || !ids.contains(&v.entity_id) {
@@ -449,12 +458,11 @@ impl Store {
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!(
-                    "($1, $2, ${}, ${}, ${})",
-                    3 + 3 * i,
-                    4 + 3 * i,
-                    5 + 3 * i
-                ));
+                sql.push('(');
+                ph.list(&mut sql, 5);
+                sql.push(')');
+                vals.push(Val::I64(portal.0));
+                vals.push(Val::Str(entity_type));
                 vals.push(Val::I64(v.entity_id));
                 vals.push(Val::Str(&v.field_name));
                 vals.push(Val::OptStr(v.value.as_deref()));

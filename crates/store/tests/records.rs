@@ -8,7 +8,7 @@ use b24a_store::records::*;
 use b24a_store::{store_test, Entity, ReplaceOutcome, StoreError, SyncState};
 use common::*;
 
-/// More deals than one statement holds (38 columns -> 842 rows per chunk), so batches span chunks.
+/// More deals than one statement holds (40 binds a row -> 800 rows per statement), so batches span statements.
 const MANY: i64 = 1500;
 
 store_test!(
@@ -538,4 +538,13 @@ store_test!(a_batch_with_its_sync_state_commits_together, |store| {
     );
     assert!(saved.updated_at > 1_700_000_000);
     assert_eq!(store.count(p, Entity::Deals).await.unwrap(), 3);
+});
+
+store_test!(deletes_by_more_ids_than_one_statement_binds, |store| {
+    let p = portal(&store, "bulk-delete").await;
+    store.upsert_deals(p, &[deal(1), deal(35_000), deal(69_999), deal(70_001)]).await.unwrap();
+    // 70,000 ids: beyond SQLite's 32,766 and PostgreSQL's 65,535 binds per statement.
+    let ids: Vec<i64> = (1..=70_000).collect();
+    assert_eq!(store.delete_deals(p, &ids).await.unwrap(), 3);
+    assert_eq!(store.ids(p, Entity::Deals, 0, 10).await.unwrap(), vec![70_001]);
 });
