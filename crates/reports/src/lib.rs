@@ -18,6 +18,7 @@ pub mod filter;
 pub mod list;
 pub mod load;
 pub mod metrics;
+pub mod packed;
 pub mod prepare;
 pub mod r1_sales_dynamics;
 pub mod r2_managers;

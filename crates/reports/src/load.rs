@@ -12,6 +12,7 @@ use crate::context::PortalContext;
 use crate::error::ReportError;
 use crate::filter::Range;
 use crate::metrics::{self, ActivityKind, Status};
+use crate::packed::{self, Bind};
 
 /// A deal as the reports see it: amounts already in base-currency cents, status from the stage semantics.
 #[derive(Debug, Clone)]
@@ -95,44 +96,50 @@ pub async fn deals(
         return Ok(vec![]);
     }
     let (cond, a, b, c, d) = window.sql();
-    let sql = format!("SELECT {DEAL_COLUMNS} FROM deals d WHERE {cond}");
-    let rows = with_pool!(store.pool(), p => {
-        let rows = sqlx::query(&sql).bind(ctx.portal_id).bind(a).bind(b).bind(&c).bind(&d).fetch_all(p).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let status = Status::from_semantic(r.try_get::<String, _>(3)?.as_str());
-            let cur: Option<String> = r.try_get(5)?;
-            let acc_cur: Option<String> = r.try_get(7)?;
-            let amount = ctx.to_base_cents(r.try_get(4)?, cur.as_deref(), r.try_get(6)?, acc_cur.as_deref());
-            let closedate = metrics::parse_day(r.try_get::<Option<String>, _>(14)?.as_deref());
-            let moved_time: Option<i64> = r.try_get(12)?;
-            let date_modify: i64 = r.try_get(11)?;
-            out.push(DealRec {
-                id: r.try_get(0)?,
-                pipeline: r.try_get(1)?,
-                stage_id: r.try_get(2)?,
-                status,
-                amount,
-                manager: r.try_get(8)?,
-                source: r.try_get(9)?,
-                created: r.try_get(10)?,
-                close_day: metrics::deal_close_day(status, closedate, moved_time, date_modify, &ctx.tz),
-                closedate,
-                moved_time,
-                date_modify,
-                last_activity_time: r.try_get(13)?,
-                returning: r.try_get(15)?,
-                company_id: r.try_get(16)?,
-                utm: (
-                    r.try_get::<Option<String>, _>(17)?.unwrap_or_default(),
-                    r.try_get::<Option<String>, _>(18)?.unwrap_or_default(),
-                    r.try_get::<Option<String>, _>(19)?.unwrap_or_default(),
-                ),
-            });
+    let cols: Vec<&str> = DEAL_COLUMNS.split(',').map(str::trim).collect();
+    let binds = [
+        Bind::I(ctx.portal_id),
+        Bind::I(a),
+        Bind::I(b),
+        Bind::S(c),
+        Bind::S(d),
+    ];
+    let rows = packed::fetch(store, &cols, &format!("deals d WHERE {cond}"), &binds).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        if r.len() != cols.len() {
+            continue;
         }
-        Ok::<_, sqlx::Error>(out)
-    })?;
-    Ok(rows)
+        let status = Status::from_semantic(&r[3]);
+        let amount = ctx.to_base_cents(
+            packed::i0(&r[4]),
+            packed::s(&r[5]).as_deref(),
+            packed::i(&r[6]),
+            packed::s(&r[7]).as_deref(),
+        );
+        let closedate = metrics::parse_day(Some(&r[14]));
+        let moved_time = packed::i(&r[12]);
+        let date_modify = packed::i0(&r[11]);
+        out.push(DealRec {
+            id: packed::i0(&r[0]),
+            pipeline: packed::i0(&r[1]),
+            stage_id: r[2].clone(),
+            status,
+            amount,
+            manager: packed::i(&r[8]),
+            source: packed::s(&r[9]),
+            created: packed::i0(&r[10]),
+            close_day: metrics::deal_close_day(status, closedate, moved_time, date_modify, &ctx.tz),
+            closedate,
+            moved_time,
+            date_modify,
+            last_activity_time: packed::i(&r[13]),
+            returning: packed::b(&r[15]),
+            company_id: packed::i(&r[16]),
+            utm: (r[17].clone(), r[18].clone(), r[19].clone()),
+        });
+    }
+    Ok(out)
 }
 
 /// One row of a deal's stage history.
@@ -154,24 +161,52 @@ pub async fn deal_history(
         return Ok(HashMap::new());
     }
     let (cond, a, b, c, d) = window.sql();
-    let sql = format!(
-        "SELECT h.owner_id, h.created_time, h.type_id, h.category_id, h.stage_id FROM stage_history h \
-         JOIN deals d ON d.portal_id = h.portal_id AND d.id = h.owner_id \
-         WHERE h.entity_type_id = 2 AND h.portal_id = $1 AND {cond} ORDER BY h.owner_id, h.created_time, h.id"
+    let from = format!(
+        "stage_history h JOIN deals d ON d.portal_id = h.portal_id AND d.id = h.owner_id WHERE h.entity_type_id = 2 AND h.portal_id = $1 AND {cond}"
     );
-    let rows: Vec<(i64, i64, i64, Option<i64>, String)> = with_pool!(store.pool(), p => {
-        sqlx::query_as(&sql).bind(ctx.portal_id).bind(a).bind(b).bind(&c).bind(&d).fetch_all(p).await
-    })?;
-    let mut out: HashMap<i64, Vec<HistRec>> = HashMap::new();
-    for (owner, time, type_id, category_id, stage_id) in rows {
-        out.entry(owner).or_default().push(HistRec {
-            time,
-            type_id,
-            category_id,
-            stage_id,
-        });
+    let binds = [
+        Bind::I(ctx.portal_id),
+        Bind::I(a),
+        Bind::I(b),
+        Bind::S(c),
+        Bind::S(d),
+    ];
+    let rows = packed::fetch(
+        store,
+        &[
+            "h.owner_id",
+            "h.created_time",
+            "h.type_id",
+            "h.category_id",
+            "h.stage_id",
+            "h.id",
+        ],
+        &from,
+        &binds,
+    )
+    .await?;
+    let mut out: HashMap<i64, Vec<(i64, HistRec)>> = HashMap::new();
+    for r in rows {
+        if r.len() != 6 {
+            continue;
+        }
+        let h = HistRec {
+            time: packed::i0(&r[1]),
+            type_id: packed::i0(&r[2]),
+            category_id: packed::i(&r[3]),
+            stage_id: r[4].clone(),
+        };
+        out.entry(packed::i0(&r[0]))
+            .or_default()
+            .push((packed::i0(&r[5]), h));
     }
-    Ok(out)
+    Ok(out
+        .into_iter()
+        .map(|(owner, mut v)| {
+            v.sort_by_key(|(id, h)| (h.time, *id));
+            (owner, v.into_iter().map(|(_, h)| h).collect())
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone)]
@@ -213,40 +248,54 @@ pub async fn leads(
         ),
         LeadWindow::Open => ("portal_id = $1 AND status_semantic_id NOT IN ('S','F') AND $2 <= $3", 0, 0),
     };
-    let sql = format!(
-        "SELECT id, status_id, status_semantic_id, assigned_by_id, source_id, date_create, date_closed, date_modify, \
-         moved_time, last_activity_time, opportunity_cents, currency_id, utm_source, utm_medium, utm_campaign FROM leads WHERE {cond}"
-    );
-    let rows = with_pool!(store.pool(), p => {
-        let rows = sqlx::query(&sql).bind(ctx.portal_id).bind(a).bind(b).fetch_all(p).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let status = Status::from_semantic(r.try_get::<String, _>(2)?.as_str());
-            let date_modify: i64 = r.try_get(7)?;
-            let moved_time: Option<i64> = r.try_get(8)?;
-            let cur: Option<String> = r.try_get(11)?;
-            out.push(LeadRec {
-                id: r.try_get(0)?,
-                status_id: r.try_get(1)?,
-                status,
-                manager: r.try_get(3)?,
-                source: r.try_get(4)?,
-                created: r.try_get(5)?,
-                closed_at: metrics::lead_close_time(status, r.try_get(6)?, moved_time, date_modify),
-                date_modify,
-                moved_time,
-                last_activity_time: r.try_get(9)?,
-                amount: ctx.to_base_cents(r.try_get(10)?, cur.as_deref(), None, None),
-                utm: (
-                    r.try_get::<Option<String>, _>(12)?.unwrap_or_default(),
-                    r.try_get::<Option<String>, _>(13)?.unwrap_or_default(),
-                    r.try_get::<Option<String>, _>(14)?.unwrap_or_default(),
-                ),
-            });
+    let cols = [
+        "id",
+        "status_id",
+        "status_semantic_id",
+        "assigned_by_id",
+        "source_id",
+        "date_create",
+        "date_closed",
+        "date_modify",
+        "moved_time",
+        "last_activity_time",
+        "opportunity_cents",
+        "currency_id",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+    ];
+    let rows = packed::fetch(
+        store,
+        &cols,
+        &format!("leads WHERE {cond}"),
+        &[Bind::I(ctx.portal_id), Bind::I(a), Bind::I(b)],
+    )
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        if r.len() != cols.len() {
+            continue;
         }
-        Ok::<_, sqlx::Error>(out)
-    })?;
-    Ok(rows)
+        let status = Status::from_semantic(&r[2]);
+        let date_modify = packed::i0(&r[7]);
+        let moved_time = packed::i(&r[8]);
+        out.push(LeadRec {
+            id: packed::i0(&r[0]),
+            status_id: r[1].clone(),
+            status,
+            manager: packed::i(&r[3]),
+            source: packed::s(&r[4]),
+            created: packed::i0(&r[5]),
+            closed_at: metrics::lead_close_time(status, packed::i(&r[6]), moved_time, date_modify),
+            date_modify,
+            moved_time,
+            last_activity_time: packed::i(&r[9]),
+            amount: ctx.to_base_cents(packed::i0(&r[10]), packed::s(&r[11]).as_deref(), None, None),
+            utm: (r[12].clone(), r[13].clone(), r[14].clone()),
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone)]
