@@ -9,8 +9,12 @@ use crate::sql::Val;
 use crate::{validate, Store, StoreError};
 
 /// Our id of a portal (`portals.id`); every portal-owned row carries it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Binds and decodes as a plain BIGINT on both backends (`.bind(portal)` in queries of other crates).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type,
+)]
 #[serde(transparent)]
+#[sqlx(transparent)]
 pub struct PortalId(pub i64);
 
 impl std::fmt::Display for PortalId {

@@ -91,6 +91,43 @@ impl Store {
         self.all_rows(portal).await
     }
 
+    /// `root` and every department below it (ids, `root` first, then breadth-first by id). A cycle in the
+    /// portal's tree cannot loop: each department is visited once. Empty when `root` is unknown.
+    pub async fn department_subtree(
+        &self,
+        portal: PortalId,
+        root: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64, Option<i64>)> = self
+            .fetch_all(
+                "SELECT id, parent_id FROM departments WHERE portal_id = $1 ORDER BY id",
+                &[Val::I64(portal.0)],
+            )
+            .await?;
+        if !rows.iter().any(|(id, _)| *id == root) {
+            return Ok(Vec::new());
+        }
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (id, parent) in &rows {
+            if let Some(parent) = parent {
+                children.entry(*parent).or_default().push(*id);
+            }
+        }
+        let mut seen = std::collections::HashSet::from([root]);
+        let mut out = vec![root];
+        let mut next = 0;
+        while next < out.len() {
+            let id = out[next];
+            next += 1;
+            for child in children.get(&id).into_iter().flatten() {
+                if seen.insert(*child) {
+                    out.push(*child);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every deal pipeline by id.
     pub async fn pipelines(&self, portal: PortalId) -> Result<Vec<Pipeline>, StoreError> {
         self.all_rows(portal).await

@@ -542,9 +542,52 @@ store_test!(a_batch_with_its_sync_state_commits_together, |store| {
 
 store_test!(deletes_by_more_ids_than_one_statement_binds, |store| {
     let p = portal(&store, "bulk-delete").await;
-    store.upsert_deals(p, &[deal(1), deal(35_000), deal(69_999), deal(70_001)]).await.unwrap();
+    store
+        .upsert_deals(p, &[deal(1), deal(35_000), deal(69_999), deal(70_001)])
+        .await
+        .unwrap();
     // 70,000 ids: beyond SQLite's 32,766 and PostgreSQL's 65,535 binds per statement.
     let ids: Vec<i64> = (1..=70_000).collect();
     assert_eq!(store.delete_deals(p, &ids).await.unwrap(), 3);
-    assert_eq!(store.ids(p, Entity::Deals, 0, 10).await.unwrap(), vec![70_001]);
+    assert_eq!(
+        store.ids(p, Entity::Deals, 0, 10).await.unwrap(),
+        vec![70_001]
+    );
+});
+
+store_test!(department_subtree_walks_the_tree_once, |store| {
+    let p = portal(&store, "tree").await;
+    let q = portal(&store, "other-tree").await;
+    // 1 -> 2 -> 4, 1 -> 3; 5 alone; 6 <-> 7 a cycle the portal should never send but must not hang us.
+    store
+        .upsert_departments(
+            p,
+            &[
+                department(1, None),
+                department(2, Some(1)),
+                department(3, Some(1)),
+                department(4, Some(2)),
+                department(5, None),
+                department(6, Some(7)),
+                department(7, Some(6)),
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .upsert_departments(q, &[department(1, None), department(9, Some(1))])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.department_subtree(p, 1).await.unwrap(),
+        vec![1, 2, 3, 4]
+    );
+    assert_eq!(store.department_subtree(p, 2).await.unwrap(), vec![2, 4]);
+    assert_eq!(store.department_subtree(p, 5).await.unwrap(), vec![5]);
+    assert_eq!(store.department_subtree(p, 6).await.unwrap(), vec![6, 7]);
+    assert_eq!(
+        store.department_subtree(p, 99).await.unwrap(),
+        Vec::<i64>::new()
+    );
+    assert_eq!(store.department_subtree(q, 1).await.unwrap(), vec![1, 9]);
 });

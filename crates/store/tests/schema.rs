@@ -172,3 +172,38 @@ async fn migrating_again_is_a_no_op_on_both_backends() {
         db.cleanup().await;
     }
 }
+
+async fn database_exists(name: &str) -> bool {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(b24a_store::testing::DEFAULT_TEST_POSTGRES_URL)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    n == 1
+}
+
+fn database_name(db: &TestDb) -> String {
+    db.url().rsplit('/').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_test_databases_are_unique_and_dropped() {
+    if std::env::var("TEST_POSTGRES_URL").is_ok() {
+        return; // this test checks the default server only
+    }
+    let a = TestDb::postgres().await.unwrap();
+    let b = TestDb::postgres().await.unwrap();
+    let (name_a, name_b) = (database_name(&a), database_name(&b));
+    assert_ne!(name_a, name_b);
+    assert!(name_a.starts_with("b24a_t_"), "{name_a}");
+    assert!(database_exists(&name_a).await && database_exists(&name_b).await);
+    a.cleanup().await;
+    assert!(!database_exists(&name_a).await);
+    // Dropped without cleanup (as when a test panics): Drop removes it.
+    drop(b);
+    assert!(!database_exists(&name_b).await);
+}
