@@ -3,6 +3,11 @@
 //! Both backends run the same SQL text: statements use `$1`-style placeholders (which sqlx accepts for SQLite
 //! too), `ON CONFLICT … DO UPDATE` upserts and no dialect-only functions. [`with_pool!`] runs one body against
 //! whichever pool is active, so a query is written once.
+//!
+//! Verified (tests/schema.rs): sqlx-sqlite binds `$1, $2` by number, out of order and with a `$1` used twice.
+//! But SQLite looks a numbered parameter up by a linear scan, so a statement with thousands of `$n` costs
+//! O(n^2) (a 32,000-parameter upsert took 30 s): statements with more than a few hundred binds must use
+//! anonymous `?` on SQLite, as the store's bulk writers do (`sql::Ph`, docs/STORE-BENCH.md).
 
 use std::str::FromStr;
 use std::time::Duration;
