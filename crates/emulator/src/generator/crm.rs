@@ -189,12 +189,18 @@ fn deal_path(g: &mut Gen, pipes: &[Pipeline], first: usize, created: i64) -> Vec
     let mut cat = first;
     let mut p = &pipes[cat];
     let mut moves: Vec<Move> = vec![(created, cat, p.process[0].clone(), Semantic::Process, false)];
-    let mut lose_at = if g.rng.gen_bool(0.45) {
+    let mut lose_at = if g.rng.gen_bool(0.55) {
         Some(g.rng.gen_range(0..p.process.len()))
     } else {
         None
     };
     let mut stall_at = if g.rng.gen_bool(0.12) {
+        Some(g.rng.gen_range(0..p.process.len()))
+    } else {
+        None
+    };
+    // Some cards are abandoned: nobody moves them again (the forget-me-not report's prey).
+    let abandon_at = if g.rng.gen_bool(0.08) {
         Some(g.rng.gen_range(0..p.process.len()))
     } else {
         None
@@ -208,6 +214,9 @@ fn deal_path(g: &mut Gen, pipes: &[Pipeline], first: usize, created: i64) -> Vec
     let mut t = created;
     let mut i = 0usize;
     loop {
+        if abandon_at == Some(i) {
+            return moves;
+        }
         let mean = p.mean_stage_days * DAY as f64;
         let stay = if stall_at == Some(i) {
             g.exp_duration(120.0 * DAY as f64, 20 * DAY)
