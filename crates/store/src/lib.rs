@@ -44,4 +44,4 @@ pub use plans::{NewSalesPlan, PeriodKind, SalesPlan};
 pub use portals::{NewPortal, Portal, PortalId, PortalStatus};
 pub use settings::ForgetMeNotSettings;
 pub use sync_state::SyncState;
-pub use write::{Dictionary, Records, ReplaceOutcome};
+pub use write::{Batch, BatchOutcome, CustomFieldSet, Dictionary, Records, ReplaceOutcome};

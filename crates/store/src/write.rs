@@ -271,6 +271,198 @@ async fn delete_by_ids_in(
     Ok(deleted)
 }
 
+/// Upserts one batch of records inside `tx`; the distinct rows written.
+async fn records_in(
+    tx: &mut Tx,
+    portal: PortalId,
+    records: Records<'_>,
+    t: i64,
+) -> Result<usize, StoreError> {
+    Ok(match records {
+        Records::Users(r) => {
+            let n = upsert_in(tx, portal, r, t).await?;
+            replace_user_departments_in(tx, portal, r).await?;
+            n
+        }
+        Records::Departments(r) => upsert_in(tx, portal, r, t).await?,
+        Records::Pipelines(r) => upsert_in(tx, portal, r, t).await?,
+        Records::CrmStatuses(r) => upsert_in(tx, portal, r, t).await?,
+        Records::Currencies(r) => upsert_in(tx, portal, r, t).await?,
+        Records::Companies(r) => upsert_in(tx, portal, r, t).await?,
+        Records::Deals(r) => upsert_in(tx, portal, r, t).await?,
+        Records::Leads(r) => upsert_in(tx, portal, r, t).await?,
+        Records::StageHistory(r) => upsert_in(tx, portal, r, t).await?,
+        Records::Activities(r) => upsert_in(tx, portal, r, t).await?,
+        Records::Calls(r) => upsert_in(tx, portal, r, t).await?,
+        Records::Projects(r) => upsert_in(tx, portal, r, t).await?,
+        Records::Tasks(r) => upsert_in(tx, portal, r, t).await?,
+    })
+}
+
+/// Deletes records by id with their dependent rows inside `tx`; the number of records deleted.
+async fn delete_records_in(
+    tx: &mut Tx,
+    portal: PortalId,
+    entity: Entity,
+    ids: &[i64],
+) -> Result<u64, StoreError> {
+    let n = delete_by_ids_in(tx, portal, entity.table(), "id", entity.filter(), ids).await?;
+    match entity {
+        Entity::Deals => {
+            delete_by_ids_in(
+                tx,
+                portal,
+                "custom_field_values",
+                "entity_id",
+                " AND entity_type = 'DEAL'",
+                ids,
+            )
+            .await?;
+            delete_by_ids_in(
+                tx,
+                portal,
+                "stage_history",
+                "owner_id",
+                " AND entity_type_id = 2",
+                ids,
+            )
+            .await?;
+        }
+        Entity::Leads => {
+            delete_by_ids_in(
+                tx,
+                portal,
+                "custom_field_values",
+                "entity_id",
+                " AND entity_type = 'LEAD'",
+                ids,
+            )
+            .await?;
+            delete_by_ids_in(
+                tx,
+                portal,
+                "stage_history",
+                "owner_id",
+                " AND entity_type_id = 1",
+                ids,
+            )
+            .await?;
+        }
+        Entity::Users => {
+            delete_by_ids_in(tx, portal, "user_departments", "user_id", "", ids).await?;
+        }
+        _ => {}
+    }
+    Ok(n)
+}
+
+/// The complete custom-field values of some deals or leads, for [`Store::replace_custom_field_values`] and
+/// [`Batch`].
+#[derive(Debug, Clone, Copy)]
+pub struct CustomFieldSet<'a> {
+    /// "DEAL" or "LEAD".
+    pub entity_type: &'a str,
+    /// The records whose values are replaced (a record listed without values loses all of its values).
+    pub entity_ids: &'a [i64],
+    /// Every value of those records; each must belong to one of `entity_ids`.
+    pub values: &'a [CustomFieldValue],
+}
+
+/// Replaces the custom-field values of a set of records inside `tx`; the number of values written.
+async fn custom_fields_in(
+    tx: &mut Tx,
+    portal: PortalId,
+    set: CustomFieldSet<'_>,
+) -> Result<usize, StoreError> {
+    let CustomFieldSet {
+        entity_type,
+        entity_ids,
+        values,
+    } = set;
+    validate::custom_field_entity(entity_type)?;
+    let ids: HashSet<i64> = entity_ids.iter().copied().collect();
+    let filter = if entity_type == "DEAL" {
+        " AND entity_type = 'DEAL'"
+    } else {
+        " AND entity_type = 'LEAD'"
+    };
+    delete_by_ids_in(
+        tx,
+        portal,
+        "custom_field_values",
+        "entity_id",
+        filter,
+        entity_ids,
+    )
+    .await?;
+    let mut last: HashMap<(i64, &str), usize> = HashMap::new();
+    for (i, v) in values.iter().enumerate() {
+        last.insert((v.entity_id, v.field_name.as_str()), i);
+    }
+    let rows: Vec<&CustomFieldValue> = values
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| last.get(&(v.entity_id, v.field_name.as_str())) == Some(i))
+        .map(|(_, v)| v)
+        .collect();
+    for chunk in rows.chunks(MAX_BINDS / 5) {
+        let mut ph = Ph::new(tx.backend());
+        let mut sql =
+            String::from("INSERT INTO custom_field_values (portal_id, entity_type, entity_id, field_name, value) VALUES ");
+        let mut vals = Vec::with_capacity(chunk.len() * 5);
+        for (i, v) in chunk.iter().enumerate() {
+            validate::custom_field_value(v)?;
+            if v.entity_type != entity_type || !ids.contains(&v.entity_id) {
+                return Err(StoreError::invalid(
+                    "custom_field_value",
+                    "entity_id",
+                    format!(
+                        "{} {} is not among the records being replaced",
+                        v.entity_type, v.entity_id
+                    ),
+                ));
+            }
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            ph.list(&mut sql, 5);
+            sql.push(')');
+            vals.push(Val::I64(portal.0));
+            vals.push(Val::Str(entity_type));
+            vals.push(Val::I64(v.entity_id));
+            vals.push(Val::Str(&v.field_name));
+            vals.push(Val::OptStr(v.value.as_deref()));
+        }
+        sql.push_str(" ON CONFLICT (portal_id, entity_type, entity_id, field_name) DO UPDATE SET value = excluded.value");
+        tx.execute(&sql, &vals).await?;
+    }
+    Ok(rows.len())
+}
+
+/// Everything one sync step stores, written in one transaction by [`Store::write_batch`]: upserts, custom-field
+/// replacements, deletes and the sync state that records how far the step got. A crash or an invalid part leaves
+/// none of it stored, so a resumed sync never trusts a cursor for rows it does not have.
+#[derive(Debug, Clone, Default)]
+pub struct Batch<'a> {
+    pub records: Vec<Records<'a>>,
+    pub custom_fields: Vec<CustomFieldSet<'a>>,
+    /// Records deleted on the portal (with their dependent rows, as in [`Store::delete_records`]).
+    pub deletes: Vec<(Entity, &'a [i64])>,
+    pub state: Option<&'a SyncState>,
+}
+
+/// What [`Store::write_batch`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BatchOutcome {
+    /// Distinct records written, over all `records` parts.
+    pub written: usize,
+    /// Custom-field values written.
+    pub custom_field_values: usize,
+    /// Records deleted.
+    pub deleted: u64,
+}
+
 impl Store {
     /// Upserts one batch of records in one transaction and, when `state` is given, saves that sync state in the
     /// same transaction (so a resumed sync never trusts a cursor for rows that were not stored).
@@ -284,30 +476,38 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let t = now();
         let mut tx = self.begin().await?;
-        let n = match records {
-            Records::Users(r) => {
-                let n = upsert_in(&mut tx, portal, r, t).await?;
-                replace_user_departments_in(&mut tx, portal, r).await?;
-                n
-            }
-            Records::Departments(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::Pipelines(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::CrmStatuses(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::Currencies(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::Companies(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::Deals(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::Leads(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::StageHistory(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::Activities(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::Calls(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::Projects(r) => upsert_in(&mut tx, portal, r, t).await?,
-            Records::Tasks(r) => upsert_in(&mut tx, portal, r, t).await?,
-        };
+        let n = records_in(&mut tx, portal, records, t).await?;
         if let Some(state) = state {
             save_sync_state_in(&mut tx, portal, state, t).await?;
         }
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// Writes every part of `batch` in one transaction: records first, then custom-field replacements, then
+    /// deletes, then the sync state. All or nothing.
+    pub async fn write_batch(
+        &self,
+        portal: PortalId,
+        batch: &Batch<'_>,
+    ) -> Result<BatchOutcome, StoreError> {
+        let t = now();
+        let mut out = BatchOutcome::default();
+        let mut tx = self.begin().await?;
+        for records in &batch.records {
+            out.written += records_in(&mut tx, portal, *records, t).await?;
+        }
+        for set in &batch.custom_fields {
+            out.custom_field_values += custom_fields_in(&mut tx, portal, *set).await?;
+        }
+        for (entity, ids) in &batch.deletes {
+            out.deleted += delete_records_in(&mut tx, portal, *entity, ids).await?;
+        }
+        if let Some(state) = batch.state {
+            save_sync_state_in(&mut tx, portal, state, t).await?;
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Makes the portal's dictionary exactly `set`: upserts it and deletes the portal's rows not in it, in one
@@ -350,54 +550,7 @@ impl Store {
         ids: &[i64],
     ) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
-        let n =
-            delete_by_ids_in(&mut tx, portal, entity.table(), "id", entity.filter(), ids).await?;
-        match entity {
-            Entity::Deals => {
-                delete_by_ids_in(
-                    &mut tx,
-                    portal,
-                    "custom_field_values",
-                    "entity_id",
-                    " AND entity_type = 'DEAL'",
-                    ids,
-                )
-                .await?;
-                delete_by_ids_in(
-                    &mut tx,
-                    portal,
-                    "stage_history",
-                    "owner_id",
-                    " AND entity_type_id = 2",
-                    ids,
-                )
-                .await?;
-            }
-            Entity::Leads => {
-                delete_by_ids_in(
-                    &mut tx,
-                    portal,
-                    "custom_field_values",
-                    "entity_id",
-                    " AND entity_type = 'LEAD'",
-                    ids,
-                )
-                .await?;
-                delete_by_ids_in(
-                    &mut tx,
-                    portal,
-                    "stage_history",
-                    "owner_id",
-                    " AND entity_type_id = 1",
-                    ids,
-                )
-                .await?;
-            }
-            Entity::Users => {
-                delete_by_ids_in(&mut tx, portal, "user_departments", "user_id", "", ids).await?;
-            }
-            _ => {}
-        }
+        let n = delete_records_in(&mut tx, portal, entity, ids).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -412,68 +565,19 @@ impl Store {
         entity_ids: &[i64],
         values: &[CustomFieldValue],
     ) -> Result<usize, StoreError> {
-        validate::custom_field_entity(entity_type)?;
-        let ids: HashSet<i64> = entity_ids.iter().copied().collect();
         let mut tx = self.begin().await?;
-        let filter = if entity_type == "DEAL" {
-            " AND entity_type = 'DEAL'"
-        } else {
-            " AND entity_type = 'LEAD'"
-        };
-        delete_by_ids_in(
+        let n = custom_fields_in(
             &mut tx,
             portal,
-            "custom_field_values",
-            "entity_id",
-            filter,
-            entity_ids,
+            CustomFieldSet {
+                entity_type,
+                entity_ids,
+                values,
+            },
         )
         .await?;
-        let mut last: HashMap<(i64, &str), usize> = HashMap::new();
-        for (i, v) in values.iter().enumerate() {
-            last.insert((v.entity_id, v.field_name.as_str()), i);
-        }
-        let rows: Vec<&CustomFieldValue> = values
-            .iter()
-            .enumerate()
-            .filter(|(i, v)| last.get(&(v.entity_id, v.field_name.as_str())) == Some(i))
-            .map(|(_, v)| v)
-            .collect();
-        for chunk in rows.chunks(MAX_BINDS / 5) {
-            let mut ph = Ph::new(tx.backend());
-            let mut sql = String::from("INSERT INTO custom_field_values (portal_id, entity_type, entity_id, field_name, value) VALUES ");
-            let mut vals = Vec::with_capacity(chunk.len() * 5);
-            for (i, v) in chunk.iter().enumerate() {
-                validate::custom_field_value(v)?;
-                if v.entity_type != entity_type || !ids.contains(&v.entity_id) {
-                    return Err(StoreError::invalid(
-                        "custom_field_value",
-                        "entity_id",
-                        format!(
-                            "{} {} is not among the records being replaced",
-                            v.entity_type, v.entity_id
-                        ),
-                    ));
-                }
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('(');
-                ph.list(&mut sql, 5);
-                sql.push(')');
-                vals.push(Val::I64(portal.0));
-                vals.push(Val::Str(entity_type));
-                vals.push(Val::I64(v.entity_id));
-                vals.push(Val::Str(&v.field_name));
-                vals.push(Val::OptStr(v.value.as_deref()));
-            }
-            sql.push_str(
-                " ON CONFLICT (portal_id, entity_type, entity_id, field_name) DO UPDATE SET value = excluded.value",
-            );
-            tx.execute(&sql, &vals).await?;
-        }
         tx.commit().await?;
-        Ok(rows.len())
+        Ok(n)
     }
 }
 

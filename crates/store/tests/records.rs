@@ -5,7 +5,10 @@ mod common;
 
 use b24a_store::records::entity_type::{DEAL, LEAD};
 use b24a_store::records::*;
-use b24a_store::{store_test, Entity, ReplaceOutcome, StoreError, SyncState};
+use b24a_store::{
+    store_test, Batch, BatchOutcome, CustomFieldSet, Entity, Records, ReplaceOutcome, StoreError,
+    SyncState,
+};
 use common::*;
 
 /// More deals than one statement holds (40 binds a row -> 800 rows per statement), so batches span statements.
@@ -590,4 +593,88 @@ store_test!(department_subtree_walks_the_tree_once, |store| {
         Vec::<i64>::new()
     );
     assert_eq!(store.department_subtree(q, 1).await.unwrap(), vec![1, 9]);
+});
+
+store_test!(a_batch_writes_all_its_parts_or_none, |store| {
+    let p = portal(&store, "batch").await;
+    store.upsert_deals(p, &[deal(1), deal(2)]).await.unwrap();
+    let mut state = SyncState::new("deals");
+    state.phase = "incremental".into();
+    state.watermark = Some(1_763_000_000);
+    let new_deals = [deal(3), deal(4)];
+    let history = [history(DEAL, 30, 3, "NEW")];
+    let values = [
+        cf("DEAL", 3, "UF_CRM_A", Some("3")),
+        cf("DEAL", 4, "UF_CRM_A", Some("4")),
+    ];
+    let gone = [1_i64];
+    let good = Batch {
+        records: vec![Records::Deals(&new_deals), Records::StageHistory(&history)],
+        custom_fields: vec![CustomFieldSet {
+            entity_type: "DEAL",
+            entity_ids: &[3, 4],
+            values: &values,
+        }],
+        deletes: vec![(Entity::Deals, &gone)],
+        state: Some(&state),
+    };
+
+    // The same batch with one bad custom-field value: nothing of it may land.
+    let bad_values = [
+        cf("DEAL", 3, "UF_CRM_A", Some("3")),
+        cf("DEAL", 4, "", Some("4")),
+    ];
+    let bad = Batch {
+        custom_fields: vec![CustomFieldSet {
+            entity_type: "DEAL",
+            entity_ids: &[3, 4],
+            values: &bad_values,
+        }],
+        ..good.clone()
+    };
+    assert_eq!(
+        store
+            .write_batch(p, &bad)
+            .await
+            .unwrap_err()
+            .invalid_field(),
+        Some("field_name")
+    );
+    assert_eq!(
+        store.ids(p, Entity::Deals, 0, 10).await.unwrap(),
+        vec![1, 2]
+    );
+    assert_eq!(store.count(p, Entity::DealStageHistory).await.unwrap(), 0);
+    assert_eq!(store.sync_state(p, "deals").await.unwrap(), None);
+
+    let outcome = store.write_batch(p, &good).await.unwrap();
+    assert_eq!(
+        outcome,
+        BatchOutcome {
+            written: 3,
+            custom_field_values: 2,
+            deleted: 1
+        }
+    );
+    assert_eq!(
+        store.ids(p, Entity::Deals, 0, 10).await.unwrap(),
+        vec![2, 3, 4]
+    );
+    assert_eq!(
+        store.custom_field_values(p, "DEAL", 4).await.unwrap(),
+        vec![values[1].clone()]
+    );
+    assert_eq!(
+        store.stage_history_of(p, DEAL, 3).await.unwrap(),
+        history.to_vec()
+    );
+    assert_eq!(
+        store
+            .sync_state(p, "deals")
+            .await
+            .unwrap()
+            .unwrap()
+            .watermark,
+        Some(1_763_000_000)
+    );
 });
