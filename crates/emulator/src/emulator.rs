@@ -371,10 +371,31 @@ impl PortalHandle {
         format!("{}/rest/{user_id}/{code}/", self.base_url())
     }
 
+    /// Sets the app's status on this portal. Becoming paid (`P`, not expired) fires ONAPPPAYMENT
+    /// to bound handlers in the background (needs a tokio runtime).
     pub fn set_app_status(&self, client_id: &str, status: AppStatus) {
-        if let Ok(mut i) = self.state.installs.lock() {
-            if let Some(inst) = i.get_mut(client_id) {
+        let paid_now = status.status == "P" && !status.payment_expired;
+        let updated = self.state.installs.lock().ok().and_then(|mut i| {
+            i.get_mut(client_id).map(|inst| {
+                let was_paid = inst.status.status == "P" && !inst.status.payment_expired;
                 inst.status = status;
+                (inst.clone(), was_paid)
+            })
+        });
+        if let Some((inst, was_paid)) = updated {
+            if paid_now && !was_paid {
+                let version = self
+                    .state
+                    .shared
+                    .apps
+                    .lock()
+                    .ok()
+                    .and_then(|a| a.get(client_id).map(|r| r.version))
+                    .unwrap_or(1);
+                let deliveries = events::payment_deliveries(&self.state, &inst, version);
+                if tokio::runtime::Handle::try_current().is_ok() {
+                    events::spawn(self.state.clone(), deliveries);
+                }
             }
         }
     }

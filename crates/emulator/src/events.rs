@@ -198,6 +198,36 @@ pub fn install_deliveries(
         .collect()
 }
 
+/// ONAPPPAYMENT after the app became paid: status data plus full auth.
+pub fn payment_deliveries(portal: &PortalState, inst: &AppInstall, version: i64) -> Vec<Delivery> {
+    let code = portal
+        .shared
+        .apps
+        .lock()
+        .ok()
+        .and_then(|a| a.get(&inst.client_id).map(|r| r.code.clone()))
+        .unwrap_or_default();
+    let data = json!({
+        "CODE": code,
+        "VERSION": version.to_string(),
+        "STATUS": inst.status.status,
+        "PAYMENT_EXPIRED": if inst.status.payment_expired { "Y" } else { "N" },
+        "DAYS": inst.status.days.map(|d| d.to_string()).unwrap_or_default(),
+        "LANGUAGE_ID": "ru",
+    });
+    let auth = auth_block(portal, inst, Some(1), false);
+    let ts = portal.clock();
+    inst.bindings
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.event == "ONAPPPAYMENT" && !b.offline)
+        .map(|(i, b)| Delivery {
+            url: b.handler.clone(),
+            form: payload("ONAPPPAYMENT", i + 1, &data, ts, &auth),
+        })
+        .collect()
+}
+
 /// ONAPPUNINSTALL: no tokens, only the portal identity and application_token.
 pub fn uninstall_deliveries(portal: &PortalState, inst: &AppInstall, clean: bool) -> Vec<Delivery> {
     let data = json!({"LANGUAGE_ID": "ru", "CLEAN": if clean { "1" } else { "0" }});

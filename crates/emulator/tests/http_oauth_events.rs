@@ -557,6 +557,37 @@ async fn task_and_lead_lifecycle_events() {
     );
 }
 
+#[tokio::test]
+async fn becoming_paid_fires_onapppayment() {
+    let rx = receiver().await;
+    let e = env().await;
+    let b = e
+        .call(
+            "event.bind",
+            json!({"event": "ONAPPPAYMENT", "handler": rx.url}),
+        )
+        .await;
+    assert_eq!(b.body["result"], json!(true));
+    e.portal
+        .set_app_status(CLIENT_ID, AppStatus::new("T", false, Some(10)));
+    e.portal
+        .set_app_status(CLIENT_ID, AppStatus::new("P", false, Some(365)));
+    for _ in 0..50 {
+        if !rx.named("ONAPPPAYMENT").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let ev = rx.named("ONAPPPAYMENT");
+    assert_eq!(ev.len(), 1, "only the switch to paid fires");
+    assert_eq!(ev[0]["data"]["STATUS"], json!("P"));
+    assert_eq!(ev[0]["data"]["DAYS"], json!("365"));
+    assert_eq!(
+        ev[0]["auth"]["application_token"],
+        json!(e.grant.application_token)
+    );
+}
+
 fn snap_first_open(e: &Env) -> (i64, i64) {
     let s = e.portal.snapshot();
     let d = s.deals.iter().find(|d| !d.closed).unwrap();
