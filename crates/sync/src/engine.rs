@@ -58,6 +58,9 @@ pub struct SyncOptions {
     pub reconcile_every_secs: i64,
     /// Pages chained per batch (≤ 50).
     pub max_chain: usize,
+    /// Set the client's request bucket from the portal's licence (`app.info` `LICENSE`); off when the operator
+    /// configured the limits explicitly.
+    pub adopt_license_limits: bool,
     /// Seconds a `sync` lease lives without renewal (a killed process's portal is taken over after this).
     pub lease_ttl_secs: i64,
     pub progress: Option<ProgressFn>,
@@ -70,6 +73,7 @@ impl Default for SyncOptions {
             overlap_secs: 300,
             reconcile_every_secs: 24 * 3600,
             max_chain: 50,
+            adopt_license_limits: true,
             lease_ttl_secs: 120,
             progress: None,
         }
@@ -253,7 +257,20 @@ impl PortalSync {
                 batch.push(format!("p_{}_{suffix}", e.name()), spec.method.clone(), p)?;
             }
         }
+        batch.push("app_info", "app.info", json!({}))?;
         let resp = self.client.batch(&batch).await?;
+        if self.opts.adopt_license_limits {
+            // The plan decides the request bucket (enterprise: 5/s, burst 250).
+            if let Some(license) = resp
+                .results
+                .get("app_info")
+                .and_then(|r| r.get("LICENSE"))
+                .and_then(Value::as_str)
+            {
+                self.client
+                    .set_rate_limits(b24a_client::RateLimits::for_license(license));
+            }
+        }
         let t = now();
         for e in Entity::DICTIONARIES {
             let Some((method, params, path)) = dictionary_query(e) else {

@@ -33,11 +33,11 @@ enum Command {
         client_id: Option<String>,
         #[arg(long, env = "B24A_CLIENT_SECRET")]
         client_secret: Option<String>,
-        /// Requests per second and burst of the portal's plan.
-        #[arg(long, default_value_t = 2.0)]
-        rate: f64,
-        #[arg(long, default_value_t = 50.0)]
-        burst: f64,
+        /// Requests per second and burst of the portal's plan (default: from the portal's licence, 2/50 or 5/250).
+        #[arg(long)]
+        rate: Option<f64>,
+        #[arg(long)]
+        burst: Option<f64>,
         #[arg(long, default_value_t = 3)]
         parallelism: usize,
         /// How many cycles to run (0 = until killed), pausing `--every` seconds between them.
@@ -117,11 +117,13 @@ async fn main() -> anyhow::Result<()> {
             };
             let holder = holder
                 .unwrap_or_else(|| format!("cli-{}-{}", std::process::id(), uuid::Uuid::new_v4()));
+            let explicit = rate.is_some() || burst.is_some();
+            let limits = RateLimits {
+                per_second: rate.unwrap_or(RateLimits::STANDARD.per_second),
+                burst: burst.unwrap_or(RateLimits::STANDARD.burst),
+            };
             let config = ClientConfig {
-                rate_limits: RateLimits {
-                    per_second: rate,
-                    burst,
-                },
+                rate_limits: limits,
                 ..ClientConfig::default()
             };
             let progress = Arc::new(|p: &Progress| {
@@ -141,6 +143,7 @@ async fn main() -> anyhow::Result<()> {
                 parallelism,
                 max_chain,
                 lease_ttl_secs: lease_ttl,
+                adopt_license_limits: !explicit,
                 progress: Some(progress),
                 ..SyncOptions::default()
             };
