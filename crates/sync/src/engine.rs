@@ -443,13 +443,16 @@ impl PortalSync {
         let mut export = IdCursorExport::new(self.client.clone(), spec, dir, cursor, far_end)
             .with_max_chain(self.opts.max_chain);
         let mut written = 0i64;
+        let mut skipped: Vec<String> = Vec::new();
         if probe == Some(None) {
             // The portal has none of this kind: nothing to walk.
         } else {
             while let Some(chunk) = export.next_chunk().await? {
                 self.keep_alive().await?;
                 let t = now();
-                let mut stmts = write::upsert_rows(e, self.portal_id, &chunk.rows, t)?;
+                let (mut stmts, bad) =
+                    write::upsert_rows_skipping_bad(e, self.portal_id, &chunk.rows, t)?;
+                skipped.extend(bad);
                 if let Some(c) = chunk.cursor {
                     st.cursor_id = c;
                 }
@@ -468,7 +471,7 @@ impl PortalSync {
         st.full_finished_at = Some(t);
         st.last_success_at = Some(t);
         st.estimated_total = Some(st.done_count);
-        st.last_error = None;
+        st.last_error = skipped_summary(&skipped);
         sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
         self.report(e, PHASE_INCREMENTAL, st.done_count, st.estimated_total);
         Ok(written)
@@ -482,6 +485,7 @@ impl PortalSync {
             return Ok(0);
         };
         let mut written = 0i64;
+        let mut skipped: Vec<String> = Vec::new();
         if e.append_only() {
             let mut export = IdCursorExport::new(
                 self.client.clone(),
@@ -494,7 +498,9 @@ impl PortalSync {
             while let Some(chunk) = export.next_chunk().await? {
                 self.keep_alive().await?;
                 let t = now();
-                let mut stmts = write::upsert_rows(e, self.portal_id, &chunk.rows, t)?;
+                let (mut stmts, bad) =
+                    write::upsert_rows_skipping_bad(e, self.portal_id, &chunk.rows, t)?;
+                skipped.extend(bad);
                 if chunk.cursor.is_some() {
                     st.watermark = chunk.cursor;
                 }
@@ -524,18 +530,17 @@ impl PortalSync {
             while let Some(chunk) = export.next_chunk().await? {
                 self.keep_alive().await?;
                 let t = now();
-                sink::run(
-                    &self.store,
-                    write::upsert_rows(e, self.portal_id, &chunk.rows, t)?,
-                )
-                .await?;
+                let (stmts, bad) =
+                    write::upsert_rows_skipping_bad(e, self.portal_id, &chunk.rows, t)?;
+                skipped.extend(bad);
+                sink::run(&self.store, stmts).await?;
                 written += chunk.rows.len() as i64;
             }
             st.watermark = Some(pass_start);
         }
         let t = now();
         st.last_success_at = Some(t);
-        st.last_error = None;
+        st.last_error = skipped_summary(&skipped);
         sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
         Ok(written)
     }
@@ -766,4 +771,13 @@ impl PortalSync {
         };
         Ok((gone.len() as i64, added))
     }
+}
+
+/// What to show as the entity's last error when rows were skipped (`None`: all rows were stored).
+fn skipped_summary(skipped: &[String]) -> Option<String> {
+    let first = skipped.first()?;
+    Some(format!(
+        "{} unreadable row(s) skipped; first: {first}",
+        skipped.len()
+    ))
 }

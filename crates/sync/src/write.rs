@@ -114,6 +114,31 @@ pub fn upsert_rows(
     })
 }
 
+/// Like [`upsert_rows`], but a row that cannot be read is left out (its error returned) instead of failing the
+/// chunk: one malformed record must not stop a portal's sync for good. The caller records the errors.
+pub fn upsert_rows_skipping_bad(
+    entity: Entity,
+    portal_id: i64,
+    rows: &[Row],
+    now: i64,
+) -> Result<(Vec<Stmt>, Vec<String>), SyncError> {
+    match upsert_rows(entity, portal_id, rows, now) {
+        Err(SyncError::BadRow { .. }) => {
+            let mut good = Vec::with_capacity(rows.len());
+            let mut bad = Vec::new();
+            for r in rows {
+                match upsert_rows(entity, portal_id, std::slice::from_ref(r), now) {
+                    Ok(_) => good.push(r.clone()),
+                    Err(e @ SyncError::BadRow { .. }) => bad.push(e.to_string()),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok((upsert_rows(entity, portal_id, &good, now)?, bad))
+        }
+        other => other.map(|s| (s, Vec::new())),
+    }
+}
+
 /// Bitrix24 entity type id of a stage-history kind.
 pub fn stage_history_type(entity: Entity) -> i64 {
     if entity == Entity::LeadStageHistory {
@@ -194,5 +219,39 @@ pub async fn stored_ids(
             .await
         }
         _ => sink::stored_ids(store, portal_id, entity.table(), None).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_bad_row_is_skipped_and_reported_the_rest_is_written() {
+        let good = |id: i64| {
+            Row::from_value(json!({"ID": id.to_string(), "STAGE_ID": "NEW", "DATE_CREATE": "2024-09-02T18:37:18+03:00",
+                "DATE_MODIFY": "2024-09-02T18:37:18+03:00", "OPPORTUNITY": "10.00"}))
+            .unwrap()
+        };
+        let bad = Row::from_value(
+            json!({"ID": "2", "STAGE_ID": "NEW", "DATE_CREATE": "not a date", "DATE_MODIFY": ""}),
+        )
+        .unwrap();
+        let rows = vec![good(1), bad, good(3)];
+        assert!(upsert_rows(Entity::Deals, 1, &rows, 0).is_err());
+        let (stmts, errors) = upsert_rows_skipping_bad(Entity::Deals, 1, &rows, 0).unwrap();
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].contains("Some(2)") && errors[0].contains("DATE_CREATE"),
+            "{}",
+            errors[0]
+        );
+        // The deals upsert carries two rows: 2 x (portal_id + 38 columns + synced_at) values.
+        let deals = stmts
+            .iter()
+            .find(|s| s.sql.starts_with("INSERT INTO deals"))
+            .unwrap();
+        assert_eq!(deals.vals.len(), 2 * 40);
     }
 }
