@@ -126,25 +126,33 @@ async fn mutate(p: &PortalHandle) -> Vec<(String, i64)> {
     ev
 }
 
-async fn imported(
-    seed: u64,
-) -> (
+type Imported = (
     b24a_emulator::Emulator,
     PortalHandle,
     Store,
     tempfile::TempDir,
     PortalSync,
-) {
+);
+
+async fn imported(seed: u64) -> Imported {
+    let (store, _url, dir) = common::sqlite_store().await;
+    let (emu, p, store, sync) = imported_into(seed, store).await;
+    (emu, p, store, dir, sync)
+}
+
+async fn imported_into(
+    seed: u64,
+    store: Store,
+) -> (b24a_emulator::Emulator, PortalHandle, Store, PortalSync) {
     let (emu, p) =
         common::emulator_with(&CompanyConfig::new(seed, Size::Tiny), common::no_limits()).await;
-    let (store, _url, dir) = common::sqlite_store().await;
     let hook = p.create_webhook(1);
     let portal_id = portal::register_webhook(&store, &hook).await.unwrap();
     let client = Client::webhook(&hook, ClientConfig::default()).unwrap();
     let sync = PortalSync::new(store.clone(), client, portal_id, SyncOptions::default());
     assert!(sync.run_cycle().await.unwrap().failed.is_empty());
     common::assert_same(&store, portal_id, &p.snapshot()).await;
-    (emu, p, store, dir, sync)
+    (emu, p, store, sync)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,4 +284,32 @@ async fn offline_queue_brings_the_store_to_the_emulator_state() {
     );
     sync.apply_events().await.unwrap();
     common::assert_same(&store, portal_id, &p.snapshot()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_and_incremental_on_postgres() {
+    let (store, _url) = common::postgres_store("incr").await;
+    let (_emu, p, store, sync) = imported_into(35, store).await;
+    let ev = mutate(&p).await;
+    // Half through events (twice each: duplicates collapse), the rest by the incremental cycle.
+    for (name, id) in ev.iter().step_by(2) {
+        events::enqueue(&store, sync.portal_id, name, *id)
+            .await
+            .unwrap();
+        events::enqueue(&store, sync.portal_id, name, *id)
+            .await
+            .unwrap();
+    }
+    let applied = sync.apply_events().await.unwrap();
+    assert_eq!(applied, ev.iter().step_by(2).count());
+    let sync = PortalSync {
+        opts: SyncOptions {
+            reconcile_every_secs: 0,
+            ..SyncOptions::default()
+        },
+        ..sync
+    };
+    let report = sync.run_cycle().await.unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    common::assert_same(&store, sync.portal_id, &p.snapshot()).await;
 }
