@@ -82,6 +82,20 @@ async fn killed_import_resumes_and_matches() {
     assert!(deals.cursor_id > 0 && deals.done_count >= killed_at);
     let n_deals = p.snapshot().deals.len() as i64;
     assert!(deals.done_count < n_deals);
+    // Newest first, without holes: what is stored is exactly the newest `done_count` deals, so recent periods
+    // are complete while the import runs.
+    let stored = b24a_sync::write::stored_ids(&store, b24a_sync::Entity::Deals, portal_id)
+        .await
+        .unwrap();
+    let mut all: Vec<i64> = p.snapshot().deals.iter().map(|d| d.id).collect();
+    all.sort_unstable();
+    let newest: Vec<i64> = all[all.len() - stored.len()..].to_vec();
+    assert_eq!(stored, newest);
+    assert_eq!(
+        stored.len() as i64,
+        deals.done_count,
+        "rows and progress were committed together"
+    );
 
     // Second process: waits out the dead lease, resumes from the cursor, finishes.
     let started = Instant::now();
