@@ -28,16 +28,31 @@ pub(crate) struct Data {
     leads: Vec<LeadRec>,
 }
 
+/// Loads the period's deals, leads and (with `history`) stage history concurrently. The comparison period feeds
+/// only tiles, which never look at stage history, so it is loaded without it.
 pub(crate) async fn load(
     store: &Store,
     ctx: &PortalContext,
     range: Range,
+    history: bool,
 ) -> Result<Data, ReportError> {
     let w = DealWindow::CreatedOrClosed(range);
+    let hist = async {
+        if history {
+            load::deal_history(store, ctx, w).await
+        } else {
+            Ok(HashMap::new())
+        }
+    };
+    let (deals, history, leads) = futures::try_join!(
+        load::deals(store, ctx, w),
+        hist,
+        load::leads(store, ctx, LeadWindow::CreatedOrClosed(range))
+    )?;
     Ok(Data {
-        deals: load::deals(store, ctx, w).await?,
-        history: load::deal_history(store, ctx, w).await?,
-        leads: load::leads(store, ctx, LeadWindow::CreatedOrClosed(range)).await?,
+        deals,
+        history,
+        leads,
     })
 }
 
@@ -270,18 +285,20 @@ pub(crate) fn tiles(cur: &Tally, prev: Option<&Tally>) -> Vec<Tile> {
 
 pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     let range = p.resolved.period;
-    let data = load(store, &p.ctx, range).await?;
+    let prev_data = async {
+        match p.resolved.comparison {
+            Some(r) => load(store, &p.ctx, r, false).await.map(|d| Some((r, d))),
+            None => Ok(None),
+        }
+    };
+    let (data, prev_data) = futures::try_join!(load(store, &p.ctx, range, true), prev_data)?;
     let mut cur = Tally::new();
     compute(p, range, &data, &mut cur);
-    let prev = match p.resolved.comparison {
-        Some(r) => {
-            let d = load(store, &p.ctx, r).await?;
-            let mut t = Tally::new();
-            compute(p, r, &d, &mut t);
-            Some(t)
-        }
-        None => None,
-    };
+    let prev = prev_data.map(|(r, d)| {
+        let mut t = Tally::new();
+        compute(p, r, &d, &mut t);
+        t
+    });
     let s = Side::Current;
     let mut tables = Vec::new();
 
@@ -478,7 +495,7 @@ pub(crate) async fn hits(
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
-    let data = load(store, &p.ctx, range).await?;
+    let data = load(store, &p.ctx, range, true).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, range, &data, &mut t);
     Ok(t.into_hits())

@@ -31,11 +31,13 @@ pub(crate) struct Data {
 }
 
 /// `grouped`: activities counted by the database (answers); single activities (drill-downs, which need ids).
+/// `full`: also overdue activities and call statistics (the comparison period feeds only tiles, which need neither).
 pub(crate) async fn load(
     store: &Store,
     ctx: &PortalContext,
     range: Range,
     grouped: bool,
+    full: bool,
 ) -> Result<Data, ReportError> {
     let acts = |w| async move {
         if grouped {
@@ -44,12 +46,33 @@ pub(crate) async fn load(
             load::activities(store, ctx, w).await
         }
     };
+    let overdue = async {
+        if full {
+            acts(ActWindow::OverdueAt(ctx.now)).await
+        } else {
+            Ok(vec![])
+        }
+    };
+    let calls = async {
+        if full {
+            load::call_seconds(store, ctx, range).await
+        } else {
+            Ok(vec![])
+        }
+    };
+    let (deals, leads, acts, overdue, calls) = futures::try_join!(
+        load::deals(store, ctx, DealWindow::CreatedOrClosed(range)),
+        load::leads(store, ctx, LeadWindow::CreatedOrClosed(range)),
+        acts(ActWindow::HappenedIn(range)),
+        overdue,
+        calls
+    )?;
     Ok(Data {
-        deals: load::deals(store, ctx, DealWindow::CreatedOrClosed(range)).await?,
-        leads: load::leads(store, ctx, LeadWindow::CreatedOrClosed(range)).await?,
-        acts: acts(ActWindow::HappenedIn(range)).await?,
-        overdue: acts(ActWindow::OverdueAt(ctx.now)).await?,
-        calls: load::call_seconds(store, ctx, range).await?,
+        deals,
+        leads,
+        acts,
+        overdue,
+        calls,
     })
 }
 
@@ -195,12 +218,12 @@ const COLUMNS: &[(&str, Unit)] = &[
 
 pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     let range = p.resolved.period;
-    let data = load(store, &p.ctx, range, true).await?;
+    let data = load(store, &p.ctx, range, true, true).await?;
     let mut cur = Tally::new();
     compute(p, range, &data, &mut cur);
     let prev = match p.resolved.comparison {
         Some(r) => {
-            let d = load(store, &p.ctx, r, true).await?;
+            let d = load(store, &p.ctx, r, true, false).await?;
             let mut t = Tally::new();
             compute(p, r, &d, &mut t);
             Some(t)
@@ -382,7 +405,7 @@ pub(crate) async fn hits(
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
-    let data = load(store, &p.ctx, range, false).await?;
+    let data = load(store, &p.ctx, range, false, true).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, range, &data, &mut t);
     Ok(t.into_hits())
