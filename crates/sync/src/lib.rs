@@ -4,15 +4,20 @@
 //! [`PortalSync`] (the pieces), [`events::enqueue`] (feed an event from the server's handler).
 //! It must never delete portal data because of an authorization failure.
 
+mod dictionaries;
 pub mod engine;
 pub mod entity;
 pub mod error;
 pub mod events;
 pub mod lease;
 pub mod map;
+mod passes;
 pub mod portal;
+mod reconcile;
+mod refresh;
 pub mod scheduler;
 pub mod sink;
+mod sink_rows;
 pub mod state;
 pub mod tokens;
 pub mod write;
@@ -20,6 +25,7 @@ pub mod write;
 pub use engine::{CycleReport, PortalSync, Progress, ProgressFn, SyncOptions};
 pub use entity::Entity;
 pub use error::SyncError;
+pub use refresh::OFFLINE_EVENTS;
 
 use b24a_client::{ClientConfig, OAuthApp};
 use b24a_store::Store;

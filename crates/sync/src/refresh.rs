@@ -1,0 +1,208 @@
+//! Refreshing records by id and the event paths that use it: queued online events, the offline queue
+//! (`event.offline.get` / `clear`, at-least-once), binding the offline events. Records the portal no longer
+//! returns are deleted (with their custom fields, stage history and bound activities).
+
+use std::collections::{BTreeMap, HashSet};
+
+use b24a_client::export::PAGE_SIZE;
+use b24a_client::{ApiError, Batch};
+use serde_json::{json, Value};
+
+use crate::engine::{now, PortalSync};
+use crate::entity::{by_ids_params, Entity};
+use crate::error::SyncError;
+use crate::sink;
+use crate::state::{self, PHASE_INCREMENTAL};
+use crate::write;
+
+/// The events whose offline queue feeds the sync.
+pub const OFFLINE_EVENTS: &[&str] = &[
+    "ONCRMDEALADD",
+    "ONCRMDEALUPDATE",
+    "ONCRMDEALDELETE",
+    "ONCRMLEADADD",
+    "ONCRMLEADUPDATE",
+    "ONCRMLEADDELETE",
+    "ONCRMACTIVITYADD",
+    "ONCRMACTIVITYUPDATE",
+    "ONCRMACTIVITYDELETE",
+    "ONTASKADD",
+    "ONTASKUPDATE",
+    "ONTASKDELETE",
+];
+
+impl PortalSync {
+    /// Re-reads the given records of one kind (50 ids per sub-call, 50 sub-calls per request); stores those the
+    /// portal returns and deletes those it no longer has. Returns (stored, deleted).
+    pub async fn refresh_ids(
+        &self,
+        e: Entity,
+        ids: &[i64],
+        extra: Vec<sink::Stmt>,
+    ) -> Result<(i64, i64), SyncError> {
+        let mut ids: Vec<i64> = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let Some(spec) = e.list_spec() else {
+            return Ok((0, 0));
+        };
+        let mut stored = 0;
+        let mut deleted = 0;
+        let mut extra = Some(extra);
+        let chunks: Vec<&[i64]> = ids.chunks(PAGE_SIZE).collect();
+        for group in chunks.chunks(50) {
+            let mut batch = Batch::new();
+            for (i, chunk) in group.iter().enumerate() {
+                if let Some((method, params)) = by_ids_params(e, chunk) {
+                    batch.push(format!("i{i}"), method, params)?;
+                }
+            }
+            let resp = self.client.batch(&batch).await?;
+            let mut rows = Vec::new();
+            let mut missing = Vec::new();
+            for (i, chunk) in group.iter().enumerate() {
+                let key = format!("i{i}");
+                if let Some(err) = resp.errors.get(&key) {
+                    return Err(SyncError::Api(err.clone()));
+                }
+                let page = spec.rows_of(resp.results.get(&key).unwrap_or(&Value::Null))?;
+                let found: HashSet<i64> = page.iter().filter_map(|r| spec.id_of(r).ok()).collect();
+                missing.extend(chunk.iter().copied().filter(|id| !found.contains(id)));
+                // Only rows we asked for: a method that ignored the filter must not write strangers.
+                rows.extend(
+                    page.into_iter()
+                        .filter(|r| spec.id_of(r).is_ok_and(|id| chunk.contains(&id))),
+                );
+            }
+            let t = now();
+            let mut stmts = write::upsert_rows(e, self.portal_id, &rows, t)?;
+            stmts.extend(write::delete_ids(e, self.portal_id, &missing));
+            stmts.extend(extra.take().unwrap_or_default());
+            sink::run(&self.store, stmts).await?;
+            stored += rows.len() as i64;
+            deleted += missing.len() as i64;
+        }
+        if let Some(rest) = extra.take() {
+            sink::run(&self.store, rest).await?;
+        }
+        Ok((stored, deleted))
+    }
+
+    // -------------------------------------------------------------------------------------------------- events
+
+    /// Applies queued events (online handler or offline queue): re-reads the touched records, deletes those gone.
+    pub async fn apply_events(&self) -> Result<usize, SyncError> {
+        let mut applied = 0;
+        loop {
+            let open = crate::events::open_events(&self.store, self.portal_id, 1000).await?;
+            if open.is_empty() {
+                return Ok(applied);
+            }
+            let mut by_entity: BTreeMap<Entity, Vec<i64>> = BTreeMap::new();
+            let mut unknown = Vec::new();
+            for ev in &open {
+                match Entity::from_name(&ev.entity) {
+                    Some(e) if e.list_spec().is_some() => {
+                        by_entity.entry(e).or_default().push(ev.entity_id)
+                    }
+                    _ => unknown.push(ev.id),
+                }
+            }
+            let t = now();
+            let mut follow_up = Vec::new();
+            for (e, ids) in by_entity {
+                let done: Vec<i64> = open
+                    .iter()
+                    .filter(|ev| ev.entity == e.name())
+                    .map(|ev| ev.id)
+                    .collect();
+                self.refresh_ids(
+                    e,
+                    &ids,
+                    crate::events::mark_processed(self.portal_id, &done, t),
+                )
+                .await?;
+                // A stage move appends to the stage history, which has no events of its own.
+                match e {
+                    Entity::Deals => follow_up.push(Entity::DealStageHistory),
+                    Entity::Leads => follow_up.push(Entity::LeadStageHistory),
+                    _ => {}
+                }
+            }
+            for e in follow_up {
+                let st = state::load(&self.store, self.portal_id, e.name()).await?;
+                if st.phase == PHASE_INCREMENTAL {
+                    self.incremental(e, st).await?;
+                }
+            }
+            sink::run(
+                &self.store,
+                crate::events::mark_processed(self.portal_id, &unknown, t),
+            )
+            .await?;
+            applied += open.len();
+        }
+    }
+
+    /// Binds the offline events the sync consumes (app context, admin token). Already bound events are fine.
+    pub async fn bind_offline_events(&self) -> Result<(), SyncError> {
+        let mut batch = Batch::new();
+        for (i, ev) in OFFLINE_EVENTS.iter().enumerate() {
+            batch.push(
+                format!("b{i}"),
+                "event.bind",
+                json!({ "event": ev, "event_type": "offline" }),
+            )?;
+        }
+        let resp = self.client.batch(&batch).await?;
+        for (key, err) in &resp.errors {
+            match err {
+                ApiError::Method { code, .. } if code == "ERROR_HANDLER_ALREADY_EXIST" => {}
+                other => {
+                    tracing::warn!(portal = self.portal_id, key = key.as_str(), error = %other, "event.bind failed");
+                    return Err(SyncError::Api(other.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the portal's offline event queue (`event.offline.get`) into `pending_events`, confirming each batch
+    /// only after it is stored (at-least-once). Returns how many events were queued.
+    pub async fn pull_offline_events(&self) -> Result<usize, SyncError> {
+        let mut queued = 0;
+        loop {
+            let env = self
+                .client
+                .call("event.offline.get", json!({ "clear": 0, "limit": 50 }))
+                .await?;
+            let process_id = env.result.get("process_id").cloned().unwrap_or(Value::Null);
+            let events = env
+                .result
+                .get("events")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if events.is_empty() {
+                return Ok(queued);
+            }
+            for ev in &events {
+                let name = ev
+                    .get("EVENT_NAME")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if let Some(id) =
+                    crate::events::entity_id_of(ev.get("EVENT_DATA").unwrap_or(&Value::Null))
+                {
+                    crate::events::enqueue(&self.store, self.portal_id, name, id).await?;
+                    queued += 1;
+                }
+            }
+            if !process_id.is_null() {
+                self.client
+                    .call("event.offline.clear", json!({ "process_id": process_id }))
+                    .await?;
+            }
+        }
+    }
+}
