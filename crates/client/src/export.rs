@@ -184,6 +184,9 @@ pub struct IdCursorExport {
     /// pass's business.
     far_end: Option<i64>,
     max_chain: usize,
+    /// Without a far end the size is unknown: the chain starts at one page and grows ×4 after each full chunk, so a
+    /// small result (an incremental pass) does not run 49 sub-calls on broken references.
+    unknown_size_chain: usize,
     finished: bool,
 }
 
@@ -202,6 +205,7 @@ impl IdCursorExport {
             cursor,
             far_end,
             max_chain: MAX_BATCH,
+            unknown_size_chain: 1,
             finished: false,
         }
     }
@@ -242,7 +246,11 @@ impl IdCursorExport {
             self.cursor
                 .or((self.direction == Direction::Asc).then_some(0)),
         ) else {
-            return self.max_chain;
+            return if self.far_end.is_none() {
+                self.unknown_size_chain.min(self.max_chain)
+            } else {
+                self.max_chain
+            };
         };
         let span = match self.direction {
             Direction::Asc => end.saturating_sub(from),
@@ -336,6 +344,9 @@ impl IdCursorExport {
             }
             self.cursor = cursor;
             self.finished = finished || self.reached_far_end();
+            if !self.finished {
+                self.unknown_size_chain = (self.unknown_size_chain * 4).min(MAX_BATCH);
+            }
             return Ok(Some(ExportChunk {
                 rows,
                 cursor,
