@@ -184,6 +184,8 @@ pub struct IdCursorExport {
     /// pass's business.
     far_end: Option<i64>,
     max_chain: usize,
+    /// The configured ceiling `max_chain` adapts under.
+    chain_cap: usize,
     /// Without a far end the size is unknown: the chain starts at one page and grows ×4 after each full chunk, so a
     /// small result (an incremental pass) does not run 49 sub-calls on broken references.
     unknown_size_chain: usize,
@@ -205,6 +207,7 @@ impl IdCursorExport {
             cursor,
             far_end,
             max_chain: MAX_BATCH,
+            chain_cap: MAX_BATCH,
             unknown_size_chain: 1,
             finished: false,
         }
@@ -213,6 +216,7 @@ impl IdCursorExport {
     /// Caps the pages chained per request (shorter chains for expensive wide selects: a batch must finish in 60 s).
     pub fn with_max_chain(mut self, pages: usize) -> Self {
         self.max_chain = pages.clamp(1, MAX_BATCH);
+        self.chain_cap = self.max_chain;
         self
     }
 
@@ -293,6 +297,11 @@ impl IdCursorExport {
                 )?;
             }
             let resp = self.client.batch(&batch).await?;
+            // Server time only (client-side waits for limits say nothing about how heavy a page is).
+            if let Some(processing) = resp.time.processing.filter(|p| p.is_finite() && *p >= 0.0) {
+                let took = std::time::Duration::from_secs_f64(processing);
+                self.max_chain = adapt_chain(self.max_chain, self.chain_cap, chain, took);
+            }
             if let Some(e) = resp.errors.get("c0") {
                 // The first page failed: nothing usable. Budget errors wait inside the client on the next try.
                 if e.is_retryable() && attempts < 5 {
@@ -354,6 +363,20 @@ impl IdCursorExport {
             }));
         }
     }
+}
+
+/// A batch should stay well inside the portal's 60 s request limit: aim at ~20 s. A chain of `used` pages that
+/// took `elapsed` sets the next ceiling in proportion (never above `cap`, never below 1 page); fast batches let it
+/// grow back at most ×2 per request.
+pub fn adapt_chain(current: usize, cap: usize, used: usize, elapsed: std::time::Duration) -> usize {
+    const TARGET_SECS: f64 = 20.0;
+    let per_page = elapsed.as_secs_f64() / used.max(1) as f64;
+    if per_page <= 0.0 {
+        return current;
+    }
+    let fits = (TARGET_SECS / per_page).floor().max(1.0) as usize;
+    fits.min(current.saturating_mul(2).max(1))
+        .clamp(1, cap.max(1))
 }
 
 /// Lists a small dictionary by offset pages: one call, then the remaining pages 50 per batch.
@@ -427,6 +450,21 @@ mod tests {
         assert_eq!(p["order"], json!({"ID": "DESC"}));
         let p = spec.page_params(Direction::Desc, Some(500), None);
         assert_eq!(p["filter"]["<ID"], json!(500));
+    }
+
+    #[test]
+    fn chain_adapts_to_the_time_a_batch_takes() {
+        use std::time::Duration;
+        // 50 pages in 2 s: plenty of room, stays at the cap.
+        assert_eq!(adapt_chain(50, 50, 50, Duration::from_secs(2)), 50);
+        // 50 pages in 45 s (0.9 s per page): 22 pages fit in 20 s.
+        assert_eq!(adapt_chain(50, 50, 50, Duration::from_secs(45)), 22);
+        // Recovering: 10 pages in 1 s may grow, but only doubling per request.
+        assert_eq!(adapt_chain(10, 50, 10, Duration::from_secs(1)), 20);
+        // A very slow single page never drops below one.
+        assert_eq!(adapt_chain(1, 50, 1, Duration::from_secs(80)), 1);
+        // Never above the configured cap.
+        assert_eq!(adapt_chain(5, 5, 5, Duration::from_millis(10)), 5);
     }
 
     #[test]
