@@ -3,8 +3,9 @@
 //! `expired_token`. It must never retry a call that is not a read it was told is safe, never refresh twice for the
 //! same expired token, and never print tokens.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
 use rand::Rng;
@@ -62,8 +63,8 @@ struct Inner {
     http: reqwest::Client,
     auth: Auth,
     config: ClientConfig,
-    limiter: RateLimiter,
-    operating: OperatingTracker,
+    limiter: Arc<RateLimiter>,
+    operating: Arc<OperatingTracker>,
     tokens: RwLock<Option<TokenPair>>,
     refresh_gate: tokio::sync::Mutex<()>,
     requests: AtomicU64,
@@ -74,7 +75,8 @@ struct Inner {
     portal_clock: Mutex<Option<(i64, std::time::Instant)>>,
 }
 
-/// A client for one portal. Cheap to clone; clones share the rate limiter, budgets and tokens.
+/// A client for one portal. Cheap to clone; clones share the tokens; every client of the same portal in the process
+/// shares its rate limiter and method budgets.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -101,12 +103,62 @@ fn normalise_base(url: &str) -> Result<Url, ApiError> {
     Ok(u)
 }
 
+/// Pacing state shared by every client of the same portal in this process: the request bucket is the portal's (per
+/// source IP), the method budgets are per portal and app/webhook. Without this, two clients built for one portal
+/// (a sync cycle and an event refresh) would each believe they had the whole bucket.
+type PaceRegistry = HashMap<String, (Weak<RateLimiter>, HashMap<String, Weak<OperatingTracker>>)>;
+
+fn shared_pace(auth: &Auth, config: &ClientConfig) -> (Arc<RateLimiter>, Arc<OperatingTracker>) {
+    static REGISTRY: OnceLock<Mutex<PaceRegistry>> = OnceLock::new();
+    let (base, identity) = match auth {
+        Auth::Webhook { base } => (base, base.path().to_string()),
+        Auth::OAuth { endpoint, app, .. } => (endpoint, app.client_id.clone()),
+    };
+    let portal = format!(
+        "{}://{}:{}",
+        base.scheme(),
+        base.host_str().unwrap_or_default(),
+        base.port_or_known_default().unwrap_or(0)
+    );
+    let fresh = || {
+        (
+            Arc::new(RateLimiter::new(config.rate_limits)),
+            Arc::new(OperatingTracker::new(config.operating_limit_seconds)),
+        )
+    };
+    let Ok(mut reg) = REGISTRY.get_or_init(|| Mutex::new(HashMap::new())).lock() else {
+        return fresh();
+    };
+    let entry = reg
+        .entry(portal)
+        .or_insert_with(|| (Weak::new(), HashMap::new()));
+    let limiter = match entry.0.upgrade() {
+        Some(l) => l,
+        None => {
+            let l = Arc::new(RateLimiter::new(config.rate_limits));
+            entry.0 = Arc::downgrade(&l);
+            l
+        }
+    };
+    entry.1.retain(|_, w| w.strong_count() > 0);
+    let operating = match entry.1.get(&identity).and_then(Weak::upgrade) {
+        Some(o) => o,
+        None => {
+            let o = Arc::new(OperatingTracker::new(config.operating_limit_seconds));
+            entry.1.insert(identity, Arc::downgrade(&o));
+            o
+        }
+    };
+    (limiter, operating)
+}
+
 fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 impl Client {
     fn build(auth: Auth, config: ClientConfig) -> Result<Client, ApiError> {
+        let (limiter, operating) = shared_pace(&auth, &config);
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
@@ -119,8 +171,8 @@ impl Client {
             inner: Arc::new(Inner {
                 http,
                 auth,
-                limiter: RateLimiter::new(config.rate_limits),
-                operating: OperatingTracker::new(config.operating_limit_seconds),
+                limiter,
+                operating,
                 config,
                 tokens: RwLock::new(None),
                 refresh_gate: tokio::sync::Mutex::new(()),
@@ -466,5 +518,53 @@ fn classify_reqwest(e: reqwest::Error) -> ApiError {
         ApiError::Timeout
     } else {
         ApiError::Network(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_of_one_portal_share_their_pace() {
+        let a = Client::webhook("http://127.0.0.1:9/rest/1/aaa/", ClientConfig::default()).unwrap();
+        let b = Client::webhook("http://127.0.0.1:9/rest/1/aaa/", ClientConfig::default()).unwrap();
+        let other =
+            Client::webhook("http://127.0.0.1:10/rest/1/aaa/", ClientConfig::default()).unwrap();
+        a.set_rate_limits(RateLimits::ENTERPRISE);
+        assert_eq!(b.rate_limits(), RateLimits::ENTERPRISE);
+        assert_eq!(other.rate_limits(), RateLimits::STANDARD);
+        // Budgets are per webhook/app: the same portal through another webhook has its own.
+        let c = Client::webhook("http://127.0.0.1:9/rest/1/ccc/", ClientConfig::default()).unwrap();
+        a.inner
+            .operating
+            .block("crm.deal.list", Some(now_unix() + 30), now_unix());
+        assert!(!b
+            .inner
+            .operating
+            .delay_for("crm.deal.list", now_unix())
+            .is_zero());
+        assert!(c
+            .inner
+            .operating
+            .delay_for("crm.deal.list", now_unix())
+            .is_zero());
+        assert_eq!(
+            c.rate_limits(),
+            RateLimits::ENTERPRISE,
+            "one bucket per portal"
+        );
+    }
+
+    #[test]
+    fn refuses_unusable_urls() {
+        assert!(matches!(
+            Client::webhook("ftp://x/rest/1/a/", ClientConfig::default()),
+            Err(ApiError::Config(_))
+        ));
+        assert!(matches!(
+            Client::webhook("not a url", ClientConfig::default()),
+            Err(ApiError::Config(_))
+        ));
     }
 }

@@ -144,11 +144,13 @@ async fn import_survives_expiring_tokens() {
             ..SyncOptions::default()
         },
     );
+    // Expired before the first call (a refresh is certain), then again every 100 ms while the import runs.
+    p.expire_tokens();
     let expirer = {
         let p = p.clone();
         tokio::spawn(async move {
-            for _ in 0..20 {
-                tokio::time::sleep(Duration::from_millis(30)).await;
+            for _ in 0..10 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 p.expire_tokens();
             }
         })
