@@ -189,7 +189,8 @@ impl PortalContext {
 
     /// Last sync outcome of every source, from `sync_state`.
     pub async fn freshness(&self, store: &Store) -> Result<Vec<Freshness>, ReportError> {
-        let rows: Vec<(String, String, Option<i64>, Option<String>, Option<i64>)> = with_pool!(store.pool(), p => {
+        type Raw = (String, String, Option<i64>, Option<String>, Option<i64>);
+        let rows: Vec<Raw> = with_pool!(store.pool(), p => {
             sqlx::query_as(
                 "SELECT entity, phase, last_success_at, last_error, last_error_at FROM sync_state \
                  WHERE portal_id = $1 ORDER BY entity",

@@ -2,11 +2,16 @@
 //! and the metric definitions. Reads the store only; never writes, never talks to Bitrix24, never decides access
 //! or tiers (the server passes the tier's `history_months`).
 //!
-//! The server's entry points:
-//! - [`PortalContext::load`] once per request (time zone, currencies, tier depth, now);
-//! - [`run_report`] → [`Answer`] for one report (JSON);
-//! - [`drill_down`] → [`RecordList`] for any number's [`Drill`] handle; [`deal_list`] for the deal list block;
-//! - [`definitions`] for the metric texts (ru/en); [`Filter::from_json`] and [`FilterError`] (HTTP 400).
+//! The server's entry points (all async, all read-only):
+//! - [`PortalContext::load`]`(store, portal_id, history_months /* 3 or 24, from the tier */, now)` once per request;
+//! - [`Filter::from_json`] (or serde) for the filter bar; a bad filter is a [`ReportError::Filter`] /
+//!   [`FilterError`] naming the field → HTTP 400; [`ReportError::UnknownPortal`] → 404; [`ReportError::Store`] → 500;
+//! - [`run_report`]`(store, &ctx, ReportId, &filter)` → [`Answer`] (tiles, tables, series; serde JSON), and
+//!   [`run_plan_report`] for R3 with the page's [`r3_plan::PlanOptions`] (threshold 80–110 % or a ladder);
+//! - [`drill_down`]`(store, &ctx, report, &filter, &Drill, &ListQuery)` → [`RecordList`] for any number's
+//!   [`Drill`] handle (`counted` equals the number); [`deal_list`] for the deal list block of deal reports;
+//! - [`definitions`] → every metric's text in Russian and English (keys match `Column.metric` / `Tile.metric`);
+//! - [`r3_plan::validate_plan_row`] for the plan editor (pasted rows too), [`r6_forget_me_not::Settings`] keys.
 
 pub mod answer;
 pub mod context;

@@ -421,7 +421,7 @@ pub async fn tasks(
     if r.is_empty() {
         return Ok(vec![]);
     }
-    let rows: Vec<(
+    type Raw = (
         i64,
         i64,
         Option<i64>,
@@ -431,7 +431,8 @@ pub async fn tasks(
         Option<i64>,
         Option<i64>,
         Option<i64>,
-    )> = with_pool!(store.pool(), p => {
+    );
+    let rows: Vec<Raw> = with_pool!(store.pool(), p => {
         sqlx::query_as(
             "SELECT id, status, responsible_id, group_id, created_date, closed_date, date_start, deadline, start_date_plan FROM tasks \
              WHERE portal_id = $1 AND ((deadline >= $2 AND deadline < $3) OR (deadline IS NULL AND created_date >= $2 AND created_date < $3))",

@@ -154,7 +154,7 @@ pub fn validate_plan_row(
             format!("{start} does not start a {}", r.period_kind),
         ));
     }
-    const MAX: i64 = 1_000_000_000_000_00; // 1e12 units
+    const MAX: i64 = 100_000_000_000_000; // 1e12 currency units in cents
     if !(0..=MAX).contains(&r.amount_cents) {
         return Err(FilterError::invalid(f("amount_cents"), "must be 0..=1e14"));
     }

@@ -1,4 +1,5 @@
 //! R3 on a hand-made portal, on SQLite and PostgreSQL. Now = 2026-03-15 12:00 MSK; period March 2026.
+#![allow(clippy::too_many_arguments)]
 mod common;
 
 use b24a_reports::metrics::LadderStep;

@@ -1,6 +1,6 @@
 //! Test harness: a fresh store on SQLite (temp file) or PostgreSQL (a new database on 127.0.0.1:5432), and a
 //! seeding helper that writes hand-made rows with plain SQL literals (test data only, never user input).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::too_many_arguments)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
