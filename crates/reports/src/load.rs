@@ -560,7 +560,38 @@ pub async fn activity_groups(
             (format!("{} UNION ALL {}", part("2", "deals", "stage_semantic_id", "d", " AND $2 = $3"), part("1", "leads", "status_semantic_id", "l", "")), 0, 0)
         }
     };
-    let rows: Vec<G> = with_pool!(store.pool(), p => { sqlx::query_as(&sql).bind(ctx.portal_id).bind(a).bind(b).fetch_all(p).await })?;
+    let names: Vec<String> = (0..13).map(|k| format!("c{k}")).collect();
+    let cols: Vec<&str> = names.iter().map(String::as_str).collect();
+    let with = format!("WITH x({}) AS ({sql}) ", names.join(", "));
+    let packed_rows = packed::fetch_with(
+        store,
+        &with,
+        &cols,
+        "x",
+        &[Bind::I(ctx.portal_id), Bind::I(a), Bind::I(b)],
+    )
+    .await?;
+    let rows: Vec<G> = packed_rows
+        .into_iter()
+        .filter(|r| r.len() == 13)
+        .map(|r| {
+            (
+                packed::i(&r[0]),
+                packed::s(&r[1]),
+                packed::s(&r[2]),
+                packed::i(&r[3]),
+                (!r[4].is_empty()).then(|| packed::b(&r[4])),
+                packed::i(&r[5]),
+                packed::i(&r[6]),
+                packed::i(&r[7]),
+                packed::i(&r[8]),
+                packed::i(&r[9]),
+                packed::i(&r[10]),
+                packed::i0(&r[11]),
+                packed::i0(&r[12]),
+            )
+        })
+        .collect();
     let start = match window {
         ActWindow::HappenedIn(r) => r.from_ts,
         _ => 0,

@@ -24,6 +24,17 @@ pub async fn fetch(
     from_where: &str,
     binds: &[Bind],
 ) -> Result<Vec<Vec<String>>, ReportError> {
+    fetch_with(store, "", cols, from_where, binds).await
+}
+
+/// As [`fetch`], with a `WITH …` prefix (for packing the result of a grouped query).
+pub async fn fetch_with(
+    store: &Store,
+    with: &str,
+    cols: &[&str],
+    from_where: &str,
+    binds: &[Bind],
+) -> Result<Vec<Vec<String>>, ReportError> {
     let us = format!("${}", binds.len() + 1);
     let rs = format!("${}", binds.len() + 2);
     let row = cols
@@ -35,7 +46,7 @@ pub async fn fetch(
         Backend::Sqlite => format!("group_concat({row}, {rs})"),
         Backend::Postgres => format!("string_agg({row}, {rs})"),
     };
-    let sql = format!("SELECT {agg} FROM {from_where}");
+    let sql = format!("{with}SELECT {agg} FROM {from_where}");
     let text: Option<String> = with_pool!(store.pool(), p => {
         let mut q = sqlx::query_scalar::<_, Option<String>>(&sql);
         for b in binds {
