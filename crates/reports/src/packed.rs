@@ -7,6 +7,21 @@ use b24a_store::{with_pool, Backend, Store};
 
 use crate::error::ReportError;
 
+/// Columns holding portal-supplied text (everything else we pack is a number, a date or a flag).
+const TEXT_COLUMNS: &[&str] = &[
+    "stage_id",
+    "status_id",
+    "source_id",
+    "currency_id",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "provider_id",
+    "provider_type_id",
+    "c1",
+    "c2",
+];
+
 const US: char = '\u{1f}';
 const RS: char = '\u{1e}';
 
@@ -37,9 +52,18 @@ pub async fn fetch_with(
 ) -> Result<Vec<Vec<String>>, ReportError> {
     let us = format!("${}", binds.len() + 1);
     let rs = format!("${}", binds.len() + 2);
+    // Free-text columns could hold the separators themselves; they are blanked there (numbers never hold them).
+    let field = |c: &&str| {
+        let v = format!("COALESCE(CAST({c} AS TEXT), '')");
+        if TEXT_COLUMNS.iter().any(|t| c.ends_with(t)) {
+            format!("REPLACE(REPLACE({v}, {us}, ' '), {rs}, ' ')")
+        } else {
+            v
+        }
+    };
     let row = cols
         .iter()
-        .map(|c| format!("COALESCE(CAST({c} AS TEXT), '')"))
+        .map(field)
         .collect::<Vec<_>>()
         .join(&format!(" || {us} || "));
     let agg = match store.backend() {
