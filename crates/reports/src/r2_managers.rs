@@ -218,18 +218,22 @@ const COLUMNS: &[(&str, Unit)] = &[
 
 pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     let range = p.resolved.period;
-    let data = load(store, &p.ctx, range, true, true).await?;
+    let prev_data = async {
+        match p.resolved.comparison {
+            Some(r) => load(store, &p.ctx, r, true, false)
+                .await
+                .map(|d| Some((r, d))),
+            None => Ok(None),
+        }
+    };
+    let (data, prev_data) = futures::try_join!(load(store, &p.ctx, range, true, true), prev_data)?;
     let mut cur = Tally::new();
     compute(p, range, &data, &mut cur);
-    let prev = match p.resolved.comparison {
-        Some(r) => {
-            let d = load(store, &p.ctx, r, true, false).await?;
-            let mut t = Tally::new();
-            compute(p, r, &d, &mut t);
-            Some(t)
-        }
-        None => None,
-    };
+    let prev = prev_data.map(|(r, d)| {
+        let mut t = Tally::new();
+        compute(p, r, &d, &mut t);
+        t
+    });
 
     // Talk minutes from call statistics and the oldest overdue deadline: values, not counts (no drill).
     let mut minutes: HashMap<Group, f64> = HashMap::new();

@@ -152,18 +152,20 @@ fn row(t: &Tally, g: Group, label: String) -> Row {
 
 pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     let range = p.resolved.period;
-    let data = load(store, &p.ctx, range).await?;
+    let prev_data = async {
+        match p.resolved.comparison {
+            Some(r) => load(store, &p.ctx, r).await.map(|d| Some((r, d))),
+            None => Ok(None),
+        }
+    };
+    let (data, prev_data) = futures::try_join!(load(store, &p.ctx, range), prev_data)?;
     let mut t = Tally::new();
     compute(p, range, &data, &mut t);
-    let prev = match p.resolved.comparison {
-        Some(r) => {
-            let d = load(store, &p.ctx, r).await?;
-            let mut x = Tally::new();
-            compute(p, r, &d, &mut x);
-            Some(x)
-        }
-        None => None,
-    };
+    let prev = prev_data.map(|(r, d)| {
+        let mut x = Tally::new();
+        compute(p, r, &d, &mut x);
+        x
+    });
     let groups_of = |pick: &dyn Fn(&Group) -> bool| -> Vec<Group> {
         let mut set: Vec<Group> = ["deal_created", "deals_cohort", "lead_created"]
             .iter()
