@@ -3,23 +3,40 @@
 
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
-use crate::config::Config;
+use crate::config::{AppConfig, Config};
+use crate::session::Signer;
 
 /// Shared, cheaply clonable state of the server.
 #[derive(Clone)]
 pub struct AppState {
     pub store: b24a_store::Store,
     pub config: Arc<Config>,
+    pub apps: Arc<Vec<AppConfig>>,
+    pub signer: Signer,
+    pub http: reqwest::Client,
 }
 
 impl AppState {
-    pub fn new(store: b24a_store::Store, config: Config) -> AppState {
-        AppState { store, config: Arc::new(config) }
+    /// State with the app registrations already parsed (see [`Config::parse_apps`]).
+    pub fn new(store: b24a_store::Store, config: Config, apps: Vec<AppConfig>) -> AppState {
+        let signer = Signer::new(&config.session_secret);
+        AppState {
+            store,
+            config: Arc::new(config),
+            apps: Arc::new(apps),
+            signer,
+            http: crate::verify::http_client(),
+        }
+    }
+
+    /// The registration of `client_id`, if this backend serves it.
+    pub fn app(&self, client_id: &str) -> Option<&AppConfig> {
+        self.apps.iter().find(|a| a.client_id == client_id)
     }
 }
 
@@ -29,6 +46,33 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(crate::health::healthz))
         .route("/readyz", get(crate::health::readyz))
+        .route("/install/{client_id}", post(crate::install::install_post))
+        .route(
+            "/app/{client_id}/",
+            post(crate::launch::launch).get(crate::launch::launch_get),
+        )
+        .route(
+            "/app/{client_id}",
+            post(crate::launch::launch).get(crate::launch::launch_get),
+        )
+        .route("/events/{client_id}", post(crate::events::intake))
+        .route("/api/reports/{id}", post(crate::api::reports::report))
+        .route("/api/reports/{id}/drill", post(crate::api::reports::drill))
+        .route("/api/definitions", get(crate::api::reports::definitions))
+        .route("/api/progress", get(crate::api::progress::progress))
+        .route("/api/settings", get(crate::api::settings::get_settings))
+        .route(
+            "/api/settings/forget-me-not",
+            put(crate::api::settings::put_forget_me_not),
+        )
+        .route(
+            "/api/settings/access",
+            put(crate::api::settings::put_access),
+        )
+        .route(
+            "/api/presets/{report}",
+            get(crate::api::settings::get_preset).put(crate::api::settings::put_preset),
+        )
         .nest_service("/assets", assets)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

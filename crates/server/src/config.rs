@@ -1,11 +1,16 @@
 //! Server configuration from flags and environment variables (the same names in the README, deploy files and
-//! docs/DEPLOY.md). It must never log secrets: use `redacted_database_url` in messages.
+//! docs/DEPLOY.md). It must never log secrets: use `redacted_database_url` in messages; app secrets and the
+//! session secret are hidden from `Debug`.
 
 use clap::Parser;
+use serde::Deserialize;
 
 /// How the server is configured. Every flag can also come from the environment variable named beside it.
-#[derive(Debug, Clone, Parser)]
-#[command(name = "b24a-server", about = "Bitrix24 analytics app: reports inside the portal")]
+#[derive(Clone, Parser)]
+#[command(
+    name = "b24a-server",
+    about = "Bitrix24 analytics app: reports inside the portal"
+)]
 pub struct Config {
     /// Where the store lives: `sqlite:data/b24a.db` (embedded, default) or `postgres://user@host/db`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite:data/b24a.db")]
@@ -22,6 +27,83 @@ pub struct Config {
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", default_value = "text")]
     pub log_format: String,
+
+    /// The marketplace apps this backend serves, as JSON:
+    /// `[{"client_id":"..","client_secret":"..","name":"..","reports":["sales_dynamics",..]}]`
+    /// (`reports` empty or missing = all six).
+    #[arg(long, env = "APPS", default_value = "[]")]
+    pub apps: String,
+
+    /// Secret that signs the page sessions (32+ bytes). Empty = a random one per process (sessions die on restart).
+    #[arg(long, env = "SESSION_SECRET", default_value = "")]
+    pub session_secret: String,
+
+    /// The public base URL of this server (`https://app.example.com`), used for event handler URLs.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
+
+    /// The OAuth server used when a portal's install did not name one.
+    #[arg(
+        long,
+        env = "OAUTH_SERVER",
+        default_value = "https://oauth.bitrix.info/rest/"
+    )]
+    pub oauth_server: String,
+
+    /// Where the page loads BX24.js from (empty = not at all: demo and tests without internet).
+    #[arg(
+        long,
+        env = "BX24_JS_URL",
+        default_value = "https://api.bitrix24.com/api/v1/"
+    )]
+    pub bx24_js_url: String,
+
+    /// Run the first import and sync cycles in this process after an install.
+    #[arg(long, env = "SYNC_IN_PROCESS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub sync_in_process: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.redacted_database_url())
+            .field("listen", &self.listen)
+            .field("assets_dir", &self.assets_dir)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One marketplace app registration served by this backend.
+#[derive(Clone, Deserialize)]
+pub struct AppConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    #[serde(default)]
+    pub name: String,
+    /// Report ids (`sales_dynamics`, `managers`, `plan`, `marketing`, `tasks`, `forget_me_not`); empty = all.
+    #[serde(default)]
+    pub reports: Vec<String>,
+}
+
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("client_id", &self.client_id)
+            .field("name", &self.name)
+            .field("reports", &self.reports)
+            .finish()
+    }
+}
+
+impl AppConfig {
+    /// The reports this app shows, in the canonical order.
+    pub fn enabled_reports(&self) -> Vec<b24a_reports::ReportId> {
+        b24a_reports::ReportId::ALL
+            .into_iter()
+            .filter(|r| self.reports.is_empty() || self.reports.iter().any(|x| x == r.as_str()))
+            .collect()
+    }
 }
 
 impl Config {
@@ -34,5 +116,25 @@ impl Config {
             }
             _ => self.database_url.clone(),
         }
+    }
+
+    /// The app registrations from `APPS`; a malformed list or an unknown report name is an error naming it.
+    pub fn parse_apps(&self) -> Result<Vec<AppConfig>, String> {
+        let apps: Vec<AppConfig> =
+            serde_json::from_str(&self.apps).map_err(|e| format!("APPS is not valid JSON: {e}"))?;
+        for a in &apps {
+            if a.client_id.trim().is_empty() || a.client_secret.trim().is_empty() {
+                return Err("APPS: every app needs client_id and client_secret".into());
+            }
+            for r in &a.reports {
+                if !b24a_reports::ReportId::ALL.iter().any(|x| x.as_str() == r) {
+                    return Err(format!(
+                        "APPS: app {} names unknown report {r:?}",
+                        a.client_id
+                    ));
+                }
+            }
+        }
+        Ok(apps)
     }
 }

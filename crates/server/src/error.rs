@@ -1,6 +1,6 @@
 //! The one place where errors of the libraries become HTTP answers. Handlers return `Result<_, AppError>`;
 //! nothing else in the server decides status codes for library errors. Answers are JSON
-//! `{ "error": code, "message": text }` and never leak internals (database text is logged, not sent).
+//! `{ "error": code, "message": text, "field": name? }` and never leak internals (database text is logged, not sent).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -12,28 +12,112 @@ use serde_json::json;
 pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
+    /// A bad value in a named field of the request.
+    #[error("invalid `{0}`: {1}")]
+    Field(String, String),
+    /// No valid session.
+    #[error("unauthorized")]
+    Unauthorized,
     #[error("forbidden")]
     Forbidden,
     #[error("{0} not found")]
     NotFound(String),
+    #[error("internal: {0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] b24a_store::StoreError),
+    #[error(transparent)]
+    Report(#[from] b24a_reports::ReportError),
+}
+
+impl From<b24a_reports::FilterError> for AppError {
+    fn from(e: b24a_reports::FilterError) -> Self {
+        AppError::Report(b24a_reports::ReportError::Filter(e))
+    }
+}
+
+fn store_answer(e: &b24a_store::StoreError) -> (StatusCode, &'static str, String, Option<String>) {
+    match e {
+        b24a_store::StoreError::NotFound(what) => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+            None,
+        ),
+        b24a_store::StoreError::Invalid { field, reason, .. } => (
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            format!("{field}: {reason}"),
+            Some(field.to_string()),
+        ),
+        e => {
+            tracing::error!(error = %e, "store error");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error".to_string(),
+                None,
+            )
+        }
+    }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match &self {
-            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
-            AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "access denied".to_string()),
-            AppError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
-            AppError::Store(b24a_store::StoreError::NotFound(what)) => {
-                (StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        let (status, code, message, field) = match &self {
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone(), None),
+            AppError::Field(f, m) => (
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                format!("{f}: {m}"),
+                Some(f.clone()),
+            ),
+            AppError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "session missing or expired".to_string(),
+                None,
+            ),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "access denied".to_string(),
+                None,
+            ),
+            AppError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+                None,
+            ),
+            AppError::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error".to_string(),
+                    None,
+                )
             }
-            AppError::Store(e) => {
-                tracing::error!(error = %e, "store error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".to_string())
-            }
+            AppError::Store(e) => store_answer(e),
+            AppError::Report(b24a_reports::ReportError::Filter(f)) => (
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                f.to_string(),
+                Some(f.field().to_string()),
+            ),
+            AppError::Report(b24a_reports::ReportError::UnknownPortal(_)) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "portal not found".to_string(),
+                None,
+            ),
+            AppError::Report(b24a_reports::ReportError::Store(e)) => store_answer(e),
         };
-        (status, Json(json!({ "error": code, "message": message }))).into_response()
+        (
+            status,
+            Json(json!({ "error": code, "message": message, "field": field })),
+        )
+            .into_response()
     }
 }

@@ -2,20 +2,48 @@
 //! event intake. It maps every library error to an HTTP answer in one place (`error`), and must never compute
 //! metrics or talk SQL itself: reports come from `b24a-reports`, data from `b24a-store`.
 
+pub mod access;
+pub mod api;
 pub mod app;
+pub mod charts;
 pub mod config;
+pub mod csp;
 pub mod error;
+pub mod events;
+pub mod form;
 pub mod health;
+pub mod i18n;
+pub mod install;
+pub mod launch;
+pub mod pages;
+pub mod session;
+pub mod sync_runner;
 pub mod telemetry;
+pub mod verify;
 
 use anyhow::Context;
+
+/// Serves the app on an already bound listener until the future `stop` resolves (tests, the demo).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: app::AppState,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app::router(state))
+        .with_graceful_shutdown(stop)
+        .await
+}
 
 /// Opens the store from the configuration and serves until Ctrl-C / SIGTERM.
 pub async fn run(config: config::Config) -> anyhow::Result<()> {
     let store = b24a_store::Store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the store at {}", config.redacted_database_url()))?;
-    let state = app::AppState::new(store, config.clone());
+    let apps = config.parse_apps().map_err(anyhow::Error::msg)?;
+    if apps.is_empty() {
+        tracing::warn!("no apps configured (APPS is empty): every launch will be refused");
+    }
+    let state = app::AppState::new(store, config.clone(), apps);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;

@@ -1,0 +1,79 @@
+//! The JSON API the page calls with its signed session (`X-B24A-Session`). Every handler gets a [`Caller`] —
+//! portal, user and app from a verified session — and asks `access` before touching a report. Nothing here takes
+//! a portal id from the request: the session is the only source of it.
+
+pub mod progress;
+pub mod reports;
+pub mod settings;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::session::Session;
+
+/// The verified caller of an API request.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Session);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(crate::session::HEADER)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(AppError::Unauthorized)?;
+        let now = chrono::Utc::now().timestamp();
+        let s = state
+            .signer
+            .verify(token, now)
+            .ok_or(AppError::Unauthorized)?;
+        if state.app(&s.a).is_none() {
+            return Err(AppError::Unauthorized);
+        }
+        Ok(Caller(s))
+    }
+}
+
+impl Caller {
+    pub fn portal(&self) -> b24a_store::PortalId {
+        b24a_store::PortalId(self.0.p)
+    }
+
+    /// Only portal administrators pass.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.0.adm {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The reports this caller may open now (rules are re-read on every call, so a revoked rule bites at once).
+    pub async fn allowed(&self, state: &AppState) -> Result<Vec<b24a_reports::ReportId>, AppError> {
+        let app = state.app(&self.0.a).ok_or(AppError::Unauthorized)?;
+        Ok(crate::access::allowed_reports(
+            &state.store,
+            self.portal(),
+            self.0.u,
+            self.0.adm,
+            &self.0.d,
+            &app.enabled_reports(),
+        )
+        .await?)
+    }
+}
+
+/// Parses a report id from the URL.
+pub fn report_id(s: &str) -> Result<b24a_reports::ReportId, AppError> {
+    b24a_reports::ReportId::ALL
+        .into_iter()
+        .find(|r| r.as_str() == s)
+        .ok_or_else(|| AppError::NotFound(format!("report {s}")))
+}

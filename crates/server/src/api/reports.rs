@@ -1,0 +1,123 @@
+//! Report answers, drill-down lists and metric definitions as JSON. Computation is `b24a-reports`' job; this
+//! module checks access, applies the tier (history months in the session) and passes the filter through.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{report_id, Caller};
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// Body of a report request.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReportRequest {
+    pub filter: Value,
+    /// R3 bonus options.
+    pub plan_options: Option<Value>,
+}
+
+/// Body of a drill-down request.
+#[derive(Debug, Deserialize)]
+pub struct DrillRequest {
+    #[serde(default)]
+    pub filter: Value,
+    pub drill: Value,
+    #[serde(default)]
+    pub list: Value,
+}
+
+fn parse_filter(v: &Value) -> Result<b24a_reports::Filter, AppError> {
+    if v.is_null() {
+        return Ok(b24a_reports::Filter::default());
+    }
+    Ok(b24a_reports::Filter::from_json(&v.to_string())?)
+}
+
+async fn context(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<b24a_reports::PortalContext, AppError> {
+    let now = chrono::Utc::now().timestamp();
+    Ok(b24a_reports::PortalContext::load(&state.store, caller.0.p, caller.0.hm(), now).await?)
+}
+
+async fn check(
+    state: &AppState,
+    caller: &Caller,
+    report: b24a_reports::ReportId,
+) -> Result<(), AppError> {
+    if caller.allowed(state).await?.contains(&report) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Computes one report for the caller's filter.
+pub async fn answer(
+    state: &AppState,
+    caller: &Caller,
+    report: b24a_reports::ReportId,
+    req: &ReportRequest,
+) -> Result<b24a_reports::Answer, AppError> {
+    check(state, caller, report).await?;
+    let filter = parse_filter(&req.filter)?;
+    let ctx = context(state, caller).await?;
+    let a = match (report, &req.plan_options) {
+        (b24a_reports::ReportId::Plan, Some(o)) if !o.is_null() => {
+            let opts: b24a_reports::r3_plan::PlanOptions = serde_json::from_value(o.clone())
+                .map_err(|e| AppError::Field("plan_options".into(), e.to_string()))?;
+            b24a_reports::run_plan_report(&state.store, &ctx, &filter, &opts).await?
+        }
+        _ => b24a_reports::run_report(&state.store, &ctx, report, &filter).await?,
+    };
+    Ok(a)
+}
+
+/// `POST /api/reports/{id}`.
+pub async fn report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(req): Json<ReportRequest>,
+) -> Result<Json<Value>, AppError> {
+    let report = report_id(&id)?;
+    let a = answer(&state, &caller, report, &req).await?;
+    let mut v = serde_json::to_value(&a).map_err(|e| AppError::Internal(e.to_string()))?;
+    v["charts"] = crate::charts::charts_for(&a, crate::i18n::Lang::from_code(&caller.0.l));
+    v["freshness"] = crate::api::progress::freshness(&state, caller.portal()).await?;
+    Ok(Json(v))
+}
+
+/// `POST /api/reports/{id}/drill`.
+pub async fn drill(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(req): Json<DrillRequest>,
+) -> Result<Json<Value>, AppError> {
+    let report = report_id(&id)?;
+    check(&state, &caller, report).await?;
+    let filter = parse_filter(&req.filter)?;
+    let drill: b24a_reports::Drill = serde_json::from_value(req.drill.clone())
+        .map_err(|e| AppError::Field("drill".into(), e.to_string()))?;
+    let list: b24a_reports::ListQuery = if req.list.is_null() {
+        b24a_reports::ListQuery::default()
+    } else {
+        serde_json::from_value(req.list.clone())
+            .map_err(|e| AppError::Field("list".into(), e.to_string()))?
+    };
+    let ctx = context(&state, &caller).await?;
+    let rows = b24a_reports::drill_down(&state.store, &ctx, report, &filter, &drill, &list).await?;
+    Ok(Json(
+        serde_json::to_value(&rows).map_err(|e| AppError::Internal(e.to_string()))?,
+    ))
+}
+
+/// `GET /api/definitions`: every metric's definition in the caller's language.
+pub async fn definitions(_caller: Caller) -> Json<Value> {
+    Json(json!(b24a_reports::definitions()))
+}

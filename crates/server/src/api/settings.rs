@@ -1,0 +1,94 @@
+//! Administrator settings: forget-me-not thresholds, access rules, sales plans; and each user's saved filter
+//! presets. Writes are for portal administrators only (checked on every call); the store validates values and
+//! its field-named errors become HTTP 400.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::Caller;
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// `GET /api/settings`: what the settings page shows.
+pub async fn get_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, AppError> {
+    let fmn = state.store.forget_me_not_settings(caller.portal()).await?;
+    let rules = if caller.0.adm {
+        state.store.access_rules(caller.portal()).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Json(
+        json!({ "forget_me_not": fmn, "access_rules": rules, "is_admin": caller.0.adm }),
+    ))
+}
+
+/// `PUT /api/settings/forget-me-not`.
+pub async fn put_forget_me_not(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<b24a_store::ForgetMeNotSettings>,
+) -> Result<Json<Value>, AppError> {
+    caller.require_admin()?;
+    state
+        .store
+        .set_forget_me_not_settings(caller.portal(), &body, Some(caller.0.u))
+        .await?;
+    Ok(Json(json!(
+        state.store.forget_me_not_settings(caller.portal()).await?
+    )))
+}
+
+/// `PUT /api/settings/access`: replaces all rules.
+pub async fn put_access(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(rules): Json<Vec<b24a_store::AccessRule>>,
+) -> Result<Json<Value>, AppError> {
+    caller.require_admin()?;
+    state
+        .store
+        .replace_access_rules(caller.portal(), &rules)
+        .await?;
+    Ok(Json(json!(
+        state.store.access_rules(caller.portal()).await?
+    )))
+}
+
+/// `GET /api/presets/{report}`: the user's saved filter for a report.
+pub async fn get_preset(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(report): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let v: Option<Value> = state
+        .store
+        .user_preset(caller.portal(), caller.0.u, &report)
+        .await?;
+    Ok(Json(v.unwrap_or(Value::Null)))
+}
+
+/// Body of a preset save.
+#[derive(Debug, Deserialize)]
+pub struct PresetBody {
+    pub filter: Value,
+}
+
+/// `PUT /api/presets/{report}`.
+pub async fn put_preset(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(report): Path<String>,
+    Json(body): Json<PresetBody>,
+) -> Result<Json<Value>, AppError> {
+    super::report_id(&report)?;
+    state
+        .store
+        .set_user_preset(caller.portal(), caller.0.u, &report, &body.filter)
+        .await?;
+    Ok(Json(body.filter))
+}

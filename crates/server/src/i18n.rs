@@ -1,0 +1,82 @@
+//! The page's words in Russian (default) and English (when the portal's LANG says so). Report metric texts come
+//! from `b24a-reports::definitions`; this module holds only the shell's own strings and must not hold numbers.
+
+/// The UI language: Russian unless the portal asked for English (or another non-Russian language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ru,
+    En,
+}
+
+impl Lang {
+    /// From Bitrix24's LANG (`ru`, `ua`, `by`, `kz` read Russian; everything else English; missing = Russian).
+    pub fn from_portal(lang: Option<&str>) -> Lang {
+        match lang.map(|l| l.trim().to_ascii_lowercase()) {
+            None => Lang::Ru,
+            Some(l) if l.is_empty() || matches!(l.as_str(), "ru" | "ua" | "by" | "kz") => Lang::Ru,
+            Some(_) => Lang::En,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+    pub fn from_code(code: &str) -> Lang {
+        if code == "en" {
+            Lang::En
+        } else {
+            Lang::Ru
+        }
+    }
+}
+
+/// A shell string by key.
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    let (ru, en) = match key {
+        "app_title" => ("Аналитика продаж", "Sales analytics"),
+        "forbidden_title" => ("Доступ запрещён", "Access denied"),
+        "forbidden_text" => (
+            "Не удалось подтвердить запрос у Битрикс24. Откройте приложение из меню портала.",
+            "The request could not be verified with Bitrix24. Open the app from the portal's menu.",
+        ),
+        "no_access_title" => ("Нет доступа к отчётам", "No access to the reports"),
+        "no_access_text" => (
+            "Администратор портала ещё не открыл вам доступ к отчётам этого приложения. Обратитесь к нему — он может выдать доступ в настройках приложения.",
+            "The portal administrator has not given you access to this app's reports yet. Ask them: access is granted in the app's settings.",
+        ),
+        "install_done" => ("Приложение установлено", "The app is installed"),
+        "install_text" => (
+            "Начинаем загрузку данных портала. Отчёты появятся в меню слева, прогресс загрузки виден на странице приложения.",
+            "Importing the portal's data has started. The reports are in the left menu; the import progress is shown on the app's page.",
+        ),
+        "sales_dynamics" => ("Динамика продаж", "Sales dynamics"),
+        "managers" => ("Эффективность менеджеров", "Manager efficiency"),
+        "plan" => ("План продаж", "Sales plan"),
+        "marketing" => ("Анализ маркетинга", "Marketing analysis"),
+        "tasks" => ("Производительность команды", "Team performance"),
+        "forget_me_not" => ("Незабудка", "Forget-me-not"),
+        "settings" => ("Настройки", "Settings"),
+        _ => ("", ""),
+    };
+    match lang {
+        Lang::Ru => ru,
+        Lang::En => en,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn russian_by_default_english_on_request() {
+        assert_eq!(Lang::from_portal(None), Lang::Ru);
+        assert_eq!(Lang::from_portal(Some("ru")), Lang::Ru);
+        assert_eq!(Lang::from_portal(Some("EN")), Lang::En);
+        assert_eq!(Lang::from_portal(Some("de")), Lang::En);
+        assert_eq!(t(Lang::En, "plan"), "Sales plan");
+        assert_eq!(t(Lang::Ru, "plan"), "План продаж");
+    }
+}

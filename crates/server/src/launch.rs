@@ -1,0 +1,154 @@
+//! The main page as the portal opens it: the iframe POST (AUTH_ID, member_id, DOMAIN, LANG ...) is verified with
+//! the authorization server before anything is shown, then the page gets a signed session bound to that portal,
+//! user and app, and a CSP that lets only that portal frame it. A forged or unverifiable request gets 403 and a
+//! page that says nothing about any portal.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::form;
+use crate::i18n::{t, Lang};
+use crate::session::Session;
+
+/// The 403 answer of a request we could not verify: no portal data, no framing.
+pub fn forbidden_page(lang: Lang) -> Response {
+    let html = format!(
+        r#"<!doctype html><html lang="{}"><head><meta charset="utf-8"><title>{t1}</title></head>
+<body style="font-family:'Open Sans',Helvetica,Arial,sans-serif;background:#eef2f4;color:#333;padding:40px">
+<div style="background:#fff;border-radius:4px;padding:24px;max-width:560px"><h1 style="font-size:20px">{t1}</h1><p>{t2}</p></div></body></html>"#,
+        lang.code(),
+        t1 = t(lang, "forbidden_title"),
+        t2 = t(lang, "forbidden_text"),
+    );
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_SECURITY_POLICY, crate::csp::DENY_ALL)],
+        Html(html),
+    )
+        .into_response()
+}
+
+/// `POST /app/{client_id}/`: verify, then render the shell.
+pub async fn launch(
+    State(state): State<AppState>,
+    Path(client_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    let lang = Lang::from_portal(query.get("LANG").map(String::as_str));
+    match verify_launch(&state, &client_id, &query, &body, lang).await {
+        Ok(r) => r,
+        Err(reason) => {
+            tracing::warn!(client_id = %client_id, reason, "iframe launch refused");
+            forbidden_page(lang)
+        }
+    }
+}
+
+/// `GET /app/{client_id}/`: a portal always POSTs; a bare GET is not a launch.
+pub async fn launch_get(Query(query): Query<HashMap<String, String>>) -> Response {
+    forbidden_page(Lang::from_portal(query.get("LANG").map(String::as_str)))
+}
+
+async fn verify_launch(
+    state: &AppState,
+    client_id: &str,
+    query: &HashMap<String, String>,
+    body: &[u8],
+    lang: Lang,
+) -> Result<Response, &'static str> {
+    let app = state.app(client_id).ok_or("unknown app")?;
+    let p = form::pairs(body);
+    let auth = form::get(&p, "AUTH_ID").ok_or("no AUTH_ID")?;
+    let member_id = form::get(&p, "member_id").ok_or("no member_id")?;
+    let portal = state
+        .store
+        .portal_by_member_id(member_id)
+        .await
+        .map_err(|_| "store")?
+        .ok_or("unknown portal")?;
+    if portal.status == b24a_store::PortalStatus::Uninstalled {
+        return Err("portal uninstalled");
+    }
+    let server = portal
+        .server_endpoint
+        .clone()
+        .unwrap_or_else(|| state.config.oauth_server.clone());
+    let v = crate::verify::app_info(&state.http, &server, auth)
+        .await
+        .map_err(|_| "token rejected")?;
+    if v.client_id != app.client_id || v.member_id != portal.member_id {
+        return Err("token of another app or portal");
+    }
+    // DOMAIN from the query is only a hint; when it disagrees with what we know of the portal, refuse.
+    if let Some(d) = query.get("DOMAIN") {
+        if !d.is_empty() && *d != portal.domain && (v.domain.is_empty() || *d != v.domain) {
+            return Err("DOMAIN does not match the portal");
+        }
+    }
+    let user = crate::verify::portal_user(&state.http, &portal.client_endpoint, auth).await;
+    let user_id = if v.user_id > 0 {
+        v.user_id
+    } else {
+        user.user_id.unwrap_or(0)
+    };
+    if user_id <= 0 {
+        return Err("no user");
+    }
+    let origin = crate::csp::portal_origin(&portal.client_endpoint).ok_or("bad endpoint")?;
+    let enabled = app.enabled_reports();
+    let allowed = crate::access::allowed_reports(
+        &state.store,
+        portal.id,
+        user_id,
+        user.is_admin,
+        &user.departments,
+        &enabled,
+    )
+    .await
+    .map_err(|_| "store")?;
+    let now = chrono::Utc::now().timestamp();
+    let session = Session {
+        p: portal.id.0,
+        u: user_id,
+        a: app.client_id.clone(),
+        adm: user.is_admin,
+        d: user.departments.clone(),
+        l: lang.code().to_string(),
+        t: crate::session::history_months(&v.status, false),
+        exp: now + crate::session::TTL_SECS,
+    };
+    let token = state.signer.sign(&session);
+    let page = crate::pages::ShellPage {
+        lang,
+        app_name: if app.name.is_empty() {
+            t(lang, "app_title").to_string()
+        } else {
+            app.name.clone()
+        },
+        session: token,
+        portal_origin: origin.clone(),
+        domain: portal.domain.clone(),
+        is_admin: user.is_admin,
+        user_name: user.name.clone(),
+        reports: allowed,
+        enabled,
+        bx24_js_url: state.config.bx24_js_url.clone(),
+    };
+    Ok((
+        [
+            (
+                header::CONTENT_SECURITY_POLICY,
+                crate::csp::policy_for(&origin),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        Html(crate::pages::render_shell(&page)),
+    )
+        .into_response())
+}

@@ -1,0 +1,317 @@
+//! Install, iframe launch verification, sessions, CSP, uninstall and event verification over real HTTP against
+//! the portal emulator.
+
+mod common;
+
+use common::{set, Harness, CLIENT_ID};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn install_stores_portal_and_genuine_launch_gets_shell_with_csp() {
+    let h = common::start(false).await;
+    let grant = h.portal.install_app(CLIENT_ID).await.unwrap();
+    let stored = h
+        .state
+        .store
+        .portal_by_member_id(&h.portal.member_id())
+        .await
+        .unwrap()
+        .expect("portal stored");
+    assert_eq!(stored.domain, h.portal.domain());
+    let app = h
+        .state
+        .store
+        .portal_app(stored.id, CLIENT_ID)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.application_token.as_deref(),
+        Some(grant.application_token.as_str())
+    );
+    let tokens = h
+        .state
+        .store
+        .tokens(stored.id, CLIENT_ID)
+        .await
+        .unwrap()
+        .unwrap();
+    // The event carries its own token pair (not the grant's); it must be a live token of this app and portal.
+    let v = b24a_server::verify::app_info(
+        &h.http,
+        &h.emulator.server_endpoint(),
+        &tokens.tokens.access_token,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (v.client_id.as_str(), v.member_id.as_str()),
+        (CLIENT_ID, h.portal.member_id().as_str())
+    );
+    assert!(!tokens.tokens.refresh_token.is_empty());
+
+    let l = h.portal.iframe_launch(CLIENT_ID, 1, "ru");
+    let resp = h.launch(&l.query, &l.form).await;
+    assert_eq!(resp.status(), 200);
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains(&format!("frame-ancestors http://{};", h.portal.domain())),
+        "CSP names only that portal: {csp}"
+    );
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("<html lang=\"ru\""));
+    assert!(html.contains("Динамика продаж"), "Russian tabs by default");
+    assert!(
+        html.contains("\"isAdmin\":true"),
+        "user 1 is the portal admin"
+    );
+
+    let l = h.portal.iframe_launch(CLIENT_ID, 1, "en");
+    let html = h.launch(&l.query, &l.form).await.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\"") && html.contains("Sales dynamics"));
+}
+
+#[tokio::test]
+async fn forged_launches_get_403_and_see_nothing() {
+    let h = common::start(false).await;
+    h.portal.install_app(CLIENT_ID).await.unwrap();
+    let good = h.portal.iframe_launch(CLIENT_ID, 1, "ru");
+    let cases: Vec<(
+        &str,
+        Box<dyn Fn(&mut Vec<(String, String)>, &mut Vec<(String, String)>)>,
+    )> = vec![
+        (
+            "forged AUTH_ID",
+            Box::new(|_q, f| set(f, "AUTH_ID", "0123456789abcdef0123456789abcdef")),
+        ),
+        ("empty AUTH_ID", Box::new(|_q, f| set(f, "AUTH_ID", ""))),
+        (
+            "other member_id",
+            Box::new(|_q, f| set(f, "member_id", "ffffffffffffffffffffffffffffffff")),
+        ),
+        (
+            "forged DOMAIN",
+            Box::new(|q, _f| set(q, "DOMAIN", "evil.example.com")),
+        ),
+        ("no form at all", Box::new(|_q, f| f.clear())),
+    ];
+    for (name, tamper) in cases {
+        let (mut q, mut f) = (good.query.clone(), good.form.clone());
+        tamper(&mut q, &mut f);
+        let resp = h.launch(&q, &f).await;
+        assert_eq!(resp.status(), 403, "{name}");
+        assert_eq!(
+            resp.headers()["content-security-policy"],
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+        );
+        let body = resp.text().await.unwrap();
+        assert!(!body.contains("session"), "{name}: no session handed out");
+        assert!(
+            !body.contains(&h.portal.member_id()) && !body.contains(&h.portal.domain()),
+            "{name}: nothing about the portal"
+        );
+    }
+    // A token of a portal where the app is not installed is refused even with a matching member_id.
+    let other = h
+        .emulator
+        .add_portal(b24a_emulator::PortalSpec::generated(
+            &b24a_emulator::CompanyConfig::new(8, b24a_emulator::Size::Tiny),
+        ))
+        .await
+        .unwrap();
+    let foreign = other.iframe_launch(CLIENT_ID, 1, "ru");
+    let (q, mut f) = (good.query.clone(), good.form.clone());
+    set(
+        &mut f,
+        "AUTH_ID",
+        &foreign.form.iter().find(|(k, _)| k == "AUTH_ID").unwrap().1,
+    );
+    assert_eq!(
+        h.launch(&q, &f).await.status(),
+        403,
+        "token of another portal"
+    );
+    // A GET is never a launch.
+    let get = h
+        .http
+        .get(format!("{}/app/{CLIENT_ID}/", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 403);
+}
+
+#[tokio::test]
+async fn api_needs_a_valid_session_and_names_bad_filter_fields() {
+    let h = common::start(false).await;
+    h.portal.install_app(CLIENT_ID).await.unwrap();
+    let l = h.portal.iframe_launch(CLIENT_ID, 1, "ru");
+    let html = h.launch(&l.query, &l.form).await.text().await.unwrap();
+    let session = Harness::session_of(&html);
+    let url = format!("{}/api/reports/sales_dynamics", h.base);
+
+    let none = h.http.post(&url).json(&json!({})).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    let mut tampered = session.clone();
+    tampered.insert(3, 'x');
+    let bad = h
+        .http
+        .post(&url)
+        .header("x-b24a-session", tampered)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+
+    let ok = h
+        .http
+        .post(&url)
+        .header("x-b24a-session", &session)
+        .json(&json!({"filter": {"period": {"preset": "last_month"}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let v: Value = ok.json().await.unwrap();
+    assert!(
+        v["tiles"].is_array() && v["tables"].is_array() && v["freshness"].is_object(),
+        "{v}"
+    );
+
+    let invalid = h.http.post(&url).header("x-b24a-session", &session)
+        .json(&json!({"filter": {"period": {"preset": "custom", "from": "2026-13-45", "to": "2026-01-01"}}})).send().await.unwrap();
+    assert_eq!(invalid.status(), 400);
+    let v: Value = invalid.json().await.unwrap();
+    assert!(v["field"].as_str().unwrap_or("").contains("period"), "{v}");
+
+    let unknown = h
+        .http
+        .post(format!("{}/api/reports/nope", h.base))
+        .header("x-b24a-session", &session)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn non_admin_without_rules_sees_polite_page_and_api_refuses() {
+    let h = common::start(false).await;
+    h.portal.install_app(CLIENT_ID).await.unwrap();
+    let non_admin = h
+        .portal
+        .with_data(|d| {
+            d.users
+                .iter()
+                .find(|u| !u.is_admin && u.active)
+                .map(|u| u.id)
+        })
+        .flatten()
+        .unwrap();
+    let l = h.portal.iframe_launch(CLIENT_ID, non_admin, "ru");
+    let resp = h.launch(&l.query, &l.form).await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Нет доступа к отчётам"), "polite page");
+    let session = Harness::session_of(&html);
+    let r = h
+        .http
+        .post(format!("{}/api/reports/sales_dynamics", h.base))
+        .header("x-b24a-session", &session)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let put = h
+        .http
+        .put(format!("{}/api/settings/access", h.base))
+        .header("x-b24a-session", &session)
+        .json(&json!([]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 403, "non-admins cannot change access");
+
+    // The admin grants this user one report: the API lets them in for it and only for it.
+    let admin = h.portal.iframe_launch(CLIENT_ID, 1, "ru");
+    let admin_session = Harness::session_of(
+        &h.launch(&admin.query, &admin.form)
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    let put = h
+        .http
+        .put(format!("{}/api/settings/access", h.base))
+        .header("x-b24a-session", &admin_session)
+        .json(&json!([{"report": "managers", "subject": {"type": "user", "id": non_admin}}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let r = h
+        .http
+        .post(format!("{}/api/reports/managers", h.base))
+        .header("x-b24a-session", &session)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = h
+        .http
+        .post(format!("{}/api/reports/sales_dynamics", h.base))
+        .header("x-b24a-session", &session)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn events_need_the_application_token_and_uninstall_with_clean_deletes() {
+    let h = common::start(false).await;
+    let grant = h.portal.install_app(CLIENT_ID).await.unwrap();
+    let id = h
+        .state
+        .store
+        .portal_by_member_id(&h.portal.member_id())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let forged = h
+        .http
+        .post(format!("{}/events/{CLIENT_ID}", h.base))
+        .form(&[
+            ("event", "ONAPPUNINSTALL"),
+            ("data[CLEAN]", "1"),
+            ("auth[member_id]", &h.portal.member_id()),
+            ("auth[application_token]", "wrong"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(
+        h.state.store.portal(id).await.unwrap().is_some(),
+        "a forged uninstall deletes nothing"
+    );
+    let _ = grant;
+    h.portal.uninstall_app(CLIENT_ID, true).await;
+    assert!(
+        h.state.store.portal(id).await.unwrap().is_none(),
+        "portal data deleted on uninstall with clean"
+    );
+    // After uninstall, the old launch fields are refused.
+    let l = h.portal.iframe_launch(CLIENT_ID, 1, "ru");
+    assert_eq!(h.launch(&l.query, &l.form).await.status(), 403);
+}
