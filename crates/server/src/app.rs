@@ -57,8 +57,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/events/{client_id}", post(crate::events::intake))
         .route("/api/reports/{id}", post(crate::api::reports::report))
+        .route(
+            "/api/reports/{id}/export",
+            post(crate::api::reports::export),
+        )
         .route("/api/reports/{id}/drill", post(crate::api::reports::drill))
         .route("/api/definitions", get(crate::api::reports::definitions))
+        .route("/api/dictionaries", get(crate::api::reports::dictionaries))
+        .route(
+            "/api/plans",
+            get(crate::api::plans::list).post(crate::api::plans::add),
+        )
+        .route(
+            "/api/plans/{id}",
+            axum::routing::delete(crate::api::plans::remove),
+        )
         .route("/api/progress", get(crate::api::progress::progress))
         .route("/api/settings", get(crate::api::settings::get_settings))
         .route(

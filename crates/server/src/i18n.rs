@@ -58,11 +58,49 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "tasks" => ("Производительность команды", "Team performance"),
         "forget_me_not" => ("Незабудка", "Forget-me-not"),
         "settings" => ("Настройки", "Settings"),
+        "total" => ("Итого", "Total"),
         _ => ("", ""),
     };
     match lang {
         Lang::Ru => ru,
         Lang::En => en,
+    }
+}
+
+/// The title of a report block (table) by its key; unknown keys read as words.
+pub fn block_title(lang: Lang, key: &str) -> String {
+    if let Some(p) = key.strip_prefix("stages_") {
+        return match lang {
+            Lang::Ru => format!("Стадии воронки {p}"),
+            Lang::En => format!("Pipeline {p} stages"),
+        };
+    }
+    let (ru, en) = match key {
+        "dynamics" => ("Динамика", "Dynamics"),
+        "lost_by_stage" => ("Проигранные по причинам", "Lost by reason"),
+        "by_status" => ("Сделки по статусам", "Deals by status"),
+        "employees" => ("Сотрудники", "Employees"),
+        "by_employee" => ("По сотрудникам", "By employee"),
+        "by_department" => ("По отделам", "By department"),
+        "by_manager" => ("По менеджерам", "By manager"),
+        "by_project" => ("По проектам", "By project"),
+        "by_source" => ("По источникам", "By source"),
+        "by_utm" => ("По UTM-меткам", "By UTM tags"),
+        "by_industry" => ("По отраслям", "By industry"),
+        "source_manager" => ("Источник x менеджер", "Source x manager"),
+        "source_trend" => ("Динамика источников", "Source trend"),
+        "returning" => ("Новые и повторные", "New vs returning"),
+        "plan_rows" => ("План и факт", "Plan and fact"),
+        "department_dynamics" => ("Динамика по отделам", "Department dynamics"),
+        "task_universe" => ("Задачи периода", "Tasks of the period"),
+        "act_overdue" => ("Просроченные дела", "Overdue activities"),
+        "forgotten_deals" => ("Забытые сделки", "Forgotten deals"),
+        "forgotten_leads" => ("Забытые лиды", "Forgotten leads"),
+        other => return other.replace('_', " "),
+    };
+    match lang {
+        Lang::Ru => ru.to_string(),
+        Lang::En => en.to_string(),
     }
 }
 

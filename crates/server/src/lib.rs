@@ -10,6 +10,7 @@ pub mod config;
 pub mod csp;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod form;
 pub mod health;
 pub mod i18n;

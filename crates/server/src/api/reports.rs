@@ -121,3 +121,107 @@ pub async fn drill(
 pub async fn definitions(_caller: Caller) -> Json<Value> {
     Json(json!(b24a_reports::definitions()))
 }
+
+/// `GET /api/dictionaries`: the lists the filter bar and the editors pick from (employees with the inactive ones
+/// marked, departments, pipelines, sources, projects).
+pub async fn dictionaries(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, AppError> {
+    let d = b24a_reports::dicts::Dicts::load(&state.store, caller.0.p).await?;
+    let mut users: Vec<Value> = d
+        .users
+        .iter()
+        .map(|(id, u)| json!({"id": id, "name": u.name, "active": u.active, "departments": u.departments}))
+        .collect();
+    users.sort_by(|a, b| {
+        a["name"]
+            .as_str()
+            .unwrap_or("")
+            .cmp(b["name"].as_str().unwrap_or(""))
+    });
+    let mut departments: Vec<Value> = d
+        .departments
+        .iter()
+        .map(|(id, x)| json!({"id": id, "name": x.name, "parent": x.parent_id}))
+        .collect();
+    departments.sort_by_key(|v| v["id"].as_i64().unwrap_or(0));
+    let pipelines: Vec<Value> = d
+        .pipelines
+        .iter()
+        .map(|(id, n)| json!({"id": id, "name": n}))
+        .collect();
+    let mut sources: Vec<Value> = d
+        .sources
+        .iter()
+        .map(|(id, n)| json!({"id": id, "name": n}))
+        .collect();
+    sources.sort_by(|a, b| {
+        a["name"]
+            .as_str()
+            .unwrap_or("")
+            .cmp(b["name"].as_str().unwrap_or(""))
+    });
+    let mut projects: Vec<Value> = d
+        .projects
+        .iter()
+        .map(|(id, n)| json!({"id": id, "name": n}))
+        .collect();
+    projects.sort_by_key(|v| v["id"].as_i64().unwrap_or(0));
+    Ok(Json(json!({
+        "users": users, "departments": departments, "pipelines": pipelines, "sources": sources, "projects": projects
+    })))
+}
+
+/// Body of an export request.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExportRequest {
+    pub filter: Value,
+    pub plan_options: Option<Value>,
+    /// One block's key; none = the whole report (a sheet per block).
+    pub block: Option<String>,
+}
+
+/// `POST /api/reports/{id}/export`: an .xlsx file.
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(req): Json<ExportRequest>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let report = report_id(&id)?;
+    let rr = ReportRequest {
+        filter: req.filter.clone(),
+        plan_options: req.plan_options.clone(),
+    };
+    let a = answer(&state, &caller, report, &rr).await?;
+    let lang = crate::i18n::Lang::from_code(&caller.0.l);
+    let tables = crate::export::tables(&a, req.block.as_deref(), lang);
+    if tables.is_empty() {
+        return Err(AppError::Field(
+            "block".into(),
+            "no such block in this report".into(),
+        ));
+    }
+    let bytes = b24a_charts::workbook(&tables).map_err(|e| AppError::Internal(e.to_string()))?;
+    let name = match &req.block {
+        Some(b) => format!("{}-{b}.xlsx", report.as_str()),
+        None => format!("{}.xlsx", report.as_str()),
+    };
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,68 @@
+// The app page: reads the config the server embedded, draws the tabs of the reports this user may open (plus
+// settings for administrators), the filter bar and the report. No framework, no build step.
+import { h, clear } from './dom.js';
+import { t, setLang, LANG } from './i18n.js';
+import * as api from './api.js';
+import { setOrigin } from './links.js';
+import { defaultFilter, renderFilters } from './filters.js';
+import { renderAnswer, loadReport, setDefinitions, blockTitle } from './report.js';
+import { renderSettings } from './settings.js';
+import { startProgress } from './progress.js';
+import { closeSlider } from './slider.js';
+
+const cfgEl = document.getElementById('b24a-config');
+const CFG = cfgEl ? JSON.parse(cfgEl.textContent) : null;
+
+function fail(root, e) {
+  const text = e.status === 401 ? t('session_expired') : e.status === 403 ? t('forbidden') : `${t('error')}: ${e.message || e}`;
+  clear(root).append(h('div', { class: 'error-box' }, text));
+}
+
+async function boot() {
+  if (!CFG) return;
+  setLang(CFG.lang); api.setSession(CFG.session); setOrigin(CFG.portalOrigin);
+  if (window.BX24 && typeof window.BX24.init === 'function') window.BX24.init(() => { try { window.BX24.fitWindow(); } catch (_) { /* not inside a portal */ } });
+  const tabs = document.getElementById('tabs'); const content = document.getElementById('content');
+  if (!tabs || !content) return;
+  const pages = CFG.reports.slice(); if (CFG.isAdmin) pages.push({ id: 'settings', title: t('settings') });
+  let dicts = { users: [], departments: [], pipelines: [], sources: [], projects: [] };
+  try {
+    const [d, defs] = await Promise.all([api.get('/api/dictionaries'), api.get('/api/definitions')]);
+    dicts = d; setDefinitions(defs);
+  } catch (e) { fail(content, e); return; }
+  const filters = {};
+  const show = async () => {
+    closeSlider();
+    const id = (location.hash.slice(1) || (pages[0] && pages[0].id) || '');
+    clear(tabs).append(...pages.map((p) => h('a', { href: '#' + p.id, class: p.id === id ? 'active' : null, dataset: { report: p.id } }, p.title)));
+    clear(content);
+    if (id === 'settings') { try { await renderSettings(content, dicts, CFG.enabled); } catch (e) { fail(content, e); } return; }
+    if (!pages.find((p) => p.id === id)) { fail(content, { status: 403 }); return; }
+    if (!filters[id]) {
+      let saved = null; try { saved = await api.get(`/api/presets/${id}`); } catch (_) { /* no preset */ }
+      filters[id] = saved && saved.period ? saved : defaultFilter(id);
+    }
+    const bar = h('div', { id: 'filter-bar' }); const body = h('div', { id: 'report-body' }, h('div', { class: 'card' }, t('loading')));
+    content.append(bar, body);
+    const ctx = {
+      report: id, filter: filters[id], dicts, currency: 'RUB',
+      exportBlock: (key) => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, block: key }, `${id}-${key}.xlsx`).catch((e) => fail(body, e)),
+      exportAll: () => api.download(`/api/reports/${id}/export`, { filter: ctx.filter }, `${id}.xlsx`).catch((e) => fail(body, e)),
+    };
+    const run = async (f) => {
+      filters[id] = f; ctx.filter = f;
+      renderFilters(bar, id, dicts, f, (nf) => { run(nf); api.put(`/api/presets/${id}`, { filter: nf }).catch(() => {}); });
+      clear(body).append(h('div', { class: 'card' }, t('loading')));
+      try { const a = await loadReport(id, f); ctx.currency = a.meta.currency; renderAnswer(body, id, a, ctx); document.body.dataset.loaded = id; } catch (e) {
+        fail(body, e.field ? { message: `${e.field}: ${e.message}` } : e);
+        document.body.dataset.loaded = id;
+      }
+    };
+    await run(filters[id]);
+  };
+  window.addEventListener('hashchange', show);
+  startProgress(document.getElementById('progress'), LANG, () => { if (location.hash.slice(1) !== 'settings') show(); });
+  await show();
+  void blockTitle;
+}
+boot();

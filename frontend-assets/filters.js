@@ -1,0 +1,97 @@
+// The filter bar of every report (SPEC "Common"): period presets and custom range, comparison, pipelines,
+// departments, employees (inactive ones marked), sources, projects (R5), cohort and step where they apply.
+import { h, clear } from './dom.js';
+import { t } from './i18n.js';
+
+const PRESETS = ['this_week', 'last_week', 'this_month', 'last_month', 'this_quarter', 'last_quarter', 'this_year', 'last_year', 'last_days', 'custom'];
+const DEAL_REPORTS = ['sales_dynamics', 'managers', 'marketing'];
+
+export function defaultFilter(report) {
+  const f = { period: { preset: 'this_month' }, compare: 'previous', pipelines: [], departments: [], employees: [], sources: [], projects: [] };
+  if (report === 'forget_me_not') f.compare = 'none';
+  if (report === 'sales_dynamics' || report === 'marketing') f.bucket = 'week';
+  return f;
+}
+
+function select(name, options, current, onchange) {
+  return h('select', { name, onchange: (e) => onchange(e.target.value) },
+    options.map(([v, label]) => h('option', { value: v, selected: v === current }, label)));
+}
+
+/** A dropdown of checkboxes with search: the picked ids go into `list`. */
+function multi(name, items, picked, onchange) {
+  const wrap = h('div', { class: 'multi', dataset: { name } });
+  const label = () => {
+    if (!picked.length) return t('all');
+    const names = items.filter((i) => picked.includes(i.id)).map((i) => i.name);
+    return names.length <= 2 ? names.join(', ') : `${names[0]} +${names.length - 1}`;
+  };
+  const btn = h('button', { type: 'button', name }, label());
+  let menu = null;
+  const close = () => { if (menu) { menu.remove(); menu = null; document.removeEventListener('click', outside, true); } };
+  const outside = (e) => { if (!wrap.contains(e.target)) close(); };
+  btn.addEventListener('click', () => {
+    if (menu) { close(); return; }
+    const search = h('input', { type: 'search', placeholder: t('search') });
+    const list = h('div');
+    const draw = () => {
+      clear(list);
+      const q = search.value.trim().toLowerCase();
+      for (const it of items.filter((i) => !q || i.name.toLowerCase().includes(q))) {
+        const box = h('input', { type: 'checkbox', value: String(it.id), checked: picked.includes(it.id) });
+        box.addEventListener('change', () => {
+          const i = picked.indexOf(it.id);
+          if (box.checked && i < 0) picked.push(it.id); else if (!box.checked && i >= 0) picked.splice(i, 1);
+          btn.textContent = label(); onchange();
+        });
+        list.append(h('label', { class: it.active === false ? 'inactive' : null }, box, it.name + (it.active === false ? ` (${t('inactive')})` : '')));
+      }
+    };
+    search.addEventListener('input', draw);
+    menu = h('div', { class: 'menu' }, items.length > 8 ? search : null, list);
+    draw(); wrap.append(menu);
+    document.addEventListener('click', outside, true);
+  });
+  wrap.append(btn);
+  return wrap;
+}
+
+/** Renders the bar into `root`; calls `apply(filter)` when the user applies. */
+export function renderFilters(root, report, dicts, filter, apply) {
+  clear(root);
+  const f = JSON.parse(JSON.stringify(filter));
+  const changed = () => {};
+  const custom = h('span', { class: 'custom-range', style: f.period.preset === 'custom' ? '' : 'display:none' },
+    h('label', {}, t('from'), h('input', { type: 'date', name: 'from', value: f.period.from || '', onchange: (e) => { f.period.from = e.target.value; } })),
+    ' ',
+    h('label', {}, t('to'), h('input', { type: 'date', name: 'to', value: f.period.to || '', onchange: (e) => { f.period.to = e.target.value; } })));
+  custom.style.display = f.period.preset === 'custom' ? 'flex' : 'none';
+  custom.style.gap = '10px';
+  const days = h('label', { style: f.period.preset === 'last_days' ? '' : 'display:none' }, t('days'),
+    h('input', { type: 'number', name: 'days', min: 1, max: 730, value: f.period.days || 30, style: 'width:80px', onchange: (e) => { f.period.days = Number(e.target.value); } }));
+  const preset = select('preset', PRESETS.map((p) => [p, t(p)]), f.period.preset, (v) => {
+    f.period = { preset: v };
+    if (v === 'custom') { const now = new Date(); f.period.to = now.toISOString().slice(0, 10); now.setDate(now.getDate() - 30); f.period.from = now.toISOString().slice(0, 10); custom.querySelector('[name=from]').value = f.period.from; custom.querySelector('[name=to]').value = f.period.to; }
+    if (v === 'last_days') f.period.days = 30;
+    custom.style.display = v === 'custom' ? 'flex' : 'none';
+    days.style.display = v === 'last_days' ? '' : 'none';
+  });
+  const parts = [h('label', {}, t('period'), preset), custom, days];
+  if (report !== 'forget_me_not') {
+    parts.push(h('label', {}, t('compare'), select('compare', [['none', t('none')], ['previous', t('previous')], ['year_ago', t('year_ago')]], f.compare || 'previous', (v) => { f.compare = v; })));
+  }
+  if (report === 'sales_dynamics' || report === 'managers') {
+    parts.push(h('label', {}, t('cohort'), select('cohort', [['created', t('created')], ['closed', t('closed')]], f.cohort || 'created', (v) => { f.cohort = v; })));
+  }
+  if (report === 'sales_dynamics' || report === 'marketing' || report === 'tasks') {
+    parts.push(h('label', {}, t('bucket'), select('bucket', ['day', 'week', 'month', 'quarter'].map((b) => [b, t(b)]), f.bucket || 'week', (v) => { f.bucket = v; })));
+  }
+  if (report !== 'tasks') parts.push(h('label', {}, t('pipelines'), multi('pipelines', dicts.pipelines, f.pipelines, changed)));
+  parts.push(h('label', {}, t('departments'), multi('departments', dicts.departments, f.departments, changed)));
+  parts.push(h('label', {}, t('employees'), multi('employees', dicts.users, f.employees, changed)));
+  if (DEAL_REPORTS.includes(report)) parts.push(h('label', {}, t('sources'), multi('sources', dicts.sources, f.sources, changed)));
+  if (report === 'tasks') parts.push(h('label', {}, t('projects'), multi('projects', dicts.projects, f.projects, changed)));
+  parts.push(h('button', { class: 'btn btn-primary', type: 'button', name: 'apply', onclick: () => apply(f) }, t('apply')));
+  parts.push(h('button', { class: 'btn btn-light', type: 'button', name: 'reset', onclick: () => apply(defaultFilter(report)) }, t('reset')));
+  root.append(h('div', { class: 'filters' }, parts));
+}

@@ -1,0 +1,78 @@
+// The page's words (Russian first, English when the portal's LANG says so) and locale formatting of numbers,
+// money, dates. Metric definitions come from the server (/api/definitions).
+const WORDS = {
+  period: ['Период', 'Period'], compare: ['Сравнение', 'Compare with'], pipelines: ['Воронки', 'Pipelines'],
+  departments: ['Отделы', 'Departments'], employees: ['Сотрудники', 'Employees'], sources: ['Источники', 'Sources'],
+  projects: ['Проекты', 'Projects'], cohort: ['Сделки', 'Deals'], bucket: ['Шаг', 'Step'], apply: ['Применить', 'Apply'],
+  reset: ['Сбросить', 'Reset'], all: ['Все', 'All'], search: ['Поиск…', 'Search…'], from: ['С', 'From'], to: ['По', 'To'],
+  this_week: ['Эта неделя', 'This week'], last_week: ['Прошлая неделя', 'Last week'], this_month: ['Этот месяц', 'This month'],
+  last_month: ['Прошлый месяц', 'Last month'], this_quarter: ['Этот квартал', 'This quarter'], last_quarter: ['Прошлый квартал', 'Last quarter'],
+  this_year: ['Этот год', 'This year'], last_year: ['Прошлый год', 'Last year'], last_days: ['Последние N дней', 'Last N days'],
+  custom: ['Произвольный', 'Custom range'], days: ['дней', 'days'],
+  none: ['Без сравнения', 'No comparison'], previous: ['Предыдущий период', 'Previous period'], year_ago: ['Год назад', 'A year earlier'],
+  created: ['Созданные в периоде', 'Created in the period'], closed: ['Закрытые в периоде', 'Closed in the period'],
+  day: ['День', 'Day'], week: ['Неделя', 'Week'], month: ['Месяц', 'Month'], quarter: ['Квартал', 'Quarter'],
+  export_block: ['Excel', 'Excel'], export_all: ['Весь отчёт в Excel', 'Whole report to Excel'],
+  total: ['Итого', 'Total'], loading: ['Загрузка…', 'Loading…'], synced: ['Данные обновлены', 'Data synced'],
+  never_synced: ['Данные ещё загружаются', 'Data is still loading'], source_failed: ['Не удалось обновить', 'Failed to sync'],
+  source_failed_tail: ['— цифры по ним могут быть неполными.', '— figures based on them may be incomplete.'],
+  import_title: ['Загружаем данные портала', 'Importing the portal\'s data'],
+  import_hint: ['Отчёты уже работают на загруженной части и дополняются по мере загрузки.', 'Reports already work on what is loaded and fill in as the import goes on.'],
+  empty: ['Нет данных за выбранный период', 'No data for the selected period'],
+  empty_hint: ['Попробуйте выбрать другой период или снять фильтры.', 'Try another period or clear the filters.'],
+  empty_block: ['Нет строк для этих фильтров', 'No rows for these filters'],
+  records: ['записей', 'records'], open_card: ['Открыть карточку', 'Open the card'], more: ['Показать ещё', 'Show more'],
+  clamp: ['Бесплатный тариф показывает данные за последние 3 месяца. Период обрезан до', 'The free plan shows the last 3 months. The period was cut to'],
+  clamp_tail: ['Подписка открывает 24 месяца истории.', 'A subscription opens 24 months of history.'],
+  vs: ['к пред. периоду', 'vs comparison'], error: ['Ошибка', 'Error'], settings: ['Настройки', 'Settings'],
+  save: ['Сохранить', 'Save'], saved: ['Сохранено', 'Saved'], add: ['Добавить', 'Add'], remove: ['Удалить', 'Remove'],
+  fmn_title: ['Незабудка: когда карточка считается забытой', 'Forget-me-not: when a card is forgotten'],
+  lead_days: ['Лид забыт через, дней', 'A lead is forgotten after, days'], deal_days: ['Сделка забыта через, дней', 'A deal is forgotten after, days'],
+  planned_care: ['Запланированное дело = о карточке помнят', 'A planned activity means the card is cared for'],
+  access_title: ['Доступ к отчётам', 'Access to the reports'],
+  access_hint: ['Администраторы портала видят все отчёты. Остальным доступ выдаётся здесь — сотруднику или отделу (с подотделами).',
+    'Portal administrators see every report. Others get access here — per employee or per department (with sub-departments).'],
+  report: ['Отчёт', 'Report'], who: ['Кому', 'Who'], all_reports: ['Все отчёты', 'All reports'], employee: ['Сотрудник', 'Employee'], department: ['Отдел', 'Department'],
+  no_rules: ['Пока доступ есть только у администраторов.', 'For now only administrators have access.'],
+  plans_title: ['План продаж', 'Sales plan'], inactive: ['уволен', 'inactive'],
+  session_expired: ['Сессия истекла — откройте приложение из меню портала заново.', 'The session expired — open the app again from the portal menu.'],
+  forbidden: ['Нет доступа к этому отчёту.', 'You have no access to this report.'],
+};
+export let LANG = 'ru';
+export function setLang(l) { LANG = l === 'en' ? 'en' : 'ru'; }
+export function t(key) { const w = WORDS[key]; return w ? w[LANG === 'en' ? 1 : 0] : key; }
+const loc = () => (LANG === 'en' ? 'en-US' : 'ru-RU');
+export function num(v, digits = 0) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  return new Intl.NumberFormat(loc(), { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(v);
+}
+export function money(v, currency) {
+  if (v === null || v === undefined) return '—';
+  try {
+    return new Intl.NumberFormat(loc(), { style: 'currency', currency: currency || 'RUB', maximumFractionDigits: 0 }).format(v);
+  } catch (_) { return num(v) + ' ' + (currency || ''); }
+}
+export function date(ts) {
+  if (!ts) return '—';
+  return new Intl.DateTimeFormat(loc(), { day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date(ts * 1000));
+}
+export function dateTime(ts) {
+  if (!ts) return '—';
+  return new Intl.DateTimeFormat(loc(), { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(ts * 1000));
+}
+export function isoDay(s) {
+  if (!s) return '—';
+  const d = new Date(s + 'T00:00:00');
+  return Number.isNaN(d.getTime()) ? s : new Intl.DateTimeFormat(loc(), { day: '2-digit', month: '2-digit', year: 'numeric' }).format(d);
+}
+export function value(v, unit, currency) {
+  switch (unit) {
+    case 'money': return money(v, currency);
+    case 'percent': return v === null || v === undefined ? '—' : num(v, 1) + ' %';
+    case 'days': return v === null || v === undefined ? '—' : num(v, 1);
+    case 'minutes': return num(v, 0);
+    case 'index': return num(v, 0);
+    case 'instant': return dateTime(v);
+    default: return num(v, 0);
+  }
+}

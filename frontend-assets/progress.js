@@ -1,0 +1,26 @@
+// The first-import progress bar: what is loaded so far per source; disappears when the first import is done.
+import { h, clear } from './dom.js';
+import { t, num } from './i18n.js';
+import * as api from './api.js';
+
+const NAMES = { deals: ['Сделки', 'Deals'], leads: ['Лиды', 'Leads'], activities: ['Дела', 'Activities'], tasks: ['Задачи', 'Tasks'], users: ['Сотрудники', 'Employees'],
+  deal_stage_history: ['История стадий сделок', 'Deal stage history'], lead_stage_history: ['История статусов лидов', 'Lead status history'] };
+
+export function startProgress(root, lang, onChange) {
+  let last = null;
+  const tick = async () => {
+    let p;
+    try { p = await api.get('/api/progress'); } catch (_) { return; }
+    if (p.first_import_finished) { clear(root); if (last && !last.first_import_finished) onChange(); last = p; return; }
+    const pct = p.total > 0 ? Math.min(100, Math.round((p.done / p.total) * 100)) : 0;
+    clear(root).append(h('div', { class: 'progress', id: 'import-progress' },
+      h('strong', {}, `${t('import_title')}: ${pct} %`),
+      h('div', { class: 'bar' }, h('div', { style: `width:${pct}%` })),
+      h('div', { class: 'parts' }, p.entities.map((e) => h('span', { class: e.finished ? 'done' : '' },
+        `${(NAMES[e.entity] || [e.entity, e.entity])[lang === 'en' ? 1 : 0]}: ${num(e.done)}${e.total ? ' / ' + num(e.total) : ''}${e.finished ? ' ✓' : ''}`))),
+      h('div', { class: 'hint' }, t('import_hint'))));
+    last = p;
+    setTimeout(tick, 3000);
+  };
+  tick();
+}

@@ -1,0 +1,128 @@
+// One report page: tiles, tables (sortable, with totals), server-rendered SVG charts, freshness, empty states,
+// exports, and drill-down into record lists in the side panel.
+import { h, clear } from './dom.js';
+import { t, value, dateTime, isoDay, LANG } from './i18n.js';
+import * as api from './api.js';
+import { openDrill } from './slider.js';
+
+const BLOCKS = {
+  dynamics: ['Динамика', 'Dynamics'], lost_by_stage: ['Проигранные сделки по причинам', 'Lost deals by reason'],
+  by_status: ['Сделки по статусам', 'Deals by status'], employees: ['Сотрудники', 'Employees'], by_employee: ['По сотрудникам', 'By employee'],
+  by_department: ['По отделам', 'By department'], by_manager: ['По менеджерам', 'By manager'], by_project: ['По проектам', 'By project'],
+  by_source: ['По источникам', 'By source'], by_utm: ['По UTM-меткам', 'By UTM tags'], by_industry: ['По отраслям клиентов', 'By client industry'],
+  source_manager: ['Источник × менеджер', 'Source × manager'], source_trend: ['Динамика источников', 'Source trend'],
+  returning: ['Новые и повторные клиенты', 'New vs returning customers'], plan_rows: ['План и факт', 'Plan and fact'],
+  department_dynamics: ['Динамика по отделам', 'Department dynamics'], task_universe: ['Задачи периода', 'Tasks of the period'],
+  act_overdue: ['Просроченные дела', 'Overdue activities'], forgotten_deals: ['Забытые сделки', 'Forgotten deals'],
+  forgotten_leads: ['Забытые лиды', 'Forgotten leads'], leads: ['Лиды', 'Leads'],
+};
+let DEFS = {};
+export function setDefinitions(list) { DEFS = {}; for (const d of list) DEFS[d.key] = d; }
+const defText = (k) => (DEFS[k] ? DEFS[k][LANG] : '');
+const defName = (k) => { const d = defText(k); if (!d) return k.replace(/_/g, ' '); const cut = d.split(/[.:—(]/)[0]; return cut.length > 48 ? cut.slice(0, 46) + '…' : cut; };
+export function blockTitle(key, pipelines) {
+  if (key.startsWith('stages_')) {
+    const id = Number(key.slice(7)); const p = (pipelines || []).find((x) => x.id === id);
+    return (LANG === 'en' ? 'Stages: ' : 'Стадии: ') + (p ? p.name : id);
+  }
+  const b = BLOCKS[key]; return b ? b[LANG === 'en' ? 1 : 0] : key.replace(/_/g, ' ');
+}
+
+function groupLabel(row) {
+  const g = row.group || {};
+  if (g.by === 'bucket') return isoDay(g.key);
+  return row.label;
+}
+
+function tile(tl, meta, ctx) {
+  const v = value(tl.value, tl.unit, meta.currency);
+  const valueEl = tl.drill && tl.value ? h('a', { href: '#', class: 'count', onclick: (e) => { e.preventDefault(); openDrill(ctx, tl.drill, defName(tl.metric)); } }, v) : v;
+  let delta = null;
+  if (tl.delta !== null && tl.delta !== undefined && tl.previous !== null && tl.previous !== undefined) {
+    const cls = tl.delta > 0 ? 'up' : tl.delta < 0 ? 'down' : 'flat';
+    const sign = tl.delta > 0 ? '+' : '';
+    delta = h('div', { class: 'delta ' + cls }, `${sign}${value(tl.delta, tl.unit, meta.currency)} ${t('vs')} (${value(tl.previous, tl.unit, meta.currency)})`);
+  }
+  return h('div', { class: 'tile', dataset: { metric: tl.metric } },
+    h('div', { class: 'name' }, defName(tl.metric)),
+    h('span', { class: 'info', tabindex: 0, title: defText(tl.metric) }, 'i'),
+    h('div', { class: 'tip' }, defText(tl.metric)),
+    h('div', { class: 'value' }, valueEl),
+    tl.amount !== null && tl.amount !== undefined ? h('div', { class: 'amount' }, value(tl.amount, 'money', meta.currency)) : null,
+    delta);
+}
+
+function cellEl(c, col, meta, ctx) {
+  const text = value(c.value, col.unit, meta.currency);
+  if (c.drill && c.value) return h('a', { href: '#', class: 'count', onclick: (e) => { e.preventDefault(); openDrill(ctx, c.drill, defName(col.metric)); } }, text);
+  return text;
+}
+
+function table(tb, meta, ctx) {
+  const wrap = h('div', { class: 'grid-wrap' });
+  let sortCol = -1; let desc = true;
+  const draw = () => {
+    clear(wrap);
+    const rows = tb.rows.slice();
+    if (sortCol >= 0) {
+      rows.sort((a, b) => {
+        const x = sortCol === 0 ? groupLabel(a) : (a.cells[sortCol - 1] || {}).value;
+        const y = sortCol === 0 ? groupLabel(b) : (b.cells[sortCol - 1] || {}).value;
+        if (x === y) return 0; if (x === null || x === undefined) return 1; if (y === null || y === undefined) return -1;
+        const r = typeof x === 'string' ? x.localeCompare(y) : x - y; return desc ? -r : r;
+      });
+    }
+    const ths = [h('th', {}, '')].concat(tb.columns.map((c) => h('th', { title: defText(c.metric) }, defName(c.metric) + (c.unit === 'money' ? `, ${meta.currency}` : ''))));
+    ths.forEach((th, i) => {
+      if (i === sortCol) th.className = desc ? 'sorted-desc' : 'sorted-asc';
+      th.addEventListener('click', () => { if (sortCol === i) desc = !desc; else { sortCol = i; desc = i !== 0; } draw(); });
+    });
+    const body = rows.map((r) => h('tr', {}, h('td', {}, groupLabel(r), r.note ? h('span', { class: 'note' }, r.note === 'inactive' ? t('inactive') : r.note) : null),
+      r.cells.map((c, i) => h('td', {}, cellEl(c, tb.columns[i], meta, ctx)))));
+    const foot = tb.total ? h('tfoot', {}, h('tr', {}, h('td', {}, t('total')), tb.total.cells.map((c, i) => h('td', {}, cellEl(c, tb.columns[i], meta, ctx))))) : null;
+    wrap.append(h('table', { class: 'grid', dataset: { block: tb.key } }, h('thead', {}, h('tr', {}, ths)), h('tbody', {}, body), foot));
+  };
+  draw();
+  return wrap;
+}
+
+function freshnessLine(fr) {
+  const line = h('div', { class: 'meta-line freshness' });
+  if (!fr) return line;
+  if (fr.failed && fr.failed.length) {
+    line.append(h('div', { class: 'warn' }, `${t('source_failed')}: ${fr.failed.join(', ')} ${t('source_failed_tail')}`));
+  }
+  line.append(h('span', {}, fr.last_sync_at ? `${t('synced')}: ${dateTime(fr.last_sync_at)}` : t('never_synced')));
+  return line;
+}
+
+/** Renders the answer into `root`. */
+export function renderAnswer(root, report, answer, ctx) {
+  clear(root);
+  const meta = answer.meta;
+  root.append(freshnessLine(answer.freshness));
+  if (meta.clamp) root.append(h('div', { class: 'lock' }, `${t('clamp')} ${isoDay(meta.clamp.from || meta.period.from)}. ${t('clamp_tail')}`));
+  for (const [k, v] of meta.notes || []) root.append(h('div', { class: 'meta-line note' }, `${k}: ${v}`));
+  if (meta.empty) {
+    root.append(h('div', { class: 'card empty' }, h('div', { class: 'big' }, meta.empty_reason ? (defText(meta.empty_reason) || t('empty')) : t('empty')), h('div', {}, t('empty_hint'))));
+  }
+  if (answer.tiles.length) root.append(h('div', { class: 'tiles' }, answer.tiles.map((tl) => tile(tl, meta, ctx))));
+  const charts = {}; for (const c of answer.charts || []) charts[c.key] = c;
+  for (const tb of answer.tables) {
+    const card = h('section', { class: 'card block', dataset: { block: tb.key } });
+    const exportBtn = h('button', { class: 'btn btn-light', type: 'button', name: 'export-block', onclick: () => ctx.exportBlock(tb.key) }, '⤓ ' + t('export_block'));
+    card.append(h('h2', {}, blockTitle(tb.key, ctx.dicts.pipelines), h('span', { class: 'spacer' }), exportBtn));
+    const chart = charts[tb.key];
+    if (chart && chart.svg) { const c = h('div', { class: 'chart' }); c.innerHTML = chart.svg; card.append(c); }
+    if (!tb.rows.length) card.append(h('div', { class: 'empty' }, t('empty_block')));
+    else card.append(table(tb, meta, ctx));
+    root.append(card);
+  }
+  if (answer.tables.length) {
+    root.append(h('div', { class: 'meta-line' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'export-all', onclick: () => ctx.exportAll() }, '⤓ ' + t('export_all'))));
+  }
+}
+
+export async function loadReport(report, filter) {
+  return api.post(`/api/reports/${report}`, { filter });
+}

@@ -1,0 +1,119 @@
+// Administrator settings: forget-me-not thresholds, who may open which report, and the sales-plan editor
+// (employees and pipelines picked from lists; many rows pasted from a spreadsheet; errors name the row and field).
+import { h, clear } from './dom.js';
+import { t, money, LANG } from './i18n.js';
+import * as api from './api.js';
+
+function msg(el, text, ok) { clear(el).append(h('span', { class: ok ? 'ok-msg' : 'field-error' }, text)); }
+
+function fmnCard(s) {
+  const lead = h('input', { type: 'number', name: 'lead_days', min: 1, value: s.forget_me_not.lead_days });
+  const deal = h('input', { type: 'number', name: 'deal_days', min: 1, value: s.forget_me_not.deal_days });
+  const care = h('input', { type: 'checkbox', name: 'planned_care', checked: s.forget_me_not.planned_activity_counts_as_care });
+  const out = h('span');
+  const save = async () => {
+    try {
+      await api.put('/api/settings/forget-me-not', { lead_days: Number(lead.value), deal_days: Number(deal.value), planned_activity_counts_as_care: care.checked });
+      msg(out, t('saved'), true);
+    } catch (e) { msg(out, e.message, false); }
+  };
+  return h('section', { class: 'card settings', id: 'fmn-settings' }, h('h2', {}, t('fmn_title')),
+    h('div', { class: 'row' }, h('label', {}, t('lead_days'), lead), h('label', {}, t('deal_days'), deal),
+      h('label', { style: 'flex-direction:row;align-items:center;gap:6px' }, care, t('planned_care'))),
+    h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'save-fmn', onclick: save }, t('save')), out));
+}
+
+function accessCard(s, dicts, enabled) {
+  const rules = s.access_rules.slice();
+  const list = h('div');
+  const out = h('span');
+  const name = (r) => {
+    if (r.subject.type === 'user') { const u = dicts.users.find((x) => x.id === r.subject.id); return `${t('employee')}: ${u ? u.name : r.subject.id}`; }
+    const d = dicts.departments.find((x) => x.id === r.subject.id); return `${t('department')}: ${d ? d.name : r.subject.id}`;
+  };
+  const repName = (id) => (id === '*' ? t('all_reports') : (enabled.find((r) => r.id === id) || { title: id }).title);
+  const draw = () => {
+    clear(list);
+    if (!rules.length) list.append(h('div', { class: 'hint' }, t('no_rules')));
+    else list.append(h('table', { class: 'grid access-rules' }, h('tbody', {}, rules.map((r, i) => h('tr', {}, h('td', {}, repName(r.report)), h('td', {}, name(r)),
+      h('td', {}, h('button', { class: 'btn btn-link', type: 'button', onclick: () => { rules.splice(i, 1); draw(); } }, t('remove'))))))));
+  };
+  const report = h('select', { name: 'rule-report' }, [['*', t('all_reports')]].concat(enabled.map((r) => [r.id, r.title])).map(([v, l]) => h('option', { value: v }, l)));
+  const kind = h('select', { name: 'rule-kind' }, h('option', { value: 'user' }, t('employee')), h('option', { value: 'department' }, t('department')));
+  const who = h('select', { name: 'rule-who' });
+  const fillWho = () => {
+    clear(who);
+    const items = kind.value === 'user' ? dicts.users.filter((u) => u.active !== false) : dicts.departments;
+    for (const it of items) who.append(h('option', { value: it.id }, it.name));
+  };
+  kind.addEventListener('change', fillWho); fillWho();
+  const add = () => { if (!who.value) return; rules.push({ report: report.value, subject: { type: kind.value, id: Number(who.value) } }); draw(); };
+  const save = async () => { try { await api.put('/api/settings/access', rules); msg(out, t('saved'), true); } catch (e) { msg(out, e.message, false); } };
+  draw();
+  return h('section', { class: 'card settings', id: 'access-settings' }, h('h2', {}, t('access_title')), h('div', { class: 'hint' }, t('access_hint')), list,
+    h('div', { class: 'row' }, h('label', {}, t('report'), report), h('label', {}, t('who'), kind), h('label', {}, '\u00a0', who),
+      h('button', { class: 'btn btn-light', type: 'button', name: 'add-rule', onclick: add }, t('add'))),
+    h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'save-access', onclick: save }, t('save')), out));
+}
+
+/** Parses pasted spreadsheet rows: employee (name or id) \t pipeline (name, id or empty) \t period (month/quarter/year) \t start (YYYY-MM-DD) \t amount \t count \t bonus. */
+export function parsePaste(text, dicts) {
+  const rows = []; const errors = [];
+  const lines = text.split(/\r?\n/).filter((l) => l.trim());
+  lines.forEach((line, i) => {
+    const c = line.split(/\t|;/).map((x) => x.trim());
+    const findUser = (v) => dicts.users.find((u) => String(u.id) === v || u.name.toLowerCase() === v.toLowerCase());
+    const user = findUser(c[0] || '');
+    if (!user) { errors.push(`${i + 1}: ${c[0] || '—'} ?`); return; }
+    let category = null;
+    if (c[1]) { const p = dicts.pipelines.find((x) => String(x.id) === c[1] || x.name.toLowerCase() === c[1].toLowerCase()); if (!p) { errors.push(`${i + 1}: ${c[1]} ?`); return; } category = p.id; }
+    const amount = Number((c[4] || '0').replace(/\s/g, '').replace(',', '.'));
+    const bonus = Number((c[6] || '0').replace(/\s/g, '').replace(',', '.'));
+    rows.push({ user_id: user.id, department_id: null, category_id: category, period_kind: c[2] || 'month', period_start: c[3] || '',
+      amount_cents: Math.round(amount * 100), deal_count: c[5] ? Number(c[5]) : null, bonus_cents: Math.round(bonus * 100), grade: null, updated_by: null });
+  });
+  return { rows, errors };
+}
+
+async function plansCard(dicts) {
+  const card = h('section', { class: 'card settings', id: 'plan-editor' }, h('h2', {}, t('plans_title')));
+  const table = h('div', { class: 'grid-wrap' });
+  const out = h('div');
+  const draw = async () => {
+    const plans = await api.get('/api/plans');
+    const uname = (id) => (dicts.users.find((u) => u.id === id) || { name: id ?? '—' }).name;
+    const pname = (id) => (id === null || id === undefined ? (LANG === 'en' ? 'All pipelines' : 'Все воронки') : (dicts.pipelines.find((p) => p.id === id) || { name: id }).name);
+    clear(table).append(h('table', { class: 'grid plans' }, h('thead', {}, h('tr', {}, ['Сотрудник / Employee', 'Воронка / Pipeline', 'Период / Period', 'План / Plan', 'Кол-во / Count', 'Бонус / Bonus', ''].map((x) => h('th', {}, x)))),
+      h('tbody', {}, plans.map((p) => h('tr', { dataset: { id: p.id } }, h('td', {}, p.user_id ? uname(p.user_id) : '—'), h('td', {}, pname(p.category_id)), h('td', {}, `${p.period_kind} ${p.period_start}`),
+        h('td', {}, money(p.amount_cents / 100)), h('td', {}, p.deal_count ?? '—'), h('td', {}, money(p.bonus_cents / 100)),
+        h('td', {}, h('button', { class: 'btn btn-link', type: 'button', onclick: async () => { await api.del(`/api/plans/${p.id}`); draw(); } }, t('remove'))))))));
+  };
+  // One row from lists.
+  const user = h('select', { name: 'plan-user' }, dicts.users.filter((u) => u.active !== false).map((u) => h('option', { value: u.id }, u.name)));
+  const pipe = h('select', { name: 'plan-pipeline' }, h('option', { value: '' }, LANG === 'en' ? 'All pipelines' : 'Все воронки'), dicts.pipelines.map((p) => h('option', { value: p.id }, p.name)));
+  const kind = h('select', { name: 'plan-kind' }, ['month', 'quarter', 'year'].map((k) => h('option', { value: k }, t(k))));
+  const now = new Date();
+  const start = h('input', { type: 'date', name: 'plan-start', value: `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-01` });
+  const amount = h('input', { type: 'number', name: 'plan-amount', min: 0, step: 1000, value: 1000000, style: 'width:130px' });
+  const count = h('input', { type: 'number', name: 'plan-count', min: 0, style: 'width:80px' });
+  const bonus = h('input', { type: 'number', name: 'plan-bonus', min: 0, value: 0, style: 'width:110px' });
+  const send = async (rows) => {
+    try { await api.post('/api/plans', { rows }); msg(out, t('saved'), true); draw(); } catch (e) { msg(out, (e.field ? e.field + ': ' : '') + e.message, false); }
+  };
+  const addOne = () => send([{ user_id: Number(user.value), department_id: null, category_id: pipe.value ? Number(pipe.value) : null, period_kind: kind.value, period_start: start.value,
+    amount_cents: Math.round(Number(amount.value) * 100), deal_count: count.value ? Number(count.value) : null, bonus_cents: Math.round(Number(bonus.value) * 100), grade: null, updated_by: null }]);
+  const paste = h('textarea', { name: 'plan-paste', placeholder: LANG === 'en' ? 'Paste rows from a spreadsheet: employee ⇥ pipeline ⇥ month|quarter|year ⇥ 2026-01-01 ⇥ amount ⇥ count ⇥ bonus' : 'Вставьте строки из таблицы: сотрудник ⇥ воронка ⇥ month|quarter|year ⇥ 2026-01-01 ⇥ сумма ⇥ кол-во ⇥ бонус' });
+  const addPaste = () => { const r = parsePaste(paste.value, dicts); if (r.errors.length) { msg(out, (LANG === 'en' ? 'Not recognised, row ' : 'Не распознано, строка ') + r.errors.join('; '), false); return; } if (r.rows.length) send(r.rows); };
+  card.append(table, h('div', { class: 'row' }, h('label', {}, t('employee'), user), h('label', {}, t('pipelines'), pipe), h('label', {}, t('period'), kind), h('label', {}, t('from'), start),
+    h('label', {}, 'Plan', amount), h('label', {}, '#', count), h('label', {}, 'Bonus', bonus), h('button', { class: 'btn btn-primary', type: 'button', name: 'add-plan', onclick: addOne }, t('add'))),
+  paste, h('div', { class: 'row' }, h('button', { class: 'btn btn-light', type: 'button', name: 'paste-plans', onclick: addPaste }, LANG === 'en' ? 'Add pasted rows' : 'Добавить вставленные строки')), out);
+  await draw();
+  return card;
+}
+
+export async function renderSettings(root, dicts, enabled) {
+  clear(root).append(h('div', { class: 'card' }, t('loading')));
+  const s = await api.get('/api/settings');
+  clear(root);
+  root.append(fmnCard(s), accessCard(s, dicts, enabled), await plansCard(dicts));
+}
