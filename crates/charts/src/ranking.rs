@@ -1,0 +1,71 @@
+//! Horizontal bar ranking (managers by won sum): names on the left, bars with their values.
+//! Uses the first series only; must never reorder (the caller ranks).
+
+use crate::render::{font, hover, series_color, value_range, Area, Ctx, DrawResult, LABEL_SIZE, PAD};
+use crate::spec::{TEXT_DARK, TEXT_MUTED};
+use crate::svg_backend::text_width;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
+    let spec = ctx.spec;
+    let Some(series) = spec.series.first() else { return Ok(()) };
+    let n = spec.categories.len();
+    let value = |i: usize| series.values.get(i).copied().filter(|v| v.is_finite());
+    let (lo, hi) = value_range((0..n).filter_map(value));
+    // Room for the value printed after the longest bar.
+    let widest_value = (0..n)
+        .filter_map(value)
+        .map(|v| text_width(&ctx.format().exact(v, ctx.locale()), LABEL_SIZE))
+        .fold(0.0, f64::max);
+    let (w, _) = area.dim_in_pixel();
+    let names_width = spec
+        .categories
+        .iter()
+        .map(|c| text_width(c, LABEL_SIZE))
+        .fold(0.0, f64::max)
+        .min(w as f64 * 0.32)
+        .ceil() as u32
+        + 12;
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(PAD as u32)
+        .margin_right((PAD as f64 + widest_value + 8.0) as u32)
+        .margin_bottom(8)
+        .x_label_area_size(24)
+        .y_label_area_size(names_width)
+        .build_cartesian_2d(lo..hi, -0.5f64..(n as f64 - 0.5))?;
+    let axis_fmt = |v: &f64| ctx.format().axis(*v, ctx.locale());
+    let no_label = |_: &f64| String::new();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .y_label_formatter(&no_label)
+        .x_labels(5)
+        .x_label_formatter(&axis_fmt)
+        .bold_line_style(RGBColor(0xe6, 0xe9, 0xec))
+        .light_line_style(TRANSPARENT)
+        .axis_style(RGBColor(0xa8, 0xad, 0xb4))
+        .label_style(font(LABEL_SIZE, TEXT_MUTED))
+        .draw()?;
+    let (ox, oy) = area.get_base_pixel();
+    let row = |i: usize| (n - 1 - i) as f64; // first category on top
+    let color = series_color(spec, 0);
+    for (i, category) in spec.categories.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(lo, row(i)));
+        let style = font(LABEL_SIZE, TEXT_DARK).pos(Pos::new(HPos::Right, VPos::Center));
+        ctx.label(area, category, names_width as f64 - 14.0, style, (x - ox - 8, y - oy))?;
+        let Some(v) = value(i) else { continue };
+        ctx.titled("mark", &hover(ctx, category, None, v), || {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0f64.max(lo), row(i) - 0.32), (v, row(i) + 0.32)],
+                color.filled(),
+            )))?;
+            Ok(())
+        })?;
+        let (end, _) = chart.backend_coord(&(v.max(0.0), row(i)));
+        let style = font(LABEL_SIZE, TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw_text(&ctx.format().exact(v, ctx.locale()), &style, (end - ox + 6, y - oy))?;
+    }
+    Ok(())
+}
