@@ -1,0 +1,126 @@
+//! A small W3C WebDriver client over reqwest, enough for these tests: sessions on Debian's chromedriver with the
+//! flags that work in CI, navigation, frames, scripts, screenshots and window sizes. Never downloads a browser.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// chromedriver on a free port plus one browser session.
+pub struct Browser {
+    driver: Child,
+    http: reqwest::Client,
+    url: String,
+    _profile: tempdir::Dir,
+}
+
+mod tempdir {
+    /// A fresh profile directory removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session of `width` × `height`.
+    pub async fn start(width: u32, height: u32) -> anyhow::Result<Browser> {
+        let port = free_port()?;
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting /usr/bin/chromedriver (apt-get install chromium chromium-driver)")?;
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build()?;
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = std::env::temp_dir().join(format!("b24a-e2e-{}-{port}", std::process::id()));
+        let args = vec![
+            "--headless".to_string(), "--no-sandbox".into(), "--disable-gpu".into(), "--disable-quic".into(),
+            "--no-first-run".into(), "--disable-background-networking".into(), "--disable-component-update".into(),
+            "--disable-sync".into(), "--disable-dev-shm-usage".into(), "--hide-scrollbars".into(),
+            format!("--user-data-dir={}", profile.display()), format!("--window-size={width},{height}"),
+        ];
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}});
+        let resp: Value = http.post(format!("{base}/session")).json(&caps).send().await?.json().await?;
+        let sid = resp["value"]["sessionId"].as_str().ok_or_else(|| anyhow!("no session: {resp}"))?.to_string();
+        Ok(Browser { driver, http, url: format!("{base}/session/{sid}"), _profile: tempdir::Dir(profile) })
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await?.json().await?;
+        if let Some(err) = v["value"]["error"].as_str() {
+            return Err(anyhow!("webdriver {path}: {err}: {}", v["value"]["message"]));
+        }
+        Ok(v["value"].clone())
+    }
+
+    pub async fn goto(&self, url: &str) -> anyhow::Result<()> {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await.map(|_| ())
+    }
+
+    /// Switches into the first iframe (the app inside the portal page), or back to the top with `None`.
+    pub async fn frame(&self, index: Option<u32>) -> anyhow::Result<()> {
+        self.cmd(reqwest::Method::POST, "/frame", Some(json!({"id": index}))).await.map(|_| ())
+    }
+
+    /// Runs a script (its `return` value comes back).
+    pub async fn js(&self, script: &str) -> anyhow::Result<Value> {
+        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
+    }
+
+    /// Runs an async script; it must call `arguments[arguments.length-1](result)`.
+    pub async fn js_async(&self, script: &str) -> anyhow::Result<Value> {
+        self.cmd(reqwest::Method::POST, "/execute/async", Some(json!({"script": script, "args": []}))).await
+    }
+
+    /// Waits until `condition` (a JS expression) is truthy.
+    pub async fn wait_for(&self, condition: &str, secs: u64) -> anyhow::Result<()> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            if self.js(&format!("return !!({condition});")).await.unwrap_or(Value::Bool(false)) == Value::Bool(true) {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(anyhow!("timed out waiting for {condition}"));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    pub async fn set_size(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        self.cmd(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await.map(|_| ())
+    }
+
+    /// A PNG of the viewport.
+    pub async fn screenshot(&self) -> anyhow::Result<Vec<u8>> {
+        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await?;
+        Ok(base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or(""))?)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
