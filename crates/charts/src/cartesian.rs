@@ -1,7 +1,9 @@
 //! Category charts with a value axis: lines, grouped bars and stacked bars (dynamics by period,
 //! tasks on time / late, execution coefficient). Must never assume series lengths match categories.
 
-use crate::render::{font, hover, series_color, value_range, Area, Ctx, DrawResult, LABEL_SIZE, PAD};
+use crate::render::{
+    font, hover, series_color, value_range, Area, Ctx, DrawResult, LABEL_SIZE, PAD,
+};
 use crate::spec::{ChartKind, TEXT_MUTED};
 use crate::svg_backend::text_width;
 use plotters::prelude::*;
@@ -10,10 +12,21 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     let spec = ctx.spec;
     let n = spec.categories.len();
-    let value = |s: usize, i: usize| spec.series[s].values.get(i).copied().filter(|v| v.is_finite());
+    let value = |s: usize, i: usize| {
+        spec.series[s]
+            .values
+            .get(i)
+            .copied()
+            .filter(|v| v.is_finite())
+    };
     let stacked = spec.kind == ChartKind::StackedBars;
     let (lo, hi) = if stacked {
-        value_range((0..n).map(|i| (0..spec.series.len()).filter_map(|s| value(s, i)).map(|v| v.max(0.0)).sum()))
+        value_range((0..n).map(|i| {
+            (0..spec.series.len())
+                .filter_map(|s| value(s, i))
+                .map(|v| v.max(0.0))
+                .sum()
+        }))
     } else {
         value_range(spec.series.iter().flat_map(|s| s.values.iter().copied()))
     };
@@ -25,7 +38,10 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         .ceil() as u32
         + 14;
     let mut builder = ChartBuilder::on(area);
-    builder.margin_left(PAD as u32).margin_right(PAD as u32 + 4).margin_bottom(8);
+    builder
+        .margin_left(PAD as u32)
+        .margin_right(PAD as u32 + 4)
+        .margin_bottom(8);
     builder.x_label_area_size(if spec.x_label.is_some() { 42 } else { 24 });
     builder.y_label_area_size(y_label_width.max(40));
     let mut chart = builder.build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..hi)?;
@@ -50,14 +66,26 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     mesh.axis_desc_style(font(LABEL_SIZE, TEXT_MUTED)).draw()?;
 
     // Category labels: every k-th so they never overlap; shortened with the full text on hover.
-    let slot = (chart.backend_coord(&(1.0, lo)).0 - chart.backend_coord(&(0.0, lo)).0).max(1) as f64;
-    let widest = spec.categories.iter().map(|c| text_width(c, LABEL_SIZE)).fold(0.0, f64::max).min(140.0);
+    let slot =
+        (chart.backend_coord(&(1.0, lo)).0 - chart.backend_coord(&(0.0, lo)).0).max(1) as f64;
+    let widest = spec
+        .categories
+        .iter()
+        .map(|c| text_width(c, LABEL_SIZE))
+        .fold(0.0, f64::max)
+        .min(140.0);
     let step = ((widest + 8.0) / slot).ceil().max(1.0) as usize;
     let label_style = font(LABEL_SIZE, TEXT_MUTED).pos(Pos::new(HPos::Center, VPos::Top));
     for (i, category) in spec.categories.iter().enumerate().step_by(step) {
         let (x, y) = chart.backend_coord(&(i as f64, lo));
         let (ox, oy) = area.get_base_pixel();
-        ctx.label(area, category, slot * step as f64 - 6.0, label_style.clone(), (x - ox, y - oy + 6))?;
+        ctx.label(
+            area,
+            category,
+            slot * step as f64 - 6.0,
+            label_style.clone(),
+            (x - ox, y - oy + 6),
+        )?;
     }
 
     let series_count = spec.series.len().max(1);
@@ -76,13 +104,20 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
                 }
                 runs.push(run);
                 for run in runs.into_iter().filter(|r| r.len() > 1) {
-                    chart.draw_series(std::iter::once(PathElement::new(run, color.stroke_width(2))))?;
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        run,
+                        color.stroke_width(2),
+                    )))?;
                 }
                 for i in 0..n {
                     if let Some(v) = value(s, i) {
                         let title = hover(ctx, &spec.categories[i], named(ctx, &series.name), v);
                         ctx.titled("mark", &title, || {
-                            chart.draw_series(std::iter::once(Circle::new((i as f64, v), 4, color.filled())))?;
+                            chart.draw_series(std::iter::once(Circle::new(
+                                (i as f64, v),
+                                4,
+                                color.filled(),
+                            )))?;
                             Ok(())
                         })?;
                     }
@@ -121,7 +156,10 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
                         let title = hover(ctx, &spec.categories[i], named(ctx, &series.name), v);
                         ctx.titled("mark", &title, || {
                             chart.draw_series(std::iter::once(Rectangle::new(
-                                [(i as f64 - bar / 2.0, base), (i as f64 + bar / 2.0, base + height)],
+                                [
+                                    (i as f64 - bar / 2.0, base),
+                                    (i as f64 + bar / 2.0, base + height),
+                                ],
                                 color.filled(),
                             )))?;
                             Ok(())

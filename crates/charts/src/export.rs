@@ -45,7 +45,9 @@ pub enum ColumnKind {
     /// Whole numbers (counts, IDs).
     Integer,
     /// Amounts in currency units (not cents), two decimals with thousands separators.
-    Money { currency: String },
+    Money {
+        currency: String,
+    },
     /// A fraction (0.64 is shown as 64%).
     Percent,
     /// A duration in days, one decimal.
@@ -92,9 +94,17 @@ impl From<String> for Cell {
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("table \"{title}\" has {rows} rows; Excel allows at most {max}")]
-    TooManyRows { title: String, rows: usize, max: usize },
+    TooManyRows {
+        title: String,
+        rows: usize,
+        max: usize,
+    },
     #[error("table \"{title}\" has {columns} columns; Excel allows at most {max}")]
-    TooManyColumns { title: String, columns: usize, max: usize },
+    TooManyColumns {
+        title: String,
+        columns: usize,
+        max: usize,
+    },
     #[error("the workbook could not be written: {0}")]
     Xlsx(#[from] XlsxError),
 }
@@ -115,7 +125,9 @@ impl Formats {
                 .set_background_color("#EEF2F4")
                 .set_align(FormatAlign::Center)
                 .set_text_wrap(),
-            link: Format::new().set_font_color("#0B66C3").set_underline(rust_xlsxwriter::FormatUnderline::Single),
+            link: Format::new()
+                .set_font_color("#0B66C3")
+                .set_underline(rust_xlsxwriter::FormatUnderline::Single),
         }
     }
 
@@ -151,7 +163,10 @@ fn currency_unit(currency: &str) -> String {
         "RUB" | "RUR" => "₽".to_string(),
         _ => code,
     };
-    unit.chars().filter(|c| *c != '"' && *c != '\\').take(8).collect()
+    unit.chars()
+        .filter(|c| *c != '"' && *c != '\\')
+        .take(8)
+        .collect()
 }
 
 /// Builds one workbook with a sheet per table, in order.
@@ -177,11 +192,19 @@ fn check_limits(table: &Table) -> Result<(), ExportError> {
     // Title, header, rows, totals.
     let rows = table.rows.len() + 2 + usize::from(table.totals.is_some());
     if rows > MAX_ROWS {
-        return Err(ExportError::TooManyRows { title: table.title.clone(), rows, max: MAX_ROWS });
+        return Err(ExportError::TooManyRows {
+            title: table.title.clone(),
+            rows,
+            max: MAX_ROWS,
+        });
     }
     let columns = table.columns.len();
     if columns > MAX_COLUMNS {
-        return Err(ExportError::TooManyColumns { title: table.title.clone(), columns, max: MAX_COLUMNS });
+        return Err(ExportError::TooManyColumns {
+            title: table.title.clone(),
+            columns,
+            max: MAX_COLUMNS,
+        });
     }
     Ok(())
 }
@@ -191,7 +214,13 @@ fn check_limits(table: &Table) -> Result<(), ExportError> {
 pub fn unique_sheet_name(title: &str, index: usize, used: &mut HashSet<String>) -> String {
     let cleaned: String = title
         .chars()
-        .map(|c| if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') || c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
     let cleaned = cleaned.trim_matches('\'').trim().to_string();
@@ -202,7 +231,11 @@ pub fn unique_sheet_name(title: &str, index: usize, used: &mut HashSet<String>) 
     };
     let mut n = 1;
     loop {
-        let suffix = if n == 1 { String::new() } else { format!(" ({n})") };
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!(" ({n})")
+        };
         let keep = MAX_SHEET_NAME - suffix.chars().count();
         let head: String = base.chars().take(keep).collect();
         let candidate = format!("{}{suffix}", head.trim_end_matches('\'').trim_end());
@@ -217,12 +250,29 @@ fn write_table(sheet: &mut Worksheet, table: &Table, formats: &Formats) -> Resul
     let title = clip_text(&table.title);
     sheet.write_string_with_format(0, 0, &title, &formats.title)?;
     let header_row = 1u32;
-    let mut widths: Vec<usize> = table.columns.iter().map(|c| c.header.chars().count().min(40)).collect();
+    let mut widths: Vec<usize> = table
+        .columns
+        .iter()
+        .map(|c| c.header.chars().count().min(40))
+        .collect();
     for (col, column) in table.columns.iter().enumerate() {
-        sheet.write_string_with_format(header_row, col as u16, clip_text(&column.header), &formats.header)?;
+        sheet.write_string_with_format(
+            header_row,
+            col as u16,
+            clip_text(&column.header),
+            &formats.header,
+        )?;
     }
-    let plain: Vec<Format> = table.columns.iter().map(|c| Formats::for_kind(&c.kind, false)).collect();
-    let bold: Vec<Format> = table.columns.iter().map(|c| Formats::for_kind(&c.kind, true)).collect();
+    let plain: Vec<Format> = table
+        .columns
+        .iter()
+        .map(|c| Formats::for_kind(&c.kind, false))
+        .collect();
+    let bold: Vec<Format> = table
+        .columns
+        .iter()
+        .map(|c| Formats::for_kind(&c.kind, true))
+        .collect();
     let mut row_no = header_row + 1;
     for row in &table.rows {
         write_row(sheet, row_no, row, table, &plain, formats, &mut widths)?;
@@ -234,7 +284,12 @@ fn write_table(sheet: &mut Worksheet, table: &Table, formats: &Formats) -> Resul
     }
     if !table.columns.is_empty() {
         sheet.set_freeze_panes(header_row + 1, 0)?;
-        sheet.autofilter(header_row, 0, last_data_row.max(header_row), (table.columns.len() - 1) as u16)?;
+        sheet.autofilter(
+            header_row,
+            0,
+            last_data_row.max(header_row),
+            (table.columns.len() - 1) as u16,
+        )?;
         for (col, width) in widths.iter().enumerate() {
             // Characters plus room for the filter button.
             let width = (*width as f64 + 4.0).clamp(8.0, 60.0);
@@ -307,7 +362,11 @@ fn write_text(
     if matches!(kind, ColumnKind::Date | ColumnKind::DateTime) {
         if let Some(dt) = parse_datetime(text, matches!(kind, ColumnKind::DateTime)) {
             sheet.write_datetime_with_format(row, col, &dt, fmt)?;
-            return Ok(if matches!(kind, ColumnKind::Date) { 10 } else { 16 });
+            return Ok(if matches!(kind, ColumnKind::Date) {
+                10
+            } else {
+                16
+            });
         }
     }
     let text = clip_text(text);
@@ -324,12 +383,17 @@ fn write_link(
     formats: &Formats,
 ) -> Result<usize, ExportError> {
     let url = url.trim();
-    let safe_scheme = ["https://", "http://", "mailto:"].iter().any(|s| url.to_ascii_lowercase().starts_with(s));
+    let safe_scheme = ["https://", "http://", "mailto:"]
+        .iter()
+        .any(|s| url.to_ascii_lowercase().starts_with(s));
     let shown = if text.is_empty() { url } else { text };
     let shown = clip_text(shown);
     if safe_scheme && url.len() <= MAX_URL && !shown.is_empty() {
         let link = Url::new(url).set_text(&shown);
-        if sheet.write_url_with_format(row, col, link, &formats.link).is_ok() {
+        if sheet
+            .write_url_with_format(row, col, link, &formats.link)
+            .is_ok()
+        {
             return Ok(shown.chars().count());
         }
     }
@@ -338,6 +402,8 @@ fn write_link(
     Ok(shown.chars().count())
 }
 
+// `is_multiple_of` needs Rust 1.87; the workspace supports 1.85.
+#[allow(unknown_lints, clippy::manual_is_multiple_of)]
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
@@ -355,7 +421,11 @@ fn parse_datetime(text: &str, with_time: bool) -> Option<ExcelDateTime> {
     let year: u16 = parts.next()?.parse().ok()?;
     let month: u8 = parts.next()?.parse().ok()?;
     let day: u8 = parts.next()?.parse().ok()?;
-    if !(1900..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+    if !(1900..=9999).contains(&year)
+        || !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+    {
         return None;
     }
     let dt = ExcelDateTime::from_ymd(year, month, day).ok()?;
@@ -382,8 +452,14 @@ mod tests {
     #[test]
     fn sheet_names_are_sanitised_truncated_and_unique() {
         let mut used = HashSet::new();
-        assert_eq!(unique_sheet_name("Сделки: [все]/итог?", 0, &mut used), "Сделки все итог");
-        assert_eq!(unique_sheet_name("сделки все итог", 1, &mut used), "сделки все итог (2)");
+        assert_eq!(
+            unique_sheet_name("Сделки: [все]/итог?", 0, &mut used),
+            "Сделки все итог"
+        );
+        assert_eq!(
+            unique_sheet_name("сделки все итог", 1, &mut used),
+            "сделки все итог (2)"
+        );
         let long = "Очень длинное название блока отчёта о продажах";
         let a = unique_sheet_name(long, 2, &mut used);
         let b = unique_sheet_name(long, 3, &mut used);

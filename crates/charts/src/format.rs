@@ -48,6 +48,8 @@ impl Locale {
 }
 
 /// Groups the digits of an unsigned integer in threes.
+// `is_multiple_of` needs Rust 1.87; the workspace supports 1.85.
+#[allow(unknown_lints, clippy::manual_is_multiple_of)]
 fn group_digits(n: u64, sep: char) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
@@ -63,7 +65,10 @@ fn group_digits(n: u64, sep: char) -> String {
 /// A whole count: "1 250" / "1,250".
 pub fn format_count(n: i64, locale: Locale) -> String {
     let sign = if n < 0 { "-" } else { "" };
-    format!("{sign}{}", group_digits(n.unsigned_abs(), locale.thousands()))
+    format!(
+        "{sign}{}",
+        group_digits(n.unsigned_abs(), locale.thousands())
+    )
 }
 
 /// A decimal number with at most `decimals` digits after the point; trailing zeros are dropped.
@@ -189,16 +194,31 @@ mod tests {
             format_money(125_000_050, "RUB", Locale::Ru),
             "1\u{202F}250\u{202F}000,50\u{A0}₽"
         );
-        assert_eq!(format_money(125_000_000, "RUB", Locale::Ru), "1\u{202F}250\u{202F}000\u{A0}₽");
+        assert_eq!(
+            format_money(125_000_000, "RUB", Locale::Ru),
+            "1\u{202F}250\u{202F}000\u{A0}₽"
+        );
         assert_eq!(format_money(99, "RUB", Locale::Ru), "0,99\u{A0}₽");
-        assert_eq!(format_money(-150_000, "RUB", Locale::Ru), "-1\u{202F}500\u{A0}₽");
-        assert_eq!(format_money(100_000, "GBP", Locale::Ru), "1\u{202F}000\u{A0}GBP");
+        assert_eq!(
+            format_money(-150_000, "RUB", Locale::Ru),
+            "-1\u{202F}500\u{A0}₽"
+        );
+        assert_eq!(
+            format_money(100_000, "GBP", Locale::Ru),
+            "1\u{202F}000\u{A0}GBP"
+        );
     }
 
     #[test]
     fn money_english_code_and_symbol_styles() {
-        assert_eq!(format_money(125_000_050, "RUB", Locale::En), "1,250,000.50 RUB");
-        assert_eq!(format_money(125_000_000, "rub", Locale::En), "1,250,000 RUB");
+        assert_eq!(
+            format_money(125_000_050, "RUB", Locale::En),
+            "1,250,000.50 RUB"
+        );
+        assert_eq!(
+            format_money(125_000_000, "rub", Locale::En),
+            "1,250,000 RUB"
+        );
         assert_eq!(format_money(125_000, "USD", Locale::En), "$1,250.00");
         assert_eq!(format_money(-5, "EUR", Locale::En), "-€0.05");
         assert_eq!(format_money(0, "", Locale::En), "0");
@@ -206,8 +226,14 @@ mod tests {
 
     #[test]
     fn extreme_amounts_do_not_overflow() {
-        assert_eq!(format_money(i64::MIN, "RUB", Locale::En), "-92,233,720,368,547,758.08 RUB");
-        assert_eq!(format_count(i64::MIN, Locale::En), "-9,223,372,036,854,775,808");
+        assert_eq!(
+            format_money(i64::MIN, "RUB", Locale::En),
+            "-92,233,720,368,547,758.08 RUB"
+        );
+        assert_eq!(
+            format_count(i64::MIN, Locale::En),
+            "-9,223,372,036,854,775,808"
+        );
     }
 
     #[test]

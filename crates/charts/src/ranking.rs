@@ -1,7 +1,9 @@
 //! Horizontal bar ranking (managers by won sum): names on the left, bars with their values.
 //! Uses the first series only; must never reorder (the caller ranks).
 
-use crate::render::{font, hover, series_color, value_range, Area, Ctx, DrawResult, LABEL_SIZE, PAD};
+use crate::render::{
+    font, hover, series_color, value_range, Area, Ctx, DrawResult, LABEL_SIZE, PAD,
+};
 use crate::spec::{TEXT_DARK, TEXT_MUTED};
 use crate::svg_backend::text_width;
 use plotters::prelude::*;
@@ -9,7 +11,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     let spec = ctx.spec;
-    let Some(series) = spec.series.first() else { return Ok(()) };
+    let Some(series) = spec.series.first() else {
+        return Ok(());
+    };
     let n = spec.categories.len();
     let value = |i: usize| series.values.get(i).copied().filter(|v| v.is_finite());
     let (lo, hi) = value_range((0..n).filter_map(value));
@@ -54,7 +58,13 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     for (i, category) in spec.categories.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(lo, row(i)));
         let style = font(LABEL_SIZE, TEXT_DARK).pos(Pos::new(HPos::Right, VPos::Center));
-        ctx.label(area, category, names_width as f64 - 14.0, style, (x - ox - 8, y - oy))?;
+        ctx.label(
+            area,
+            category,
+            names_width as f64 - 14.0,
+            style,
+            (x - ox - 8, y - oy),
+        )?;
         let Some(v) = value(i) else { continue };
         ctx.titled("mark", &hover(ctx, category, None, v), || {
             chart.draw_series(std::iter::once(Rectangle::new(
@@ -65,7 +75,11 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         })?;
         let (end, _) = chart.backend_coord(&(v.max(0.0), row(i)));
         let style = font(LABEL_SIZE, TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw_text(&ctx.format().exact(v, ctx.locale()), &style, (end - ox + 6, y - oy))?;
+        area.draw_text(
+            &ctx.format().exact(v, ctx.locale()),
+            &style,
+            (end - ox + 6, y - oy),
+        )?;
     }
     Ok(())
 }

@@ -25,7 +25,9 @@ pub(crate) const PAD: i32 = 16;
 pub fn render_svg(spec: &ChartSpec) -> String {
     let width = spec.width.clamp(MIN_SIZE, MAX_SIZE);
     let height = spec.height.clamp(MIN_SIZE / 2, MAX_SIZE);
-    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw_document(spec, width, height)));
+    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        draw_document(spec, width, height)
+    }));
     match attempt {
         Ok(Ok(svg)) => svg,
         _ => {
@@ -49,7 +51,11 @@ fn wrap(spec: &ChartSpec, width: u32, height: u32, body: &str) -> String {
     )
 }
 
-fn draw_document(spec: &ChartSpec, width: u32, height: u32) -> Result<String, Box<dyn std::error::Error>> {
+fn draw_document(
+    spec: &ChartSpec,
+    width: u32,
+    height: u32,
+) -> Result<String, Box<dyn std::error::Error>> {
     let buf: SharedSvg = Rc::new(RefCell::new(String::new()));
     if !has_data(spec) {
         let message = match spec.locale {
@@ -61,13 +67,19 @@ fn draw_document(spec: &ChartSpec, width: u32, height: u32) -> Result<String, Bo
         let root = MarkedSvgBackend::new((width, height), buf.clone()).into_drawing_area();
         root.fill(&WHITE)?;
         let mut top = draw_title(&root, spec, width)?;
-        if matches!(spec.kind, ChartKind::Line | ChartKind::Bars | ChartKind::StackedBars) && !spec.series.is_empty() {
+        if matches!(
+            spec.kind,
+            ChartKind::Line | ChartKind::Bars | ChartKind::StackedBars
+        ) && !spec.series.is_empty()
+        {
             top = draw_legend(&root, spec, &buf, top, width)?;
         }
         let (_, body) = root.split_vertically(top + 8);
         let ctx = Ctx { spec, buf: &buf };
         match spec.kind {
-            ChartKind::Line | ChartKind::Bars | ChartKind::StackedBars => crate::cartesian::draw(&ctx, &body)?,
+            ChartKind::Line | ChartKind::Bars | ChartKind::StackedBars => {
+                crate::cartesian::draw(&ctx, &body)?
+            }
             ChartKind::HorizontalBars => crate::ranking::draw(&ctx, &body)?,
             ChartKind::Funnel => crate::funnel::draw(&ctx, &body)?,
             ChartKind::Scatter => crate::scatter::draw(&ctx, &body)?,
@@ -94,17 +106,33 @@ impl Ctx<'_> {
     }
 
     /// Wraps whatever `draw` emits in `<g class="{class}"><title>{title}</title>…</g>`.
-    pub fn titled(&self, class: &str, title: &str, draw: impl FnOnce() -> DrawResult) -> DrawResult {
+    pub fn titled(
+        &self,
+        class: &str,
+        title: &str,
+        draw: impl FnOnce() -> DrawResult,
+    ) -> DrawResult {
         let start = self.buf.borrow().len();
         draw()?;
         let mut buf = self.buf.borrow_mut();
         let inner = buf.split_off(start);
-        let _ = write!(buf, "<g class=\"{class}\"><title>{}</title>\n{inner}</g>\n", escape(title));
+        let _ = write!(
+            buf,
+            "<g class=\"{class}\"><title>{}</title>\n{inner}</g>\n",
+            escape(title)
+        );
         Ok(())
     }
 
     /// A text label; when it had to be shortened the full text becomes its hover title.
-    pub fn label(&self, area: &Area, text: &str, max_width: f64, style: TextStyle, at: (i32, i32)) -> DrawResult {
+    pub fn label(
+        &self,
+        area: &Area,
+        text: &str,
+        max_width: f64,
+        style: TextStyle,
+        at: (i32, i32),
+    ) -> DrawResult {
         let short = truncate(text, max_width, style.font.get_size());
         if short == text {
             area.draw_text(&short, &style, at)?;
@@ -121,8 +149,17 @@ impl Ctx<'_> {
 /// Does the spec have at least one finite value to draw?
 fn has_data(spec: &ChartSpec) -> bool {
     match spec.kind {
-        ChartKind::Scatter => spec.points.iter().any(|p| p.x.is_finite() && p.y.is_finite()),
-        _ => !spec.categories.is_empty() && spec.series.iter().any(|s| s.values.iter().any(|v| v.is_finite())),
+        ChartKind::Scatter => spec
+            .points
+            .iter()
+            .any(|p| p.x.is_finite() && p.y.is_finite()),
+        _ => {
+            !spec.categories.is_empty()
+                && spec
+                    .series
+                    .iter()
+                    .any(|s| s.values.iter().any(|v| v.is_finite()))
+        }
     }
 }
 
@@ -170,7 +207,11 @@ pub(crate) fn truncate(text: &str, max_width: f64, size: f64) -> String {
 }
 
 /// Draws the title; returns the y below it.
-fn draw_title(root: &Area, spec: &ChartSpec, width: u32) -> Result<i32, Box<dyn std::error::Error>> {
+fn draw_title(
+    root: &Area,
+    spec: &ChartSpec,
+    width: u32,
+) -> Result<i32, Box<dyn std::error::Error>> {
     let style = bold(TITLE_SIZE, TEXT_DARK).pos(Pos::new(HPos::Left, VPos::Top));
     let max = width as f64 - 2.0 * PAD as f64;
     let short = truncate(&spec.title, max, TITLE_SIZE);
@@ -179,7 +220,13 @@ fn draw_title(root: &Area, spec: &ChartSpec, width: u32) -> Result<i32, Box<dyn 
 }
 
 /// One swatch and name per series, flowing onto new lines; returns the y below it.
-fn draw_legend(root: &Area, spec: &ChartSpec, buf: &SharedSvg, top: i32, width: u32) -> Result<i32, Box<dyn std::error::Error>> {
+fn draw_legend(
+    root: &Area,
+    spec: &ChartSpec,
+    buf: &SharedSvg,
+    top: i32,
+    width: u32,
+) -> Result<i32, Box<dyn std::error::Error>> {
     let ctx = Ctx { spec, buf };
     let (mut x, mut y) = (PAD, top + 4);
     let line = LABEL_SIZE as i32 + 8;
@@ -192,8 +239,15 @@ fn draw_legend(root: &Area, spec: &ChartSpec, buf: &SharedSvg, top: i32, width: 
         }
         let color = series_color(spec, i);
         ctx.titled("legend", &series.name, || {
-            root.draw(&Rectangle::new([(x, y + 1), (x + 12, y + 11)], color.filled()))?;
-            root.draw_text(&name, &font(LABEL_SIZE, TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Top)), (x + 18, y))?;
+            root.draw(&Rectangle::new(
+                [(x, y + 1), (x + 12, y + 11)],
+                color.filled(),
+            ))?;
+            root.draw_text(
+                &name,
+                &font(LABEL_SIZE, TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Top)),
+                (x + 18, y),
+            )?;
             Ok(())
         })?;
         x += item_width;
@@ -201,7 +255,13 @@ fn draw_legend(root: &Area, spec: &ChartSpec, buf: &SharedSvg, top: i32, width: 
     Ok(y + line)
 }
 
-fn draw_empty(spec: &ChartSpec, width: u32, height: u32, buf: &SharedSvg, message: &str) -> DrawResult {
+fn draw_empty(
+    spec: &ChartSpec,
+    width: u32,
+    height: u32,
+    buf: &SharedSvg,
+    message: &str,
+) -> DrawResult {
     let root = MarkedSvgBackend::new((width, height), buf.clone()).into_drawing_area();
     root.fill(&WHITE)?;
     draw_title(&root, spec, width)?;
@@ -233,5 +293,8 @@ pub(crate) fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
         hi = lo + 1.0;
     }
     let pad = (hi - lo) * 0.08;
-    (if lo < 0.0 { lo - pad } else { lo }, if hi > 0.0 { hi + pad } else { hi })
+    (
+        if lo < 0.0 { lo - pad } else { lo },
+        if hi > 0.0 { hi + pad } else { hi },
+    )
 }

@@ -7,16 +7,36 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 fn padded(lo: f64, hi: f64) -> (f64, f64) {
-    let (lo, hi) = if hi - lo < 1e-12 { (lo - 1.0, hi + 1.0) } else { (lo, hi) };
+    let (lo, hi) = if hi - lo < 1e-12 {
+        (lo - 1.0, hi + 1.0)
+    } else {
+        (lo, hi)
+    };
     let pad = (hi - lo) * 0.08;
-    (if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad }, hi + pad)
+    (
+        if lo >= 0.0 {
+            (lo - pad).max(0.0)
+        } else {
+            lo - pad
+        },
+        hi + pad,
+    )
 }
 
 pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     let spec = ctx.spec;
-    let points: Vec<_> = spec.points.iter().filter(|p| p.x.is_finite() && p.y.is_finite()).collect();
+    let points: Vec<_> = spec
+        .points
+        .iter()
+        .filter(|p| p.x.is_finite() && p.y.is_finite())
+        .collect();
     let fold = |f: fn(&crate::spec::ScatterPoint) -> f64| {
-        points.iter().map(|p| f(p)).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)))
+        points
+            .iter()
+            .map(|p| f(p))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            })
     };
     let (x0, x1) = fold(|p| p.x);
     let (y0, y1) = fold(|p| p.y);
@@ -60,12 +80,20 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
             ctx.format().exact(p.y, ctx.locale())
         );
         ctx.titled("mark", &title, || {
-            chart.draw_series(std::iter::once(Circle::new((p.x, p.y), 5, color.mix(0.85).filled())))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (p.x, p.y),
+                5,
+                color.mix(0.85).filled(),
+            )))?;
             Ok(())
         })?;
         let (px, py) = chart.backend_coord(&(p.x, p.y));
         let style = font(11.0, TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw_text(&truncate(&p.label, 110.0, 11.0), &style, (px - ox + 8, py - oy))?;
+        area.draw_text(
+            &truncate(&p.label, 110.0, 11.0),
+            &style,
+            (px - ox + 8, py - oy),
+        )?;
     }
     Ok(())
 }

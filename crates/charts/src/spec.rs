@@ -5,7 +5,9 @@ use crate::format::{self, Locale};
 use serde::{Deserialize, Serialize};
 
 /// Bitrix24 palette, in the order series get them when no colour is given.
-pub const PALETTE: [&str; 6] = ["#2fc6f6", "#9dcf00", "#ff5752", "#a8adb4", "#f7a700", "#55d0e0"];
+pub const PALETTE: [&str; 6] = [
+    "#2fc6f6", "#9dcf00", "#ff5752", "#a8adb4", "#f7a700", "#55d0e0",
+];
 pub const TEXT_DARK: &str = "#333333";
 pub const TEXT_MUTED: &str = "#525c69";
 pub const GRID: &str = "#e6e9ec";
@@ -89,7 +91,9 @@ pub enum ValueFormat {
     #[default]
     Count,
     /// Values in currency units (not cents).
-    Money { currency: String },
+    Money {
+        currency: String,
+    },
     /// Values as fractions (0.64 = 64 %).
     Percent,
     Days,

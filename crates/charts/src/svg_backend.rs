@@ -4,11 +4,11 @@
 //! Text is written as `<text>` and measured approximately, so no system font is ever looked up.
 //! This module must never rasterise anything or depend on fonts being installed.
 
+use plotters_backend::text_anchor::{HPos, VPos};
+use plotters_backend::FontTransform;
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
 };
-use plotters_backend::text_anchor::{HPos, VPos};
-use plotters_backend::FontTransform;
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -69,8 +69,11 @@ fn opacity(c: &BackendColor) -> String {
 pub fn text_width(text: &str, size: f64) -> f64 {
     text.chars()
         .map(|c| match c {
-            ' ' | '\u{202F}' | '\u{A0}' | '.' | ',' | ':' | ';' | 'i' | 'l' | 'j' | '\'' | '|' => 0.3,
-            'm' | 'w' | 'M' | 'W' | 'ш' | 'щ' | 'ж' | 'ю' | 'ы' | 'Ш' | 'Щ' | 'Ж' | 'Ю' | 'Ы' | 'М' => 0.85,
+            ' ' | '\u{202F}' | '\u{A0}' | '.' | ',' | ':' | ';' | 'i' | 'l' | 'j' | '\'' | '|' => {
+                0.3
+            }
+            'm' | 'w' | 'M' | 'W' | 'ш' | 'щ' | 'ж' | 'ю' | 'ы' | 'Ш' | 'Щ' | 'Ж' | 'Ю' | 'Ы'
+            | 'М' => 0.85,
             c if c.is_uppercase() => 0.68,
             c if c.is_ascii_digit() => 0.56,
             _ => 0.55,
@@ -94,7 +97,11 @@ impl DrawingBackend for MarkedSvgBackend {
         Ok(())
     }
 
-    fn draw_pixel(&mut self, point: BackendCoord, c: BackendColor) -> Result<(), DrawingErrorKind<SvgError>> {
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        c: BackendColor,
+    ) -> Result<(), DrawingErrorKind<SvgError>> {
         if c.alpha == 0.0 {
             return Ok(());
         }
@@ -149,7 +156,11 @@ impl DrawingBackend for MarkedSvgBackend {
         let paint = if fill {
             format!("fill=\"{}\"", color(&c))
         } else {
-            format!("fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"", color(&c), style.stroke_width())
+            format!(
+                "fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"",
+                color(&c),
+                style.stroke_width()
+            )
         };
         let _ = writeln!(
             self.out.borrow_mut(),
@@ -192,9 +203,16 @@ impl DrawingBackend for MarkedSvgBackend {
             return Ok(());
         }
         let paint = if fill {
-            format!("fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"1\"", color(&c))
+            format!(
+                "fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"1\"",
+                color(&c)
+            )
         } else {
-            format!("fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"", color(&c), style.stroke_width())
+            format!(
+                "fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"",
+                color(&c),
+                style.stroke_width()
+            )
         };
         let _ = writeln!(
             self.out.borrow_mut(),

@@ -19,7 +19,12 @@ fn shared_strings(bytes: &[u8]) -> Vec<String> {
     doc.root_element()
         .children()
         .filter(|n| n.has_tag_name("si"))
-        .map(|si| si.descendants().filter(|n| n.has_tag_name("t")).filter_map(|t| t.text()).collect())
+        .map(|si| {
+            si.descendants()
+                .filter(|n| n.has_tag_name("t"))
+                .filter_map(|t| t.text())
+                .collect()
+        })
         .collect()
 }
 
@@ -38,7 +43,11 @@ fn cells(bytes: &[u8], sheet: usize) -> HashMap<String, (Read_, u32)> {
     for c in doc.descendants().filter(|n| n.has_tag_name("c")) {
         let r = c.attribute("r").unwrap().to_string();
         let style: u32 = c.attribute("s").map(|s| s.parse().unwrap()).unwrap_or(0);
-        let Some(v) = c.children().find(|n| n.has_tag_name("v")).and_then(|v| v.text()) else {
+        let Some(v) = c
+            .children()
+            .find(|n| n.has_tag_name("v"))
+            .and_then(|v| v.text())
+        else {
             continue;
         };
         let value = match c.attribute("t") {
@@ -64,8 +73,15 @@ fn sheet_names(bytes: &[u8]) -> Vec<String> {
 fn style_info(bytes: &[u8], style: u32) -> (String, bool) {
     let xml = part(bytes, "xl/styles.xml");
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    let xfs = doc.descendants().find(|n| n.has_tag_name("cellXfs")).unwrap();
-    let xf = xfs.children().filter(|n| n.has_tag_name("xf")).nth(style as usize).unwrap();
+    let xfs = doc
+        .descendants()
+        .find(|n| n.has_tag_name("cellXfs"))
+        .unwrap();
+    let xf = xfs
+        .children()
+        .filter(|n| n.has_tag_name("xf"))
+        .nth(style as usize)
+        .unwrap();
     let num_id = xf.attribute("numFmtId").unwrap_or("0");
     let font_id: usize = xf.attribute("fontId").unwrap_or("0").parse().unwrap();
     let code = doc
@@ -76,7 +92,11 @@ fn style_info(bytes: &[u8], style: u32) -> (String, bool) {
         .map(str::to_string)
         .unwrap_or_else(|| format!("builtin:{num_id}"));
     let fonts = doc.descendants().find(|n| n.has_tag_name("fonts")).unwrap();
-    let font = fonts.children().filter(|n| n.has_tag_name("font")).nth(font_id).unwrap();
+    let font = fonts
+        .children()
+        .filter(|n| n.has_tag_name("font"))
+        .nth(font_id)
+        .unwrap();
     (code, font.children().any(|n| n.has_tag_name("b")))
 }
 
@@ -84,13 +104,36 @@ fn deals_table() -> Table {
     Table {
         title: "Сделки: итоги [R1]".into(),
         columns: vec![
-            Column { header: "Менеджер".into(), kind: ColumnKind::Text },
-            Column { header: "Сумма".into(), kind: ColumnKind::Money { currency: "RUB".into() } },
-            Column { header: "Сделок".into(), kind: ColumnKind::Integer },
-            Column { header: "Конверсия".into(), kind: ColumnKind::Percent },
-            Column { header: "Создана".into(), kind: ColumnKind::Date },
-            Column { header: "Закрыта".into(), kind: ColumnKind::DateTime },
-            Column { header: "Карточка".into(), kind: ColumnKind::Link },
+            Column {
+                header: "Менеджер".into(),
+                kind: ColumnKind::Text,
+            },
+            Column {
+                header: "Сумма".into(),
+                kind: ColumnKind::Money {
+                    currency: "RUB".into(),
+                },
+            },
+            Column {
+                header: "Сделок".into(),
+                kind: ColumnKind::Integer,
+            },
+            Column {
+                header: "Конверсия".into(),
+                kind: ColumnKind::Percent,
+            },
+            Column {
+                header: "Создана".into(),
+                kind: ColumnKind::Date,
+            },
+            Column {
+                header: "Закрыта".into(),
+                kind: ColumnKind::DateTime,
+            },
+            Column {
+                header: "Карточка".into(),
+                kind: ColumnKind::Link,
+            },
         ],
         rows: vec![
             vec![
@@ -100,7 +143,10 @@ fn deals_table() -> Table {
                 Cell::Number(0.64),
                 "2024-03-01".into(),
                 "2024-03-01T10:30:00+03:00".into(),
-                Cell::Link { text: "Сделка 42".into(), url: "https://example.bitrix24.ru/crm/deal/details/42/".into() },
+                Cell::Link {
+                    text: "Сделка 42".into(),
+                    url: "https://example.bitrix24.ru/crm/deal/details/42/".into(),
+                },
             ],
             vec![
                 "Петров П.".into(),
@@ -109,10 +155,17 @@ fn deals_table() -> Table {
                 Cell::Empty,
                 "not a date".into(),
                 Cell::Empty,
-                Cell::Link { text: "bad".into(), url: "javascript:alert(1)".into() },
+                Cell::Link {
+                    text: "bad".into(),
+                    url: "javascript:alert(1)".into(),
+                },
             ],
         ],
-        totals: Some(vec!["Итого".into(), Cell::Number(1_250_000.5), Cell::Number(15.0)]),
+        totals: Some(vec![
+            "Итого".into(),
+            Cell::Number(1_250_000.5),
+            Cell::Number(15.0),
+        ]),
     }
 }
 
@@ -155,12 +208,25 @@ fn sheet_has_frozen_header_autofilter_widths_and_one_hyperlink() {
     let pane = doc.descendants().find(|n| n.has_tag_name("pane")).unwrap();
     assert_eq!(pane.attribute("ySplit"), Some("2"));
     assert_eq!(pane.attribute("state"), Some("frozen"));
-    let filter = doc.descendants().find(|n| n.has_tag_name("autoFilter")).unwrap();
-    assert_eq!(filter.attribute("ref"), Some("A2:G4"), "filter covers header and data, not totals");
-    let links: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("hyperlink")).collect();
+    let filter = doc
+        .descendants()
+        .find(|n| n.has_tag_name("autoFilter"))
+        .unwrap();
+    assert_eq!(
+        filter.attribute("ref"),
+        Some("A2:G4"),
+        "filter covers header and data, not totals"
+    );
+    let links: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("hyperlink"))
+        .collect();
     assert_eq!(links.len(), 1);
     assert_eq!(links[0].attribute("ref"), Some("G3"));
-    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("col")).count(), 7);
+    assert_eq!(
+        doc.descendants().filter(|n| n.has_tag_name("col")).count(),
+        7
+    );
     let rels = part(&bytes, "xl/worksheets/_rels/sheet1.xml.rels");
     assert!(rels.contains("https://example.bitrix24.ru/crm/deal/details/42/"));
 }
@@ -174,7 +240,14 @@ fn one_sheet_per_table_with_legal_unique_names() {
     third.totals = None;
     let bytes = workbook(&[deals_table(), second, third]).unwrap();
     let names = sheet_names(&bytes);
-    assert_eq!(names, vec!["Сделки итоги R1", "сделки итоги R1 (2)", "A very long block title that Ex"]);
+    assert_eq!(
+        names,
+        vec![
+            "Сделки итоги R1",
+            "сделки итоги R1 (2)",
+            "A very long block title that Ex"
+        ]
+    );
     assert_eq!(cells(&bytes, 3)["B3"].0, Read_::Num(1_250_000.5));
 }
 
@@ -182,7 +255,12 @@ fn one_sheet_per_table_with_legal_unique_names() {
 fn empty_inputs_still_make_a_valid_workbook() {
     let bytes = workbook(&[]).unwrap();
     assert_eq!(sheet_names(&bytes).len(), 1);
-    let empty = Table { title: String::new(), columns: vec![], rows: vec![vec![Cell::Number(1.0)]], totals: None };
+    let empty = Table {
+        title: String::new(),
+        columns: vec![],
+        rows: vec![vec![Cell::Number(1.0)]],
+        totals: None,
+    };
     let bytes = workbook(&[empty]).unwrap();
     assert_eq!(sheet_names(&bytes), vec!["Sheet1"]);
 }

@@ -8,7 +8,12 @@ use proptest::prelude::*;
 const NN: char = '\u{202F}';
 const NB: char = '\u{A0}';
 
-fn spec(kind: ChartKind, categories: &[&str], series: Vec<Series>, value_format: ValueFormat) -> ChartSpec {
+fn spec(
+    kind: ChartKind,
+    categories: &[&str],
+    series: Vec<Series>,
+    value_format: ValueFormat,
+) -> ChartSpec {
     ChartSpec {
         title: "Тестовый график".into(),
         kind,
@@ -26,11 +31,17 @@ fn spec(kind: ChartKind, categories: &[&str], series: Vec<Series>, value_format:
 }
 
 fn s(name: &str, values: &[f64]) -> Series {
-    Series { name: name.into(), values: values.to_vec(), color: None }
+    Series {
+        name: name.into(),
+        values: values.to_vec(),
+        color: None,
+    }
 }
 
 fn rub() -> ValueFormat {
-    ValueFormat::Money { currency: "RUB".into() }
+    ValueFormat::Money {
+        currency: "RUB".into(),
+    }
 }
 
 /// (hover title, shape element names) of every data mark.
@@ -41,7 +52,10 @@ fn marks(svg: &str) -> Vec<(String, Vec<String>)> {
         .map(|g| {
             let titles: Vec<_> = g.children().filter(|c| c.has_tag_name("title")).collect();
             assert_eq!(titles.len(), 1, "exactly one <title> per mark");
-            assert!(g.first_element_child().unwrap().has_tag_name("title"), "title comes first");
+            assert!(
+                g.first_element_child().unwrap().has_tag_name("title"),
+                "title comes first"
+            );
             let shapes = g
                 .children()
                 .filter(|c| c.is_element() && !c.has_tag_name("title"))
@@ -54,13 +68,21 @@ fn marks(svg: &str) -> Vec<(String, Vec<String>)> {
 
 fn texts(svg: &str) -> Vec<String> {
     let doc = roxmltree::Document::parse(svg).unwrap();
-    doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).map(str::to_string).collect()
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::to_string)
+        .collect()
 }
 
 fn ranking(locale: Locale) -> ChartSpec {
     let mut c = spec(
         ChartKind::HorizontalBars,
-        &["Иванов И.", "Петрова Анастасия Владимировна Длиннофамильная", "Сидоров С."],
+        &[
+            "Иванов И.",
+            "Петрова Анастасия Владимировна Длиннофамильная",
+            "Сидоров С.",
+        ],
         vec![s("Сумма", &[1_250_000.0, 3_100_000.5, 990_000.0])],
         rub(),
     );
@@ -79,7 +101,10 @@ fn ranking_bars_carry_exact_russian_values() {
     let m = marks(&svg);
     assert_eq!(m.len(), 3);
     assert_eq!(m[0].0, format!("Иванов И.: 1{NN}250{NN}000{NB}₽"));
-    assert_eq!(m[1].0, format!("Петрова Анастасия Владимировна Длиннофамильная: 3{NN}100{NN}000,50{NB}₽"));
+    assert_eq!(
+        m[1].0,
+        format!("Петрова Анастасия Владимировна Длиннофамильная: 3{NN}100{NN}000,50{NB}₽")
+    );
     assert_eq!(m[2].0, format!("Сидоров С.: 990{NN}000{NB}₽"));
     assert!(m.iter().all(|(_, shapes)| shapes == &["rect"]));
     // The long name is shortened on screen and complete on hover.
@@ -87,16 +112,32 @@ fn ranking_bars_carry_exact_russian_values() {
         .descendants()
         .find(|n| n.attribute("class") == Some("label"))
         .expect("truncated label group");
-    let title = label.children().find(|c| c.has_tag_name("title")).unwrap().text().unwrap();
+    let title = label
+        .children()
+        .find(|c| c.has_tag_name("title"))
+        .unwrap()
+        .text()
+        .unwrap();
     assert_eq!(title, "Петрова Анастасия Владимировна Длиннофамильная");
-    let shown = label.children().find(|c| c.has_tag_name("text")).unwrap().text().unwrap();
-    assert!(shown.ends_with('…') && shown.starts_with("Петрова"), "{shown}");
+    let shown = label
+        .children()
+        .find(|c| c.has_tag_name("text"))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        shown.ends_with('…') && shown.starts_with("Петрова"),
+        "{shown}"
+    );
 }
 
 #[test]
 fn ranking_in_english() {
     let m = marks(&render_svg(&ranking(Locale::En)));
-    assert_eq!(m[0].0, "Ivanov I.: 1,250,000 RUB".replace("Ivanov I.", "Иванов И."));
+    assert_eq!(
+        m[0].0,
+        "Ivanov I.: 1,250,000 RUB".replace("Ivanov I.", "Иванов И.")
+    );
     assert_eq!(m[1].0.rsplit(": ").next().unwrap(), "3,100,000.50 RUB");
 }
 
@@ -107,11 +148,22 @@ fn longer_bars_for_larger_values() {
     let widths: Vec<f64> = doc
         .descendants()
         .filter(|n| n.attribute("class") == Some("mark"))
-        .map(|g| g.children().find(|c| c.has_tag_name("rect")).unwrap().attribute("width").unwrap().parse().unwrap())
+        .map(|g| {
+            g.children()
+                .find(|c| c.has_tag_name("rect"))
+                .unwrap()
+                .attribute("width")
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
         .collect();
     // 1 250 000 : 3 100 000.5 : 990 000, within a pixel of rounding.
     let ratio = widths[1] / widths[0];
-    assert!((ratio - 3_100_000.5 / 1_250_000.0).abs() < 0.02, "{widths:?}");
+    assert!(
+        (ratio - 3_100_000.5 / 1_250_000.0).abs() < 0.02,
+        "{widths:?}"
+    );
     assert!(widths[2] < widths[0]);
 }
 
@@ -120,12 +172,19 @@ fn line_has_a_point_per_finite_value_and_skips_gaps() {
     let c = spec(
         ChartKind::Line,
         &["Янв", "Фев", "Мар", "Апр"],
-        vec![s("Создано", &[120.0, 135.0, 1500.0, 110.0]), s("Выиграно", &[30.0, f64::NAN, 38.0])],
+        vec![
+            s("Создано", &[120.0, 135.0, 1500.0, 110.0]),
+            s("Выиграно", &[30.0, f64::NAN, 38.0]),
+        ],
         ValueFormat::Count,
     );
     let svg = render_svg(&c);
     let m = marks(&svg);
-    assert_eq!(m.len(), 6, "4 + 2 finite values (NaN and the missing April are left out)");
+    assert_eq!(
+        m.len(),
+        6,
+        "4 + 2 finite values (NaN and the missing April are left out)"
+    );
     assert!(m.iter().all(|(_, shapes)| shapes == &["circle"]));
     assert_eq!(m[2].0, format!("Мар · Создано: 1{NN}500"));
     assert_eq!(m[5].0, "Мар · Выиграно: 38");
@@ -137,12 +196,20 @@ fn line_has_a_point_per_finite_value_and_skips_gaps() {
 
 #[test]
 fn percent_line_formats_fractions() {
-    let c = spec(ChartKind::Line, &["Нед. 1", "Нед. 2"], vec![s("K", &[0.64, 0.8])], ValueFormat::Percent);
+    let c = spec(
+        ChartKind::Line,
+        &["Нед. 1", "Нед. 2"],
+        vec![s("K", &[0.64, 0.8])],
+        ValueFormat::Percent,
+    );
     let svg = render_svg(&c);
     let m = marks(&svg);
     assert_eq!(m[0].0, format!("Нед. 1: 64{NB}%"));
     assert_eq!(m[1].0, format!("Нед. 2: 80{NB}%"));
-    assert!(texts(&svg).iter().any(|t| t == &format!("80{NB}%")), "percent axis ticks");
+    assert!(
+        texts(&svg).iter().any(|t| t == &format!("80{NB}%")),
+        "percent axis ticks"
+    );
 }
 
 #[test]
@@ -150,7 +217,11 @@ fn stacked_segments_touch_and_count_matches() {
     let c = spec(
         ChartKind::StackedBars,
         &["Нед. 1", "Нед. 2"],
-        vec![s("В срок", &[20.0, 25.0]), s("С опозданием", &[5.0, 3.0]), s("Не начаты", &[2.0, 0.0])],
+        vec![
+            s("В срок", &[20.0, 25.0]),
+            s("С опозданием", &[5.0, 3.0]),
+            s("Не начаты", &[2.0, 0.0]),
+        ],
         ValueFormat::Count,
     );
     let svg = render_svg(&c);
@@ -160,8 +231,18 @@ fn stacked_segments_touch_and_count_matches() {
         .filter(|n| n.attribute("class") == Some("mark"))
         .map(|g| {
             let r = g.children().find(|c| c.has_tag_name("rect")).unwrap();
-            let title = g.children().find(|c| c.has_tag_name("title")).unwrap().text().unwrap().to_string();
-            (title, r.attribute("y").unwrap().parse().unwrap(), r.attribute("height").unwrap().parse().unwrap())
+            let title = g
+                .children()
+                .find(|c| c.has_tag_name("title"))
+                .unwrap()
+                .text()
+                .unwrap()
+                .to_string();
+            (
+                title,
+                r.attribute("y").unwrap().parse().unwrap(),
+                r.attribute("height").unwrap().parse().unwrap(),
+            )
         })
         .collect();
     assert_eq!(rects.len(), 6);
@@ -178,7 +259,10 @@ fn grouped_bars_with_negative_values() {
     let c = spec(
         ChartKind::Bars,
         &["A", "B", "C"],
-        vec![s("План", &[10.0, -5.0, 7.0]), s("Факт", &[8.0, 3.0, f64::INFINITY])],
+        vec![
+            s("План", &[10.0, -5.0, 7.0]),
+            s("Факт", &[8.0, 3.0, f64::INFINITY]),
+        ],
         rub(),
     );
     let m = marks(&render_svg(&c));
@@ -212,14 +296,29 @@ fn scatter_points_are_labelled() {
     c.x_label = Some("Индекс".into());
     c.y_label = Some("Выиграно".into());
     c.points = vec![
-        ScatterPoint { label: "Иванов И.".into(), x: 135.0, y: 4_250_000.0 },
-        ScatterPoint { label: "Петров П.".into(), x: 72.5, y: 0.0 },
-        ScatterPoint { label: "Нет данных".into(), x: f64::NAN, y: 1.0 },
+        ScatterPoint {
+            label: "Иванов И.".into(),
+            x: 135.0,
+            y: 4_250_000.0,
+        },
+        ScatterPoint {
+            label: "Петров П.".into(),
+            x: 72.5,
+            y: 0.0,
+        },
+        ScatterPoint {
+            label: "Нет данных".into(),
+            x: f64::NAN,
+            y: 1.0,
+        },
     ];
     let svg = render_svg(&c);
     let m = marks(&svg);
     assert_eq!(m.len(), 2);
-    assert_eq!(m[0].0, format!("Иванов И.: Индекс 135, Выиграно 4{NN}250{NN}000{NB}₽"));
+    assert_eq!(
+        m[0].0,
+        format!("Иванов И.: Индекс 135, Выиграно 4{NN}250{NN}000{NB}₽")
+    );
     assert_eq!(m[1].0, format!("Петров П.: Индекс 72,5, Выиграно 0{NB}₽"));
     assert!(texts(&svg).contains(&"Петров П.".to_string()));
 }
@@ -228,12 +327,20 @@ fn scatter_points_are_labelled() {
 fn empty_data_explains_itself() {
     for c in [
         spec(ChartKind::Line, &[], vec![], ValueFormat::Count),
-        spec(ChartKind::Bars, &["A"], vec![s("x", &[f64::NAN])], ValueFormat::Count),
+        spec(
+            ChartKind::Bars,
+            &["A"],
+            vec![s("x", &[f64::NAN])],
+            ValueFormat::Count,
+        ),
         spec(ChartKind::Scatter, &[], vec![], ValueFormat::Count),
     ] {
         let svg = render_svg(&c);
         assert!(marks(&svg).is_empty());
-        assert!(texts(&svg).contains(&"Нет данных за период".to_string()), "{svg}");
+        assert!(
+            texts(&svg).contains(&"Нет данных за период".to_string()),
+            "{svg}"
+        );
         assert!(texts(&svg).contains(&"Тестовый график".to_string()));
     }
     let mut en = spec(ChartKind::Funnel, &[], vec![], ValueFormat::Count);
@@ -243,7 +350,12 @@ fn empty_data_explains_itself() {
 
 #[test]
 fn markup_in_names_is_escaped() {
-    let mut c = spec(ChartKind::HorizontalBars, &["<b>Tom & \"Jerry\"</b>"], vec![s("x", &[1.0])], ValueFormat::Count);
+    let mut c = spec(
+        ChartKind::HorizontalBars,
+        &["<b>Tom & \"Jerry\"</b>"],
+        vec![s("x", &[1.0])],
+        ValueFormat::Count,
+    );
     c.title = "Sales <script>alert(1)</script>".into();
     let svg = render_svg(&c);
     assert!(!svg.contains("<script>"));
