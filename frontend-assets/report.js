@@ -19,7 +19,7 @@ const BLOCKS = {
 let DEFS = {};
 export function setDefinitions(list) { DEFS = {}; for (const d of list) DEFS[d.key] = d; }
 const defText = (k) => (DEFS[k] ? DEFS[k][LANG] : '');
-const defName = (k) => { const d = defText(k); if (!d) return k.replace(/_/g, ' '); const cut = d.split(/[.:—(]/)[0]; return cut.length > 48 ? cut.slice(0, 46) + '…' : cut; };
+const defName = (k) => { if (DEFS[k] && DEFS[k].label) return DEFS[k].label; const d = defText(k); if (!d) return k.replace(/_/g, ' '); const cut = d.split(/[.:—(]/)[0]; return cut.length > 48 ? cut.slice(0, 46) + '…' : cut; };
 export function blockTitle(key, pipelines) {
   if (key.startsWith('stages_')) {
     const id = Number(key.slice(7)); const p = (pipelines || []).find((x) => x.id === id);
@@ -77,7 +77,8 @@ function table(tb, meta, ctx) {
       if (i === sortCol) th.className = desc ? 'sorted-desc' : 'sorted-asc';
       th.addEventListener('click', () => { if (sortCol === i) desc = !desc; else { sortCol = i; desc = i !== 0; } draw(); });
     });
-    const body = rows.map((r) => h('tr', {}, h('td', {}, groupLabel(r), r.note ? h('span', { class: 'note' }, r.note === 'inactive' ? t('inactive') : r.note) : null),
+    const noteText = (n) => (n === 'inactive' ? t('inactive') : n === 'subtotal' ? t('subtotal') : n);
+    const body = rows.map((r) => h('tr', { class: r.note === 'subtotal' ? 'subtotal' : null }, h('td', {}, groupLabel(r), r.note ? h('span', { class: 'note' }, noteText(r.note)) : null),
       r.cells.map((c, i) => h('td', {}, cellEl(c, tb.columns[i], meta, ctx)))));
     const foot = tb.total ? h('tfoot', {}, h('tr', {}, h('td', {}, t('total')), tb.total.cells.map((c, i) => h('td', {}, cellEl(c, tb.columns[i], meta, ctx))))) : null;
     wrap.append(h('table', { class: 'grid', dataset: { block: tb.key } }, h('thead', {}, h('tr', {}, ths)), h('tbody', {}, body), foot));
@@ -107,13 +108,15 @@ export function renderAnswer(root, report, answer, ctx) {
     root.append(h('div', { class: 'card empty' }, h('div', { class: 'big' }, meta.empty_reason ? (defText(meta.empty_reason) || t('empty')) : t('empty')), h('div', {}, t('empty_hint'))));
   }
   if (answer.tiles.length) root.append(h('div', { class: 'tiles' }, answer.tiles.map((tl) => tile(tl, meta, ctx))));
-  const charts = {}; for (const c of answer.charts || []) charts[c.key] = c;
+  const charts = {}; for (const c of answer.charts || []) (charts[c.block] = charts[c.block] || []).push(c);
   for (const tb of answer.tables) {
     const card = h('section', { class: 'card block', dataset: { block: tb.key } });
     const exportBtn = h('button', { class: 'btn btn-light', type: 'button', name: 'export-block', onclick: () => ctx.exportBlock(tb.key) }, '⤓ ' + t('export_block'));
     card.append(h('h2', {}, blockTitle(tb.key, ctx.dicts.pipelines), h('span', { class: 'spacer' }), exportBtn));
-    const chart = charts[tb.key];
-    if (chart && chart.svg) { const c = h('div', { class: 'chart' }); c.innerHTML = chart.svg; card.append(c); }
+    for (const chart of charts[tb.key] || []) {
+      // SVG comes from our own server (plotters), not from the portal: safe to insert as markup.
+      if (chart.svg) { const c = h('div', { class: 'chart', dataset: { chart: chart.key } }); c.innerHTML = chart.svg; card.append(c); }
+    }
     if (!tb.rows.length) card.append(h('div', { class: 'empty' }, t('empty_block')));
     else card.append(table(tb, meta, ctx));
     root.append(card);

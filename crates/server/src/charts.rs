@@ -1,12 +1,224 @@
-//! Server-rendered SVG charts for a report answer. Drawing is `b24a-charts`' job; this module only chooses which
-//! tables of an answer become which chart. Until that crate offers its renderer, answers carry no charts and the
-//! page shows the tables alone (never a broken image).
+//! Which blocks of a report answer become which server-rendered SVG chart: time series as lines (counts) and bars
+//! (money), rankings as horizontal bars, stage tables as funnels, activity index vs won sum as a scatter. Drawing
+//! is `b24a-charts`' job; this module only builds the chart descriptions and never invents numbers.
 
+use b24a_charts::{ChartKind, ChartSpec, Locale, ScatterPoint, Series, ValueFormat};
+use b24a_reports::answer::{BlockKind, Table};
+use b24a_reports::{Answer, Unit};
 use serde_json::{json, Value};
 
-use crate::i18n::Lang;
+use crate::export::metric_name;
+use crate::i18n::{block_title, Lang};
 
-/// Charts of an answer as `[{key, title, svg}]`.
-pub fn charts_for(_answer: &b24a_reports::Answer, _lang: Lang) -> Value {
-    json!([])
+const RANKING_ROWS: usize = 15;
+
+fn fmt(unit: Unit, currency: &str) -> ValueFormat {
+    match unit {
+        Unit::Money => ValueFormat::Money {
+            currency: currency.to_string(),
+        },
+        Unit::Percent => ValueFormat::Percent,
+        Unit::Days => ValueFormat::Days,
+        Unit::Index => ValueFormat::Number,
+        _ => ValueFormat::Count,
+    }
+}
+
+fn value(v: Option<f64>, unit: Unit) -> f64 {
+    let x = v.unwrap_or(0.0);
+    if unit == Unit::Percent {
+        x / 100.0
+    } else {
+        x
+    }
+}
+
+fn spec(title: String, kind: ChartKind, lang: Lang, vf: ValueFormat) -> ChartSpec {
+    ChartSpec {
+        title,
+        kind,
+        categories: vec![],
+        series: vec![],
+        points: vec![],
+        value_format: vf,
+        x_format: ValueFormat::Number,
+        x_label: None,
+        y_label: None,
+        locale: Locale::from_lang(lang.code()),
+        width: 1000,
+        height: 340,
+    }
+}
+
+/// Time series: one chart per unit present (counts as lines, money as bars, percents as lines).
+fn series_charts(t: &Table, cur: &str, lang: Lang, out: &mut Vec<(String, ChartSpec)>) {
+    let categories: Vec<String> = t.rows.iter().map(|r| r.label.clone()).collect();
+    for (suffix, unit, kind) in [
+        ("", Unit::Count, ChartKind::Line),
+        ("__money", Unit::Money, ChartKind::Bars),
+        ("__pct", Unit::Percent, ChartKind::Line),
+    ] {
+        let cols: Vec<usize> = (0..t.columns.len())
+            .filter(|i| t.columns[*i].unit == unit)
+            .collect();
+        if cols.is_empty() || t.rows.len() < 2 {
+            continue;
+        }
+        let mut s = spec(block_title(lang, &t.key), kind, lang, fmt(unit, cur));
+        s.categories = categories.clone();
+        s.series = cols
+            .iter()
+            .map(|&i| Series {
+                name: metric_name(t.columns[i].metric, lang),
+                values: t
+                    .rows
+                    .iter()
+                    .map(|r| value(r.cells.get(i).and_then(|c| c.value), unit))
+                    .collect(),
+                color: None,
+            })
+            .collect();
+        out.push((format!("{}{suffix}", t.key), s));
+    }
+}
+
+/// A ranking of rows by the first money column (or the first count column).
+fn ranking(t: &Table, cur: &str, lang: Lang) -> Option<ChartSpec> {
+    let i = t
+        .columns
+        .iter()
+        .position(|c| c.unit == Unit::Money)
+        .or_else(|| t.columns.iter().position(|c| c.unit == Unit::Count))?;
+    let unit = t.columns[i].unit;
+    let mut rows: Vec<(String, f64)> = t
+        .rows
+        .iter()
+        .filter(|r| r.note.is_none_or(|n| n != "subtotal"))
+        .map(|r| {
+            (
+                r.label.clone(),
+                value(r.cells.get(i).and_then(|c| c.value), unit),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    rows.truncate(RANKING_ROWS);
+    if rows.iter().all(|r| r.1 == 0.0) {
+        return None;
+    }
+    let mut s = spec(
+        format!(
+            "{} — {}",
+            block_title(lang, &t.key),
+            metric_name(t.columns[i].metric, lang)
+        ),
+        ChartKind::HorizontalBars,
+        lang,
+        fmt(unit, cur),
+    );
+    s.height = (60 + rows.len() as u32 * 26).max(200);
+    s.categories = rows.iter().map(|r| r.0.clone()).collect();
+    s.series = vec![Series {
+        name: metric_name(t.columns[i].metric, lang),
+        values: rows.iter().map(|r| r.1).collect(),
+        color: None,
+    }];
+    Some(s)
+}
+
+/// Activity index vs won sum, one point per employee.
+fn scatter(t: &Table, cur: &str, lang: Lang) -> Option<ChartSpec> {
+    let xi = t.columns.iter().position(|c| c.unit == Unit::Index)?;
+    let yi = t.columns.iter().position(|c| c.unit == Unit::Money)?;
+    let mut s = spec(
+        format!(
+            "{} / {}",
+            metric_name(t.columns[xi].metric, lang),
+            metric_name(t.columns[yi].metric, lang)
+        ),
+        ChartKind::Scatter,
+        lang,
+        fmt(Unit::Money, cur),
+    );
+    s.x_format = ValueFormat::Number;
+    s.points = t
+        .rows
+        .iter()
+        .filter(|r| r.note.is_none_or(|n| n != "subtotal"))
+        .filter_map(|r| {
+            Some(ScatterPoint {
+                label: r.label.clone(),
+                x: r.cells.get(xi)?.value?,
+                y: r.cells.get(yi)?.value?,
+            })
+        })
+        .collect();
+    (s.points.len() >= 2).then_some(s)
+}
+
+/// Chart descriptions for an answer, keyed by `<block>[__suffix]`.
+pub fn specs_for(answer: &Answer, lang: Lang) -> Vec<(String, String, ChartSpec)> {
+    let cur = &answer.meta.currency;
+    let mut out = Vec::new();
+    for t in &answer.tables {
+        let mut mine: Vec<(String, ChartSpec)> = Vec::new();
+        if t.kind == BlockKind::Series {
+            series_charts(t, cur, lang, &mut mine);
+        } else if t.key.starts_with("stages_") {
+            let reached = t.columns.iter().position(|c| c.metric == "stage_reached");
+            if let Some(i) =
+                reached.or_else(|| t.columns.iter().position(|c| c.unit == Unit::Count))
+            {
+                let mut s = spec(
+                    block_title(lang, &t.key),
+                    ChartKind::Funnel,
+                    lang,
+                    ValueFormat::Count,
+                );
+                s.categories = t.rows.iter().map(|r| r.label.clone()).collect();
+                s.series = vec![Series {
+                    name: metric_name(t.columns[i].metric, lang),
+                    values: t
+                        .rows
+                        .iter()
+                        .map(|r| value(r.cells.get(i).and_then(|c| c.value), Unit::Count))
+                        .collect(),
+                    color: None,
+                }];
+                if s.series[0].values.iter().any(|v| *v > 0.0) {
+                    mine.push((format!("{}__funnel", t.key), s));
+                }
+            }
+        } else if matches!(
+            t.key.as_str(),
+            "employees"
+                | "by_employee"
+                | "by_manager"
+                | "by_source"
+                | "lost_by_stage"
+                | "by_industry"
+                | "by_project"
+        ) {
+            if let Some(s) = ranking(t, cur, lang) {
+                mine.push((format!("{}__rank", t.key), s));
+            }
+            if t.key == "employees" {
+                if let Some(s) = scatter(t, cur, lang) {
+                    mine.push((format!("{}__scatter", t.key), s));
+                }
+            }
+        }
+        out.extend(mine.into_iter().map(|(k, s)| (t.key.clone(), k, s)));
+    }
+    out
+}
+
+/// Charts of an answer as `[{block, key, svg}]`.
+pub fn charts_for(answer: &Answer, lang: Lang) -> Value {
+    Value::Array(
+        specs_for(answer, lang)
+            .into_iter()
+            .map(|(block, key, s)| json!({"block": block, "key": key, "svg": b24a_charts::render_svg(&s)}))
+            .collect(),
+    )
 }

@@ -9,6 +9,9 @@ use crate::i18n::{block_title, Lang};
 
 /// The short name of a metric for a header: the definition's first clause.
 pub fn metric_name(metric: &str, lang: Lang) -> String {
+    if let Some(l) = crate::labels::metric_label(metric, lang) {
+        return l.to_string();
+    }
     match b24a_reports::definition(metric) {
         Some(d) => {
             let text = if lang == Lang::En { d.en } else { d.ru };

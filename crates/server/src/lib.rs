@@ -15,6 +15,7 @@ pub mod form;
 pub mod health;
 pub mod i18n;
 pub mod install;
+pub mod labels;
 pub mod launch;
 pub mod pages;
 pub mod session;

@@ -118,8 +118,18 @@ pub async fn drill(
 }
 
 /// `GET /api/definitions`: every metric's definition in the caller's language.
-pub async fn definitions(_caller: Caller) -> Json<Value> {
-    Json(json!(b24a_reports::definitions()))
+pub async fn definitions(caller: Caller) -> Json<Value> {
+    let lang = crate::i18n::Lang::from_code(&caller.0.l);
+    Json(Value::Array(
+        b24a_reports::definitions()
+            .iter()
+            .map(|d| {
+                let mut v = json!(d);
+                v["label"] = json!(crate::export::metric_name(d.key, lang));
+                v
+            })
+            .collect(),
+    ))
 }
 
 /// `GET /api/dictionaries`: the lists the filter bar and the editors pick from (employees with the inactive ones
