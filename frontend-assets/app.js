@@ -45,7 +45,7 @@ async function boot() {
     const bar = h('div', { id: 'filter-bar' }); const body = h('div', { id: 'report-body' }, h('div', { class: 'card' }, t('loading')));
     content.append(bar, body);
     const ctx = {
-      report: id, filter: filters[id], dicts, currency: 'RUB',
+      report: id, filter: filters[id], dicts, currency: 'RUB', isAdmin: CFG.isAdmin,
       exportBlock: (key) => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, block: key }, `${id}-${key}.xlsx`).catch((e) => fail(body, e)),
       exportAll: () => api.download(`/api/reports/${id}/export`, { filter: ctx.filter }, `${id}.xlsx`).catch((e) => fail(body, e)),
     };

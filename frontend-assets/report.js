@@ -16,6 +16,21 @@ const BLOCKS = {
   act_overdue: ['Просроченные дела', 'Overdue activities'], forgotten_deals: ['Забытые сделки', 'Forgotten deals'],
   forgotten_leads: ['Забытые лиды', 'Forgotten leads'], leads: ['Лиды', 'Leads'],
 };
+const NOTES = {
+  clock: ['Когда карточка считается активной', 'What counts as activity'],
+  forget_me_not_lead_days: ['Лид забыт через, дней', 'Lead forgotten after, days'],
+  forget_me_not_deal_days: ['Сделка забыта через, дней', 'Deal forgotten after, days'],
+  planned_activity_counts_as_care: ['Запланированное дело = забота', 'Planned activity counts as care'],
+  threshold_pct: ['Порог бонуса, %', 'Bonus threshold, %'],
+  conversion_method: ['Конверсия считается по сделкам', 'Conversion counts deals'],
+};
+function noteValue(v) {
+  const ru = LANG !== 'en';
+  const map = { true: ru ? 'да' : 'yes', false: ru ? 'нет' : 'no', created: ru ? 'созданным в периоде' : 'created in the period', closed: ru ? 'закрытым в периоде' : 'closed in the period' };
+  if (map[v]) return map[v];
+  if (ru && v.startsWith('last of:')) return 'последнее из: правка, смена стадии, активность портала, дело создано или выполнено';
+  return v;
+}
 let DEFS = {};
 export function setDefinitions(list) { DEFS = {}; for (const d of list) DEFS[d.key] = d; }
 const defText = (k) => (DEFS[k] ? DEFS[k][LANG] : '');
@@ -103,9 +118,11 @@ export function renderAnswer(root, report, answer, ctx) {
   const meta = answer.meta;
   root.append(freshnessLine(answer.freshness));
   if (meta.clamp) root.append(h('div', { class: 'lock' }, `${t('clamp')} ${isoDay(meta.clamp.from || meta.period.from)}. ${t('clamp_tail')}`));
-  for (const [k, v] of meta.notes || []) root.append(h('div', { class: 'meta-line note' }, `${k}: ${v}`));
+  const notes = (meta.notes || []).map(([k, v]) => { const n = NOTES[k]; return n ? `${n[LANG === 'en' ? 1 : 0]}: ${noteValue(v)}` : null; }).filter(Boolean);
+  if (notes.length) root.append(h('div', { class: 'meta-line notes' }, notes.map((x) => h('span', {}, x))));
   if (meta.empty) {
-    root.append(h('div', { class: 'card empty' }, h('div', { class: 'big' }, meta.empty_reason ? (defText(meta.empty_reason) || t('empty')) : t('empty')), h('div', {}, t('empty_hint'))));
+    const planHint = report === 'plan' ? h('div', {}, t('plan_empty'), ctx.isAdmin ? h('a', { href: '#settings' }, ' ' + t('settings') + ' →') : null) : h('div', {}, t('empty_hint'));
+    root.append(h('div', { class: 'card empty' }, h('div', { class: 'big' }, meta.empty_reason ? (defText(meta.empty_reason) || t('empty')) : t('empty')), planHint));
   }
   if (answer.tiles.length) root.append(h('div', { class: 'tiles' }, answer.tiles.map((tl) => tile(tl, meta, ctx))));
   const charts = {}; for (const c of answer.charts || []) (charts[c.block] = charts[c.block] || []).push(c);

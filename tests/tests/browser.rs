@@ -46,6 +46,13 @@ async fn the_app_in_chromium() {
     let tabs = b.js("return [...document.querySelectorAll('#tabs a')].map(a => a.dataset.report)").await.unwrap();
     assert_eq!(tabs.as_array().unwrap().len(), 7, "six reports and settings for the admin: {tabs}");
 
+    // A sales plan for this month for a few employees, through the API as the plan editor sends it.
+    let added = b.js_async("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
+        const H={'x-b24a-session':s,'content-type':'application/json'}; const d=new Date(); const start=d.getFullYear()+'-'+String(d.getMonth()+1).padStart(2,'0')+'-01'; \
+        fetch('/api/dictionaries',{headers:H}).then(r=>r.json()).then(dc=>{ const rows=dc.users.filter(u=>u.active).slice(0,8).map((u,i)=>({user_id:u.id,department_id:null,category_id:null,period_kind:'month',period_start:start,amount_cents:(1500000+i*250000)*100,deal_count:10,bonus_cents:3000000,grade:null,updated_by:null})); \
+        return fetch('/api/plans',{method:'POST',headers:H,body:JSON.stringify({rows})}); }).then(r=>done(r.status));").await.unwrap();
+    assert_eq!(added, 200);
+
     // Every report opens with content (tiles or blocks, or an explained empty state) and no error box.
     let dir = shots_dir();
     for r in REPORTS {
