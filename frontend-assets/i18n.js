@@ -35,6 +35,7 @@ const WORDS = {
   report: ['Отчёт', 'Report'], who: ['Кому', 'Who'], all_reports: ['Все отчёты', 'All reports'], employee: ['Сотрудник', 'Employee'], department: ['Отдел', 'Department'],
   no_rules: ['Пока доступ есть только у администраторов.', 'For now only administrators have access.'],
   plan_empty: ['План на этот период ещё не задан. Администратор задаёт его в настройках приложения.', 'No plan is set for this period yet. An administrator sets it in the app settings.'],
+  plan_amount: ['План, сумма', 'Plan amount'], plan_count: ['План, сделок', 'Plan, deals'], bonus: ['Бонус', 'Bonus'],
   subtotal: ['итого по отделу', 'department subtotal'],
   plans_title: ['План продаж', 'Sales plan'], inactive: ['уволен', 'inactive'],
   session_expired: ['Сессия истекла — откройте приложение из меню портала заново.', 'The session expired — open the app again from the portal menu.'],

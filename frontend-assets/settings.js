@@ -83,8 +83,8 @@ async function plansCard(dicts) {
     const plans = await api.get('/api/plans');
     const uname = (id) => (dicts.users.find((u) => u.id === id) || { name: id ?? '—' }).name;
     const pname = (id) => (id === null || id === undefined ? (LANG === 'en' ? 'All pipelines' : 'Все воронки') : (dicts.pipelines.find((p) => p.id === id) || { name: id }).name);
-    clear(table).append(h('table', { class: 'grid plans' }, h('thead', {}, h('tr', {}, ['Сотрудник / Employee', 'Воронка / Pipeline', 'Период / Period', 'План / Plan', 'Кол-во / Count', 'Бонус / Bonus', ''].map((x) => h('th', {}, x)))),
-      h('tbody', {}, plans.map((p) => h('tr', { dataset: { id: p.id } }, h('td', {}, p.user_id ? uname(p.user_id) : '—'), h('td', {}, pname(p.category_id)), h('td', {}, `${p.period_kind} ${p.period_start}`),
+    clear(table).append(h('table', { class: 'grid plans' }, h('thead', {}, h('tr', {}, [t('employee'), t('pipelines'), t('period'), t('plan_amount'), t('plan_count'), t('bonus'), ''].map((x) => h('th', {}, x)))),
+      h('tbody', {}, plans.map((p) => h('tr', { dataset: { id: p.id } }, h('td', {}, p.user_id ? uname(p.user_id) : '—'), h('td', {}, pname(p.category_id)), h('td', {}, `${t(p.period_kind)}, ${t('from').toLowerCase()} ${p.period_start}`),
         h('td', {}, money(p.amount_cents / 100)), h('td', {}, p.deal_count ?? '—'), h('td', {}, money(p.bonus_cents / 100)),
         h('td', {}, h('button', { class: 'btn btn-link', type: 'button', onclick: async () => { await api.del(`/api/plans/${p.id}`); draw(); } }, t('remove'))))))));
   };
@@ -105,7 +105,7 @@ async function plansCard(dicts) {
   const paste = h('textarea', { name: 'plan-paste', placeholder: LANG === 'en' ? 'Paste rows from a spreadsheet: employee ⇥ pipeline ⇥ month|quarter|year ⇥ 2026-01-01 ⇥ amount ⇥ count ⇥ bonus' : 'Вставьте строки из таблицы: сотрудник ⇥ воронка ⇥ month|quarter|year ⇥ 2026-01-01 ⇥ сумма ⇥ кол-во ⇥ бонус' });
   const addPaste = () => { const r = parsePaste(paste.value, dicts); if (r.errors.length) { msg(out, (LANG === 'en' ? 'Not recognised, row ' : 'Не распознано, строка ') + r.errors.join('; '), false); return; } if (r.rows.length) send(r.rows); };
   card.append(table, h('div', { class: 'row' }, h('label', {}, t('employee'), user), h('label', {}, t('pipelines'), pipe), h('label', {}, t('period'), kind), h('label', {}, t('from'), start),
-    h('label', {}, 'Plan', amount), h('label', {}, '#', count), h('label', {}, 'Bonus', bonus), h('button', { class: 'btn btn-primary', type: 'button', name: 'add-plan', onclick: addOne }, t('add'))),
+    h('label', {}, t('plan_amount'), amount), h('label', {}, t('plan_count'), count), h('label', {}, t('bonus'), bonus), h('button', { class: 'btn btn-primary', type: 'button', name: 'add-plan', onclick: addOne }, t('add'))),
   paste, h('div', { class: 'row' }, h('button', { class: 'btn btn-light', type: 'button', name: 'paste-plans', onclick: addPaste }, LANG === 'en' ? 'Add pasted rows' : 'Добавить вставленные строки')), out);
   await draw();
   return card;
