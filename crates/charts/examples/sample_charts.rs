@@ -217,6 +217,23 @@ fn main() -> std::io::Result<()> {
     en.locale = Locale::En;
     en.title = "Managers by won amount".into();
     charts.push(("ranking_en", en));
+    let days: Vec<String> = (1..=90)
+        .map(|d| format!("{:02}.{:02}", (d - 1) % 30 + 1, (d - 1) / 30 + 1))
+        .collect();
+    let day_refs: Vec<&str> = days.iter().map(String::as_str).collect();
+    let values: Vec<f64> = (0..90)
+        .map(|d| 40.0 + ((d * 37) % 23) as f64 + d as f64 * 0.5)
+        .collect();
+    let mut daily = spec(
+        "Создано сделок по дням",
+        ChartKind::Bars,
+        &day_refs,
+        vec![s("Создано", &values)],
+        ValueFormat::Count,
+    );
+    daily.width = 1000;
+    daily.height = 340;
+    charts.push(("daily", daily));
     for (name, chart) in charts {
         std::fs::write(dir.join(format!("{name}.svg")), render_svg(&chart))?;
     }

@@ -98,7 +98,7 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
                 let mut runs = Vec::new();
                 for i in 0..n {
                     match value(s, i) {
-                        Some(v) => run.push((i as f64, v)),
+                        Some(v) => run.push((i as f64, v.clamp(lo, hi))),
                         None => runs.push(std::mem::take(&mut run)),
                     }
                 }
@@ -114,7 +114,7 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
                         let title = hover(ctx, &spec.categories[i], named(ctx, &series.name), v);
                         ctx.titled("mark", &title, || {
                             chart.draw_series(std::iter::once(Circle::new(
-                                (i as f64, v),
+                                (i as f64, v.clamp(lo, hi)),
                                 4,
                                 color.filled(),
                             )))?;
@@ -136,7 +136,10 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
                         ctx.titled("mark", &title, || {
                             let gap = if series_count > 1 { bar * 0.08 } else { 0.0 };
                             chart.draw_series(std::iter::once(Rectangle::new(
-                                [(x0 + gap, 0.0f64.max(lo)), (x0 + bar - gap, v)],
+                                [
+                                    (x0 + gap, 0.0f64.max(lo)),
+                                    (x0 + bar - gap, v.clamp(lo, hi)),
+                                ],
                                 color.filled(),
                             )))?;
                             Ok(())
@@ -151,14 +154,14 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
                 let mut base = 0.0;
                 for (s, series) in spec.series.iter().enumerate() {
                     if let Some(v) = value(s, i) {
-                        let height = v.max(0.0);
+                        let height = v.clamp(0.0, hi);
                         let color = series_color(spec, s);
                         let title = hover(ctx, &spec.categories[i], named(ctx, &series.name), v);
                         ctx.titled("mark", &title, || {
                             chart.draw_series(std::iter::once(Rectangle::new(
                                 [
                                     (i as f64 - bar / 2.0, base),
-                                    (i as f64 + bar / 2.0, base + height),
+                                    (i as f64 + bar / 2.0, (base + height).min(hi)),
                                 ],
                                 color.filled(),
                             )))?;

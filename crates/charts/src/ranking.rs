@@ -68,12 +68,15 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         let Some(v) = value(i) else { continue };
         ctx.titled("mark", &hover(ctx, category, None, v), || {
             chart.draw_series(std::iter::once(Rectangle::new(
-                [(0.0f64.max(lo), row(i) - 0.32), (v, row(i) + 0.32)],
+                [
+                    (0.0f64.max(lo), row(i) - 0.32),
+                    (v.clamp(lo, hi), row(i) + 0.32),
+                ],
                 color.filled(),
             )))?;
             Ok(())
         })?;
-        let (end, _) = chart.backend_coord(&(v.max(0.0), row(i)));
+        let (end, _) = chart.backend_coord(&(v.clamp(0.0f64.max(lo), hi), row(i)));
         let style = font(LABEL_SIZE, TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Center));
         area.draw_text(
             &ctx.format().exact(v, ctx.locale()),

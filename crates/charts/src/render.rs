@@ -20,11 +20,13 @@ const MAX_SIZE: u32 = 4000;
 const TITLE_SIZE: f64 = 16.0;
 pub(crate) const LABEL_SIZE: f64 = 12.0;
 pub(crate) const PAD: i32 = 16;
+/// The largest magnitude an axis spans.
+pub(crate) const AXIS_LIMIT: f64 = 1e15;
 
 /// Renders the chart; never panics: anything unexpected becomes an SVG with an explanation.
 pub fn render_svg(spec: &ChartSpec) -> String {
     let width = spec.width.clamp(MIN_SIZE, MAX_SIZE);
-    let height = spec.height.clamp(MIN_SIZE / 2, MAX_SIZE);
+    let height = spec.height.clamp(MIN_SIZE * 5 / 6, MAX_SIZE);
     let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         draw_document(spec, width, height)
     }));
@@ -267,7 +269,7 @@ fn draw_empty(
     draw_title(&root, spec, width)?;
     let ctx = Ctx { spec, buf };
     ctx.titled("empty", message, || {
-        let style = font(14.0, "#a8adb4").pos(Pos::new(HPos::Center, VPos::Center));
+        let style = font(14.0, "#828b95").pos(Pos::new(HPos::Center, VPos::Center));
         root.draw_text(message, &style, (width as i32 / 2, height as i32 / 2 + 10))?;
         Ok(())
     })
@@ -285,7 +287,11 @@ pub(crate) fn hover(ctx: &Ctx, category: &str, series: Option<&str>, value: f64)
 /// A padded, never-degenerate value range that includes zero.
 pub(crate) fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
-    for v in values.filter(|v| v.is_finite()) {
+    // Beyond ±1e15 plotters' tick search never ends; such values are drawn clipped at the edge.
+    for v in values
+        .filter(|v| v.is_finite())
+        .map(|v| v.clamp(-AXIS_LIMIT, AXIS_LIMIT))
+    {
         lo = lo.min(v);
         hi = hi.max(v);
     }

@@ -1,12 +1,18 @@
 //! Labelled scatter (activity index vs won sum): one point per employee with a short name beside it.
 //! Points with a non-finite coordinate are left out, never drawn at zero.
 
-use crate::render::{font, series_color, truncate, Area, Ctx, DrawResult, LABEL_SIZE, PAD};
+use crate::render::{
+    font, series_color, truncate, Area, Ctx, DrawResult, AXIS_LIMIT, LABEL_SIZE, PAD,
+};
 use crate::spec::TEXT_MUTED;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 fn padded(lo: f64, hi: f64) -> (f64, f64) {
+    let (lo, hi) = (
+        lo.clamp(-AXIS_LIMIT, AXIS_LIMIT),
+        hi.clamp(-AXIS_LIMIT, AXIS_LIMIT),
+    );
     let (lo, hi) = if hi - lo < 1e-12 {
         (lo - 1.0, hi + 1.0)
     } else {
@@ -81,13 +87,13 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         );
         ctx.titled("mark", &title, || {
             chart.draw_series(std::iter::once(Circle::new(
-                (p.x, p.y),
+                (p.x.clamp(x0, x1), p.y.clamp(y0, y1)),
                 5,
                 color.mix(0.85).filled(),
             )))?;
             Ok(())
         })?;
-        let (px, py) = chart.backend_coord(&(p.x, p.y));
+        let (px, py) = chart.backend_coord(&(p.x.clamp(x0, x1), p.y.clamp(y0, y1)));
         let style = font(11.0, TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Center));
         area.draw_text(
             &truncate(&p.label, 110.0, 11.0),
