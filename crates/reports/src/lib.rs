@@ -14,6 +14,7 @@
 //! - [`r3_plan::validate_plan_row`] for the plan editor (pasted rows too), [`r6_forget_me_not::Settings`] keys.
 
 pub mod answer;
+pub mod cache;
 pub mod context;
 pub mod definitions;
 pub mod dicts;

@@ -3,11 +3,13 @@
 //! predicates in Rust, so a definition is never split between SQL and Rust. Must never compute metrics.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use b24a_store::{with_pool, Store};
 use chrono::{Duration, NaiveDate};
 use sqlx::Row;
 
+use crate::cache;
 use crate::context::PortalContext;
 use crate::error::ReportError;
 use crate::filter::Range;
@@ -95,8 +97,10 @@ pub async fn deals(
     if window.is_empty() {
         return Ok(vec![]);
     }
+    if let Some(part) = cache::deals(store, ctx).await? {
+        return Ok(part.window(window));
+    }
     let (cond, a, b, c, d) = window.sql();
-    let cols: Vec<&str> = DEAL_COLUMNS.split(',').map(str::trim).collect();
     let binds = [
         Bind::I(ctx.portal_id),
         Bind::I(a),
@@ -104,7 +108,18 @@ pub async fn deals(
         Bind::S(c),
         Bind::S(d),
     ];
-    let rows = packed::fetch(store, &cols, &format!("deals d WHERE {cond}"), &binds).await?;
+    deal_rows(store, ctx, cond, &binds).await
+}
+
+/// Deals matching `cond` (over `deals d`, binds `$1..`), parsed.
+pub(crate) async fn deal_rows(
+    store: &Store,
+    ctx: &PortalContext,
+    cond: &str,
+    binds: &[Bind],
+) -> Result<Vec<DealRec>, ReportError> {
+    let cols: Vec<&str> = DEAL_COLUMNS.split(',').map(str::trim).collect();
+    let rows = packed::fetch(store, &cols, &format!("deals d WHERE {cond}"), binds).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         if r.len() != cols.len() {
@@ -159,6 +174,17 @@ pub async fn deal_history(
 ) -> Result<HashMap<i64, Vec<HistRec>>, ReportError> {
     if window.is_empty() {
         return Ok(HashMap::new());
+    }
+    if let Some(part) = cache::history(store, ctx).await? {
+        let ids: Vec<i64> = match cache::deals(store, ctx).await? {
+            Some(deals) => deals.window_ids(window),
+            None => deals(store, ctx, window)
+                .await?
+                .iter()
+                .map(|d| d.id)
+                .collect(),
+        };
+        return Ok(part.of_deals(&ids));
     }
     let (cond, a, b, c, d) = window.sql();
     let from = format!(
@@ -238,8 +264,13 @@ pub async fn leads(
     ctx: &PortalContext,
     window: LeadWindow,
 ) -> Result<Vec<LeadRec>, ReportError> {
+    if matches!(window, LeadWindow::CreatedOrClosed(r) if r.is_empty()) {
+        return Ok(vec![]);
+    }
+    if let Some(part) = cache::leads(store, ctx).await? {
+        return Ok(part.window(window));
+    }
     let (cond, a, b) = match window {
-        LeadWindow::CreatedOrClosed(r) if r.is_empty() => return Ok(vec![]),
         LeadWindow::CreatedOrClosed(r) => (
             "portal_id = $1 AND ((date_create >= $2 AND date_create < $3) OR (status_semantic_id IN ('S','F') AND \
              ((date_closed >= $2 AND date_closed < $3) OR date_closed IS NULL)))",
@@ -248,6 +279,22 @@ pub async fn leads(
         ),
         LeadWindow::Open => ("portal_id = $1 AND status_semantic_id NOT IN ('S','F') AND $2 <= $3", 0, 0),
     };
+    lead_rows(
+        store,
+        ctx,
+        cond,
+        &[Bind::I(ctx.portal_id), Bind::I(a), Bind::I(b)],
+    )
+    .await
+}
+
+/// Leads matching `cond` (over `leads`, binds `$1..`), parsed, with DATE_CLOSED as stored.
+pub(crate) async fn lead_rows_raw(
+    store: &Store,
+    ctx: &PortalContext,
+    cond: &str,
+    binds: &[Bind],
+) -> Result<Vec<(LeadRec, Option<i64>)>, ReportError> {
     let cols = [
         "id",
         "status_id",
@@ -265,13 +312,7 @@ pub async fn leads(
         "utm_medium",
         "utm_campaign",
     ];
-    let rows = packed::fetch(
-        store,
-        &cols,
-        &format!("leads WHERE {cond}"),
-        &[Bind::I(ctx.portal_id), Bind::I(a), Bind::I(b)],
-    )
-    .await?;
+    let rows = packed::fetch(store, &cols, &format!("leads WHERE {cond}"), binds).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         if r.len() != cols.len() {
@@ -280,22 +321,44 @@ pub async fn leads(
         let status = Status::from_semantic(&r[2]);
         let date_modify = packed::i0(&r[7]);
         let moved_time = packed::i(&r[8]);
-        out.push(LeadRec {
-            id: packed::i0(&r[0]),
-            status_id: r[1].clone(),
-            status,
-            manager: packed::i(&r[3]),
-            source: packed::s(&r[4]),
-            created: packed::i0(&r[5]),
-            closed_at: metrics::lead_close_time(status, packed::i(&r[6]), moved_time, date_modify),
-            date_modify,
-            moved_time,
-            last_activity_time: packed::i(&r[9]),
-            amount: ctx.to_base_cents(packed::i0(&r[10]), packed::s(&r[11]).as_deref(), None, None),
-            utm: (r[12].clone(), r[13].clone(), r[14].clone()),
-        });
+        let date_closed = packed::i(&r[6]);
+        out.push((
+            LeadRec {
+                id: packed::i0(&r[0]),
+                status_id: r[1].clone(),
+                status,
+                manager: packed::i(&r[3]),
+                source: packed::s(&r[4]),
+                created: packed::i0(&r[5]),
+                closed_at: metrics::lead_close_time(status, date_closed, moved_time, date_modify),
+                date_modify,
+                moved_time,
+                last_activity_time: packed::i(&r[9]),
+                amount: ctx.to_base_cents(
+                    packed::i0(&r[10]),
+                    packed::s(&r[11]).as_deref(),
+                    None,
+                    None,
+                ),
+                utm: (r[12].clone(), r[13].clone(), r[14].clone()),
+            },
+            date_closed,
+        ));
     }
     Ok(out)
+}
+
+async fn lead_rows(
+    store: &Store,
+    ctx: &PortalContext,
+    cond: &str,
+    binds: &[Bind],
+) -> Result<Vec<LeadRec>, ReportError> {
+    Ok(lead_rows_raw(store, ctx, cond, binds)
+        .await?
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect())
 }
 
 #[derive(Debug, Clone)]
@@ -339,9 +402,10 @@ pub async fn activities(
     let (sql, a, b) = match window {
         ActWindow::HappenedIn(r) if r.is_empty() => return Ok(vec![]),
         ActWindow::HappenedIn(r) => (
+            // Two disjoint halves (START_TIME set / empty), each a range over activities_by_time.
             format!(
-                "SELECT {COLS} FROM activities a WHERE a.portal_id = $1 AND ((a.start_time >= $2 AND a.start_time < $3) \
-                 OR (a.start_time IS NULL AND a.created >= $2 AND a.created < $3))"
+                "SELECT {COLS} FROM activities a WHERE a.portal_id = $1 AND a.start_time >= $2 AND a.start_time < $3 \
+                 UNION ALL SELECT {COLS} FROM activities a WHERE a.portal_id = $1 AND a.start_time IS NULL AND a.created >= $2 AND a.created < $3"
             ),
             r.from_ts,
             r.to_ts,
@@ -469,8 +533,18 @@ pub async fn tasks(
         .collect())
 }
 
-/// Company industries by company id, for the given companies.
+/// Company industries by company id.
 pub async fn company_industries(
+    store: &Store,
+    ctx: &PortalContext,
+) -> Result<Arc<HashMap<i64, String>>, ReportError> {
+    if let Some(part) = cache::companies(store, ctx).await? {
+        return Ok(part);
+    }
+    Ok(Arc::new(company_rows(store, ctx).await?))
+}
+
+pub(crate) async fn company_rows(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<HashMap<i64, String>, ReportError> {
@@ -529,9 +603,12 @@ pub async fn activity_groups(
     let (sql, a, b) = match window {
         ActWindow::HappenedIn(r) if r.is_empty() => return Ok(vec![]),
         ActWindow::HappenedIn(r) => (
+            // Two disjoint halves (START_TIME set / empty), each read from activities_by_time alone.
             "SELECT a.type_id, a.provider_id, a.provider_type_id, a.direction, a.completed, a.responsible_id, {NI}, {NI}, {NI}, {NI}, {NI}, {ZERO}, COUNT(*) \
-             FROM activities a WHERE a.portal_id = $1 AND ((a.start_time >= $2 AND a.start_time < $3) \
-             OR (a.start_time IS NULL AND a.created >= $2 AND a.created < $3)) \
+             FROM (SELECT type_id, provider_id, provider_type_id, direction, completed, responsible_id FROM activities \
+             WHERE portal_id = $1 AND start_time >= $2 AND start_time < $3 \
+             UNION ALL SELECT type_id, provider_id, provider_type_id, direction, completed, responsible_id FROM activities \
+             WHERE portal_id = $1 AND start_time IS NULL AND created >= $2 AND created < $3) a \
              GROUP BY a.type_id, a.provider_id, a.provider_type_id, a.direction, a.completed, a.responsible_id"
                 .replace("{NI}", NI).replace("{ZERO}", ZERO),
             r.from_ts,
@@ -546,13 +623,15 @@ pub async fn activity_groups(
             now,
             0,
         ),
+        // CROSS JOIN makes SQLite walk the open cards (deals_open / leads_open) and look each card's activities up in
+        // activities_by_owner, instead of walking every activity of the portal (PostgreSQL plans it either way).
         ActWindow::OnOpenCards => {
             let part = |owner: &str, table: &str, sem: &str, alias: &str, extra: &str| {
                 format!(
                     "SELECT {NI}, {NT}, {NT}, {NI}, a.completed, {NI}, a.owner_type_id, a.owner_id, MAX(a.created), MAX(a.last_updated), MAX(a.deadline), \
                      SUM(CASE WHEN a.deadline IS NULL THEN 1 ELSE 0 END), COUNT(*) \
-                     FROM {table} {alias} JOIN activities a ON a.portal_id = {alias}.portal_id AND a.owner_type_id = {owner} AND a.owner_id = {alias}.id \
-                     WHERE {alias}.portal_id = $1 AND {alias}.{sem} NOT IN ('S','F'){extra} GROUP BY a.owner_type_id, a.owner_id, a.completed"
+                     FROM {table} {alias} CROSS JOIN activities a WHERE a.portal_id = {alias}.portal_id AND a.owner_type_id = {owner} AND a.owner_id = {alias}.id \
+                     AND {alias}.portal_id = $1 AND {alias}.{sem} NOT IN ('S','F'){extra} GROUP BY a.owner_type_id, a.owner_id, a.completed"
                 )
                 .replace("{NI}", NI)
                 .replace("{NT}", NT)

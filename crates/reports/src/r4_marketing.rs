@@ -23,7 +23,7 @@ use crate::ReportId;
 pub(crate) struct Data {
     deals: Vec<DealRec>,
     leads: Vec<LeadRec>,
-    industries: HashMap<i64, String>,
+    industries: std::sync::Arc<HashMap<i64, String>>,
 }
 
 pub(crate) async fn load(

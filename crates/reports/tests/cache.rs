@@ -1,0 +1,256 @@
+//! The in-memory cache of the reports never answers from stale data and never mixes portals, on SQLite and
+//! PostgreSQL: answer, write through the store (upsert, update, delete) or plain SQL, answer again — the write is
+//! counted. Expected numbers are counted by hand in the comments.
+mod common;
+
+use b24a_reports::{run_report, Group, ReportId};
+use b24a_store::PortalId;
+use common::*;
+
+/// Period 2026-03-01..10 (Moscow), now 2026-03-15 12:00 MSK.
+const F: &str = r#"{"period": {"preset": "custom", "from": "2026-03-01", "to": "2026-03-10"}, "compare": "none"}"#;
+
+/// Waits until the parts the last answers started building are in the cache.
+async fn settle() {
+    while b24a_reports::cache::builds_in_flight() > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Answers R1 twice: once as it comes (from the database when the cache has no current copy), then, after the
+/// cache is built, from the cache (checked by the hit counter); both answers must agree.
+async fn r1_twice(
+    store: &b24a_store::Store,
+    ctx: &b24a_reports::PortalContext,
+    f: &b24a_reports::Filter,
+) -> b24a_reports::Answer {
+    let first = run_report(store, ctx, ReportId::SalesDynamics, f)
+        .await
+        .unwrap();
+    settle().await;
+    let hits = b24a_reports::cache::hits();
+    let second = run_report(store, ctx, ReportId::SalesDynamics, f)
+        .await
+        .unwrap();
+    if b24a_reports::cache::enabled() {
+        assert!(
+            b24a_reports::cache::hits() > hits,
+            "the second answer used the cache"
+        );
+    }
+    assert_eq!(first.tiles, second.tiles);
+    assert_eq!(first.tables, second.tables);
+    second
+}
+
+fn count(a: &b24a_reports::Answer, metric: &str) -> f64 {
+    a.tile(metric)
+        .and_then(|t| t.value)
+        .unwrap_or_else(|| panic!("no tile {metric}"))
+}
+
+/// One test function: the cache and its hit counter are per process, and parallel tests on other databases with the
+/// same portal id would take turns evicting each other's parts.
+#[tokio::test]
+async fn cache_never_answers_stale_and_never_mixes_portals() {
+    a_write_through_the_store_is_counted_by_the_next_answer().await;
+    portals_never_share_cached_records().await;
+}
+
+async fn a_write_through_the_store_is_counted_by_the_next_answer() {
+    for db in both().await {
+        let store = &db.store;
+        seed_portal(store).await;
+        // Deal 1: created 03-02, in work, 100.00 RUB, manager 10.
+        deal(
+            store,
+            D {
+                id: 1,
+                cents: 10_000,
+                created: msk(2026, 3, 2, 10, 0),
+                ..D::default()
+            },
+        )
+        .await;
+        let ctx = ctx(store, msk(2026, 3, 15, 12, 0), 24).await;
+        let f = filter(F);
+        let a = r1_twice(store, &ctx, &f).await;
+        assert_eq!(count(&a, "deal_created"), 1.0, "{}", db.label);
+        // The same answer again comes from the cache and is the same.
+        let again = r1_twice(store, &ctx, &f).await;
+        assert_eq!(count(&again, "deal_created"), 1.0, "{}", db.label);
+
+        // Upsert deal 2 through the store (as the sync does): created 03-05, 250.00 RUB.
+        let mut d2 = store.deal(PortalId(PORTAL), 1).await.unwrap().unwrap();
+        d2.id = 2;
+        d2.opportunity_cents = 25_000;
+        d2.date_create = msk(2026, 3, 5, 10, 0);
+        d2.date_modify = d2.date_create;
+        store
+            .upsert_deals(PortalId(PORTAL), &[d2.clone()])
+            .await
+            .unwrap();
+        let a = r1_twice(store, &ctx, &f).await;
+        assert_eq!(
+            count(&a, "deal_created"),
+            2.0,
+            "{}: the new deal is counted",
+            db.label
+        );
+        assert_eq!(
+            a.tile("deal_created").unwrap().amount,
+            Some(350.0),
+            "{}: 100 + 250",
+            db.label
+        );
+        assert_eq!(count(&a, "deal_won"), 0.0, "{}", db.label);
+
+        // The sync updates deal 2: won, closed 03-06. Now 1 won (250.00) and 1 in work.
+        let mut won = d2.clone();
+        won.stage_id = "WON".into();
+        won.stage_semantic_id = "S".into();
+        won.closed = true;
+        won.closedate = Some("2026-03-06".into());
+        store.upsert_deals(PortalId(PORTAL), &[won]).await.unwrap();
+        let a = r1_twice(store, &ctx, &f).await;
+        assert_eq!(count(&a, "deal_won"), 1.0, "{}", db.label);
+        assert_eq!(count(&a, "deal_in_work"), 1.0, "{}", db.label);
+        // R2 (another report over the same cached deals) sees it too: manager 10 won 1.
+        let r2 = run_report(store, &ctx, ReportId::Managers, &f)
+            .await
+            .unwrap();
+        let row = r2
+            .table("employees")
+            .unwrap()
+            .rows
+            .iter()
+            .find(|r| r.group == Group::User(10))
+            .unwrap();
+        let won_col = r2
+            .table("employees")
+            .unwrap()
+            .columns
+            .iter()
+            .position(|c| c.metric == "deal_won")
+            .unwrap();
+        assert_eq!(row.cells[won_col].value, Some(1.0), "{}", db.label);
+
+        // Deleted on the portal: back to deal 1 alone.
+        store.delete_deals(PortalId(PORTAL), &[2]).await.unwrap();
+        let a = r1_twice(store, &ctx, &f).await;
+        assert_eq!(count(&a, "deal_created"), 1.0, "{}", db.label);
+        assert_eq!(count(&a, "deal_won"), 0.0, "{}", db.label);
+
+        // A lead and a stage-history row written with plain SQL are seen as well.
+        lead(
+            store,
+            L {
+                id: 7,
+                created: msk(2026, 3, 3, 10, 0),
+                ..L::default()
+            },
+        )
+        .await;
+        hist(store, 501, 1, 2, msk(2026, 3, 3, 10, 0), 0, "WORK", "P").await;
+        let a = r1_twice(store, &ctx, &f).await;
+        assert_eq!(count(&a, "lead_created"), 1.0, "{}", db.label);
+        let stages = a.table("stages_0").unwrap();
+        let work = stages
+            .rows
+            .iter()
+            .find(|r| r.group == Group::Stage("WORK".into()))
+            .unwrap();
+        let reached = stages
+            .columns
+            .iter()
+            .position(|c| c.metric == "stage_reached")
+            .unwrap();
+        assert_eq!(
+            work.cells[reached].value,
+            Some(1.0),
+            "{}: deal 1 reached WORK by the new history row",
+            db.label
+        );
+
+        // A new rate changes amounts in base currency (the context is part of the key): deal 3, 10.00 USD at 90,
+        // then at 100.
+        deal(
+            store,
+            D {
+                id: 3,
+                cents: 1_000,
+                currency: "USD",
+                created: msk(2026, 3, 4, 10, 0),
+                ..D::default()
+            },
+        )
+        .await;
+        let a = r1_twice(store, &ctx, &f).await;
+        assert_eq!(a.tile("deal_created").unwrap().amount, Some(100.0 + 900.0));
+        exec(
+            store,
+            "UPDATE currencies SET amount = 100 WHERE portal_id = 1 AND currency = 'USD'",
+        )
+        .await;
+        let ctx = common::ctx(store, msk(2026, 3, 15, 12, 0), 24).await;
+        let a = r1_twice(store, &ctx, &f).await;
+        assert_eq!(
+            a.tile("deal_created").unwrap().amount,
+            Some(100.0 + 1000.0),
+            "{}",
+            db.label
+        );
+    }
+}
+
+async fn portals_never_share_cached_records() {
+    for db in both().await {
+        let store = &db.store;
+        seed_portal(store).await;
+        // Portal 1: one deal created 03-02. Portal 2 (UTC clock): two deals created 03-02 and 03-03.
+        deal(
+            store,
+            D {
+                id: 1,
+                cents: 10_000,
+                created: msk(2026, 3, 2, 10, 0),
+                ..D::default()
+            },
+        )
+        .await;
+        for id in [1, 2] {
+            deal(
+                store,
+                D {
+                    id,
+                    portal: 2,
+                    cents: 70_000,
+                    manager: None,
+                    created: msk(2026, 3, 1 + id as u32, 10, 0),
+                    ..D::default()
+                },
+            )
+            .await;
+        }
+        let now = msk(2026, 3, 15, 12, 0);
+        let f = filter(F);
+        let c1 = ctx(store, now, 24).await;
+        let c2 = b24a_reports::PortalContext::load(store, 2, 24, now)
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            let a1 = r1_twice(store, &c1, &f).await;
+            let a2 = r1_twice(store, &c2, &f).await;
+            assert_eq!(count(&a1, "deal_created"), 1.0, "{}", db.label);
+            assert_eq!(a1.tile("deal_created").unwrap().amount, Some(100.0));
+            assert_eq!(count(&a2, "deal_created"), 2.0, "{}", db.label);
+            assert_eq!(a2.tile("deal_created").unwrap().amount, Some(1400.0));
+        }
+        // A write on portal 2 leaves portal 1's answer as it was, and is counted on portal 2.
+        store.delete_deals(PortalId(2), &[1]).await.unwrap();
+        let a1 = r1_twice(store, &c1, &f).await;
+        let a2 = r1_twice(store, &c2, &f).await;
+        assert_eq!(count(&a1, "deal_created"), 1.0, "{}", db.label);
+        assert_eq!(count(&a2, "deal_created"), 1.0, "{}", db.label);
+    }
+}
