@@ -6,8 +6,8 @@
 --    * activities_by_owner is rebuilt wider (same leading columns, so every query that used it still can): the
 --      per-card "last touch / planned activity" summary of open cards (R6) is read from the index;
 --    * deals_open / leads_open: the cards in work (R6), without walking every closed one.
--- 2. report_data_versions: per portal, a counter per source table the reports keep in memory, bumped by triggers
---    on every insert, update and delete (whoever writes: sync, events, tests, hand-made SQL). The reports' cache
+-- 2. report_data_versions: per portal, a counter per source table the reports keep in memory (deals, leads,
+--    stage_history, companies, activities), bumped by triggers on every insert, update and delete (whoever writes: sync, events, tests, hand-made SQL). The reports' cache
 --    (crates/reports/src/cache.rs) keys its copy by these counters, so a write is never answered from stale data.
 --    A portal's counters start at a random value, so two databases with the same portal id never share a key.
 --    The triggers run once per statement (not per row), so bulk upserts pay one counter update per statement.
@@ -26,19 +26,20 @@ CREATE TABLE report_data_versions (
     deals               BIGINT  NOT NULL,
     leads               BIGINT  NOT NULL,
     stage_history       BIGINT  NOT NULL,
-    companies           BIGINT  NOT NULL
+    companies           BIGINT  NOT NULL,
+    activities          BIGINT  NOT NULL
 );
 
-INSERT INTO report_data_versions (portal_id, deals, leads, stage_history, companies)
-    SELECT id, v, v, v, v FROM (SELECT id, (random() * 1e15)::BIGINT AS v FROM portals) s;
+INSERT INTO report_data_versions (portal_id, deals, leads, stage_history, companies, activities)
+    SELECT id, v, v, v, v, v FROM (SELECT id, (random() * 1e15)::BIGINT AS v FROM portals) s;
 
 CREATE FUNCTION report_versions_new_portal() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v BIGINT := (random() * 1e15)::BIGINT;
 BEGIN
-    INSERT INTO report_data_versions (portal_id, deals, leads, stage_history, companies)
-        VALUES (NEW.id, v, v, v, v)
-        ON CONFLICT (portal_id) DO UPDATE SET deals = v, leads = v, stage_history = v, companies = v;
+    INSERT INTO report_data_versions (portal_id, deals, leads, stage_history, companies, activities)
+        VALUES (NEW.id, v, v, v, v, v)
+        ON CONFLICT (portal_id) DO UPDATE SET deals = v, leads = v, stage_history = v, companies = v, activities = v;
     RETURN NULL;
 END
 $$;
@@ -57,6 +58,8 @@ BEGIN
         UPDATE report_data_versions SET stage_history = stage_history + 1 WHERE portal_id IN (SELECT portal_id FROM changed);
     ELSIF TG_TABLE_NAME = 'companies' THEN
         UPDATE report_data_versions SET companies = companies + 1 WHERE portal_id IN (SELECT portal_id FROM changed);
+    ELSIF TG_TABLE_NAME = 'activities' THEN
+        UPDATE report_data_versions SET activities = activities + 1 WHERE portal_id IN (SELECT portal_id FROM changed);
     END IF;
     RETURN NULL;
 END
@@ -88,4 +91,11 @@ CREATE TRIGGER report_versions_companies_ins AFTER INSERT ON companies
 CREATE TRIGGER report_versions_companies_upd AFTER UPDATE ON companies
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION report_versions_bump();
 CREATE TRIGGER report_versions_companies_del AFTER DELETE ON companies
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION report_versions_bump();
+
+CREATE TRIGGER report_versions_activities_ins AFTER INSERT ON activities
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION report_versions_bump();
+CREATE TRIGGER report_versions_activities_upd AFTER UPDATE ON activities
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION report_versions_bump();
+CREATE TRIGGER report_versions_activities_del AFTER DELETE ON activities
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION report_versions_bump();

@@ -1,5 +1,6 @@
 //! A per-portal, in-memory, compact copy of the large tables the reports scan on every request (deals, leads,
-//! deal stage history, company industries), so that a report reads memory instead of moving tens of thousands of
+//! deal stage history, company industries, and activities: per activity its time, kind, direction, completion and
+//! responsible; per deal / lead card the summary of its activities), so that a report reads memory instead of moving tens of thousands of
 //! rows out of the database. The loaders (`load`) ask here first and cut their windows from the copy.
 //!
 //! Correctness rules, which this module must never break:
@@ -11,8 +12,8 @@
 //! - **Never mixes portals.** Keys carry the portal id; versions start at a random value per portal and database,
 //!   so two databases holding the same portal id do not share a key either.
 //! - **Bounded.** The whole cache holds at most `B24A_REPORT_CACHE_MB` megabytes (default 1024; 0 turns the cache
-//!   off), least recently used parts leave first; a part larger than the budget is not kept. About 190 MB per
-//!   portal of 1M deals, 2M stage-history rows and 200k leads (docs/REPORTS-BENCH.md).
+//!   off), least recently used parts leave first; a part larger than the budget is not kept. See docs/REPORTS-BENCH.md for the
+//!   figure per portal of 1M deals / 5M activities.
 //! - **Never slower on a miss.** A missing or outdated part is built in the background while the request reads the
 //!   database as before; later requests use the part once it is there.
 //! - It never computes metrics: records come out exactly as the loaders' SQL would give them (the windows are the
@@ -29,8 +30,9 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::context::PortalContext;
 use crate::error::ReportError;
-use crate::load::{self, DealRec, DealWindow, HistRec, LeadRec, LeadWindow};
-use crate::metrics::{self, Status};
+use crate::filter::Range;
+use crate::load::{self, ActRec, DealRec, DealWindow, HistRec, LeadRec, LeadWindow};
+use crate::metrics::{self, ActivityKind, Status};
 use crate::packed::{self, Bind};
 
 /// Rows read per query while building a part (keeps the packed text of one query to tens of megabytes).
@@ -44,6 +46,7 @@ enum Part {
     Leads,
     History,
     Companies,
+    Activities,
 }
 
 impl Part {
@@ -53,6 +56,7 @@ impl Part {
             Part::Leads => "leads",
             Part::History => "stage_history",
             Part::Companies => "companies",
+            Part::Activities => "activities",
         }
     }
 }
@@ -63,6 +67,7 @@ enum Value {
     Leads(Arc<LeadsPart>),
     History(Arc<HistoryPart>),
     Companies(Arc<HashMap<i64, String>>),
+    Activities(Arc<ActsPart>),
 }
 
 struct Entry {
@@ -254,6 +259,7 @@ async fn build(
         Part::Leads => build_leads(store, ctx).await,
         Part::History => build_history(store, ctx).await,
         Part::Companies => build_companies(store, ctx).await,
+        Part::Activities => build_activities(store, ctx).await,
     }
 }
 
@@ -554,6 +560,14 @@ impl LeadsPart {
         }
     }
 
+    pub(crate) fn open_ids(&self) -> Vec<i64> {
+        self.leads
+            .iter()
+            .filter(|l| Self::in_window(l, LeadWindow::Open))
+            .map(|l| l.id)
+            .collect()
+    }
+
     pub(crate) fn window(&self, w: LeadWindow) -> Vec<LeadRec> {
         let s = &self.strings;
         self.leads
@@ -753,6 +767,278 @@ pub(crate) async fn companies(
 ) -> Result<Option<Arc<HashMap<i64, String>>>, ReportError> {
     match get(store, ctx, Part::Companies, false).await? {
         Some(Value::Companies(p)) => Ok(Some(p)),
+        _ => Ok(None),
+    }
+}
+
+/// Activities of a portal: every activity's time, kind, direction, completion and responsible (sorted by time), and
+/// per deal / lead card and completion the summary `load::activity_groups` gives for `OnOpenCards`.
+pub(crate) struct ActsPart {
+    when: Vec<i64>,
+    /// Index into `people`.
+    responsible: Vec<u32>,
+    kind: Vec<ActivityKind>,
+    direction: Vec<i64>,
+    completed: Vec<bool>,
+    people: Vec<Option<i64>>,
+    cards: Vec<CCard>,
+}
+
+/// The activities of one card with one completion flag, summed up (as the SQL groups them).
+struct CCard {
+    owner_type: i64,
+    owner_id: i64,
+    max_created: i64,
+    max_updated: i64,
+    max_deadline: O64,
+    nulls: u32,
+    count: u32,
+    completed: bool,
+}
+
+impl ActsPart {
+    fn bytes(&self) -> usize {
+        self.when.capacity() * 8
+            + self.responsible.capacity() * 4
+            + self.kind.capacity()
+            + self.direction.capacity() * 8
+            + self.completed.capacity()
+            + self.people.capacity() * 16
+            + self.cards.capacity() * std::mem::size_of::<CCard>()
+    }
+
+    /// Activities that happened in the range, grouped by responsible, kind, direction and completion, with `when`
+    /// the range start (as `load::activity_groups` gives `HappenedIn`).
+    pub(crate) fn happened_in(&self, r: Range) -> Vec<ActRec> {
+        if r.is_empty() {
+            return vec![];
+        }
+        let start = self.when.partition_point(|t| *t < r.from_ts);
+        let end = self.when.partition_point(|t| *t < r.to_ts);
+        let mut groups: HashMap<(u32, ActivityKind, i64, bool), u64> = HashMap::new();
+        for i in start..end.max(start) {
+            *groups
+                .entry((
+                    self.responsible[i],
+                    self.kind[i],
+                    self.direction[i],
+                    self.completed[i],
+                ))
+                .or_default() += 1;
+        }
+        groups
+            .into_iter()
+            .map(|((who, kind, direction, completed), n)| ActRec {
+                id: 0,
+                kind,
+                direction,
+                completed,
+                responsible: self.people.get(who as usize).copied().flatten(),
+                owner_type: None,
+                owner_id: None,
+                when: r.from_ts,
+                created: r.from_ts,
+                last_updated: r.from_ts,
+                deadline: None,
+                weight: n,
+            })
+            .collect()
+    }
+
+    /// The per-card summaries of the given cards (owner type 1 lead / 2 deal), as `load::activity_groups` gives
+    /// `OnOpenCards` for them.
+    pub(crate) fn cards(&self, owner_type: i64, ids: &[i64]) -> Vec<ActRec> {
+        let mut out = vec![];
+        for id in ids {
+            let start = self
+                .cards
+                .partition_point(|c| (c.owner_type, c.owner_id) < (owner_type, *id));
+            for c in self.cards[start..]
+                .iter()
+                .take_while(|c| c.owner_type == owner_type && c.owner_id == *id)
+            {
+                let deadline = if c.nulls > 0 {
+                    None
+                } else {
+                    c.max_deadline.get()
+                };
+                out.push(ActRec {
+                    id: 0,
+                    kind: metrics::activity_kind(0, None, None),
+                    direction: 0,
+                    completed: c.completed,
+                    responsible: None,
+                    owner_type: Some(c.owner_type),
+                    owner_id: Some(c.owner_id),
+                    when: 0,
+                    created: c.max_created,
+                    last_updated: c.max_updated,
+                    deadline,
+                    weight: u64::from(c.count),
+                });
+            }
+        }
+        out
+    }
+}
+
+async fn build_activities(
+    store: &Store,
+    ctx: &PortalContext,
+) -> Result<(Value, usize), ReportError> {
+    // 1. Every activity's time, kind, direction, completion and responsible, by id ranges.
+    let raw = chunked(store, ctx.portal_id, "activities", "", |a, b| async move {
+        let rows = packed::fetch(
+            store,
+            &[
+                "start_time",
+                "created",
+                "type_id",
+                "provider_id",
+                "provider_type_id",
+                "direction",
+                "completed",
+                "responsible_id",
+            ],
+            "activities WHERE portal_id = $1 AND id >= $2 AND id < $3",
+            &[Bind::I(ctx.portal_id), Bind::I(a), Bind::I(b)],
+        )
+        .await?;
+        // Parsed per chunk, so the text of one chunk at a time is alive.
+        let mut kinds: HashMap<(i64, String, String), ActivityKind> = HashMap::new();
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.len() == 8)
+            .map(|r| {
+                let type_id = packed::i0(&r[2]);
+                let key = (type_id, r[3].clone(), r[4].clone());
+                let kind = *kinds.entry(key).or_insert_with(|| {
+                    metrics::activity_kind(
+                        type_id,
+                        packed::s(&r[3]).as_deref(),
+                        packed::s(&r[4]).as_deref(),
+                    )
+                });
+                (
+                    metrics::activity_time(packed::i(&r[0]), packed::i0(&r[1])),
+                    kind,
+                    packed::i0(&r[5]),
+                    packed::b(&r[6]),
+                    packed::i(&r[7]),
+                )
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    let mut order: Vec<u32> = (0..raw.len() as u32).collect();
+    order.sort_by_key(|i| raw[*i as usize].0);
+    let mut people_ix: HashMap<Option<i64>, u32> = HashMap::new();
+    let mut people: Vec<Option<i64>> = vec![];
+    let n = raw.len();
+    let (mut when, mut responsible, mut kind, mut direction, mut completed) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for i in order {
+        let (t, k, dir, done, who) = raw[i as usize];
+        when.push(t);
+        kind.push(k);
+        direction.push(dir);
+        completed.push(done);
+        let ix = *people_ix.entry(who).or_insert_with(|| {
+            people.push(who);
+            (people.len() - 1) as u32
+        });
+        responsible.push(ix);
+    }
+    drop(raw);
+    // 2. Per deal / lead card and completion: the summary R6 needs, grouped by the database per id range.
+    let mut cards: Vec<CCard> = vec![];
+    for owner_type in [1_i64, 2] {
+        let sql = "SELECT MIN(owner_id), MAX(owner_id) FROM activities WHERE portal_id = $1 AND owner_type_id = $2";
+        let (lo, hi): (Option<i64>, Option<i64>) = with_pool!(store.pool(), p => {
+            sqlx::query_as(sql).bind(ctx.portal_id).bind(owner_type).fetch_one(p).await
+        })?;
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            continue;
+        };
+        let mut ranges = vec![];
+        let mut from = lo;
+        while from <= hi {
+            let to = from.saturating_add(CHUNK_IDS);
+            ranges.push((from, to));
+            if to == i64::MAX {
+                break;
+            }
+            from = to;
+        }
+        let chunks: Vec<Vec<CCard>> = futures::stream::iter(ranges)
+            .map(|(a, b)| async move {
+                let rows = packed::fetch_with(
+                    store,
+                    "WITH x(c0, c1, c2, c3, c4, c5, c6) AS (SELECT owner_id, completed, MAX(created), MAX(last_updated), \
+                     MAX(deadline), SUM(CASE WHEN deadline IS NULL THEN 1 ELSE 0 END), COUNT(*) FROM activities \
+                     WHERE portal_id = $1 AND owner_type_id = $2 AND owner_id >= $3 AND owner_id < $4 \
+                     GROUP BY owner_id, completed) ",
+                    &["c0", "c1", "c2", "c3", "c4", "c5", "c6"],
+                    "x",
+                    &[
+                        Bind::I(ctx.portal_id),
+                        Bind::I(owner_type),
+                        Bind::I(a),
+                        Bind::I(b),
+                    ],
+                )
+                .await?;
+                Ok::<_, ReportError>(
+                    rows.into_iter()
+                        .filter(|r| r.len() == 7)
+                        .map(|r| {
+                            let max_created = packed::i0(&r[2]);
+                            CCard {
+                                owner_type,
+                                owner_id: packed::i0(&r[0]),
+                                completed: packed::b(&r[1]),
+                                max_created,
+                                max_updated: packed::i(&r[3]).unwrap_or(max_created),
+                                max_deadline: O64::new(packed::i(&r[4])),
+                                nulls: u32::try_from(packed::i0(&r[5])).unwrap_or(u32::MAX),
+                                count: u32::try_from(packed::i0(&r[6])).unwrap_or(u32::MAX),
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .buffered(PARALLEL)
+            .try_collect()
+            .await?;
+        cards.extend(chunks.into_iter().flatten());
+    }
+    cards.sort_by_key(|c| (c.owner_type, c.owner_id, c.completed));
+    cards.shrink_to_fit();
+    let part = ActsPart {
+        when,
+        responsible,
+        kind,
+        direction,
+        completed,
+        people,
+        cards,
+    };
+    let bytes = part.bytes();
+    Ok((Value::Activities(Arc::new(part)), bytes))
+}
+
+/// The activities of the portal (see [`ActsPart`]).
+pub(crate) async fn activities(
+    store: &Store,
+    ctx: &PortalContext,
+) -> Result<Option<Arc<ActsPart>>, ReportError> {
+    match get(store, ctx, Part::Activities, false).await? {
+        Some(Value::Activities(p)) => Ok(Some(p)),
         _ => Ok(None),
     }
 }

@@ -580,6 +580,26 @@ pub async fn activity_groups(
     ctx: &PortalContext,
     window: ActWindow,
 ) -> Result<Vec<ActRec>, ReportError> {
+    match window {
+        ActWindow::HappenedIn(r) => {
+            if let Some(acts) = cache::activities(store, ctx).await? {
+                return Ok(acts.happened_in(r));
+            }
+        }
+        ActWindow::OnOpenCards => {
+            if let Some(acts) = cache::activities(store, ctx).await? {
+                if let (Some(d), Some(l)) = (
+                    cache::deals(store, ctx).await?,
+                    cache::leads(store, ctx).await?,
+                ) {
+                    let mut out = acts.cards(2, &d.window_ids(DealWindow::Open));
+                    out.extend(acts.cards(1, &l.open_ids()));
+                    return Ok(out);
+                }
+            }
+        }
+        ActWindow::OverdueAt(_) => {}
+    }
     // Typed NULLs: PostgreSQL would otherwise type a bare NULL as text.
     const NI: &str = "CAST(NULL AS BIGINT)";
     const NT: &str = "CAST(NULL AS TEXT)";

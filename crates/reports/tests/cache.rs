@@ -24,14 +24,19 @@ async fn r1_twice(
     ctx: &b24a_reports::PortalContext,
     f: &b24a_reports::Filter,
 ) -> b24a_reports::Answer {
-    let first = run_report(store, ctx, ReportId::SalesDynamics, f)
-        .await
-        .unwrap();
+    twice(store, ctx, ReportId::SalesDynamics, f).await
+}
+
+async fn twice(
+    store: &b24a_store::Store,
+    ctx: &b24a_reports::PortalContext,
+    report: ReportId,
+    f: &b24a_reports::Filter,
+) -> b24a_reports::Answer {
+    let first = run_report(store, ctx, report, f).await.unwrap();
     settle().await;
     let hits = b24a_reports::cache::hits();
-    let second = run_report(store, ctx, ReportId::SalesDynamics, f)
-        .await
-        .unwrap();
+    let second = run_report(store, ctx, report, f).await.unwrap();
     if b24a_reports::cache::enabled() {
         assert!(
             b24a_reports::cache::hits() > hits,
@@ -171,6 +176,31 @@ async fn a_write_through_the_store_is_counted_by_the_next_answer() {
             "{}: deal 1 reached WORK by the new history row",
             db.label
         );
+
+        // Activities: none completed in the period yet; a completed to-do of user 10 on 03-03 is counted, and no
+        // longer once it is reopened.
+        let r2 = twice(store, &ctx, ReportId::Managers, &f).await;
+        assert_eq!(count(&r2, "act_completed"), 0.0, "{}", db.label);
+        activity(
+            store,
+            A {
+                id: 900,
+                owner: 1,
+                created: msk(2026, 3, 3, 9, 0),
+                start: Some(msk(2026, 3, 3, 10, 0)),
+                ..A::default()
+            },
+        )
+        .await;
+        let r2 = twice(store, &ctx, ReportId::Managers, &f).await;
+        assert_eq!(count(&r2, "act_completed"), 1.0, "{}", db.label);
+        exec(
+            store,
+            "UPDATE activities SET completed = FALSE WHERE portal_id = 1 AND id = 900",
+        )
+        .await;
+        let r2 = twice(store, &ctx, ReportId::Managers, &f).await;
+        assert_eq!(count(&r2, "act_completed"), 0.0, "{}", db.label);
 
         // A new rate changes amounts in base currency (the context is part of the key): deal 3, 10.00 USD at 90,
         // then at 100.
