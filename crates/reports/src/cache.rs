@@ -782,6 +782,8 @@ pub(crate) struct ActsPart {
     completed: Vec<bool>,
     people: Vec<Option<i64>>,
     cards: Vec<CCard>,
+    /// Open activities with a deadline: (responsible index, deadline), sorted.
+    open_deadlines: Vec<(u32, i64)>,
 }
 
 /// The activities of one card with one completion flag, summed up (as the SQL groups them).
@@ -805,6 +807,38 @@ impl ActsPart {
             + self.completed.capacity()
             + self.people.capacity() * 16
             + self.cards.capacity() * std::mem::size_of::<CCard>()
+            + self.open_deadlines.capacity() * 16
+    }
+
+    /// Open activities past their deadline at `now`, per responsible with the oldest deadline (as
+    /// `load::activity_groups` gives `OverdueAt`).
+    pub(crate) fn overdue_at(&self, now: i64) -> Vec<ActRec> {
+        let mut out = vec![];
+        let mut i = 0;
+        while i < self.open_deadlines.len() {
+            let who = self.open_deadlines[i].0;
+            let end = i + self.open_deadlines[i..].partition_point(|(w, _)| *w == who);
+            let late = self.open_deadlines[i..end].partition_point(|(_, d)| *d < now);
+            if late > 0 {
+                let oldest = self.open_deadlines[i].1;
+                out.push(ActRec {
+                    id: 0,
+                    kind: metrics::activity_kind(0, None, None),
+                    direction: 0,
+                    completed: false,
+                    responsible: self.people.get(who as usize).copied().flatten(),
+                    owner_type: None,
+                    owner_id: None,
+                    when: oldest,
+                    created: 0,
+                    last_updated: 0,
+                    deadline: Some(oldest),
+                    weight: late as u64,
+                });
+            }
+            i = end;
+        }
+        out
     }
 
     /// Activities that happened in the range, grouped by responsible, kind, direction and completion, with `when`
@@ -899,6 +933,7 @@ async fn build_activities(
                 "direction",
                 "completed",
                 "responsible_id",
+                "deadline",
             ],
             "activities WHERE portal_id = $1 AND id >= $2 AND id < $3",
             &[Bind::I(ctx.portal_id), Bind::I(a), Bind::I(b)],
@@ -908,7 +943,7 @@ async fn build_activities(
         let mut kinds: HashMap<(i64, String, String), ActivityKind> = HashMap::new();
         Ok(rows
             .into_iter()
-            .filter(|r| r.len() == 8)
+            .filter(|r| r.len() == 9)
             .map(|r| {
                 let type_id = packed::i0(&r[2]);
                 let key = (type_id, r[3].clone(), r[4].clone());
@@ -925,6 +960,7 @@ async fn build_activities(
                     packed::i0(&r[5]),
                     packed::b(&r[6]),
                     packed::i(&r[7]),
+                    packed::i(&r[8]),
                 )
             })
             .collect::<Vec<_>>())
@@ -942,8 +978,9 @@ async fn build_activities(
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
+    let mut open_deadlines = vec![];
     for i in order {
-        let (t, k, dir, done, who) = raw[i as usize];
+        let (t, k, dir, done, who, deadline) = raw[i as usize];
         when.push(t);
         kind.push(k);
         direction.push(dir);
@@ -953,8 +990,13 @@ async fn build_activities(
             (people.len() - 1) as u32
         });
         responsible.push(ix);
+        if let (false, Some(d)) = (done, deadline) {
+            open_deadlines.push((ix, d));
+        }
     }
     drop(raw);
+    open_deadlines.sort_unstable();
+    open_deadlines.shrink_to_fit();
     // 2. Per deal / lead card and completion: the summary R6 needs, grouped by the database per id range.
     let mut cards: Vec<CCard> = vec![];
     for owner_type in [1_i64, 2] {
@@ -1027,6 +1069,7 @@ async fn build_activities(
         completed,
         people,
         cards,
+        open_deadlines,
     };
     let bytes = part.bytes();
     Ok((Value::Activities(Arc::new(part)), bytes))

@@ -598,7 +598,11 @@ pub async fn activity_groups(
                 }
             }
         }
-        ActWindow::OverdueAt(_) => {}
+        ActWindow::OverdueAt(now) => {
+            if let Some(acts) = cache::activities(store, ctx).await? {
+                return Ok(acts.overdue_at(now));
+            }
+        }
     }
     // Typed NULLs: PostgreSQL would otherwise type a bare NULL as text.
     const NI: &str = "CAST(NULL AS BIGINT)";
