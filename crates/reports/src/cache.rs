@@ -38,7 +38,7 @@ use crate::packed::{self, Bind};
 /// Rows read per query while building a part (keeps the packed text of one query to tens of megabytes).
 const CHUNK_IDS: i64 = 100_000;
 /// Queries in flight while building a part.
-const PARALLEL: usize = 3;
+const PARALLEL: usize = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Part {

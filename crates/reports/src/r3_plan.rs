@@ -7,7 +7,7 @@
 //! Rows shown: those whose plan period overlaps the filter period; each row's fact is taken over its own period.
 //! A deal matching two rows of one employee counts once in that employee's (and department's, and the team's) fact.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use b24a_store::{with_pool, Store};
 use chrono::{Datelike, Duration, Months, NaiveDate};
@@ -292,11 +292,21 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) {
             t.add(metric, g, d.id, d.amount);
         }
     };
+    // An employee's row can only match that employee's deals: look only at those (same order, same predicate).
+    let mut by_manager: HashMap<Option<i64>, Vec<&DealRec>> = HashMap::new();
+    for d in &data.deals {
+        by_manager.entry(d.manager).or_default().push(d);
+    }
+    let all: Vec<&DealRec> = data.deals.iter().collect();
     for r in &data.rows {
         if r.user.is_some_and(|u| !p.scope.person(Some(u))) {
             continue;
         }
-        for d in &data.deals {
+        let candidates = match r.user {
+            Some(u) => by_manager.get(&Some(u)).map_or(&[][..], |v| v.as_slice()),
+            None => all.as_slice(),
+        };
+        for d in candidates.iter().copied() {
             if !row_matches(p, r, d) {
                 continue;
             }
