@@ -91,6 +91,18 @@ struct UserReq {
 }
 
 #[derive(Deserialize)]
+struct StatusKeyReq {
+    entity_id: String,
+    status_id: String,
+}
+
+#[derive(Deserialize)]
+struct NameReq {
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
 struct EnabledReq {
     enabled: bool,
 }
@@ -123,7 +135,7 @@ pub async fn handle(
             let counts = h
                 .with_data(|d| {
                     json!({"users": d.users.len(), "deals": d.deals.len(), "leads": d.leads.len(), "activities": d.activities.len(),
-                           "tasks": d.tasks.len(), "deal_history": d.deal_history.len(), "lead_history": d.lead_history.len()})
+                           "tasks": d.tasks.len(), "companies": d.companies.len(), "contacts": d.contacts.len(), "deal_history": d.deal_history.len(), "lead_history": d.lead_history.len()})
                 })
                 .unwrap_or(Value::Null);
             json_response(
@@ -216,6 +228,56 @@ pub async fn handle(
         (_, ["tasks", _, "close"]) if post => match id(1) {
             Some(i) => done(h.close_task(i).await.map(|_| true)),
             None => bad("task id"),
+        },
+        (_, ["companies"]) if post => done(
+            h.create_company(body!(crate::NewCompany))
+                .await
+                .map(|id| json!({"id": id})),
+        ),
+        (_, ["companies", _, "update"]) if post => match id(1) {
+            Some(i) => done(
+                h.update_company(i, body!(crate::CompanyPatch))
+                    .await
+                    .map(|_| true),
+            ),
+            None => bad("company id"),
+        },
+        (m, ["companies", _]) if m == Method::DELETE => match id(1) {
+            Some(i) => done(h.delete_company(i).await.map(|_| true)),
+            None => bad("company id"),
+        },
+        (_, ["contacts"]) if post => done(
+            h.create_contact(body!(crate::NewContact))
+                .await
+                .map(|id| json!({"id": id})),
+        ),
+        (_, ["contacts", _, "update"]) if post => match id(1) {
+            Some(i) => done(
+                h.update_contact(i, body!(crate::ContactPatch))
+                    .await
+                    .map(|_| true),
+            ),
+            None => bad("contact id"),
+        },
+        (m, ["contacts", _]) if m == Method::DELETE => match id(1) {
+            Some(i) => done(h.delete_contact(i).await.map(|_| true)),
+            None => bad("contact id"),
+        },
+        (_, ["statuses"]) if post => done(h.add_status(body!(crate::NewStatus)).map(|_| true)),
+        (_, ["statuses", "delete"]) if post => {
+            let r = body!(StatusKeyReq);
+            done(h.delete_status(&r.entity_id, &r.status_id).map(|_| true))
+        }
+        (m, ["currencies", code]) if m == Method::DELETE => {
+            done(h.delete_currency(code).map(|_| true))
+        }
+        (_, ["categories"]) if post => {
+            let r = body!(NameReq);
+            done(h.create_category(&r.name).map(|id| json!({"id": id})))
+        }
+        (m, ["categories", _]) if m == Method::DELETE => match id(1) {
+            Some(i) => done(h.delete_category(i).map(|_| true)),
+            None => bad("category id"),
         },
         (_, ["install"]) if post => {
             let r = body!(ClientReq);

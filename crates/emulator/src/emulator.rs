@@ -458,7 +458,7 @@ impl PortalHandle {
         self.state.offline.lock().map(|q| q.len()).unwrap_or(0)
     }
 
-    async fn fire(&self, pending: Vec<PendingEvent>) {
+    pub(crate) async fn fire(&self, pending: Vec<PendingEvent>) {
         let mut deliveries = Vec::new();
         for (name, data, id, user) in pending {
             deliveries.extend(events::fire(&self.state, &name, data, id, user));

@@ -94,9 +94,27 @@ pub struct Currency {
 pub struct Company {
     pub id: i64,
     pub title: String,
+    /// A `STATUS_ID` of the portal's `INDUSTRY` dictionary.
     pub industry: String,
     pub assigned_by_id: i64,
     pub date_create: i64,
+    /// DATE_MODIFY; equals `date_create` until the company is edited.
+    #[serde(default)]
+    pub date_modify: i64,
+}
+
+/// A CRM contact (`crm.contact.list`): a person at a client company, or a private client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: i64,
+    pub name: String,
+    pub last_name: String,
+    /// The contact's (primary) company; `None` for private clients.
+    pub company_id: Option<i64>,
+    pub assigned_by_id: i64,
+    pub source_id: Option<String>,
+    pub date_create: i64,
+    pub date_modify: i64,
 }
 
 /// Definition of a custom (`UF_CRM_*`) field; values are stored per record aligned by index.
@@ -313,6 +331,8 @@ pub struct PortalData {
     pub statuses: Vec<CrmStatus>,
     pub currencies: Vec<Currency>,
     pub companies: Vec<Company>,
+    #[serde(default)]
+    pub contacts: Vec<Contact>,
     pub deal_fields: Vec<UserFieldDef>,
     pub lead_fields: Vec<UserFieldDef>,
     pub deals: Vec<Deal>,

@@ -99,7 +99,7 @@ impl Default for NewActivity {
 /// An event to fire: (name, data, object id, acting user).
 pub type PendingEvent = (String, serde_json::Value, i64, i64);
 
-fn fields_event(name: &str, id: i64, user: i64) -> PendingEvent {
+pub(crate) fn fields_event(name: &str, id: i64, user: i64) -> PendingEvent {
     (
         name.to_string(),
         json!({"FIELDS": {"ID": id.to_string()}}),
@@ -108,7 +108,7 @@ fn fields_event(name: &str, id: i64, user: i64) -> PendingEvent {
     )
 }
 
-fn not_found(what: &str, id: i64) -> EmulatorError {
+pub(crate) fn not_found(what: &str, id: i64) -> EmulatorError {
     EmulatorError::Invalid(format!("{what} {id} not found"))
 }
 
@@ -158,7 +158,7 @@ fn push_history(
     });
 }
 
-fn write(
+pub(crate) fn write(
     portal: &PortalState,
 ) -> Result<std::sync::RwLockWriteGuard<'_, PortalData>, EmulatorError> {
     portal

@@ -13,6 +13,7 @@
 pub mod access;
 pub mod apps;
 mod clock;
+mod contacts;
 mod db;
 mod entity;
 mod error;
@@ -29,6 +30,7 @@ mod sql;
 pub mod sync_state;
 mod table;
 pub mod testing;
+pub mod tiers;
 mod validate;
 pub mod write;
 
@@ -44,4 +46,5 @@ pub use plans::{NewSalesPlan, PeriodKind, SalesPlan};
 pub use portals::{NewPortal, Portal, PortalId, PortalStatus};
 pub use settings::ForgetMeNotSettings;
 pub use sync_state::SyncState;
+pub use tiers::StoredTier;
 pub use write::{Batch, BatchOutcome, CustomFieldSet, Dictionary, Records, ReplaceOutcome};

@@ -154,6 +154,7 @@ pub(crate) const PORTAL_OWNED_TABLES: &[&str] = &[
     "calls",
     "activities",
     "stage_history",
+    "contacts",
     "companies",
     "leads",
     "deals",

@@ -160,6 +160,22 @@ pub struct Company {
     pub date_modify: Instant,
 }
 
+/// A contact (crm.contact.list): a person at a client company (`company_id`) or a private client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Contact {
+    pub id: i64,
+    pub name: String,
+    pub last_name: String,
+    pub second_name: String,
+    pub type_id: Option<String>,
+    pub source_id: Option<String>,
+    pub company_id: Option<i64>,
+    pub assigned_by_id: Option<i64>,
+    pub date_create: Instant,
+    pub date_modify: Instant,
+    pub last_activity_time: Option<Instant>,
+}
+
 /// Bitrix24 entity type ids used in stage history and activity owners.
 pub mod entity_type {
     pub const LEAD: i64 = 1;

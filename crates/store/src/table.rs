@@ -6,7 +6,7 @@ use std::hash::Hash;
 
 use crate::exec::FromAnyRow;
 use crate::records::{
-    Activity, Call, Company, CrmStatus, Currency, Deal, Department, Lead, Pipeline, Project,
+    Activity, Call, Company, Contact, CrmStatus, Currency, Deal, Department, Lead, Pipeline, Project,
     StageHistory, Task, User,
 };
 use crate::sql::{ToVal, Val};
@@ -93,6 +93,10 @@ table!(Currency, "currencies", key: [currency] as (String,), check: validate::cu
 
 table!(Company, "companies", key: [id] as (i64,), check: validate::company,
     columns: [id, title, company_type, industry, assigned_by_id, date_create, date_modify]);
+
+table!(Contact, "contacts", key: [id] as (i64,), check: crate::contacts::validate,
+    columns: [id, name, last_name, second_name, type_id, source_id, company_id, assigned_by_id, date_create,
+        date_modify, last_activity_time]);
 
 table!(Deal, "deals", key: [id] as (i64,), check: validate::deal,
     columns: [id, title, type_id, category_id, stage_id, stage_semantic_id, opportunity_cents, currency_id,

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use crate::clock::now;
 use crate::exec::Tx;
 use crate::records::{
-    Activity, Call, Company, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead,
+    Activity, Call, Company, Contact, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead,
     Pipeline, Project, StageHistory, Task, User,
 };
 use crate::sql::{Ph, Val, MAX_BINDS};
@@ -26,6 +26,7 @@ pub enum Records<'a> {
     CrmStatuses(&'a [CrmStatus]),
     Currencies(&'a [Currency]),
     Companies(&'a [Company]),
+    Contacts(&'a [Contact]),
     Deals(&'a [Deal]),
     Leads(&'a [Lead]),
     StageHistory(&'a [StageHistory]),
@@ -247,7 +248,7 @@ async fn replace_user_departments_in(
 }
 
 /// Deletes rows of `table` whose `column` is one of `ids` (plus `filter`), inside `tx`.
-async fn delete_by_ids_in(
+pub(crate) async fn delete_by_ids_in(
     tx: &mut Tx,
     portal: PortalId,
     table: &str,
@@ -289,6 +290,7 @@ async fn records_in(
         Records::CrmStatuses(r) => upsert_in(tx, portal, r, t).await?,
         Records::Currencies(r) => upsert_in(tx, portal, r, t).await?,
         Records::Companies(r) => upsert_in(tx, portal, r, t).await?,
+        Records::Contacts(r) => upsert_in(tx, portal, r, t).await?,
         Records::Deals(r) => upsert_in(tx, portal, r, t).await?,
         Records::Leads(r) => upsert_in(tx, portal, r, t).await?,
         Records::StageHistory(r) => upsert_in(tx, portal, r, t).await?,
@@ -606,6 +608,7 @@ typed_writes! {
     upsert_crm_statuses, upsert_crm_statuses_with_state, CrmStatuses, CrmStatus;
     upsert_currencies, upsert_currencies_with_state, Currencies, Currency;
     upsert_companies, upsert_companies_with_state, Companies, Company;
+    upsert_contacts, upsert_contacts_with_state, Contacts, Contact;
     upsert_deals, upsert_deals_with_state, Deals, Deal;
     upsert_leads, upsert_leads_with_state, Leads, Lead;
     upsert_stage_history, upsert_stage_history_with_state, StageHistory, StageHistory;

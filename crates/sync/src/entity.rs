@@ -15,6 +15,8 @@ pub enum Entity {
     Currencies,
     Deals,
     Leads,
+    Companies,
+    Contacts,
     DealStageHistory,
     LeadStageHistory,
     Activities,
@@ -33,13 +35,15 @@ impl Entity {
         Entity::Projects,
     ];
     /// Large data, exported by ID cursor and then kept current incrementally.
-    pub const BULK: [Entity; 6] = [
+    pub const BULK: [Entity; 8] = [
         Entity::Deals,
         Entity::Leads,
         Entity::DealStageHistory,
         Entity::LeadStageHistory,
         Entity::Activities,
         Entity::Tasks,
+        Entity::Companies,
+        Entity::Contacts,
     ];
 
     /// The name in `sync_state.entity`.
@@ -52,6 +56,8 @@ impl Entity {
             Entity::Currencies => "currencies",
             Entity::Deals => "deals",
             Entity::Leads => "leads",
+            Entity::Companies => "companies",
+            Entity::Contacts => "contacts",
             Entity::DealStageHistory => "deal_stage_history",
             Entity::LeadStageHistory => "lead_stage_history",
             Entity::Activities => "activities",
@@ -78,6 +84,12 @@ impl Entity {
                 "crm.lead.list",
                 json!({ "select": LEAD_FIELDS.iter().chain(["UF_*"].iter()).collect::<Vec<_>>() }),
             ),
+            Entity::Companies => {
+                ListSpec::crm("crm.company.list", json!({ "select": COMPANY_FIELDS }))
+            }
+            Entity::Contacts => {
+                ListSpec::crm("crm.contact.list", json!({ "select": CONTACT_FIELDS }))
+            }
             Entity::DealStageHistory => ListSpec {
                 rows_path: Some("items".into()),
                 ..ListSpec::crm(
@@ -130,7 +142,9 @@ impl Entity {
     /// The modified-since filter field for incremental passes (`None`: append-only by ID, or re-read whole).
     pub fn modified_field(self) -> Option<&'static str> {
         match self {
-            Entity::Deals | Entity::Leads => Some("DATE_MODIFY"),
+            Entity::Deals | Entity::Leads | Entity::Companies | Entity::Contacts => {
+                Some("DATE_MODIFY")
+            }
             Entity::Activities => Some("LAST_UPDATED"),
             Entity::Tasks => Some("CHANGED_DATE"),
             _ => None,
@@ -152,6 +166,8 @@ impl Entity {
             Entity::Currencies => "currencies",
             Entity::Deals => "deals",
             Entity::Leads => "leads",
+            Entity::Companies => "companies",
+            Entity::Contacts => "contacts",
             Entity::DealStageHistory | Entity::LeadStageHistory => "stage_history",
             Entity::Activities => "activities",
             Entity::Tasks => "tasks",
@@ -166,6 +182,10 @@ impl Entity {
             Some(Entity::Deals)
         } else if e.starts_with("ONCRMLEAD") {
             Some(Entity::Leads)
+        } else if e.starts_with("ONCRMCOMPANY") {
+            Some(Entity::Companies)
+        } else if e.starts_with("ONCRMCONTACT") {
+            Some(Entity::Contacts)
         } else if e.starts_with("ONCRMACTIVITY") {
             Some(Entity::Activities)
         } else if e.starts_with("ONTASK") {
@@ -246,6 +266,30 @@ pub const LEAD_FIELDS: &[&str] = &[
     "UTM_CAMPAIGN",
     "UTM_CONTENT",
     "UTM_TERM",
+];
+
+pub const COMPANY_FIELDS: &[&str] = &[
+    "ID",
+    "TITLE",
+    "COMPANY_TYPE",
+    "INDUSTRY",
+    "ASSIGNED_BY_ID",
+    "DATE_CREATE",
+    "DATE_MODIFY",
+];
+
+pub const CONTACT_FIELDS: &[&str] = &[
+    "ID",
+    "NAME",
+    "LAST_NAME",
+    "SECOND_NAME",
+    "TYPE_ID",
+    "SOURCE_ID",
+    "COMPANY_ID",
+    "ASSIGNED_BY_ID",
+    "DATE_CREATE",
+    "DATE_MODIFY",
+    "LAST_ACTIVITY_TIME",
 ];
 
 pub const ACTIVITY_FIELDS: &[&str] = &[

@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod lease;
 pub mod map;
+mod parties;
 mod passes;
 pub mod portal;
 mod reconcile;

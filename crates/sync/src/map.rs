@@ -9,7 +9,10 @@ use b24a_store::records::{
 
 use crate::error::SyncError;
 
-fn bad<'a>(entity: &'static str, row: &'a Row) -> impl FnOnce(FieldError) -> SyncError + 'a {
+pub(crate) fn bad<'a>(
+    entity: &'static str,
+    row: &'a Row,
+) -> impl FnOnce(FieldError) -> SyncError + 'a {
     move |source| SyncError::BadRow {
         entity,
         id: row

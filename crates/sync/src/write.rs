@@ -6,6 +6,7 @@ use b24a_client::Row;
 use crate::entity::Entity;
 use crate::error::SyncError;
 use crate::map;
+use crate::parties;
 use crate::sink::{self, Stmt, Val};
 
 /// Statements upserting `rows` of `entity`.
@@ -63,6 +64,22 @@ pub fn upsert_rows(
         Entity::Tasks => sink::upsert(
             portal_id,
             &rows.iter().map(map::task).collect::<Result<Vec<_>, _>>()?,
+            now,
+        ),
+        Entity::Companies => sink::upsert(
+            portal_id,
+            &rows
+                .iter()
+                .map(parties::company)
+                .collect::<Result<Vec<_>, _>>()?,
+            now,
+        ),
+        Entity::Contacts => sink::upsert(
+            portal_id,
+            &rows
+                .iter()
+                .map(parties::contact)
+                .collect::<Result<Vec<_>, _>>()?,
             now,
         ),
         Entity::Projects => sink::upsert(

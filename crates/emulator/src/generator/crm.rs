@@ -291,6 +291,7 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
                 industry: g.pick(&industries).clone(),
                 assigned_by_id: staff.pick(g, created),
                 date_create: created,
+                date_modify: created,
             }
         })
         .collect();

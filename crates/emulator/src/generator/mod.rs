@@ -6,6 +6,7 @@
 
 mod activities;
 mod clock;
+mod contacts;
 mod crm;
 pub mod dictionaries;
 pub mod names;
@@ -145,6 +146,9 @@ pub(crate) struct Gen {
     pub offset: i64,
 }
 
+/// Mixed into the seed for the contacts' random stream.
+const CONTACTS_STREAM: u64 = 0xC0A7_AC75_0000_0001;
+
 /// Builds a whole portal from the config. Deterministic for a given seed + now.
 pub fn generate(cfg: &CompanyConfig) -> PortalData {
     let vol = cfg.volumes();
@@ -169,6 +173,14 @@ pub fn generate(cfg: &CompanyConfig) -> PortalData {
     crm::build(&mut g, &mut data, vol.deals, vol.leads);
     activities::build(&mut g, &mut data, vol.activities);
     tasks::build(&mut g, &mut data, vol.tasks, vol.projects.max(1));
+    // Contacts come from a stream of their own: adding them left every earlier record unchanged.
+    let mut parties = Gen {
+        rng: ChaCha8Rng::seed_from_u64(cfg.seed ^ CONTACTS_STREAM),
+        now: g.now,
+        start: g.start,
+        offset: g.offset,
+    };
+    contacts::build(&mut parties, &mut data);
     // Growth slack of the big vectors is hundreds of MB on the large preset.
     data.deals.shrink_to_fit();
     data.leads.shrink_to_fit();
@@ -176,5 +188,6 @@ pub fn generate(cfg: &CompanyConfig) -> PortalData {
     data.lead_history.shrink_to_fit();
     data.activities.shrink_to_fit();
     data.tasks.shrink_to_fit();
+    data.contacts.shrink_to_fit();
     data
 }

@@ -27,7 +27,8 @@ impl Record for Company {
             "INDUSTRY" => Fv::Str(Cow::Borrowed(&self.industry)),
             "COMPANY_TYPE" => Fv::Str(Cow::Borrowed("CUSTOMER")),
             "ASSIGNED_BY_ID" => Fv::Int(self.assigned_by_id),
-            "DATE_CREATE" | "DATE_MODIFY" => Fv::Time(self.date_create),
+            "DATE_CREATE" => Fv::Time(self.date_create),
+            "DATE_MODIFY" => Fv::Time(self.date_modify.max(self.date_create)),
             _ => return None,
         })
     }
@@ -56,7 +57,7 @@ fn render(c: &Company, off: i32) -> Map<String, Value> {
     put("EMPLOYEES", Value::String("EMPLOYEES_2".into()));
     put("COMMENTS", Value::Null);
     put("DATE_CREATE", time(c.date_create, off));
-    put("DATE_MODIFY", time(c.date_create, off));
+    put("DATE_MODIFY", time(c.date_modify.max(c.date_create), off));
     put("OPENED", yn(true));
     put("IS_MY_COMPANY", yn(false));
     put("ORIGINATOR_ID", Value::Null);

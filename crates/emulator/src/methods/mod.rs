@@ -7,6 +7,7 @@
 mod app;
 mod crm_activity;
 mod crm_company;
+mod crm_contact;
 mod crm_deal;
 mod crm_dict;
 mod crm_history;
@@ -71,6 +72,8 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         | "crm.activity.get"
         | "crm.company.list"
         | "crm.company.get"
+        | "crm.contact.list"
+        | "crm.contact.get"
         | "crm.currency.list"
         | "crm.dealcategory.list" => "crm",
         "tasks.task.list" => "task",
@@ -113,6 +116,8 @@ pub fn call(ctx: &Ctx, method: &str, params: &Value) -> MethodResult {
         "crm.activity.get" => crm_activity::get(ctx, params),
         "crm.company.list" => crm_company::list(ctx, params),
         "crm.company.get" => crm_company::get(ctx, params),
+        "crm.contact.list" => crm_contact::list(ctx, params),
+        "crm.contact.get" => crm_contact::get(ctx, params),
         "tasks.task.list" => tasks::list(ctx, params),
         "voximplant.statistic.get" => telephony::statistic_get(ctx, params),
         "user.get" => org::user_get(ctx, params),

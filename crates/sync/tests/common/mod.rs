@@ -249,6 +249,39 @@ pub fn expected(data: &PortalData) -> Vec<(&'static str, Vec<String>)> {
         .map(|p| format!("{}|{}|{}", p.id, p.name, p.closed))
         .collect();
     projects.sort();
+    let mut companies: Vec<String> = data
+        .companies
+        .iter()
+        .map(|c| {
+            format!(
+                "{}|{}|{}|{}|{}|{}",
+                c.id,
+                c.title,
+                c.industry,
+                c.assigned_by_id,
+                c.date_create,
+                c.date_modify.max(c.date_create)
+            )
+        })
+        .collect();
+    companies.sort();
+    let mut contacts: Vec<String> = data
+        .contacts
+        .iter()
+        .map(|c| {
+            format!(
+                "{}|{}|{}|{}|{}|{}|{}",
+                c.id,
+                c.name,
+                c.last_name,
+                o(c.company_id),
+                c.assigned_by_id,
+                c.date_create,
+                c.date_modify.max(c.date_create)
+            )
+        })
+        .collect();
+    contacts.sort();
     vec![
         ("deals", deals),
         ("leads", leads),
@@ -262,6 +295,8 @@ pub fn expected(data: &PortalData) -> Vec<(&'static str, Vec<String>)> {
         ("statuses", statuses),
         ("currencies", currencies),
         ("projects", projects),
+        ("companies", companies),
+        ("contacts", contacts),
     ]
 }
 
@@ -360,6 +395,10 @@ pub async fn stored(store: &Store, portal_id: i64) -> Vec<(&'static str, Vec<Str
         .await,
     ));
     out.push(("projects", lines(store, &format!("SELECT CAST(id AS TEXT) || '|' || name || '|' || {} FROM projects WHERE portal_id = $1", b("closed")), portal_id).await));
+    out.push(("companies", lines(store, &format!("SELECT CAST(id AS TEXT) || '|' || title || '|' || COALESCE(industry, '-') || '|' || {} \
+        || '|' || CAST(date_create AS TEXT) || '|' || CAST(date_modify AS TEXT) FROM companies WHERE portal_id = $1", n("assigned_by_id")), portal_id).await));
+    out.push(("contacts", lines(store, &format!("SELECT CAST(id AS TEXT) || '|' || name || '|' || last_name || '|' || {} || '|' || {} \
+        || '|' || CAST(date_create AS TEXT) || '|' || CAST(date_modify AS TEXT) FROM contacts WHERE portal_id = $1", n("company_id"), n("assigned_by_id")), portal_id).await));
     out
 }
 

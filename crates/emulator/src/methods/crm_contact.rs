@@ -1,0 +1,125 @@
+//! `crm.contact.list` / `crm.contact.get`: people at the client companies and private clients, legacy
+//! UPPER_CASE with strings for numbers (as `crm.company.*`).
+//!
+//! Read-only.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use super::{
+    apply_select, field_ctx, id_param, legacy_query, page_output, select_of, Ctx, MethodResult,
+    Output,
+};
+use crate::error::RestError;
+use crate::format::*;
+use crate::model::Contact;
+use crate::query::{self, FieldCtx, Fv, Paging, Record};
+
+impl Record for Contact {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn field(&self, name: &str, _ctx: &FieldCtx) -> Option<Fv<'_>> {
+        Some(match name {
+            "ID" => Fv::Int(self.id),
+            "NAME" => Fv::Str(Cow::Borrowed(&self.name)),
+            "LAST_NAME" => Fv::Str(Cow::Borrowed(&self.last_name)),
+            "TYPE_ID" => Fv::Str(Cow::Borrowed("CLIENT")),
+            "SOURCE_ID" => self
+                .source_id
+                .as_deref()
+                .map(|s| Fv::Str(Cow::Borrowed(s)))
+                .unwrap_or(Fv::Null),
+            "COMPANY_ID" => self.company_id.map(Fv::Int).unwrap_or(Fv::Null),
+            "ASSIGNED_BY_ID" => Fv::Int(self.assigned_by_id),
+            "DATE_CREATE" => Fv::Time(self.date_create),
+            "DATE_MODIFY" => Fv::Time(self.date_modify.max(self.date_create)),
+            _ => return None,
+        })
+    }
+}
+
+fn render(c: &Contact, off: i32) -> Map<String, Value> {
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Value| {
+        m.insert(k.to_string(), v);
+    };
+    put("ID", s_int(c.id));
+    put("POST", Value::Null);
+    put("COMMENTS", Value::Null);
+    put("HONORIFIC", Value::Null);
+    put("NAME", Value::String(c.name.clone()));
+    put("SECOND_NAME", Value::Null);
+    put("LAST_NAME", Value::String(c.last_name.clone()));
+    put("PHOTO", Value::Null);
+    put("LEAD_ID", Value::Null);
+    put("TYPE_ID", Value::String("CLIENT".into()));
+    put("SOURCE_ID", opt_str(&c.source_id));
+    put("SOURCE_DESCRIPTION", Value::Null);
+    put("COMPANY_ID", opt_id(c.company_id));
+    put("BIRTHDATE", Value::String(String::new()));
+    put("EXPORT", yn(true));
+    put("HAS_PHONE", yn(true));
+    put("HAS_EMAIL", yn(false));
+    put("HAS_IMOL", yn(false));
+    put("DATE_CREATE", time(c.date_create, off));
+    put("DATE_MODIFY", time(c.date_modify.max(c.date_create), off));
+    put("ASSIGNED_BY_ID", s_int(c.assigned_by_id));
+    put("CREATED_BY_ID", s_int(c.assigned_by_id));
+    put("MODIFY_BY_ID", s_int(c.assigned_by_id));
+    put("OPENED", yn(true));
+    put("ORIGINATOR_ID", Value::Null);
+    put("ORIGIN_ID", Value::Null);
+    put("ORIGIN_VERSION", Value::Null);
+    put("FACE_ID", Value::Null);
+    put("ADDRESS", Value::Null);
+    put("UTM_SOURCE", Value::Null);
+    put("UTM_MEDIUM", Value::Null);
+    put("UTM_CAMPAIGN", Value::Null);
+    put("UTM_CONTENT", Value::Null);
+    put("UTM_TERM", Value::Null);
+    put("LAST_ACTIVITY_TIME", Value::Null);
+    put("LAST_ACTIVITY_BY", Value::Null);
+    m
+}
+
+pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
+    let q = legacy_query(params)?;
+    let select = select_of(params);
+    let data = ctx
+        .portal
+        .data
+        .read()
+        .map_err(|_| RestError::legacy("Internal error"))?;
+    let fctx = field_ctx(&[], data.tz_offset_secs);
+    let page = query::run(&data.contacts, &q, Paging::LegacyRounded, &fctx);
+    let rows: Vec<Value> = page
+        .rows
+        .iter()
+        .map(|c| {
+            Value::Object(apply_select(
+                render(c, data.tz_offset_secs),
+                Map::new(),
+                &select,
+                &["ID"],
+            ))
+        })
+        .collect();
+    Ok(page_output(ctx, &page, Value::Array(rows), q.start >= 0))
+}
+
+pub fn get(ctx: &Ctx, params: &Value) -> MethodResult {
+    let id = id_param(params).ok_or_else(|| RestError::legacy("ID is not defined or invalid."))?;
+    let data = ctx
+        .portal
+        .data
+        .read()
+        .map_err(|_| RestError::legacy("Internal error"))?;
+    let c = crate::model::find_by_id(&data.contacts, id, |c| c.id)
+        .ok_or_else(|| RestError::legacy("Not found"))?;
+    Ok(Output::plain(
+        Value::Object(render(c, data.tz_offset_secs)),
+        ctx,
+    ))
+}
