@@ -293,6 +293,43 @@ async fn r2_activities_index_results_overdue() {
         // Leads of 12: created 1 (converted) -> 100 %; processed in the period: l1 (03-05) and l2 (03-03) = 2.
         assert_eq!(v(Group::User(12), "leads_processed"), Some(2.0));
         assert!(approx(v(Group::User(12), "lead_conversion"), 100.0));
+        // "Activity vs results" scatter (SPEC §R2): the server plots, per employee row (subtotals and the team total
+        // left out), the only index column against the first money column, which must be the won sum. By hand:
+        // 10 -> (3 / 1.75 * 100, 1000.00), 11 -> (2 / 1.75 * 100, 0), 12 -> (1 / 1.75 * 100, 0), 13 -> same as 12.
+        let index_cols: Vec<usize> = (0..t.columns.len())
+            .filter(|i| t.columns[*i].unit == b24a_reports::Unit::Index)
+            .collect();
+        let money_col = t
+            .columns
+            .iter()
+            .position(|c| c.unit == b24a_reports::Unit::Money)
+            .unwrap();
+        assert_eq!(index_cols.len(), 1);
+        assert_eq!(t.columns[index_cols[0]].metric, "activity_index");
+        assert_eq!(t.columns[money_col].metric, "deal_won");
+        let points: Vec<(Group, f64, f64)> = t
+            .rows
+            .iter()
+            .filter(|r| r.note != Some("subtotal"))
+            .map(|r| {
+                (
+                    r.group.clone(),
+                    r.cells[index_cols[0]].value.unwrap(),
+                    r.cells[money_col].value.unwrap(),
+                )
+            })
+            .collect();
+        let want = [
+            (Group::User(10), 300.0 / 1.75, 1000.0),
+            (Group::User(11), 200.0 / 1.75, 0.0),
+            (Group::User(12), 100.0 / 1.75, 0.0),
+            (Group::User(13), 100.0 / 1.75, 0.0),
+        ];
+        assert_eq!(points.len(), want.len(), "{points:?}");
+        for (g, x, y) in want {
+            let p = points.iter().find(|p| p.0 == g).unwrap();
+            assert!(approx(Some(p.1), x) && approx(Some(p.2), y), "{p:?}");
+        }
         // Overdue open activities of 10: ids 11 and 14, oldest deadline 03-01 09:00.
         assert_eq!(v(Group::User(10), "act_overdue"), Some(2.0));
         assert_eq!(
