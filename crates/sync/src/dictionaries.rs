@@ -1,5 +1,6 @@
 //! Dictionaries of a portal, re-read whole every cycle in one batch together with the ID probes of the bulk kinds
-//! (and `app.info` for the licence), further pages by offset batches; rows no longer listed are removed.
+//! (and `app.info` for the licence), further pages by offset batches; each refresh makes the stored set exactly
+//! the portal's (rows no longer listed are removed; deals and leads keep the codes they carry).
 //! Never touches bulk kinds.
 
 use std::collections::HashSet;
@@ -11,6 +12,7 @@ use serde_json::{json, Value};
 use crate::engine::{now, CycleReport, PortalSync, Probes};
 use crate::entity::{dictionary_query, Entity};
 use crate::error::SyncError;
+use crate::map;
 use crate::sink;
 use crate::state::{self, PHASE_INCREMENTAL};
 use crate::write;
@@ -178,6 +180,24 @@ impl PortalSync {
                 .filter(|id| !fresh.contains(id))
                 .collect();
             stmts.extend(write::delete_ids(e, self.portal_id, &gone));
+        }
+        // Statuses and currencies are keyed by codes. A portal always has stages and a base currency, so an empty
+        // answer is not taken as "everything was deleted".
+        if matches!(e, Entity::Statuses | Entity::Currencies) && !rows.is_empty() {
+            let fresh: HashSet<(String, String)> = rows
+                .iter()
+                .filter_map(|r| match e {
+                    Entity::Statuses => map::crm_status(r).ok().map(|s| (s.entity_id, s.status_id)),
+                    _ => map::currency(r).ok().map(|c| (c.currency, String::new())),
+                })
+                .collect();
+            let gone: Vec<(String, String)> =
+                write::stored_code_keys(&self.store, e, self.portal_id)
+                    .await?
+                    .into_iter()
+                    .filter(|k| !fresh.contains(k))
+                    .collect();
+            stmts.extend(write::delete_code_keys(e, self.portal_id, &gone));
         }
         let mut st = state::load(&self.store, self.portal_id, e.name()).await?;
         st.phase = PHASE_INCREMENTAL.into();

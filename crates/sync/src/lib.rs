@@ -14,7 +14,7 @@ pub mod map;
 mod parties;
 mod passes;
 pub mod portal;
-mod reconcile;
+pub mod reconcile;
 mod refresh;
 pub mod scheduler;
 pub mod sink;

@@ -219,6 +219,41 @@ pub fn delete_ids(entity: Entity, portal_id: i64, ids: &[i64]) -> Vec<Stmt> {
     }
 }
 
+/// Stored keys of a dictionary keyed by codes (statuses: entity_id + status_id; currencies: the code), for the
+/// whole-set refresh that removes what the portal no longer lists.
+pub async fn stored_code_keys(
+    store: &b24a_store::Store,
+    entity: Entity,
+    portal_id: i64,
+) -> Result<Vec<(String, String)>, SyncError> {
+    let sql = match entity {
+        Entity::Statuses => "SELECT entity_id, status_id FROM crm_statuses WHERE portal_id = $1",
+        Entity::Currencies => "SELECT currency, '' FROM currencies WHERE portal_id = $1",
+        _ => return Ok(vec![]),
+    };
+    Ok(b24a_store::with_pool!(store.pool(), p => {
+        sqlx::query_as::<_, (String, String)>(sql).bind(portal_id).fetch_all(p).await?
+    }))
+}
+
+/// Statements deleting dictionary rows by code key (see [`stored_code_keys`]). Deals and leads keep the codes.
+pub fn delete_code_keys(entity: Entity, portal_id: i64, keys: &[(String, String)]) -> Vec<Stmt> {
+    keys.iter()
+        .filter_map(|(a, b)| match entity {
+            Entity::Statuses => Some(Stmt {
+                sql: "DELETE FROM crm_statuses WHERE portal_id = $1 AND entity_id = $2 AND status_id = $3"
+                    .into(),
+                vals: vec![portal_id.into(), a.into(), b.into()],
+            }),
+            Entity::Currencies => Some(Stmt {
+                sql: "DELETE FROM currencies WHERE portal_id = $1 AND currency = $2".into(),
+                vals: vec![portal_id.into(), a.into()],
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Stored ids of `entity` (reconciliation).
 pub async fn stored_ids(
     store: &b24a_store::Store,
