@@ -374,6 +374,17 @@ impl Client {
         params: &Value,
     ) -> Result<Envelope, ApiError> {
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let result = self.send_request(method, url, params).await;
+        crate::observe::record(method, result.as_ref().err());
+        result
+    }
+
+    async fn send_request(
+        &self,
+        method: &str,
+        url: Url,
+        params: &Value,
+    ) -> Result<Envelope, ApiError> {
         let resp = self
             .inner
             .http

@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod error;
 pub mod export;
 pub mod limiter;
+pub mod observe;
 pub mod oauth;
 pub mod row;
 pub mod value;
