@@ -1,10 +1,26 @@
 // Calls to the app's JSON API with the page's signed session. Errors become {status, message, field}.
+// The session is short-lived: on a 401 the page trades the launch's renewal token for a fresh session once
+// (POST /api/session/renew, see docs/UI.md "Sessions") and repeats the call; when renewal is refused the 401
+// stands and the page asks the user to reopen the app.
 let SESSION = '';
-export function setSession(s) { SESSION = s; }
-export async function call(method, path, body) {
+let RENEW = '';
+let renewing = null;
+export function setSession(s, renew) { SESSION = s; if (renew !== undefined) RENEW = renew || ''; }
+async function renewSession() {
+  if (!RENEW) return false;
+  if (!renewing) {
+    renewing = fetch('/api/session/renew', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ renew: RENEW }) })
+      .then(async (r) => { if (!r.ok) { RENEW = ''; return false; } const j = await r.json(); SESSION = j.session; return true; })
+      .catch(() => false)
+      .finally(() => { setTimeout(() => { renewing = null; }, 0); });
+  }
+  return renewing;
+}
+export async function call(method, path, body, retried) {
   const opts = { method, headers: { 'x-b24a-session': SESSION } };
   if (body !== undefined) { opts.headers['content-type'] = 'application/json'; opts.body = JSON.stringify(body); }
   const r = await fetch(path, opts);
+  if (r.status === 401 && !retried && await renewSession()) return call(method, path, body, true);
   const ct = r.headers.get('content-type') || '';
   if (!r.ok) {
     let e = { status: r.status, message: r.statusText, field: null };

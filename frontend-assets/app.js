@@ -9,6 +9,7 @@ import { renderAnswer, loadReport, setDefinitions, blockTitle } from './report.j
 import { renderSettings } from './settings.js';
 import { startProgress } from './progress.js';
 import { closeSlider } from './slider.js';
+import { defaultPlanOptions, renderBonusRule } from './bonus.js';
 
 const cfgEl = document.getElementById('b24a-config');
 const CFG = cfgEl ? JSON.parse(cfgEl.textContent) : null;
@@ -20,7 +21,7 @@ function fail(root, e) {
 
 async function boot() {
   if (!CFG) return;
-  setLang(CFG.lang); api.setSession(CFG.session); setOrigin(CFG.portalOrigin);
+  setLang(CFG.lang); api.setSession(CFG.session, CFG.renew); setOrigin(CFG.portalOrigin);
   if (window.BX24 && typeof window.BX24.init === 'function') window.BX24.init(() => { try { window.BX24.fitWindow(); } catch (_) { /* not inside a portal */ } });
   const tabs = document.getElementById('tabs'); const content = document.getElementById('content');
   if (!tabs || !content) return;
@@ -31,6 +32,7 @@ async function boot() {
     dicts = d; setDefinitions(defs);
   } catch (e) { fail(content, e); return; }
   const filters = {};
+  let planOptions = defaultPlanOptions();
   const show = async () => {
     closeSlider();
     const id = (location.hash.slice(1) || (pages[0] && pages[0].id) || '');
@@ -43,17 +45,21 @@ async function boot() {
       filters[id] = saved && saved.period ? saved : defaultFilter(id);
     }
     const bar = h('div', { id: 'filter-bar' }); const body = h('div', { id: 'report-body' }, h('div', { class: 'card' }, t('loading')));
-    content.append(bar, body);
+    const rule = id === 'plan' ? h('div', { id: 'bonus-rule' }) : null;
+    content.append(...[bar, rule, body].filter(Boolean));
     const ctx = {
       report: id, filter: filters[id], dicts, currency: 'RUB', isAdmin: CFG.isAdmin,
-      exportBlock: (key) => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, block: key }, `${id}-${key}.xlsx`).catch((e) => fail(body, e)),
-      exportAll: () => api.download(`/api/reports/${id}/export`, { filter: ctx.filter }, `${id}.xlsx`).catch((e) => fail(body, e)),
+      exportBlock: (key) => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, block: key, plan_options: opts() }, `${id}-${key}.xlsx`).catch((e) => fail(body, e)),
+      exportAll: () => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, plan_options: opts() }, `${id}.xlsx`).catch((e) => fail(body, e)),
     };
+    const opts = () => (id === 'plan' ? planOptions : null);
+    const drawRule = () => { if (rule) renderBonusRule(rule, planOptions, (o) => { planOptions = o; drawRule(); run(filters[id]); }); };
+    drawRule();
     const run = async (f) => {
       filters[id] = f; ctx.filter = f;
       renderFilters(bar, id, dicts, f, (nf) => { run(nf); api.put(`/api/presets/${id}`, { filter: nf }).catch(() => {}); });
       clear(body).append(h('div', { class: 'card' }, t('loading')));
-      try { const a = await loadReport(id, f); ctx.currency = a.meta.currency; renderAnswer(body, id, a, ctx); document.body.dataset.loaded = id; } catch (e) {
+      try { const a = await loadReport(id, f, opts()); ctx.currency = a.meta.currency; renderAnswer(body, id, a, ctx); document.body.dataset.loaded = id; } catch (e) {
         fail(body, e.field ? { message: `${e.field}: ${e.message}` } : e);
         document.body.dataset.loaded = id;
       }

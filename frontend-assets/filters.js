@@ -1,5 +1,6 @@
 // The filter bar of every report (SPEC "Common"): period presets and custom range, comparison, pipelines,
-// departments, employees (inactive ones marked), sources, projects (R5), cohort and step where they apply.
+// departments, employees (inactive ones marked), sources, projects (R5), the portal's deal/lead custom fields
+// (UF_CRM_*), cohort and step where they apply. On a phone the bar folds behind a "Filters (N)" toggle.
 import { h, clear } from './dom.js';
 import { t } from './i18n.js';
 
@@ -7,7 +8,7 @@ const PRESETS = ['this_week', 'last_week', 'this_month', 'last_month', 'this_qua
 const DEAL_REPORTS = ['sales_dynamics', 'managers', 'marketing'];
 
 export function defaultFilter(report) {
-  const f = { period: { preset: 'this_month' }, compare: 'previous', pipelines: [], departments: [], employees: [], sources: [], projects: [] };
+  const f = { period: { preset: 'this_month' }, compare: 'previous', pipelines: [], departments: [], employees: [], sources: [], projects: [], custom_fields: [] };
   if (report === 'forget_me_not') f.compare = 'none';
   if (report === 'sales_dynamics' || report === 'marketing') f.bucket = 'week';
   return f;
@@ -56,10 +57,44 @@ function multi(name, items, picked, onchange) {
   return wrap;
 }
 
+/** How many filters restrict the report beyond its defaults (the number on the folded bar's toggle). */
+export function activeCount(report, f) {
+  const d = defaultFilter(report);
+  let n = 0;
+  if (f.period && f.period.preset !== d.period.preset) n += 1;
+  for (const k of ['pipelines', 'departments', 'employees', 'sources', 'projects']) if ((f[k] || []).length) n += 1;
+  n += (f.custom_fields || []).filter((c) => c.values && c.values.length).length;
+  return n;
+}
+
+/** Custom-field conditions: pick a field, then its values (a record matches one of them); several fields = all. */
+function customFields(fields, f, changed) {
+  const wrap = h('span', { class: 'custom-fields' });
+  const draw = () => {
+    clear(wrap);
+    for (const c of f.custom_fields) {
+      const def = fields.find((x) => x.field === c.field);
+      const items = (def ? def.values : []).map((v) => ({ id: v.value, name: v.value }));
+      for (const v of c.values) if (!items.find((i) => i.id === v)) items.push({ id: v, name: v });
+      const rm = h('button', { type: 'button', class: 'btn-link remove-cf', title: t('remove'), onclick: () => { f.custom_fields = f.custom_fields.filter((x) => x !== c); draw(); changed(); } }, '×');
+      wrap.append(h('div', { class: 'cf', dataset: { field: c.field } }, h('span', {}, c.field.replace(/^UF_CRM_/, ''), ' ', rm), multi('cf-' + c.field, items, c.values, changed)));
+    }
+    const free = fields.filter((x) => !f.custom_fields.find((c) => c.field === x.field));
+    if (free.length && f.custom_fields.length < 20) {
+      wrap.append(h('label', {}, t('custom_field'), select('custom-field', [['', t('add_field')]].concat(free.map((x) => [x.field, x.field.replace(/^UF_CRM_/, '')])), '', (v) => {
+        if (v) { f.custom_fields.push({ field: v, values: [] }); draw(); }
+      })));
+    }
+  };
+  draw();
+  return wrap;
+}
+
 /** Renders the bar into `root`; calls `apply(filter)` when the user applies. */
 export function renderFilters(root, report, dicts, filter, apply) {
   clear(root);
   const f = JSON.parse(JSON.stringify(filter));
+  f.custom_fields = (f.custom_fields || []).filter((c) => c && c.field);
   const changed = () => {};
   const custom = h('span', { class: 'custom-range', style: f.period.preset === 'custom' ? '' : 'display:none' },
     h('label', {}, t('from'), h('input', { type: 'date', name: 'from', value: f.period.from || '', onchange: (e) => { f.period.from = e.target.value; } })),
@@ -91,7 +126,17 @@ export function renderFilters(root, report, dicts, filter, apply) {
   parts.push(h('label', {}, t('employees'), multi('employees', dicts.users, f.employees, changed)));
   if (DEAL_REPORTS.includes(report)) parts.push(h('label', {}, t('sources'), multi('sources', dicts.sources, f.sources, changed)));
   if (report === 'tasks') parts.push(h('label', {}, t('projects'), multi('projects', dicts.projects, f.projects, changed)));
-  parts.push(h('button', { class: 'btn btn-primary', type: 'button', name: 'apply', onclick: () => apply(f) }, t('apply')));
-  parts.push(h('button', { class: 'btn btn-light', type: 'button', name: 'reset', onclick: () => apply(defaultFilter(report)) }, t('reset')));
-  root.append(h('div', { class: 'filters' }, parts));
+  if (report !== 'tasks' && (dicts.custom_fields || []).length) parts.push(customFields(dicts.custom_fields, f, changed));
+  // Empty value lists restrict nothing, so they are not sent.
+  const clean = () => ({ ...f, custom_fields: f.custom_fields.filter((c) => c.values.length) });
+  parts.push(h('span', { class: 'filter-actions' },
+    h('button', { class: 'btn btn-primary', type: 'button', name: 'apply', onclick: () => apply(clean()) }, t('apply')),
+    h('button', { class: 'btn btn-light', type: 'button', name: 'reset', onclick: () => apply(defaultFilter(report)) }, t('reset'))));
+  const n = activeCount(report, filter);
+  const toggle = h('button', { type: 'button', class: 'filters-toggle', name: 'filters-toggle', 'aria-expanded': 'false' },
+    h('span', { class: 'ft-label' }, t('filters')), n ? h('span', { class: 'ft-count' }, String(n)) : null,
+    h('span', { class: 'ft-summary' }, t(filter.period && filter.period.preset ? filter.period.preset : 'this_month')));
+  const shell = h('div', { class: 'filter-shell folded' }, toggle, h('div', { class: 'filters' }, parts));
+  toggle.addEventListener('click', () => { const open = shell.classList.toggle('folded') === false; toggle.setAttribute('aria-expanded', String(open)); });
+  root.append(shell);
 }

@@ -39,6 +39,11 @@ const WORDS = {
   subtotal: ['итого по отделу', 'department subtotal'],
   plans_title: ['План продаж', 'Sales plan'], inactive: ['уволен', 'inactive'],
   session_expired: ['Сессия истекла — откройте приложение из меню портала заново.', 'The session expired — open the app again from the portal menu.'],
+  filters: ['Фильтры', 'Filters'], all_pipelines: ['Все воронки', 'All pipelines'], grade: ['Грейд', 'Grade'],
+  bonus_rules: ['Правило бонуса', 'Bonus rule'], threshold: ['Порог', 'Threshold'], ladder: ['Лестница', 'Ladder'],
+  threshold_hint: ['Весь бонус — при выполнении плана не ниже порога.', 'The whole bonus once the plan is done at least to the threshold.'],
+  ladder_hint: ['Ступени: при выполнении от X % — Y % бонуса (берётся самая высокая достигнутая).', 'Steps: from X % done, Y % of the bonus (the highest step reached counts).'],
+  step_done: ['Выполнение от, %', 'Done from, %'], step_share: ['Доля бонуса, %', 'Bonus share, %'], add_step: ['+ ступень', '+ step'], custom_field: ['Доп. поле', 'Custom field'], add_field: ['Добавить поле…', 'Add a field…'],
   forbidden: ['Нет доступа к этому отчёту.', 'You have no access to this report.'],
 };
 export let LANG = 'ru';

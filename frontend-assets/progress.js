@@ -4,7 +4,11 @@ import { t, num } from './i18n.js';
 import * as api from './api.js';
 
 const NAMES = { deals: ['Сделки', 'Deals'], leads: ['Лиды', 'Leads'], activities: ['Дела', 'Activities'], tasks: ['Задачи', 'Tasks'], users: ['Сотрудники', 'Employees'],
-  deal_stage_history: ['История стадий сделок', 'Deal stage history'], lead_stage_history: ['История статусов лидов', 'Lead status history'] };
+  deal_stage_history: ['История стадий сделок', 'Deal stage history'], lead_stage_history: ['История статусов лидов', 'Lead status history'],
+  departments: ['Отделы', 'Departments'], pipelines: ['Воронки', 'Pipelines'], companies: ['Компании', 'Companies'], calls: ['Звонки', 'Calls'],
+  projects: ['Проекты', 'Projects'], contacts: ['Контакты', 'Contacts'] };
+/** A source's name in the page's language (the code itself for a source this page does not know yet). */
+export function sourceName(entity, lang) { return (NAMES[entity] || [entity, entity])[lang === 'en' ? 1 : 0]; }
 
 export function startProgress(root, lang, onChange) {
   let last = null;
@@ -17,7 +21,7 @@ export function startProgress(root, lang, onChange) {
       h('strong', {}, `${t('import_title')}: ${pct} %`),
       h('div', { class: 'bar' }, h('div', { style: `width:${pct}%` })),
       h('div', { class: 'parts' }, p.entities.map((e) => h('span', { class: e.finished ? 'done' : '' },
-        `${(NAMES[e.entity] || [e.entity, e.entity])[lang === 'en' ? 1 : 0]}: ${num(e.done)}${e.total ? ' / ' + num(e.total) : ''}${e.finished ? ' ✓' : ''}`))),
+        `${sourceName(e.entity, lang)}: ${num(e.done)}${e.total ? ' / ' + num(e.total) : ''}${e.finished ? ' ✓' : ''}`))),
       h('div', { class: 'hint' }, t('import_hint'))));
     last = p;
     setTimeout(tick, 3000);

@@ -4,6 +4,7 @@ import { h, clear } from './dom.js';
 import { t, value, dateTime, isoDay, LANG } from './i18n.js';
 import * as api from './api.js';
 import { openDrill } from './slider.js';
+import { sourceName } from './progress.js';
 
 const BLOCKS = {
   dynamics: ['Динамика', 'Dynamics'], lost_by_stage: ['Проигранные сделки по причинам', 'Lost deals by reason'],
@@ -46,6 +47,9 @@ export function blockTitle(key, pipelines) {
 function groupLabel(row) {
   const g = row.group || {};
   if (g.by === 'bucket') return isoDay(g.key);
+  // Plan rows come as "who · pipeline · YYYY-MM-DD" ("*" = all pipelines): words and a local date instead.
+  const m = typeof row.label === 'string' && row.label.match(/^(.*) · (.*) · (\d{4}-\d{2}-\d{2})$/);
+  if (m) return `${m[1]} · ${m[2] === '*' ? t('all_pipelines') : m[2]} · ${t('from').toLowerCase()} ${isoDay(m[3])}`;
   return row.label;
 }
 
@@ -106,7 +110,7 @@ function freshnessLine(fr) {
   const line = h('div', { class: 'meta-line freshness' });
   if (!fr) return line;
   if (fr.failed && fr.failed.length) {
-    line.append(h('div', { class: 'warn' }, `${t('source_failed')}: ${fr.failed.join(', ')} ${t('source_failed_tail')}`));
+    line.append(h('div', { class: 'warn' }, `${t('source_failed')}: ${fr.failed.map((e) => sourceName(e, LANG)).join(', ')} ${t('source_failed_tail')}`));
   }
   line.append(h('span', {}, fr.last_sync_at ? `${t('synced')}: ${dateTime(fr.last_sync_at)}` : t('never_synced')));
   return line;
@@ -118,7 +122,8 @@ export function renderAnswer(root, report, answer, ctx) {
   const meta = answer.meta;
   root.append(freshnessLine(answer.freshness));
   if (meta.clamp) root.append(h('div', { class: 'lock' }, `${t('clamp')} ${isoDay(meta.clamp.from || meta.period.from)}. ${t('clamp_tail')}`));
-  const notes = (meta.notes || []).map(([k, v]) => { const n = NOTES[k]; return n ? `${n[LANG === 'en' ? 1 : 0]}: ${noteValue(v)}` : null; }).filter(Boolean);
+  // The plan's bonus rule card already states the threshold or the ladder in use.
+  const notes = (meta.notes || []).filter(([k]) => !(report === 'plan' && k === 'threshold_pct')).map(([k, v]) => { const n = NOTES[k]; return n ? `${n[LANG === 'en' ? 1 : 0]}: ${noteValue(v)}` : null; }).filter(Boolean);
   if (notes.length) root.append(h('div', { class: 'meta-line notes' }, notes.map((x) => h('span', {}, x))));
   if (meta.empty) {
     const planHint = report === 'plan' ? h('div', {}, t('plan_empty'), ctx.isAdmin ? h('a', { href: '#settings' }, ' ' + t('settings') + ' →') : null) : h('div', {}, t('empty_hint'));
@@ -143,6 +148,6 @@ export function renderAnswer(root, report, answer, ctx) {
   }
 }
 
-export async function loadReport(report, filter) {
-  return api.post(`/api/reports/${report}`, { filter });
+export async function loadReport(report, filter, planOptions) {
+  return api.post(`/api/reports/${report}`, planOptions ? { filter, plan_options: planOptions } : { filter });
 }

@@ -69,8 +69,9 @@ export function parsePaste(text, dicts) {
     if (c[1]) { const p = dicts.pipelines.find((x) => String(x.id) === c[1] || x.name.toLowerCase() === c[1].toLowerCase()); if (!p) { errors.push(`${i + 1}: ${c[1]} ?`); return; } category = p.id; }
     const amount = Number((c[4] || '0').replace(/\s/g, '').replace(',', '.'));
     const bonus = Number((c[6] || '0').replace(/\s/g, '').replace(',', '.'));
+    const grade = (c[7] || '').slice(0, 50) || null;
     rows.push({ user_id: user.id, department_id: null, category_id: category, period_kind: c[2] || 'month', period_start: c[3] || '',
-      amount_cents: Math.round(amount * 100), deal_count: c[5] ? Number(c[5]) : null, bonus_cents: Math.round(bonus * 100), grade: null, updated_by: null });
+      amount_cents: Math.round(amount * 100), deal_count: c[5] ? Number(c[5]) : null, bonus_cents: Math.round(bonus * 100), grade, updated_by: null });
   });
   return { rows, errors };
 }
@@ -83,8 +84,8 @@ async function plansCard(dicts) {
     const plans = await api.get('/api/plans');
     const uname = (id) => (dicts.users.find((u) => u.id === id) || { name: id ?? '—' }).name;
     const pname = (id) => (id === null || id === undefined ? (LANG === 'en' ? 'All pipelines' : 'Все воронки') : (dicts.pipelines.find((p) => p.id === id) || { name: id }).name);
-    clear(table).append(h('table', { class: 'grid plans' }, h('thead', {}, h('tr', {}, [t('employee'), t('pipelines'), t('period'), t('plan_amount'), t('plan_count'), t('bonus'), ''].map((x) => h('th', {}, x)))),
-      h('tbody', {}, plans.map((p) => h('tr', { dataset: { id: p.id } }, h('td', {}, p.user_id ? uname(p.user_id) : '—'), h('td', {}, pname(p.category_id)), h('td', {}, `${t(p.period_kind)}, ${t('from').toLowerCase()} ${p.period_start}`),
+    clear(table).append(h('table', { class: 'grid plans' }, h('thead', {}, h('tr', {}, [t('employee'), t('grade'), t('pipelines'), t('period'), t('plan_amount'), t('plan_count'), t('bonus'), ''].map((x) => h('th', {}, x)))),
+      h('tbody', {}, plans.map((p) => h('tr', { dataset: { id: p.id } }, h('td', {}, p.user_id ? uname(p.user_id) : '—'), h('td', {}, p.grade || '—'), h('td', {}, pname(p.category_id)), h('td', {}, `${t(p.period_kind)}, ${t('from').toLowerCase()} ${p.period_start}`),
         h('td', {}, money(p.amount_cents / 100)), h('td', {}, p.deal_count ?? '—'), h('td', {}, money(p.bonus_cents / 100)),
         h('td', {}, h('button', { class: 'btn btn-link', type: 'button', onclick: async () => { await api.del(`/api/plans/${p.id}`); draw(); } }, t('remove'))))))));
   };
@@ -97,15 +98,17 @@ async function plansCard(dicts) {
   const amount = h('input', { type: 'number', name: 'plan-amount', min: 0, step: 1000, value: 1000000, style: 'width:130px' });
   const count = h('input', { type: 'number', name: 'plan-count', min: 0, style: 'width:80px' });
   const bonus = h('input', { type: 'number', name: 'plan-bonus', min: 0, value: 0, style: 'width:110px' });
+  // Grades (junior / senior …) carry their own plans: the grade shows next to the employee in the plan report.
+  const grade = h('input', { type: 'text', name: 'plan-grade', maxlength: 50, placeholder: 'junior / senior', style: 'width:120px' });
   const send = async (rows) => {
     try { await api.post('/api/plans', { rows }); msg(out, t('saved'), true); draw(); } catch (e) { msg(out, (e.field ? e.field + ': ' : '') + e.message, false); }
   };
   const addOne = () => send([{ user_id: Number(user.value), department_id: null, category_id: pipe.value ? Number(pipe.value) : null, period_kind: kind.value, period_start: start.value,
-    amount_cents: Math.round(Number(amount.value) * 100), deal_count: count.value ? Number(count.value) : null, bonus_cents: Math.round(Number(bonus.value) * 100), grade: null, updated_by: null }]);
-  const paste = h('textarea', { name: 'plan-paste', placeholder: LANG === 'en' ? 'Paste rows from a spreadsheet: employee ⇥ pipeline ⇥ month|quarter|year ⇥ 2026-01-01 ⇥ amount ⇥ count ⇥ bonus' : 'Вставьте строки из таблицы: сотрудник ⇥ воронка ⇥ month|quarter|year ⇥ 2026-01-01 ⇥ сумма ⇥ кол-во ⇥ бонус' });
+    amount_cents: Math.round(Number(amount.value) * 100), deal_count: count.value ? Number(count.value) : null, bonus_cents: Math.round(Number(bonus.value) * 100), grade: grade.value.trim() || null, updated_by: null }]);
+  const paste = h('textarea', { name: 'plan-paste', placeholder: LANG === 'en' ? 'Paste rows from a spreadsheet: employee ⇥ pipeline ⇥ month|quarter|year ⇥ 2026-01-01 ⇥ amount ⇥ count ⇥ bonus ⇥ grade' : 'Вставьте строки из таблицы: сотрудник ⇥ воронка ⇥ month|quarter|year ⇥ 2026-01-01 ⇥ сумма ⇥ кол-во ⇥ бонус ⇥ грейд' });
   const addPaste = () => { const r = parsePaste(paste.value, dicts); if (r.errors.length) { msg(out, (LANG === 'en' ? 'Not recognised, row ' : 'Не распознано, строка ') + r.errors.join('; '), false); return; } if (r.rows.length) send(r.rows); };
   card.append(table, h('div', { class: 'row' }, h('label', {}, t('employee'), user), h('label', {}, t('pipelines'), pipe), h('label', {}, t('period'), kind), h('label', {}, t('from'), start),
-    h('label', {}, t('plan_amount'), amount), h('label', {}, t('plan_count'), count), h('label', {}, t('bonus'), bonus), h('button', { class: 'btn btn-primary', type: 'button', name: 'add-plan', onclick: addOne }, t('add'))),
+    h('label', {}, t('plan_amount'), amount), h('label', {}, t('plan_count'), count), h('label', {}, t('bonus'), bonus), h('label', {}, t('grade'), grade), h('button', { class: 'btn btn-primary', type: 'button', name: 'add-plan', onclick: addOne }, t('add'))),
   paste, h('div', { class: 'row' }, h('button', { class: 'btn btn-light', type: 'button', name: 'paste-plans', onclick: addPaste }, LANG === 'en' ? 'Add pasted rows' : 'Добавить вставленные строки')), out);
   await draw();
   return card;

@@ -14,6 +14,8 @@ pub struct Browser {
     http: reqwest::Client,
     url: String,
     _profile: tempdir::Dir,
+    /// Where the browser saves downloads (inside the profile, removed with it).
+    pub downloads: std::path::PathBuf,
 }
 
 mod tempdir {
@@ -55,11 +57,46 @@ impl Browser {
             "--disable-sync".into(), "--disable-dev-shm-usage".into(), "--hide-scrollbars".into(),
             format!("--user-data-dir={}", profile.display()), format!("--window-size={width},{height}"),
         ];
+        let downloads = profile.join("downloads");
+        std::fs::create_dir_all(&downloads)?;
+        let prefs = json!({"download.default_directory": downloads.display().to_string(),
+            "download.prompt_for_download": false, "download.directory_upgrade": true});
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}});
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args, "prefs": prefs}}}});
         let resp: Value = http.post(format!("{base}/session")).json(&caps).send().await?.json().await?;
         let sid = resp["value"]["sessionId"].as_str().ok_or_else(|| anyhow!("no session: {resp}"))?.to_string();
-        Ok(Browser { driver, http, url: format!("{base}/session/{sid}"), _profile: tempdir::Dir(profile) })
+        let b = Browser { driver, http, url: format!("{base}/session/{sid}"), _profile: tempdir::Dir(profile), downloads };
+        // Headless Chromium ignores the download preference unless told over the DevTools protocol.
+        b.cmd(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": "Browser.setDownloadBehavior",
+            "params": {"behavior": "allow", "downloadPath": b.downloads.display().to_string(), "eventsEnabled": false}})))
+            .await?;
+        Ok(b)
+    }
+
+    /// Waits until the browser finished saving `name` into [`Browser::downloads`] and returns its bytes.
+    pub async fn downloaded(&self, name: &str, secs: u64) -> anyhow::Result<Vec<u8>> {
+        let path = self.downloads.join(name);
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let partial = std::fs::read_dir(&self.downloads)?
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().ends_with(".crdownload"));
+            if !partial {
+                if let Ok(bytes) = std::fs::read(&path) {
+                    if !bytes.is_empty() {
+                        return Ok(bytes);
+                    }
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                let seen: Vec<String> = std::fs::read_dir(&self.downloads)?
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+                return Err(anyhow!("no download {name} (saw {seen:?})"));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {

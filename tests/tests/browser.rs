@@ -1,12 +1,11 @@
 //! The app in real headless Chromium inside the emulated portal: install, the six reports, filters, a drill-down,
-//! an export read back, settings, a forged launch that sees nothing, and screenshots at desktop and phone widths.
+//! exports clicked and read back from the download folder, a folded filter bar on a phone, settings, a forged launch that sees nothing, and screenshots at desktop and phone widths.
 
-use std::io::Read;
 use std::time::Duration;
 
 use b24a_e2e::webdriver::Browser;
 use b24a_e2e::World;
-use base64::Engine;
+use b24a_e2e::xlsx::Val;
 use serde_json::Value;
 
 const REPORTS: [&str; 6] = ["sales_dynamics", "managers", "plan", "marketing", "tasks", "forget_me_not"];
@@ -27,6 +26,10 @@ async fn wait_first_import(w: &World) {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     panic!("first import did not finish");
+}
+
+fn digits_of(v: &Value) -> f64 {
+    v.as_str().unwrap_or("").chars().filter(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap_or(-1.0)
 }
 
 async fn open_report(b: &Browser, report: &str) {
@@ -88,18 +91,79 @@ async fn the_app_in_chromium() {
     std::fs::write(dir.join("drill-down-desktop.png"), b.screenshot().await.unwrap()).unwrap();
     b.js("document.querySelector('#slider button[name=close]').click()").await.unwrap();
 
-    // Export of the whole report: one sheet per block, numbers as numbers.
+    // Export by clicking, as a user does: Chromium saves the file, we read the workbook back and the number the
+    // page shows in a block's totals row is the number in the sheet's totals row (same column).
     let blocks = b.js("return document.querySelectorAll('section.block').length").await.unwrap().as_u64().unwrap() as usize;
-    let b64 = b.js_async("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
-        fetch('/api/reports/sales_dynamics/export',{method:'POST',headers:{'x-b24a-session':s,'content-type':'application/json'},body:JSON.stringify({filter:{period:{preset:'last_year'},compare:'none'}})}) \
-        .then(r=>r.arrayBuffer()).then(buf=>{let s='';const a=new Uint8Array(buf);for(let i=0;i<a.length;i++)s+=String.fromCharCode(a[i]);done(btoa(s));});").await.unwrap();
-    let bytes = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap()).unwrap();
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let sheets = (0..z.len()).filter(|i| z.by_index(*i).unwrap().name().unwrap().starts_with("xl/worksheets/sheet")).count();
-    assert_eq!(sheets, blocks);
-    let mut xml = String::new();
-    z.by_name("xl/worksheets/sheet1.xml").unwrap().read_to_string(&mut xml).unwrap();
-    assert!(xml.contains("<v>"), "numeric cells");
+    let page_totals = |block: &str| {
+        format!("const t=document.querySelector('section.block[data-block={block}] table.grid tfoot tr'); \
+                 return t ? [...t.children].map(td => td.innerText) : null;")
+    };
+    let check_totals = |bytes: &[u8], sheet: usize, shown: &Value| {
+        let shown: Vec<String> = shown.as_array().expect("a totals row on the page").iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let rows = b24a_e2e::xlsx::rows(bytes, sheet).unwrap();
+        let total = rows.iter().find(|r| matches!(r.first(), Some(Some(Val::Str(s))) if *s == shown[0])).expect("a totals row in the sheet");
+        // The first column shown as a plain count (digits and spaces only) is compared exactly.
+        let (i, text) = shown.iter().enumerate().skip(1)
+            .find(|(_, t)| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'))
+            .expect("a count column");
+        let number: f64 = text.chars().filter(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap();
+        assert_eq!(total.get(i).cloned().flatten(), Some(Val::Num(number)), "sheet {sheet} column {i}: page shows {text}");
+        number
+    };
+    let first = b.js("const s=[...document.querySelectorAll('section.block')]; const i=s.findIndex(x => x.querySelector('table.grid tfoot')); return [i, s[i].dataset.block]").await.unwrap();
+    let (first_sheet, first_block) = (first[0].as_u64().unwrap() as usize + 1, first[1].as_str().unwrap().to_string());
+    let shown_first = b.js(&page_totals(&first_block)).await.unwrap();
+    b.js("document.querySelector('button[name=export-all]').click()").await.unwrap();
+    let whole = b.downloaded("sales_dynamics.xlsx", 60).await.unwrap();
+    assert_eq!(b24a_e2e::xlsx::sheet_count(&whole).unwrap(), blocks, "a sheet per block");
+    let exported = check_totals(&whole, first_sheet, &shown_first);
+    assert!(exported > 0.0, "a real number was compared");
+    // One block's button: a one-sheet workbook of that block.
+    let last_block = b.js("const s=[...document.querySelectorAll('section.block')].filter(s => s.querySelector('table.grid tfoot')); return s[s.length-1].dataset.block").await.unwrap();
+    let last_block = last_block.as_str().unwrap().to_string();
+    let shown_last = b.js(&page_totals(&last_block)).await.unwrap();
+    b.js(&format!("document.querySelector('section.block[data-block={last_block}] button[name=export-block]').click()")).await.unwrap();
+    let one = b.downloaded(&format!("sales_dynamics-{last_block}.xlsx"), 60).await.unwrap();
+    assert_eq!(b24a_e2e::xlsx::sheet_count(&one).unwrap(), 1);
+    check_totals(&one, 1, &shown_last);
+
+    // Custom-field filter: pick the portal's first UF field and its most frequent value; the tile then equals the
+    // API's number for the same filter, and is no more than without it.
+    let before = digits_of(&b.js("return document.querySelector('.tile[data-metric=deal_created] .value').innerText").await.unwrap());
+    let field = b.js("const s=document.querySelector('select[name=custom-field]'); const v=s.options[1].value; s.value=v; s.dispatchEvent(new Event('change')); return v").await.unwrap();
+    let field = field.as_str().unwrap().to_string();
+    assert!(field.starts_with("UF_CRM_"), "{field}");
+    b.js(&format!("document.querySelector('button[name=cf-{field}]').click()")).await.unwrap();
+    let value = b.js(&format!("const c=document.querySelector('.multi[data-name=cf-{field}] .menu input[type=checkbox]'); c.click(); return c.value")).await.unwrap();
+    b.js("document.body.dataset.loaded=''; document.querySelector('button[name=apply]').click();").await.unwrap();
+    b.wait_for("document.body.dataset.loaded==='sales_dynamics'", 60).await.unwrap();
+    let shown = digits_of(&b.js("return document.querySelector('.tile[data-metric=deal_created] .value').innerText").await.unwrap());
+    let api = b.js_async(&format!("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
+        fetch('/api/reports/sales_dynamics',{{method:'POST',headers:{{'x-b24a-session':s,'content-type':'application/json'}},body:JSON.stringify({{filter:{{period:{{preset:'last_year'}},compare:'none',custom_fields:[{{field:'{field}',values:[{value}]}}]}}}})}}) \
+        .then(r=>r.json()).then(a=>done(a.tiles.find(t=>t.metric==='deal_created').value));")).await.unwrap();
+    assert_eq!(shown, api.as_f64().unwrap(), "{field}={value}: the tile shows the API's number");
+    assert!(shown <= before && shown > 0.0, "{field}={value}: {shown} of {before}");
+
+    // R3 bonus ladder: from 10 % done 20 % of the bonus, from 30 % done 60 %. Every plan row above carries a bonus of
+    // 30 000 ₽ (bonus_cents 3 000 000), so the bonus tile must be the sum over employees of 30 000 × the share reached.
+    open_report(&b, "plan").await;
+    b.js("document.body.dataset.loaded=''; document.querySelector('input[name=bonus-mode][value=ladder]').click()").await.unwrap();
+    b.wait_for("document.body.dataset.loaded==='plan' && document.querySelector('input[name=step-done-0]')", 60).await.unwrap();
+    b.js("const set=(n,v)=>{const i=document.querySelector(`input[name=${n}]`); i.value=v; i.dispatchEvent(new Event('change'));}; \
+          set('step-done-0',10); set('step-share-0',20); set('step-done-1',30); set('step-share-1',60); set('step-done-2',400); set('step-share-2',100); \
+          document.body.dataset.loaded=''; document.querySelector('button[name=apply-ladder]').click();").await.unwrap();
+    b.wait_for("document.body.dataset.loaded==='plan'", 60).await.unwrap();
+    let done = b.js_async("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
+        fetch('/api/reports/plan',{method:'POST',headers:{'x-b24a-session':s,'content-type':'application/json'},body:JSON.stringify({filter:{period:{preset:'this_month'}}})}) \
+        .then(r=>r.json()).then(a=>{const t=a.tables.find(t=>t.key==='by_employee'); const i=t.columns.findIndex(c=>c.metric==='plan_done_pct'); done(t.rows.filter(r=>r.note!=='subtotal').map(r=>r.cells[i].value));});").await.unwrap();
+    let expected: f64 = done.as_array().unwrap().iter().map(|d| {
+        let d = d.as_f64().unwrap_or(0.0);
+        30_000.0 * if d >= 30.0 { 0.6 } else if d >= 10.0 { 0.2 } else { 0.0 }
+    }).sum();
+    let tile = digits_of(&b.js("return document.querySelector('.tile[data-metric=plan_bonus] .value').innerText").await.unwrap());
+    assert_eq!(tile, expected, "ladder bonus for done % {done}");
+    b.js("window.scrollTo(0,0)").await.unwrap();
+    std::fs::write(dir.join("plan-ladder-desktop.png"), b.screenshot().await.unwrap()).unwrap();
 
     // Settings: forget-me-not days saved through the form land in the store.
     b.js("document.body.dataset.loaded=''; location.hash='#settings'").await.unwrap();
@@ -117,6 +181,39 @@ async fn the_app_in_chromium() {
         b.js("window.scrollTo(0,0)").await.unwrap();
         std::fs::write(dir.join(format!("{r}-narrow.png")), b.screenshot().await.unwrap()).unwrap();
     }
+
+    // On a phone the filter bar folds behind a toggle that counts the active filters (still last year and the
+    // custom field from above: two filters off their defaults).
+    open_report(&b, "sales_dynamics").await;
+    let folded = "getComputedStyle(document.querySelector('#filter-bar .filters')).display === 'none'";
+    assert_eq!(b.js(&format!("return {folded}")).await.unwrap(), Value::Bool(true), "folded on a phone");
+    assert_eq!(b.js("return document.querySelector('button[name=filters-toggle] .ft-count').innerText").await.unwrap(), "2");
+    b.js("document.querySelector('button[name=filters-toggle]').click()").await.unwrap();
+    assert_eq!(b.js(&format!("return {folded}")).await.unwrap(), Value::Bool(false), "opens on tap");
+    let bar_w = b.js("return document.querySelector('#filter-bar').scrollWidth <= window.innerWidth").await.unwrap();
+    assert_eq!(bar_w, Value::Bool(true), "the open bar fits the phone's width");
+    b.js("window.scrollTo(0,0)").await.unwrap();
+    std::fs::write(dir.join("filters-open-narrow.png"), b.screenshot().await.unwrap()).unwrap();
+
+    // English when the portal's LANG says so: no Russian word left on the page.
+    b.set_size(1440, 2200).await.unwrap();
+    b.goto(&w.app_url(1, "en")).await.unwrap();
+    b.frame(Some(0)).await.unwrap();
+    b.wait_for("document.body && document.body.dataset.loaded==='sales_dynamics'", 60).await.unwrap();
+    assert_eq!(b.js("return document.documentElement.lang").await.unwrap(), "en");
+    // The app's own words only (names of employees, pipelines and stages are the portal's data, in Russian here).
+    let cyrillic = b.js("const sel='#tabs a, #filter-bar label, #filter-bar .btn, #filter-bar .ft-label, .tile .name, .tile .delta, table.grid th, table.grid tfoot td:first-child, .meta-line, .empty, section.block h2'; \
+        const t=[...document.querySelectorAll(sel)].map(e => e.matches('section.block h2') ? e.innerText.replace(/^Stages: .*$/m, '') : e.matches('#filter-bar label') ? (e.firstChild && e.firstChild.nodeType===3 ? e.firstChild.textContent : '') : e.innerText).join(' | '); \
+        return (t.match(/[А-Яа-яЁё][А-Яа-яЁё ]+/g)||[]).slice(0,10)").await.unwrap();
+    std::fs::write(dir.join("sales_dynamics-en-desktop.png"), b.screenshot().await.unwrap()).unwrap();
+    assert_eq!(cyrillic, serde_json::json!([]), "untranslated words on the English page");
+    // A failed source is named on the page, in the page's language.
+    let id = w.db.store().portal_by_member_id(&w.portal.member_id()).await.unwrap().unwrap().id;
+    w.db.store().record_sync_error(id, "deals", "HTTP 503").await.unwrap();
+    open_report(&b, "managers").await;
+    let warn = b.js("const w=document.querySelector('.freshness .warn'); return w ? w.innerText : ''").await.unwrap();
+    assert!(warn.as_str().unwrap().contains("Failed to sync: Deals"), "{warn}");
+    b.frame(None).await.unwrap();
 
     // A forged launch (a made-up AUTH_ID with the real member_id and DOMAIN) sees nothing.
     b.frame(None).await.unwrap();

@@ -68,7 +68,7 @@ pub struct NewTask {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NewActivity {
-    /// 1 lead, 2 deal.
+    /// 1 lead, 2 deal, 3 contact, 4 company.
     pub owner_type_id: u8,
     pub owner_id: i64,
     pub kind: ActivityKind,
@@ -471,14 +471,19 @@ pub fn add_activity(
     let owner_user = match input.owner_type_id {
         2 => data.deal(input.owner_id).map(|d| d.assigned_by_id),
         1 => data.lead(input.owner_id).map(|l| l.assigned_by_id),
+        3 => crate::model::find_by_id(&data.contacts, input.owner_id, |c| c.id)
+            .map(|c| c.assigned_by_id),
+        4 => crate::model::find_by_id(&data.companies, input.owner_id, |c| c.id)
+            .map(|c| c.assigned_by_id),
         _ => None,
     }
     .ok_or_else(|| {
         not_found(
-            if input.owner_type_id == 1 {
-                "lead"
-            } else {
-                "deal"
+            match input.owner_type_id {
+                1 => "lead",
+                3 => "contact",
+                4 => "company",
+                _ => "deal",
             },
             input.owner_id,
         )
@@ -508,7 +513,9 @@ pub fn add_activity(
         subject: input.subject,
     });
     let owner_id = input.owner_id;
+    // Contacts and companies keep no LAST_ACTIVITY_* here.
     let slot = match input.owner_type_id {
+        3 | 4 => None,
         2 => data
             .deals
             .binary_search_by_key(&owner_id, |d| d.id)

@@ -8,7 +8,7 @@ use b24a_reports::{Answer, Unit};
 use serde_json::{json, Value};
 
 use crate::export::metric_name;
-use crate::i18n::{block_title, Lang};
+use crate::i18n::{block_title, block_title_named, Lang};
 
 const RANKING_ROWS: usize = 15;
 
@@ -50,9 +50,20 @@ fn spec(title: String, kind: ChartKind, lang: Lang, vf: ValueFormat) -> ChartSpe
     }
 }
 
+/// A bucket's `YYYY-MM-DD` as the page's tables show it (`02.11.2026` / `11/02/2026`); any other label unchanged.
+fn axis_date(label: &str, lang: Lang) -> String {
+    match chrono::NaiveDate::parse_from_str(label, "%Y-%m-%d") {
+        Ok(d) => match lang {
+            Lang::Ru => d.format("%d.%m.%Y").to_string(),
+            Lang::En => d.format("%m/%d/%Y").to_string(),
+        },
+        Err(_) => label.to_string(),
+    }
+}
+
 /// Time series: one chart per unit present (counts as lines, money as bars, percents as lines).
 fn series_charts(t: &Table, cur: &str, lang: Lang, out: &mut Vec<(String, ChartSpec)>) {
-    let categories: Vec<String> = t.rows.iter().map(|r| r.label.clone()).collect();
+    let categories: Vec<String> = t.rows.iter().map(|r| axis_date(&r.label, lang)).collect();
     for (suffix, unit, kind) in [
         ("", Unit::Count, ChartKind::Line),
         ("__money", Unit::Money, ChartKind::Bars),
@@ -64,7 +75,21 @@ fn series_charts(t: &Table, cur: &str, lang: Lang, out: &mut Vec<(String, ChartS
         if cols.is_empty() || t.rows.len() < 2 {
             continue;
         }
-        let mut s = spec(block_title(lang, &t.key), kind, lang, fmt(unit, cur));
+        // Two charts of one block must not carry the same title: say what the second one measures.
+        let what = match (unit, lang) {
+            (Unit::Money, Lang::Ru) => " — суммы",
+            (Unit::Money, Lang::En) => " — amounts",
+            (Unit::Percent, Lang::Ru) => " — доли",
+            (Unit::Percent, Lang::En) => " — rates",
+            (_, Lang::Ru) => " — количество",
+            (_, Lang::En) => " — counts",
+        };
+        let mut s = spec(
+            format!("{}{what}", block_title(lang, &t.key)),
+            kind,
+            lang,
+            fmt(unit, cur),
+        );
         s.categories = categories.clone();
         s.series = cols
             .iter()
@@ -141,6 +166,9 @@ fn scatter(t: &Table, cur: &str, lang: Lang) -> Option<ChartSpec> {
         fmt(Unit::Money, cur),
     );
     s.x_format = ValueFormat::Number;
+    // Axis names also name the values in each point's hover title (otherwise "x" and "y").
+    s.x_label = Some(metric_name(t.columns[xi].metric, lang));
+    s.y_label = Some(metric_name(t.columns[yi].metric, lang));
     s.points = t
         .rows
         .iter()
@@ -157,7 +185,11 @@ fn scatter(t: &Table, cur: &str, lang: Lang) -> Option<ChartSpec> {
 }
 
 /// Chart descriptions for an answer, keyed by `<block>[__suffix]`.
-pub fn specs_for(answer: &Answer, lang: Lang) -> Vec<(String, String, ChartSpec)> {
+pub fn specs_for(
+    answer: &Answer,
+    lang: Lang,
+    pipelines: &[(i64, String)],
+) -> Vec<(String, String, ChartSpec)> {
     let cur = &answer.meta.currency;
     let mut out = Vec::new();
     for t in &answer.tables {
@@ -170,7 +202,7 @@ pub fn specs_for(answer: &Answer, lang: Lang) -> Vec<(String, String, ChartSpec)
                 reached.or_else(|| t.columns.iter().position(|c| c.unit == Unit::Count))
             {
                 let mut s = spec(
-                    block_title(lang, &t.key),
+                    block_title_named(lang, &t.key, pipelines),
                     ChartKind::Funnel,
                     lang,
                     ValueFormat::Count,
@@ -214,11 +246,35 @@ pub fn specs_for(answer: &Answer, lang: Lang) -> Vec<(String, String, ChartSpec)
 }
 
 /// Charts of an answer as `[{block, key, svg}]`.
-pub fn charts_for(answer: &Answer, lang: Lang) -> Value {
+pub fn charts_for(answer: &Answer, lang: Lang, pipelines: &[(i64, String)]) -> Value {
     Value::Array(
-        specs_for(answer, lang)
+        specs_for(answer, lang, pipelines)
             .into_iter()
             .map(|(block, key, s)| json!({"block": block, "key": key, "svg": b24a_charts::render_svg(&s)}))
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::block_title_named;
+
+    #[test]
+    fn axis_dates_read_like_the_tables_and_funnels_are_named() {
+        assert_eq!(axis_date("2026-11-02", Lang::Ru), "02.11.2026");
+        assert_eq!(axis_date("2026-11-02", Lang::En), "11/02/2026");
+        assert_eq!(axis_date("Иван Петров", Lang::Ru), "Иван Петров");
+        let p = vec![(0, "Общая".to_string()), (3, "Дилеры".to_string())];
+        assert_eq!(
+            block_title_named(Lang::Ru, "stages_3", &p),
+            "Стадии: Дилеры"
+        );
+        assert_eq!(block_title_named(Lang::En, "stages_0", &p), "Stages: Общая");
+        assert_eq!(
+            block_title_named(Lang::Ru, "stages_9", &p),
+            "Стадии: 9",
+            "a pipeline the portal no longer has"
+        );
+    }
 }

@@ -5,7 +5,7 @@
 use b24a_charts::{Cell, Column, ColumnKind, Table};
 use b24a_reports::{Answer, Unit};
 
-use crate::i18n::{block_title, Lang};
+use crate::i18n::{block_title_named, Lang};
 
 /// The short name of a metric for a header: the definition's first clause.
 pub fn metric_name(metric: &str, lang: Lang) -> String {
@@ -54,7 +54,12 @@ fn cell(v: Option<f64>, unit: Unit) -> Cell {
 }
 
 /// Export tables of an answer; `block` picks one by key.
-pub fn tables(answer: &Answer, block: Option<&str>, lang: Lang) -> Vec<Table> {
+pub fn tables(
+    answer: &Answer,
+    block: Option<&str>,
+    lang: Lang,
+    pipelines: &[(i64, String)],
+) -> Vec<Table> {
     let cur = &answer.meta.currency;
     answer
         .tables
@@ -80,7 +85,7 @@ pub fn tables(answer: &Answer, block: Option<&str>, lang: Lang) -> Vec<Table> {
                 r
             };
             Table {
-                title: block_title(lang, &t.key),
+                title: block_title_named(lang, &t.key, pipelines),
                 columns,
                 rows: t
                     .rows

@@ -69,10 +69,22 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 
 /// The title of a report block (table) by its key; unknown keys read as words.
 pub fn block_title(lang: Lang, key: &str) -> String {
+    block_title_named(lang, key, &[])
+}
+
+/// [`block_title`] with the portal's pipeline names, so a funnel is titled by its pipeline's name, not its id
+/// (the id stays only when the portal no longer has that pipeline).
+pub fn block_title_named(lang: Lang, key: &str, pipelines: &[(i64, String)]) -> String {
     if let Some(p) = key.strip_prefix("stages_") {
+        let name = p
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| pipelines.iter().find(|(i, _)| *i == id))
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| p.to_string());
         return match lang {
-            Lang::Ru => format!("Стадии воронки {p}"),
-            Lang::En => format!("Pipeline {p} stages"),
+            Lang::Ru => format!("Стадии: {name}"),
+            Lang::En => format!("Stages: {name}"),
         };
     }
     let (ru, en) = match key {

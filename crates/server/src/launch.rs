@@ -132,6 +132,7 @@ async fn verify_launch(
             app.name.clone()
         },
         session: token,
+        renew: crate::api::session_renew::issue(&state.signer, &session),
         portal_origin: origin.clone(),
         domain: portal.domain.clone(),
         is_admin: user.is_admin,

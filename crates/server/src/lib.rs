@@ -21,6 +21,8 @@ pub mod pages;
 pub mod session;
 pub mod sync_runner;
 pub mod telemetry;
+pub mod tier;
+pub mod tier_refresh;
 pub mod verify;
 
 use anyhow::Context;
@@ -46,6 +48,7 @@ pub async fn run(config: config::Config) -> anyhow::Result<()> {
         tracing::warn!("no apps configured (APPS is empty): every launch will be refused");
     }
     let state = app::AppState::new(store, config.clone(), apps);
+    tier_refresh::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;

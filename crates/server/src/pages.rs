@@ -12,6 +12,8 @@ pub struct ShellPage {
     pub lang: Lang,
     pub app_name: String,
     pub session: String,
+    /// The renewal token of this launch (`api::session_renew`).
+    pub renew: String,
     pub portal_origin: String,
     pub domain: String,
     pub is_admin: bool,
@@ -47,6 +49,7 @@ pub fn render_shell(p: &ShellPage) -> String {
         .collect();
     let config = json!({
         "session": p.session,
+        "renew": p.renew,
         "lang": lang.code(),
         "portalOrigin": p.portal_origin,
         "domain": p.domain,

@@ -30,7 +30,9 @@ pub struct Session {
     pub d: Vec<i64>,
     /// UI language (`ru` / `en`).
     pub l: String,
-    /// History months of the app's tier (3 free, 24 paid), from the OAuth server's status at launch.
+    /// History months of the app's tier at launch (3 free, 24 paid; see `tier`). Informational: the API
+    /// re-reads the stored tier on every call, so a downgrade by the daily refresh or the end of a grace period
+    /// bites at once.
     #[serde(default = "default_history")]
     pub t: u32,
     /// Expiry, unix seconds.
@@ -38,21 +40,13 @@ pub struct Session {
 }
 
 fn default_history() -> u32 {
-    3
+    crate::tier::FREE_MONTHS
 }
 
 impl Session {
-    /// History months the reports may show.
+    /// History months of the tier at launch.
     pub fn hm(&self) -> u32 {
         self.t
-    }
-}
-
-/// History months for an app status letter (SPEC: free tier 3 months, paid 24).
-pub fn history_months(status: &str, payment_expired: bool) -> u32 {
-    match status {
-        "P" | "S" | "L" | "T" | "D" if !payment_expired => 24,
-        _ => 3,
     }
 }
 

@@ -15,6 +15,10 @@ pub struct VerifiedToken {
     pub user_id: i64,
     /// App status letter from the OAuth server (trusted).
     pub status: String,
+    /// `install.payment_expired` (`Y`/`N`; missing = not expired).
+    pub payment_expired: bool,
+    /// `install.days`: days left of the paid/trial period (negative once expired); missing or null = unknown.
+    pub days: Option<i64>,
 }
 
 /// Why a token could not be verified.
@@ -49,6 +53,16 @@ fn int_of(v: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
+    }
+}
+
+/// A Y/N flag as PHP sends it (`"Y"`, `true`, `1`); anything else is false.
+fn flag_of(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_i64() == Some(1),
+        Value::String(s) => matches!(s.trim(), "Y" | "y" | "1" | "true"),
+        _ => false,
     }
 }
 
@@ -95,6 +109,8 @@ pub async fn app_info(
         domain: install.get("domain").and_then(str_of).unwrap_or_default(),
         user_id: r.get("user_id").and_then(int_of).unwrap_or(0),
         status: install.get("status").and_then(str_of).unwrap_or_default(),
+        payment_expired: install.get("payment_expired").is_some_and(flag_of),
+        days: install.get("days").and_then(int_of),
     })
 }
 
@@ -178,5 +194,21 @@ fn with_slash(s: &str) -> String {
         s.to_string()
     } else {
         format!("{s}/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn payment_fields_parse_tolerantly() {
+        assert!(flag_of(&json!("Y")) && flag_of(&json!(true)) && flag_of(&json!(1)));
+        assert!(!flag_of(&json!("N")) && !flag_of(&json!(null)) && !flag_of(&json!("yes?")));
+        assert_eq!(int_of(&json!("-3")), Some(-3));
+        assert_eq!(int_of(&json!(12)), Some(12));
+        assert_eq!(int_of(&json!(null)), None);
+        assert_eq!(int_of(&json!("")), None);
     }
 }

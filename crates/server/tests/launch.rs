@@ -215,7 +215,7 @@ async fn non_admin_without_rules_sees_polite_page_and_api_refuses() {
         .unwrap();
     let l = h.portal.iframe_launch(CLIENT_ID, non_admin, "ru");
     let resp = h.launch(&l.query, &l.form).await;
-    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.status(), 403, "the polite page answers 403");
     let html = resp.text().await.unwrap();
     assert!(html.contains("Нет доступа к отчётам"), "polite page");
     let session = Harness::session_of(&html);

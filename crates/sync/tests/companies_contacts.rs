@@ -171,6 +171,25 @@ async fn mutate(p: &b24a_emulator::PortalHandle) -> Vec<(String, i64)> {
     .await
     .unwrap();
     ev.push(("ONCRMCONTACTUPDATE".into(), moved));
+    // A planned to-do on the new company and a call with a contact (owners 4 and 3).
+    for (owner_type_id, owner_id, kind) in [
+        (4u8, c, b24a_emulator::ActivityKind::Todo),
+        (3u8, k, b24a_emulator::ActivityKind::Call),
+    ] {
+        let a = p
+            .add_activity(b24a_emulator::NewActivity {
+                owner_type_id,
+                owner_id,
+                kind,
+                completed: kind == b24a_emulator::ActivityKind::Call,
+                start_time: Some(p.clock() + 86_400),
+                end_time: Some(p.clock() + 90_000),
+                ..b24a_emulator::NewActivity::default()
+            })
+            .await
+            .unwrap();
+        ev.push(("ONCRMACTIVITYADD".into(), a));
+    }
     let dropped = data.contacts[2].id;
     p.delete_contact(dropped).await.unwrap();
     ev.push(("ONCRMCONTACTDELETE".into(), dropped));
@@ -213,6 +232,13 @@ async fn incremental_pass_and_reconciliation_follow_company_and_contact_changes(
     assert_eq!(report.deleted.get("contacts"), Some(&1), "{report:?}");
     assert_parties_equal(&store, sync.portal_id, &p).await;
     common::assert_same(&store, sync.portal_id, &p.snapshot()).await;
+    let planned_on_companies = scalar(
+        &store,
+        "SELECT COUNT(*) FROM activities WHERE portal_id = $1 AND owner_type_id = 4 AND completed = FALSE",
+        sync.portal_id,
+    )
+    .await;
+    assert_eq!(planned_on_companies, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

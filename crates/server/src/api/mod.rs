@@ -5,6 +5,7 @@
 pub mod plans;
 pub mod progress;
 pub mod reports;
+pub mod session_renew;
 pub mod settings;
 
 use axum::extract::FromRequestParts;

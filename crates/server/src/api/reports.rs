@@ -77,6 +77,13 @@ pub async fn answer(
     Ok(a)
 }
 
+/// The portal's pipeline names, for funnel titles in charts and sheets.
+async fn pipeline_names(state: &AppState, caller: &Caller) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(b24a_reports::dicts::Dicts::load(&state.store, caller.0.p)
+        .await?
+        .pipelines)
+}
+
 /// `POST /api/reports/{id}`.
 pub async fn report(
     State(state): State<AppState>,
@@ -87,7 +94,9 @@ pub async fn report(
     let report = report_id(&id)?;
     let a = answer(&state, &caller, report, &req).await?;
     let mut v = serde_json::to_value(&a).map_err(|e| AppError::Internal(e.to_string()))?;
-    v["charts"] = crate::charts::charts_for(&a, crate::i18n::Lang::from_code(&caller.0.l));
+    let pipelines = pipeline_names(&state, &caller).await?;
+    v["charts"] =
+        crate::charts::charts_for(&a, crate::i18n::Lang::from_code(&caller.0.l), &pipelines);
     v["freshness"] = crate::api::progress::freshness(&state, caller.portal()).await?;
     Ok(Json(v))
 }
@@ -178,9 +187,72 @@ pub async fn dictionaries(
         .map(|(id, n)| json!({"id": id, "name": n}))
         .collect();
     projects.sort_by_key(|v| v["id"].as_i64().unwrap_or(0));
+    let custom_fields = custom_fields(&state, caller.0.p).await?;
     Ok(Json(json!({
-        "users": users, "departments": departments, "pipelines": pipelines, "sources": sources, "projects": projects
+        "users": users, "departments": departments, "pipelines": pipelines, "sources": sources, "projects": projects,
+        "custom_fields": custom_fields
     })))
+}
+
+/// Most values a custom field offers in the picker (the most frequent first).
+const CUSTOM_VALUES: usize = 50;
+
+/// The portal's deal and lead custom fields (`UF_CRM_*`) with the values their records hold, most frequent first:
+/// `[{field, entities: ["DEAL","LEAD"], values: [{value, count}]}]`. Multiple fields (JSON arrays) count each item.
+/// Read-only and bounded; the field's portal label is not synced yet, so the page shows the code.
+async fn custom_fields(state: &AppState, portal: i64) -> Result<Vec<Value>, AppError> {
+    use std::collections::BTreeMap;
+    let rows: Vec<(String, String, Option<String>, i64)> = b24a_store::with_pool!(state.store.pool(), p => {
+        sqlx::query_as("SELECT entity_type, field_name, value, COUNT(*) FROM custom_field_values WHERE portal_id = $1 \
+                        GROUP BY entity_type, field_name, value")
+            .bind(portal).fetch_all(p).await
+    })
+    .map_err(|e| AppError::Internal(format!("custom fields: {e}")))?;
+    let mut fields: BTreeMap<String, (Vec<String>, BTreeMap<String, i64>)> = BTreeMap::new();
+    for (entity, field, value, n) in rows {
+        let Some(v) = value
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        let f = fields.entry(field).or_default();
+        if !f.0.contains(&entity) {
+            f.0.push(entity);
+        }
+        let items: Vec<String> = match serde_json::from_str::<Value>(&v) {
+            Ok(Value::Array(a)) if v.starts_with('[') => a
+                .iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                })
+                .collect(),
+            _ => vec![v],
+        };
+        for it in items
+            .into_iter()
+            .filter(|i| !i.is_empty() && i.chars().count() <= 200)
+        {
+            *f.1.entry(it).or_default() += n;
+        }
+    }
+    Ok(fields
+        .into_iter()
+        .filter(|(_, (_, vals))| !vals.is_empty())
+        .map(|(field, (mut entities, vals))| {
+            entities.sort();
+            let mut vals: Vec<(String, i64)> = vals.into_iter().collect();
+            vals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            vals.truncate(CUSTOM_VALUES);
+            json!({
+                "field": field,
+                "entities": entities,
+                "values": vals.into_iter().map(|(value, count)| json!({"value": value, "count": count})).collect::<Vec<_>>(),
+            })
+        })
+        .collect())
 }
 
 /// Body of an export request.
@@ -208,7 +280,8 @@ pub async fn export(
     };
     let a = answer(&state, &caller, report, &rr).await?;
     let lang = crate::i18n::Lang::from_code(&caller.0.l);
-    let tables = crate::export::tables(&a, req.block.as_deref(), lang);
+    let pipelines = pipeline_names(&state, &caller).await?;
+    let tables = crate::export::tables(&a, req.block.as_deref(), lang, &pipelines);
     if tables.is_empty() {
         return Err(AppError::Field(
             "block".into(),

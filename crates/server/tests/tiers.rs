@@ -1,0 +1,939 @@
+//! Tiers, app registrations and access against the portal emulator over real HTTP (docs/TIERS.md): every status
+//! letter (and an expired payment within and after the grace period) clamps the report API to the date computed
+//! here by hand and shows its banner on the page; the daily refresh re-reads app.info and keeps the last tier when
+//! it cannot; two app registrations in one portal see only their own reports; a user without access is refused by
+//! the page and the API; an expired payment deletes nothing and paying again shows the history at once.
+
+mod common;
+
+use std::time::Duration;
+
+use b24a_emulator::{
+    AppRegistration, AppStatus, CompanyConfig, Emulator, EmulatorOptions, PortalHandle, PortalSpec,
+    Size,
+};
+use b24a_server::app::AppState;
+use b24a_server::config::Config;
+use b24a_store::{Backend, PortalId};
+use chrono::{FixedOffset, Months, NaiveDate};
+use clap::Parser;
+use serde_json::{json, Value};
+
+const ALL: &str = "local.b24a.all";
+
+struct Env {
+    emulator: Emulator,
+    portal: PortalHandle,
+    base: String,
+    state: AppState,
+    _db: b24a_store::testing::TestDb,
+    http: reqwest::Client,
+}
+
+fn secret(client_id: &str) -> String {
+    format!("{client_id}-secret-xyz")
+}
+
+/// Emulator + server on `backend`, with the given app registrations (`client_id`, enabled reports; empty = all).
+async fn start(backend: Backend, apps: &[(&str, &[&str])], sync: bool) -> Env {
+    let emulator = b24a_emulator::start(EmulatorOptions::default())
+        .await
+        .unwrap();
+    let portal = emulator
+        .add_portal(PortalSpec::generated(&CompanyConfig::new(7, Size::Tiny)))
+        .await
+        .unwrap();
+    let db = b24a_store::testing::TestDb::new(backend).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let list: Vec<Value> = apps
+        .iter()
+        .map(|(id, reports)| {
+            json!({"client_id": id, "client_secret": secret(id), "name": format!("App {id}"), "reports": reports})
+        })
+        .collect();
+    let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/../../frontend-assets");
+    let config = Config::parse_from([
+        "b24a-server",
+        "--database-url",
+        db.url(),
+        "--apps",
+        &Value::Array(list).to_string(),
+        "--session-secret",
+        "a-test-session-secret-of-enough-length",
+        "--public-url",
+        &base,
+        "--oauth-server",
+        &emulator.server_endpoint(),
+        "--bx24-js-url",
+        "",
+        "--assets-dir",
+        assets,
+        &format!("--sync-in-process={sync}"),
+    ]);
+    let parsed = config.parse_apps().unwrap();
+    let state = AppState::new(db.store().clone(), config, parsed);
+    tokio::spawn(b24a_server::serve_with(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
+    for (id, _) in apps {
+        let mut reg = AppRegistration::new(id, &secret(id), &format!("{base}/app/{id}/"));
+        reg.install_handler = Some(format!("{base}/install/{id}"));
+        emulator.register_app(reg);
+    }
+    Env {
+        emulator,
+        portal,
+        base,
+        state,
+        _db: db,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl Env {
+    async fn portal_id(&self) -> PortalId {
+        self.state
+            .store
+            .portal_by_member_id(&self.portal.member_id())
+            .await
+            .unwrap()
+            .expect("portal stored")
+            .id
+    }
+
+    /// A launch as the portal posts it: (HTTP status, HTML).
+    async fn launch(&self, client_id: &str, user: i64, lang: &str) -> (u16, String) {
+        let l = self.portal.iframe_launch(client_id, user, lang);
+        let r = self
+            .http
+            .post(format!("{}/app/{client_id}/", self.base))
+            .query(&l.query)
+            .form(&l.form)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    async fn session(&self, client_id: &str, user: i64, lang: &str) -> String {
+        let (status, html) = self.launch(client_id, user, lang).await;
+        assert_eq!(status, 200, "{html}");
+        common::Harness::session_of(&html)
+    }
+
+    async fn post(&self, session: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("x-b24a-session", session)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, session: &str, path: &str) -> u16 {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header("x-b24a-session", session)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// Today on the portal's clock, from the stored portal row (no sync ran: a fixed offset, no zone name).
+    async fn today(&self) -> NaiveDate {
+        let p = self
+            .state
+            .store
+            .portal(self.portal_id().await)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            p.time_zone.is_none(),
+            "tests without sync compute days on the fixed offset"
+        );
+        let off = FixedOffset::east_opt(p.utc_offset_seconds as i32).unwrap();
+        chrono::Utc::now().with_timezone(&off).date_naive()
+    }
+}
+
+fn config_of(html: &str) -> Value {
+    let start = html.find(r#"id="b24a-config">"#).unwrap() + r#"id="b24a-config">"#.len();
+    let end = html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..start + end].replace("<\\/", "</")).unwrap()
+}
+
+fn long_period() -> Value {
+    json!({"filter": {"period": {"preset": "last_days", "days": 800}, "compare": "none"}})
+}
+
+/// One status case: what the emulator says, what the tier must be.
+struct Case {
+    status: &'static str,
+    expired: bool,
+    days: Option<i64>,
+    months: u32,
+    state: &'static str,
+    /// Text the English banner must contain (None = no banner).
+    banner: Option<&'static str>,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        status: "F",
+        expired: false,
+        days: None,
+        months: 3,
+        state: "free",
+        banner: Some("Free plan: the reports show the last 3 months of data."),
+    },
+    Case {
+        status: "D",
+        expired: false,
+        days: Some(10),
+        months: 24,
+        state: "trial",
+        banner: Some("Trial: the reports show 24 months of data; 10 days left."),
+    },
+    Case {
+        status: "T",
+        expired: false,
+        days: Some(5),
+        months: 24,
+        state: "trial",
+        banner: Some("Trial: the reports show 24 months of data; 5 days left."),
+    },
+    Case {
+        status: "P",
+        expired: false,
+        days: Some(30),
+        months: 24,
+        state: "paid",
+        banner: None,
+    },
+    Case {
+        status: "L",
+        expired: false,
+        days: None,
+        months: 24,
+        state: "local",
+        banner: None,
+    },
+    Case {
+        status: "S",
+        expired: false,
+        days: Some(200),
+        months: 24,
+        state: "paid",
+        banner: None,
+    },
+    // Expired 3 days ago: within the 14-day grace period.
+    Case {
+        status: "P",
+        expired: true,
+        days: Some(-3),
+        months: 24,
+        state: "grace",
+        banner: Some(
+            "The subscription payment has expired. 24 months of history stay available until",
+        ),
+    },
+    Case {
+        status: "S",
+        expired: true,
+        days: Some(-14),
+        months: 24,
+        state: "grace",
+        banner: Some("after that the reports show only the last 3 months"),
+    },
+    // Expired 20 days ago: the grace period is over.
+    Case {
+        status: "P",
+        expired: true,
+        days: Some(-20),
+        months: 3,
+        state: "lapsed",
+        banner: Some("the grace period is over: the reports show the last 3 months of data"),
+    },
+    Case {
+        status: "T",
+        expired: true,
+        days: Some(-1),
+        months: 3,
+        state: "lapsed",
+        banner: Some("The trial has ended"),
+    },
+];
+
+/// The admin grants `user` every report by a user rule.
+async fn grant_all(env: &Env, user: i64) {
+    let admin = env.session(ALL, 1, "en").await;
+    let rules: Vec<Value> = [
+        "sales_dynamics",
+        "managers",
+        "plan",
+        "marketing",
+        "tasks",
+        "forget_me_not",
+    ]
+    .iter()
+    .map(|r| json!({"report": r, "subject": {"type": "user", "id": user}}))
+    .collect();
+    let r = env
+        .http
+        .put(format!("{}/api/settings/access", env.base))
+        .header("x-b24a-session", &admin)
+        .json(&rules)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+async fn statuses_clamp_api_and_page(backend: Backend) {
+    let env = start(backend, &[(ALL, &[])], false).await;
+    env.portal.install_app(ALL).await.unwrap();
+    let portal = env.portal_id().await;
+    // After the grace period the portal refuses the app's REST calls (PAYMENT_REQUIRED), so `user.admin` cannot
+    // confirm the admin: a rule by user id (known from the OAuth server) keeps user 1 in.
+    grant_all(&env, 1).await;
+    for c in CASES {
+        let label = format!("{} expired={} days={:?}", c.status, c.expired, c.days);
+        env.portal
+            .set_app_status(ALL, AppStatus::new(c.status, c.expired, c.days));
+        let (status, html) = env.launch(ALL, 1, "en").await;
+        assert_eq!(status, 200, "{label}");
+        let cfg = config_of(&html);
+        assert_eq!(cfg["tier"]["history_months"], c.months, "{label}");
+        assert_eq!(cfg["tier"]["state"], c.state, "{label}");
+        assert_eq!(cfg["tier"]["status"], c.status, "{label}");
+        match c.banner {
+            Some(text) => {
+                assert!(html.contains(r#"id="b24a-tier""#), "{label}: banner shown");
+                assert!(html.contains(text), "{label}: banner says {text:?}");
+                if c.months == 3 {
+                    assert!(
+                        html.contains("A paid subscription opens 24 months of history"),
+                        "{label}: says what the subscription gives"
+                    );
+                }
+            }
+            None => assert!(
+                !html.contains(r#"id="b24a-tier""#),
+                "{label}: no banner when paid up"
+            ),
+        }
+        // The tier is stored per portal × app with the check's facts.
+        let stored = env.state.store.tier(portal, ALL).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                stored.status.as_str(),
+                stored.payment_expired,
+                stored.days_left
+            ),
+            (c.status, c.expired, c.days),
+            "{label}"
+        );
+
+        let session = common::Harness::session_of(&html);
+        let (s, a) = env
+            .post(&session, "/api/reports/sales_dynamics", long_period())
+            .await;
+        assert_eq!(s, 200, "{label}: {a}");
+        let today = env.today().await;
+        let floor = today.checked_sub_months(Months::new(c.months)).unwrap();
+        let requested = today - chrono::Duration::days(799);
+        let clamp = &a["meta"]["clamp"];
+        assert_eq!(clamp["applied_from"], floor.to_string(), "{label}");
+        assert_eq!(clamp["requested_from"], requested.to_string(), "{label}");
+        assert_eq!(a["meta"]["period"]["from"], floor.to_string(), "{label}");
+        let reason = if c.months == 3 {
+            "free_tier"
+        } else {
+            "tier_limit"
+        };
+        assert_eq!(clamp["reason"], reason, "{label}");
+        assert_eq!(a["tier"]["clamped"], true, "{label}");
+        assert_eq!(a["tier"]["clamped_to"], floor.to_string(), "{label}");
+        assert_eq!(a["tier"]["clamp_reason"], reason, "{label}");
+        assert_eq!(a["tier"]["state"], c.state, "{label}");
+        assert_eq!(a["tier"]["history_months"], c.months, "{label}");
+        let why = a["tier"]["clamp_message"].as_str().unwrap();
+        assert!(
+            why.contains(&floor.to_string()) && why.contains(&requested.to_string()),
+            "{label}: {why}"
+        );
+
+        // A period inside the tier is not clamped.
+        let (_, a) = env
+            .post(&session, "/api/reports/sales_dynamics", json!({"filter": {"period": {"preset": "last_days", "days": 30}, "compare": "none"}}))
+            .await;
+        assert!(a["meta"]["clamp"].is_null(), "{label}");
+        assert_eq!(a["tier"]["clamped"], false, "{label}");
+    }
+    // Russian banner and API wording.
+    env.portal
+        .set_app_status(ALL, AppStatus::new("F", false, None));
+    let (_, html) = env.launch(ALL, 1, "ru").await;
+    assert!(html.contains("Бесплатный тариф: отчёты показывают данные за последние 3 месяца."));
+    assert!(html.contains("Платная подписка открывает историю за 24 месяца"));
+    let session = common::Harness::session_of(&html);
+    let (_, a) = env
+        .post(&session, "/api/reports/managers", long_period())
+        .await;
+    assert!(a["tier"]["clamp_message"]
+        .as_str()
+        .unwrap()
+        .contains("бесплатный тариф показывает только последние 3 месяца"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_clamp_api_and_page_sqlite() {
+    statuses_clamp_api_and_page(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_clamp_api_and_page_postgres() {
+    statuses_clamp_api_and_page(Backend::Postgres).await;
+}
+
+/// The grace period runs on the clock: a check that said "expired 3 days ago" 13 days ago means the grace is over
+/// now, and the API (same session, no new launch) clamps to 3 months.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grace_period_ends_by_the_clock_and_the_api_follows_the_store() {
+    let env = start(Backend::Sqlite, &[(ALL, &[])], false).await;
+    env.portal.install_app(ALL).await.unwrap();
+    env.portal
+        .set_app_status(ALL, AppStatus::new("P", true, Some(-3)));
+    let session = env.session(ALL, 1, "en").await;
+    let portal = env.portal_id().await;
+    let today = env.today().await;
+    let (_, a) = env
+        .post(&session, "/api/reports/sales_dynamics", long_period())
+        .await;
+    assert_eq!(a["tier"]["state"], "grace");
+    assert_eq!(
+        a["meta"]["clamp"]["applied_from"],
+        today
+            .checked_sub_months(Months::new(24))
+            .unwrap()
+            .to_string()
+    );
+
+    let now = chrono::Utc::now().timestamp();
+    env.state
+        .store
+        .record_tier(portal, ALL, "P", true, Some(-3), now - 13 * 86_400)
+        .await
+        .unwrap();
+    let (_, a) = env
+        .post(&session, "/api/reports/sales_dynamics", long_period())
+        .await;
+    assert_eq!(a["tier"]["state"], "lapsed");
+    assert_eq!(
+        a["meta"]["clamp"]["applied_from"],
+        today
+            .checked_sub_months(Months::new(3))
+            .unwrap()
+            .to_string()
+    );
+    assert_eq!(a["meta"]["clamp"]["reason"], "free_tier");
+    // 11 days after "3 days expired" the grace still holds (it ends when DAYS would reach -15).
+    env.state
+        .store
+        .record_tier(portal, ALL, "P", true, Some(-3), now - 11 * 86_400)
+        .await
+        .unwrap();
+    let (_, a) = env
+        .post(&session, "/api/reports/sales_dynamics", long_period())
+        .await;
+    assert_eq!(a["tier"]["state"], "grace");
+    assert_eq!(a["tier"]["history_months"], 24);
+}
+
+/// The daily refresh re-reads app.info for checks older than 24 h (refreshing an expired access token first),
+/// and a check that fails keeps the last known tier.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_refresh_reads_app_info_and_keeps_the_last_tier_on_failure() {
+    let env = start(Backend::Sqlite, &[(ALL, &[])], false).await;
+    env.portal.install_app(ALL).await.unwrap();
+    env.portal
+        .set_app_status(ALL, AppStatus::new("P", false, Some(30)));
+    let session = env.session(ALL, 1, "en").await;
+    let portal = env.portal_id().await;
+    let now = chrono::Utc::now().timestamp();
+
+    // Fresh checks are not due.
+    let r = b24a_server::tier_refresh::refresh_due(&env.state, now)
+        .await
+        .unwrap();
+    assert_eq!((r.checked, r.failed), (0, 0));
+
+    // The portal switched to free; our check is 25 h old and every access token has expired.
+    env.portal
+        .set_app_status(ALL, AppStatus::new("F", false, None));
+    env.state
+        .store
+        .record_tier(portal, ALL, "P", false, Some(30), now - 25 * 3600)
+        .await
+        .unwrap();
+    env.portal.expire_tokens();
+    let before = env.state.store.tokens(portal, ALL).await.unwrap().unwrap();
+    let r = b24a_server::tier_refresh::refresh_due(&env.state, now)
+        .await
+        .unwrap();
+    assert_eq!((r.checked, r.failed), (1, 0));
+    let t = env.state.store.tier(portal, ALL).await.unwrap().unwrap();
+    assert_eq!((t.status.as_str(), t.checked_at), ("F", now));
+    let after = env.state.store.tokens(portal, ALL).await.unwrap().unwrap();
+    assert!(
+        after.version > before.version,
+        "the expired access token was refreshed and stored"
+    );
+    // The same session now gets the free clamp: no relaunch needed.
+    let (_, a) = env
+        .post(&session, "/api/reports/sales_dynamics", long_period())
+        .await;
+    assert_eq!(a["tier"]["history_months"], 3);
+
+    // The portal pays, but app.info cannot be reached with our tokens (revoked pair): the last tier stays.
+    env.portal
+        .set_app_status(ALL, AppStatus::new("P", false, Some(30)));
+    env.state
+        .store
+        .record_tier(portal, ALL, "F", false, None, now - 25 * 3600)
+        .await
+        .unwrap();
+    let v = after.version;
+    let bogus = b24a_store::AppTokens {
+        access_token: "revoked-access".into(),
+        refresh_token: "revoked-refresh".into(),
+        access_expires_at: now + 3600,
+        scope: None,
+    };
+    assert!(env
+        .state
+        .store
+        .replace_tokens_if_version(portal, ALL, v, &bogus)
+        .await
+        .unwrap());
+    let r = b24a_server::tier_refresh::refresh_due(&env.state, now)
+        .await
+        .unwrap();
+    assert_eq!((r.checked, r.failed), (0, 1));
+    let t = env.state.store.tier(portal, ALL).await.unwrap().unwrap();
+    assert_eq!(
+        (t.status.as_str(), t.checked_at),
+        ("F", now - 25 * 3600),
+        "never upgraded on a failure"
+    );
+    assert!(t.check_error.is_some() && t.check_failed_at == Some(now));
+    // Not retried in a tight loop; retried an hour later.
+    let r = b24a_server::tier_refresh::refresh_due(&env.state, now + 60)
+        .await
+        .unwrap();
+    assert_eq!((r.checked, r.failed), (0, 0));
+    let r = b24a_server::tier_refresh::refresh_due(&env.state, now + 3601)
+        .await
+        .unwrap();
+    assert_eq!(r.failed, 1);
+    // A page open (fresh token from the portal) brings the paid tier back.
+    let (_, html) = env.launch(ALL, 1, "en").await;
+    assert_eq!(config_of(&html)["tier"]["history_months"], 24);
+}
+
+/// Two app registrations installed in one portal: each page lists only its reports, each API refuses the other's
+/// reports, tokens and tiers are kept per portal × app.
+async fn two_apps_in_one_portal(backend: Backend) {
+    const A: &str = "local.b24a.sales";
+    const B: &str = "local.b24a.tasks";
+    let env = start(
+        backend,
+        &[
+            (A, &["sales_dynamics", "managers"]),
+            (B, &["tasks", "forget_me_not"]),
+        ],
+        false,
+    )
+    .await;
+    env.portal.install_app(A).await.unwrap();
+    env.portal.install_app(B).await.unwrap();
+    let portal = env.portal_id().await;
+
+    let ids = |html: &str| -> Vec<String> {
+        config_of(html)["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, html_a) = env.launch(A, 1, "en").await;
+    let (_, html_b) = env.launch(B, 1, "en").await;
+    assert_eq!(ids(&html_a), ["sales_dynamics", "managers"]);
+    assert_eq!(ids(&html_b), ["tasks", "forget_me_not"]);
+    assert!(html_a.contains("App local.b24a.sales") && html_b.contains("App local.b24a.tasks"));
+    let sa = common::Harness::session_of(&html_a);
+    let sb = common::Harness::session_of(&html_b);
+    let body =
+        json!({"filter": {"period": {"preset": "last_days", "days": 30}, "compare": "none"}});
+    for (session, own, foreign) in [
+        (
+            &sa,
+            ["sales_dynamics", "managers"],
+            ["tasks", "forget_me_not"],
+        ),
+        (
+            &sb,
+            ["tasks", "forget_me_not"],
+            ["sales_dynamics", "managers"],
+        ),
+    ] {
+        for r in own {
+            assert_eq!(
+                env.post(session, &format!("/api/reports/{r}"), body.clone())
+                    .await
+                    .0,
+                200,
+                "{r}"
+            );
+        }
+        for r in foreign {
+            assert_eq!(
+                env.post(session, &format!("/api/reports/{r}"), body.clone())
+                    .await
+                    .0,
+                403,
+                "{r}"
+            );
+            assert_eq!(
+                env.post(session, &format!("/api/reports/{r}/export"), body.clone())
+                    .await
+                    .0,
+                403,
+                "{r}"
+            );
+        }
+        assert_eq!(
+            env.post(session, "/api/reports/plan", body.clone()).await.0,
+            403,
+            "enabled by neither"
+        );
+    }
+
+    // Tokens per portal × app: two live pairs, each answering for its own app.
+    let ta = env.state.store.tokens(portal, A).await.unwrap().unwrap();
+    let tb = env.state.store.tokens(portal, B).await.unwrap().unwrap();
+    assert_ne!(ta.tokens.access_token, tb.tokens.access_token);
+    for (t, id) in [(&ta, A), (&tb, B)] {
+        let v = b24a_server::verify::app_info(
+            &env.http,
+            &env.emulator.server_endpoint(),
+            &t.tokens.access_token,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (v.client_id.as_str(), v.member_id.as_str()),
+            (id, env.portal.member_id().as_str())
+        );
+    }
+    let apps = env.state.store.portal_apps(portal).await.unwrap();
+    assert_eq!(
+        apps.iter()
+            .map(|a| a.client_id.as_str())
+            .collect::<Vec<_>>(),
+        [A, B]
+    );
+
+    // Tiers per portal × app: A free, B paid, in the same portal.
+    env.portal
+        .set_app_status(A, AppStatus::new("F", false, None));
+    env.portal
+        .set_app_status(B, AppStatus::new("P", false, Some(100)));
+    let sa = env.session(A, 1, "en").await;
+    let sb = env.session(B, 1, "en").await;
+    let today = env.today().await;
+    let (_, a) = env
+        .post(&sa, "/api/reports/sales_dynamics", long_period())
+        .await;
+    assert_eq!(
+        a["meta"]["clamp"]["applied_from"],
+        today
+            .checked_sub_months(Months::new(3))
+            .unwrap()
+            .to_string()
+    );
+    let (_, b) = env.post(&sb, "/api/reports/tasks", long_period()).await;
+    assert_eq!(
+        b["meta"]["clamp"]["applied_from"],
+        today
+            .checked_sub_months(Months::new(24))
+            .unwrap()
+            .to_string()
+    );
+    assert_eq!(
+        env.state
+            .store
+            .tier(portal, A)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "F"
+    );
+    assert_eq!(
+        env.state
+            .store
+            .tier(portal, B)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "P"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_apps_in_one_portal_sqlite() {
+    two_apps_in_one_portal(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_apps_in_one_portal_postgres() {
+    two_apps_in_one_portal(Backend::Postgres).await;
+}
+
+/// A non-admin without a rule gets the polite page with 403 and the API refuses every call; an admin always gets
+/// in; a department rule lets the user in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_without_access_is_refused_by_page_and_api_admin_always_in() {
+    let env = start(Backend::Sqlite, &[(ALL, &[])], false).await;
+    env.portal.install_app(ALL).await.unwrap();
+    env.portal
+        .set_app_status(ALL, AppStatus::new("F", false, None));
+    let (user, dept) = env
+        .portal
+        .with_data(|d| {
+            d.users
+                .iter()
+                .find(|u| !u.is_admin && u.active && !u.departments.is_empty())
+                .map(|u| (u.id, u.departments[0]))
+        })
+        .flatten()
+        .unwrap();
+    let (status, html) = env.launch(ALL, user, "en").await;
+    assert_eq!(status, 403);
+    assert!(
+        html.contains("No access to the reports") && html.contains("Ask them"),
+        "a human message"
+    );
+    assert!(
+        !html.contains(r#"id="b24a-tier""#),
+        "no tier banner on the polite page of a free portal"
+    );
+    let (status, html_ru) = env.launch(ALL, user, "ru").await;
+    assert_eq!(status, 403);
+    assert!(html_ru.contains("Нет доступа к отчётам"));
+    let session = common::Harness::session_of(&html);
+    for r in [
+        "sales_dynamics",
+        "managers",
+        "plan",
+        "marketing",
+        "tasks",
+        "forget_me_not",
+    ] {
+        assert_eq!(
+            env.post(&session, &format!("/api/reports/{r}"), json!({}))
+                .await
+                .0,
+            403,
+            "{r}"
+        );
+    }
+    assert_eq!(
+        env.get(&session, "/api/dictionaries").await,
+        403,
+        "no employee lists either"
+    );
+    assert_eq!(env.get(&session, "/api/settings").await, 403);
+
+    // The admin always gets in, with every report and no rule at all.
+    let (status, html) = env.launch(ALL, 1, "en").await;
+    assert_eq!(status, 200);
+    assert_eq!(config_of(&html)["reports"].as_array().unwrap().len(), 6);
+    let admin = common::Harness::session_of(&html);
+    assert_eq!(
+        env.post(&admin, "/api/reports/marketing", json!({}))
+            .await
+            .0,
+        200
+    );
+
+    // A rule on the user's department opens one report, on the page and in the API.
+    let r = env
+        .http
+        .put(format!("{}/api/settings/access", env.base))
+        .header("x-b24a-session", &admin)
+        .json(&json!([{"report": "tasks", "subject": {"type": "department", "id": dept}}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, html) = env.launch(ALL, user, "en").await;
+    assert_eq!(status, 200);
+    assert_eq!(config_of(&html)["reports"][0]["id"], "tasks");
+    assert!(
+        html.contains("Free plan"),
+        "the banner shows once the user has access"
+    );
+    let session = common::Harness::session_of(&html);
+    assert_eq!(
+        env.post(&session, "/api/reports/tasks", json!({})).await.0,
+        200
+    );
+    assert_eq!(
+        env.post(&session, "/api/reports/sales_dynamics", json!({}))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(env.get(&session, "/api/dictionaries").await, 200);
+}
+
+async fn count_deals(env: &Env, portal: PortalId) -> (i64, i64) {
+    let q = "SELECT COUNT(*), COALESCE(MIN(date_create), 0) FROM deals WHERE portal_id = $1";
+    b24a_store::with_pool!(env.state.store.pool(), p => {
+        sqlx::query_as::<_, (i64, i64)>(q).bind(portal.0).fetch_one(p).await
+    })
+    .unwrap()
+}
+
+/// Sync keeps 24 months whatever the tier; an expired payment only narrows what the API shows, deletes nothing,
+/// and paying again shows the older months at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_payment_never_deletes_data_and_paying_shows_history_at_once() {
+    let env = start(Backend::Sqlite, &[(ALL, &[])], true).await;
+    env.portal.install_app(ALL).await.unwrap();
+    grant_all(&env, 1).await;
+    env.portal
+        .set_app_status(ALL, AppStatus::new("F", false, None));
+    let session = env.session(ALL, 1, "en").await;
+    let mut done = false;
+    for _ in 0..360 {
+        let r = env
+            .http
+            .get(format!("{}/api/progress", env.base))
+            .header("x-b24a-session", &session)
+            .send()
+            .await
+            .unwrap();
+        let p: Value = r.json().await.unwrap();
+        if p["first_import_finished"] == json!(true) {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(done, "first import finished");
+    let portal = env.portal_id().await;
+    let (deals, oldest) = count_deals(&env, portal).await;
+    let now = chrono::Utc::now().timestamp();
+    assert!(deals > 0);
+    assert!(
+        oldest < now - 20 * 30 * 86_400,
+        "a free portal still has more than 20 months synced"
+    );
+
+    // A window 6..20 months back: beyond the free tier, inside the paid one.
+    let today = chrono::Utc::now().date_naive();
+    let window = json!({"filter": {"period": {"preset": "custom",
+        "from": today.checked_sub_months(Months::new(20)).unwrap().to_string(),
+        "to": today.checked_sub_months(Months::new(6)).unwrap().to_string()}, "compare": "none"}});
+    let created = |a: &Value| {
+        a["tiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["metric"] == "deal_created")
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    let (_, free) = env
+        .post(&session, "/api/reports/sales_dynamics", window.clone())
+        .await;
+    assert_eq!(
+        free["meta"]["clamp"]["locked"], true,
+        "free: the window lies beyond 3 months"
+    );
+
+    env.portal
+        .set_app_status(ALL, AppStatus::new("P", false, Some(30)));
+    let session = env.session(ALL, 1, "en").await;
+    let (_, paid) = env
+        .post(&session, "/api/reports/sales_dynamics", window.clone())
+        .await;
+    assert!(
+        paid["meta"]["clamp"].is_null(),
+        "upgrade shows the history at once: {}",
+        paid["meta"]
+    );
+    let shown = created(&paid);
+    assert!(shown > 0.0);
+
+    // Expired beyond the grace period: back to 3 months, nothing deleted (also after a sync cycle's chance to run).
+    env.portal
+        .set_app_status(ALL, AppStatus::new("P", true, Some(-20)));
+    let (status, html) = env.launch(ALL, 1, "en").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("the grace period is over"));
+    // Someone without a rule (the portal no longer confirms admins) gets the polite page that says why.
+    let other = env
+        .portal
+        .with_data(|d| {
+            d.users
+                .iter()
+                .find(|u| !u.is_admin && u.active && u.id != 1)
+                .map(|u| u.id)
+        })
+        .flatten()
+        .unwrap();
+    let (status, polite) = env.launch(ALL, other, "en").await;
+    assert_eq!(status, 403);
+    assert!(
+        polite.contains("No access to the reports") && polite.contains("the grace period is over")
+    );
+    let session = common::Harness::session_of(&html);
+    let (_, lapsed) = env
+        .post(&session, "/api/reports/sales_dynamics", window.clone())
+        .await;
+    assert_eq!(lapsed["meta"]["clamp"]["locked"], true);
+    assert_eq!(lapsed["tier"]["state"], "lapsed");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        count_deals(&env, portal).await,
+        (deals, oldest),
+        "an expired payment deletes nothing"
+    );
+
+    // Paid again: the same numbers as before, at once.
+    env.portal
+        .set_app_status(ALL, AppStatus::new("P", false, Some(30)));
+    let session = env.session(ALL, 1, "en").await;
+    let (_, again) = env
+        .post(&session, "/api/reports/sales_dynamics", window)
+        .await;
+    assert!(again["meta"]["clamp"].is_null());
+    assert_eq!(created(&again), shown);
+}
