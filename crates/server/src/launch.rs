@@ -1,7 +1,9 @@
 //! The main page as the portal opens it: the iframe POST (AUTH_ID, member_id, DOMAIN, LANG ...) is verified with
 //! the authorization server before anything is shown, then the page gets a signed session bound to that portal,
 //! user and app, and a CSP that lets only that portal frame it. A forged or unverifiable request gets 403 and a
-//! page that says nothing about any portal.
+//! page that says nothing about any portal. Every launch also refreshes the portal × app's tier from the same
+//! verified `app.info` answer (the page states it in a banner), and a user without access to any report gets the
+//! polite page with 403.
 
 use std::collections::HashMap;
 
@@ -100,6 +102,11 @@ async fn verify_launch(
     if user_id <= 0 {
         return Err("no user");
     }
+    let now = chrono::Utc::now().timestamp();
+    // Every page open refreshes the stored tier from the OAuth server's answer (docs/TIERS.md).
+    let tier = crate::tier::observe(state, portal.id, &app.client_id, &v, now)
+        .await
+        .map_err(|_| "store")?;
     let origin = crate::csp::portal_origin(&portal.client_endpoint).ok_or("bad endpoint")?;
     let enabled = app.enabled_reports();
     let allowed = crate::access::allowed_reports(
@@ -112,7 +119,8 @@ async fn verify_launch(
     )
     .await
     .map_err(|_| "store")?;
-    let now = chrono::Utc::now().timestamp();
+    // A user without access gets the polite page with 403, so a proxy or a test cannot mistake it for the app.
+    let no_access = allowed.is_empty() && !user.is_admin;
     let session = Session {
         p: portal.id.0,
         u: user_id,
@@ -120,7 +128,7 @@ async fn verify_launch(
         adm: user.is_admin,
         d: user.departments.clone(),
         l: lang.code().to_string(),
-        t: crate::session::history_months(&v.status, false),
+        t: tier.history_months,
         exp: now + crate::session::TTL_SECS,
     };
     let token = state.signer.sign(&session);
@@ -140,8 +148,22 @@ async fn verify_launch(
         reports: allowed,
         enabled,
         bx24_js_url: state.config.bx24_js_url.clone(),
+        // The polite page keeps the banner only when the tier explains the refusal (after the grace period the
+        // portal no longer confirms admins, see docs/TIERS.md).
+        banner: if no_access && tier.state != crate::tier::TierState::Lapsed {
+            String::new()
+        } else {
+            crate::tier::banner_html(&tier, lang)
+        },
+        tier: crate::tier::config_json(&tier, lang),
+    };
+    let status = if no_access {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::OK
     };
     Ok((
+        status,
         [
             (
                 header::CONTENT_SECURITY_POLICY,

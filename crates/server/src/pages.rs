@@ -23,6 +23,10 @@ pub struct ShellPage {
     /// Reports the app enables (for the admin's access editor).
     pub enabled: Vec<ReportId>,
     pub bx24_js_url: String,
+    /// The tier banner, already escaped HTML (`tier::banner_html`; empty = none).
+    pub banner: String,
+    /// The tier for the front end (`tier::config_json`).
+    pub tier: serde_json::Value,
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -57,6 +61,7 @@ pub fn render_shell(p: &ShellPage) -> String {
         "userName": p.user_name,
         "reports": reports,
         "enabled": enabled,
+        "tier": p.tier,
     });
     // `</` inside a script element would end it; JSON allows `<\/`.
     let config = config.to_string().replace("</", "<\\/");
@@ -88,7 +93,7 @@ pub fn render_shell(p: &ShellPage) -> String {
 </head>
 <body>
 <header class="b24a-header"><span class="b24a-title">{title}</span><span class="b24a-user">{user}</span></header>
-{body}
+{banner}{body}
 <script type="application/json" id="b24a-config">{config}</script>
 <script type="module" src="/assets/app.js"></script>
 </body>
@@ -96,5 +101,6 @@ pub fn render_shell(p: &ShellPage) -> String {
         code = lang.code(),
         title = esc(&p.app_name),
         user = esc(&p.user_name),
+        banner = p.banner,
     )
 }

@@ -39,7 +39,12 @@ impl FromRequestParts<AppState> for Caller {
         if state.app(&s.a).is_none() {
             return Err(AppError::Unauthorized);
         }
-        Ok(Caller(s))
+        let caller = Caller(s);
+        // A user without access to any report gets nothing from the API (not even dictionaries of employees).
+        if !caller.0.adm && caller.allowed(state).await?.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+        Ok(caller)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Report answers, drill-down lists and metric definitions as JSON. Computation is `b24a-reports`' job; this
-//! module checks access, applies the tier (history months in the session) and passes the filter through.
+//! module checks access, applies the tier (the stored tier of the caller's portal × app, see `tier`), states it in
+//! every answer (`tier`: what it shows, whether and why the period was cut) and passes the filter through.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -41,7 +42,11 @@ async fn context(
     caller: &Caller,
 ) -> Result<b24a_reports::PortalContext, AppError> {
     let now = chrono::Utc::now().timestamp();
-    Ok(b24a_reports::PortalContext::load(&state.store, caller.0.p, caller.0.hm(), now).await?)
+    // The stored tier, not the session's copy: a downgrade (daily refresh, end of grace) applies at once.
+    let months = crate::tier::current(state, caller.portal(), &caller.0.a)
+        .await?
+        .history_months;
+    Ok(b24a_reports::PortalContext::load(&state.store, caller.0.p, months, now).await?)
 }
 
 async fn check(
@@ -98,6 +103,12 @@ pub async fn report(
     v["charts"] =
         crate::charts::charts_for(&a, crate::i18n::Lang::from_code(&caller.0.l), &pipelines);
     v["freshness"] = crate::api::progress::freshness(&state, caller.portal()).await?;
+    let tier = crate::tier::current(&state, caller.portal(), &caller.0.a).await?;
+    v["tier"] = crate::tier::answer_json(
+        &tier,
+        v["meta"].get("clamp"),
+        crate::i18n::Lang::from_code(&caller.0.l),
+    );
     Ok(Json(v))
 }
 
