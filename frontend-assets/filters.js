@@ -10,7 +10,7 @@ const DEAL_REPORTS = ['sales_dynamics', 'managers', 'marketing'];
 export function defaultFilter(report) {
   const f = { period: { preset: 'this_month' }, compare: 'previous', pipelines: [], departments: [], employees: [], sources: [], projects: [], custom_fields: [] };
   if (report === 'forget_me_not') f.compare = 'none';
-  if (report === 'sales_dynamics' || report === 'marketing') f.bucket = 'week';
+  if (report === 'sales_dynamics' || report === 'marketing' || report === 'tasks') f.bucket = 'week';
   return f;
 }
 
@@ -77,7 +77,9 @@ function customFields(fields, f, changed) {
       const items = (def ? def.values : []).map((v) => ({ id: v.value, name: v.value }));
       for (const v of c.values) if (!items.find((i) => i.id === v)) items.push({ id: v, name: v });
       const rm = h('button', { type: 'button', class: 'btn-link remove-cf', title: t('remove'), onclick: () => { f.custom_fields = f.custom_fields.filter((x) => x !== c); draw(); changed(); } }, '×');
-      wrap.append(h('div', { class: 'cf', dataset: { field: c.field } }, h('span', {}, c.field.replace(/^UF_CRM_/, ''), ' ', rm), multi('cf-' + c.field, items, c.values, changed)));
+      // A field only deals (or only leads) have leaves the other kind empty: say so next to its name.
+      const only = def && def.entities.length === 1 ? h('span', { class: 'only' }, ` · ${t(def.entities[0] === 'LEAD' ? 'leads_only' : 'deals_only')}`) : null;
+      wrap.append(h('div', { class: 'cf', dataset: { field: c.field } }, h('span', {}, c.field.replace(/^UF_CRM_/, ''), only, ' ', rm), multi('cf-' + c.field, items, c.values, changed)));
     }
     const free = fields.filter((x) => !f.custom_fields.find((c) => c.field === x.field));
     if (free.length && f.custom_fields.length < 20) {
@@ -119,7 +121,7 @@ export function renderFilters(root, report, dicts, filter, apply) {
     parts.push(h('label', {}, t('cohort'), select('cohort', [['created', t('created')], ['closed', t('closed')]], f.cohort || 'created', (v) => { f.cohort = v; })));
   }
   if (report === 'sales_dynamics' || report === 'marketing' || report === 'tasks') {
-    parts.push(h('label', {}, t('bucket'), select('bucket', ['day', 'week', 'month', 'quarter'].map((b) => [b, t(b)]), f.bucket || 'week', (v) => { f.bucket = v; })));
+    parts.push(h('label', {}, t('bucket'), select('bucket', ['day', 'week', 'month', 'quarter'].map((b) => [b, t(b)]), f.bucket || 'day', (v) => { f.bucket = v; })));
   }
   if (report !== 'tasks') parts.push(h('label', {}, t('pipelines'), multi('pipelines', dicts.pipelines, f.pipelines, changed)));
   parts.push(h('label', {}, t('departments'), multi('departments', dicts.departments, f.departments, changed)));

@@ -50,6 +50,8 @@ function groupLabel(row) {
   // Plan rows come as "who · pipeline · YYYY-MM-DD" ("*" = all pipelines): words and a local date instead.
   const m = typeof row.label === 'string' && row.label.match(/^(.*) · (.*) · (\d{4}-\d{2}-\d{2})$/);
   if (m) return `${m[1]} · ${m[2] === '*' ? t('all_pipelines') : m[2]} · ${t('from').toLowerCase()} ${isoDay(m[3])}`;
+  // UTM rows are "source / medium / campaign"; all three empty means the records carry no UTM tags.
+  if (typeof row.label === 'string' && /^[\s/]*$/.test(row.label) && row.label.includes('/')) return t('no_utm');
   return row.label;
 }
 

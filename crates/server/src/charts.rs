@@ -25,11 +25,11 @@ fn fmt(unit: Unit, currency: &str) -> ValueFormat {
 }
 
 fn value(v: Option<f64>, unit: Unit) -> f64 {
-    let x = v.unwrap_or(0.0);
     if unit == Unit::Percent {
-        x / 100.0
+        // A share of nothing (the table's "—") is a gap in the line, not a drop to 0 %.
+        v.map(|x| x / 100.0).unwrap_or(f64::NAN)
     } else {
-        x
+        v.unwrap_or(0.0)
     }
 }
 
@@ -50,12 +50,13 @@ fn spec(title: String, kind: ChartKind, lang: Lang, vf: ValueFormat) -> ChartSpe
     }
 }
 
-/// A bucket's `YYYY-MM-DD` as the page's tables show it (`02.11.2026` / `11/02/2026`); any other label unchanged.
+/// A bucket's `YYYY-MM-DD` in the page's order with a short year (`02.11.26` / `11/02/26`), so a year of weeks
+/// fits the axis without labels running into each other; any other label unchanged.
 fn axis_date(label: &str, lang: Lang) -> String {
     match chrono::NaiveDate::parse_from_str(label, "%Y-%m-%d") {
         Ok(d) => match lang {
-            Lang::Ru => d.format("%d.%m.%Y").to_string(),
-            Lang::En => d.format("%m/%d/%Y").to_string(),
+            Lang::Ru => d.format("%d.%m.%y").to_string(),
+            Lang::En => d.format("%m/%d/%y").to_string(),
         },
         Err(_) => label.to_string(),
     }
@@ -131,9 +132,15 @@ fn ranking(t: &Table, cur: &str, lang: Lang) -> Option<ChartSpec> {
     if rows.iter().all(|r| r.1 == 0.0) {
         return None;
     }
+    // The money column shares its metric's name with the count ("Успешные сделки"): the currency tells them apart.
+    let unit_note = if unit == Unit::Money {
+        format!(", {cur}")
+    } else {
+        String::new()
+    };
     let mut s = spec(
         format!(
-            "{} — {}",
+            "{} — {}{unit_note}",
             block_title(lang, &t.key),
             metric_name(t.columns[i].metric, lang)
         ),
@@ -262,9 +269,15 @@ mod tests {
 
     #[test]
     fn axis_dates_read_like_the_tables_and_funnels_are_named() {
-        assert_eq!(axis_date("2026-11-02", Lang::Ru), "02.11.2026");
-        assert_eq!(axis_date("2026-11-02", Lang::En), "11/02/2026");
+        assert_eq!(axis_date("2026-11-02", Lang::Ru), "02.11.26");
+        assert_eq!(axis_date("2026-11-02", Lang::En), "11/02/26");
         assert_eq!(axis_date("Иван Петров", Lang::Ru), "Иван Петров");
+        assert!(
+            value(None, Unit::Percent).is_nan(),
+            "an undefined share is a gap"
+        );
+        assert_eq!(value(Some(50.0), Unit::Percent), 0.5);
+        assert_eq!(value(None, Unit::Count), 0.0);
         let p = vec![(0, "Общая".to_string()), (3, "Дилеры".to_string())];
         assert_eq!(
             block_title_named(Lang::Ru, "stages_3", &p),
