@@ -528,7 +528,8 @@ fn classify_reqwest(e: reqwest::Error) -> ApiError {
     if e.is_timeout() {
         ApiError::Timeout
     } else {
-        ApiError::Network(e.to_string())
+        // Without the URL: a webhook URL carries its secret code, and errors end up in logs.
+        ApiError::Network(e.without_url().to_string())
     }
 }
 

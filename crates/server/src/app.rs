@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(crate::health::healthz))
         .route("/readyz", get(crate::health::readyz))
+        .route("/metrics", get(crate::metrics::metrics))
         .route("/install/{client_id}", post(crate::install::install_post))
         .route(
             "/app/{client_id}/",
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
             "/api/presets/{report}",
             get(crate::api::settings::get_preset).put(crate::api::settings::put_preset),
         )
+        .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .nest_service("/assets", assets)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

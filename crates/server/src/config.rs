@@ -61,6 +61,18 @@ pub struct Config {
     /// Run the first import and sync cycles in this process after an install.
     #[arg(long, env = "SYNC_IN_PROCESS", default_value_t = true, action = clap::ArgAction::Set)]
     pub sync_in_process: bool,
+
+    /// Seconds per sync cycle: every active portal is synced once per cycle by one of the replicas.
+    #[arg(long, env = "SYNC_INTERVAL_SECS", default_value_t = 60)]
+    pub sync_interval_secs: u64,
+
+    /// Seconds a portal's sync lease lives without renewal: a killed replica's portals are taken over after this.
+    #[arg(long, env = "SYNC_LEASE_TTL_SECS", default_value_t = 120)]
+    pub sync_lease_ttl_secs: i64,
+
+    /// On SIGTERM, how long a running sync cycle may take to finish before it is cut between writes.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
 }
 
 impl std::fmt::Debug for Config {

@@ -17,8 +17,10 @@ pub mod i18n;
 pub mod install;
 pub mod labels;
 pub mod launch;
+pub mod metrics;
 pub mod pages;
 pub mod session;
+pub mod shutdown;
 pub mod sync_runner;
 pub mod telemetry;
 pub mod tier;
@@ -48,33 +50,34 @@ pub async fn run(config: config::Config) -> anyhow::Result<()> {
         tracing::warn!("no apps configured (APPS is empty): every launch will be refused");
     }
     let state = app::AppState::new(store, config.clone(), apps);
+    metrics::get();
     tier_refresh::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
+    let stop = shutdown::Shutdown::new();
+    let scheduler = config
+        .sync_in_process
+        .then(|| sync_runner::spawn_scheduler(state.clone(), stop.subscribe()));
     tracing::info!(%addr, "serving");
     println!("b24a-server listening on http://{addr}/");
-    axum::serve(listener, app::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let store = state.store.clone();
+    let trigger = stop.clone();
+    let served = axum::serve(listener, app::router(state))
+        .with_graceful_shutdown(async move {
+            shutdown::os_signal().await;
+            tracing::info!("stop signal received: draining requests and stopping the sync");
+            trigger.trigger();
+        })
+        .await;
+    // The HTTP server may also end on an error: stop the scheduler either way and wait for its leases.
+    stop.trigger();
+    if let Some(s) = scheduler {
+        let _ = s.await;
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    served?;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
 }

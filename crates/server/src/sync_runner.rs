@@ -1,13 +1,176 @@
-//! Runs the first import (and follow-up cycles) of a freshly installed portal in this process, in the background.
+//! Runs the sync in this process, in the background: the scheduler ([`spawn_scheduler`]) that shares every active
+//! portal with the other replicas through leases (one cycle per portal per `SYNC_INTERVAL_SECS` slot, see
+//! `b24a_sync::scheduler`), and, when no scheduler runs (tests, the demo), the first import of a fresh install.
 //! Never blocks a request on a sync; a failing cycle is logged and retried later, never crashes the server.
+//! On shutdown it takes no new portal, lets the running cycle finish within the grace period or cuts it (every
+//! batch is one transaction, so nothing is half-written) and releases the lease.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use b24a_sync::scheduler::{due_portals, sync_if_due, DueOutcome};
+use tokio::sync::{watch, Notify};
 
 use crate::app::AppState;
+use crate::shutdown::stopped;
+
+static SCHEDULER_RUNNING: AtomicBool = AtomicBool::new(false);
+static WAKE: Notify = Notify::const_new();
+
+/// Starts the scheduler loop; it returns once `stop` fires and its leases are released.
+pub fn spawn_scheduler(
+    state: AppState,
+    stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    SCHEDULER_RUNNING.store(true, Ordering::SeqCst);
+    tokio::spawn(async move {
+        run_scheduler(state, stop).await;
+        SCHEDULER_RUNNING.store(false, Ordering::SeqCst);
+    })
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+async fn run_scheduler(state: AppState, mut stop: watch::Receiver<bool>) {
+    let cfg = state.config.clone();
+    let interval = cfg.sync_interval_secs.max(1) as i64;
+    let ttl = cfg.sync_lease_ttl_secs.max(1);
+    let grace = Duration::from_secs(cfg.shutdown_grace_secs);
+    let holder = format!(
+        "server-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    );
+    let apps: HashMap<String, b24a_client::OAuthApp> = state
+        .apps
+        .iter()
+        .map(|a| {
+            (
+                a.client_id.clone(),
+                b24a_client::OAuthApp {
+                    client_id: a.client_id.clone(),
+                    client_secret: a.client_secret.clone(),
+                },
+            )
+        })
+        .collect();
+    let opts = b24a_sync::SyncOptions {
+        lease_ttl_secs: ttl,
+        ..Default::default()
+    };
+    let client_cfg = b24a_client::ClientConfig::default();
+    // Often enough to take over a dead replica's portals soon after its lease expires.
+    let poll = Duration::from_secs((interval / 4).min(ttl / 2).max(1) as u64);
+    let metrics = crate::metrics::get();
+    // Portals whose cycle failed in a slot wait for the next slot (no tight retry loop against a failing portal).
+    let mut failed: HashMap<i64, i64> = HashMap::new();
+    tracing::info!(%holder, interval, lease_ttl = ttl, "sync scheduler started");
+    'outer: loop {
+        if *stop.borrow() {
+            break;
+        }
+        let slot = now() / interval;
+        let due = match due_portals(&state.store, slot).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "sync scheduler: listing due portals failed");
+                Vec::new()
+            }
+        };
+        for portal_id in due {
+            if *stop.borrow() {
+                break 'outer;
+            }
+            if failed.get(&portal_id) == Some(&slot) {
+                continue;
+            }
+            let started = Instant::now();
+            let fut = sync_if_due(
+                &state.store,
+                portal_id,
+                &apps,
+                &holder,
+                &client_cfg,
+                &opts,
+                slot,
+            );
+            tokio::pin!(fut);
+            let outcome = tokio::select! {
+                o = &mut fut => Some(o),
+                _ = stopped(&mut stop) => {
+                    tracing::info!(portal_id, "stopping: letting the running sync cycle finish");
+                    tokio::time::timeout(grace, &mut fut).await.ok()
+                }
+            };
+            let Some(outcome) = outcome else {
+                // Cut mid-cycle: the open batch transaction rolls back with the dropped future; give the lease up
+                // so another replica continues at once instead of after the lease expires.
+                drop(fut);
+                release_after_cut(&state, portal_id, &holder).await;
+                break 'outer;
+            };
+            match outcome {
+                DueOutcome::Synced(report, rec) => {
+                    metrics.sync_ok(portal_id, started.elapsed().as_secs_f64());
+                    tracing::info!(
+                        portal_id,
+                        slot,
+                        cycle = rec.count,
+                        holder = %holder,
+                        written = report.written.values().sum::<i64>(),
+                        "sync cycle done"
+                    );
+                }
+                DueOutcome::NotDue | DueOutcome::Busy => {}
+                DueOutcome::NeedsAttention(m) => {
+                    metrics.sync_failed(portal_id, "needs_attention");
+                    tracing::warn!(portal_id, reason = %m, "sync stopped: portal needs attention");
+                }
+                DueOutcome::Failed(e) => {
+                    metrics.sync_failed(portal_id, "failed");
+                    failed.insert(portal_id, slot);
+                    tracing::warn!(portal_id, error = %e, "sync cycle failed; retried next cycle");
+                }
+            }
+        }
+        failed.retain(|_, s| *s >= slot);
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = WAKE.notified() => {}
+            _ = stopped(&mut stop) => break,
+        }
+    }
+    tracing::info!(%holder, "sync scheduler stopped");
+}
+
+async fn release_after_cut(state: &AppState, portal_id: i64, holder: &str) {
+    for kind in [
+        b24a_sync::lease::KIND_SYNC,
+        b24a_sync::lease::KIND_TOKEN_REFRESH,
+    ] {
+        match b24a_sync::lease::release(&state.store, portal_id, kind, holder).await {
+            Ok(()) => {
+                if kind == b24a_sync::lease::KIND_SYNC {
+                    crate::metrics::get().leases_released_on_shutdown.inc();
+                }
+            }
+            Err(e) => tracing::warn!(portal_id, kind, error = %e, "releasing a lease failed"),
+        }
+    }
+    tracing::info!(portal_id, "sync cycle cut by shutdown; lease released");
+}
 
 /// Spawns import cycles for the portal until one completes without error, then incremental cycles every minute.
 pub fn start_first_import(state: &AppState, portal: b24a_store::PortalId, client_id: &str) {
     if !state.config.sync_in_process {
+        return;
+    }
+    if SCHEDULER_RUNNING.load(Ordering::SeqCst) {
+        // The new portal has no cycle yet, so it is due: the scheduler takes it on its next pass, which starts now.
+        WAKE.notify_one();
         return;
     }
     let Some(app) = state.app(client_id) else {
