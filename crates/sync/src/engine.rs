@@ -1,7 +1,7 @@
 //! The sync of one portal: dictionaries first (plus one-page ID probes of every bulk kind, all in one batch), then
 //! the bulk kinds in parallel — a resumable full pass by ID cursor (newest first), afterwards incremental passes by
 //! modified-since watermark on the portal's clock with an overlap (append-only logs by `>ID`) — then queued events,
-//! then periodic ID reconciliation for deletions. Every chunk of rows is stored in one transaction with its cursor.
+//! then call statistics by date windows, then periodic ID reconciliation for deletions. Every chunk of rows is stored in one transaction with its cursor.
 //! It must never delete anything because of an auth failure, and never run without the portal's lease when given one.
 
 use std::collections::{BTreeMap, HashMap};
@@ -43,6 +43,8 @@ pub struct SyncOptions {
     pub adopt_license_limits: bool,
     /// Seconds a `sync` lease lives without renewal (a killed process's portal is taken over after this).
     pub lease_ttl_secs: i64,
+    /// Pull call statistics (`voximplant.statistic.get`, windows by date) after the bulk kinds.
+    pub call_statistics: bool,
     pub progress: Option<ProgressFn>,
 }
 
@@ -55,6 +57,7 @@ impl Default for SyncOptions {
             max_chain: 50,
             adopt_license_limits: true,
             lease_ttl_secs: 120,
+            call_statistics: true,
             progress: None,
         }
     }
@@ -182,6 +185,29 @@ impl PortalSync {
                     )
                     .await?;
                     report.failed.insert(e.name().into(), err.to_string());
+                }
+            }
+        }
+        if self.opts.call_statistics {
+            match self.sync_calls().await {
+                Ok(n) => {
+                    report.written.insert(crate::calls::CALLS.into(), n);
+                }
+                Err(err) if err.needs_attention() => {
+                    return Err(SyncError::NeedsAttention(err.to_string()))
+                }
+                Err(err) => {
+                    state::record_error(
+                        &self.store,
+                        self.portal_id,
+                        crate::calls::CALLS,
+                        &err.to_string(),
+                        now(),
+                    )
+                    .await?;
+                    report
+                        .failed
+                        .insert(crate::calls::CALLS.into(), err.to_string());
                 }
             }
         }

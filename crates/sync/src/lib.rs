@@ -4,6 +4,7 @@
 //! [`PortalSync`] (the pieces), [`events::enqueue`] (feed an event from the server's handler).
 //! It must never delete portal data because of an authorization failure.
 
+pub mod calls;
 mod dictionaries;
 pub mod engine;
 pub mod entity;

@@ -1,0 +1,161 @@
+//! Call statistics (`voximplant.statistic.get`) into the `calls` table: talk minutes for the managers' report.
+//! The portal may truncate long date ranges, so calls are read in windows of CALL_START_DATE (30 days), each
+//! window walked by ID cursor; rows are keyed by ID, so overlapping windows and re-reads leave one row per call.
+//! The first pass starts at the history horizon; each finished window advances the `calls` watermark (so a killed
+//! pass resumes there); later passes re-read from a day before the watermark, because a call is recorded when it
+//! ends. A portal without telephony (scope, access, method missing) is recorded as "not available", not failed.
+//! Never deletes calls (the portal does not delete call records).
+
+use b24a_client::export::OrderStyle;
+use b24a_client::{ApiError, Direction, IdCursorExport, ListSpec, Row};
+use b24a_store::records::Call;
+use serde_json::json;
+
+use crate::engine::{now, PortalSync};
+use crate::error::SyncError;
+use crate::map::bad;
+use crate::sink::{self, SinkRow, Val};
+use crate::state::{self, PHASE_INCREMENTAL};
+
+/// The `sync_state.entity` of call statistics.
+pub const CALLS: &str = "calls";
+/// Width of one date window.
+pub const WINDOW_SECS: i64 = 30 * 86_400;
+/// How far back the first pass reads (a little over the paid tier's 24 months).
+pub const HISTORY_SECS: i64 = 760 * 86_400;
+/// Re-read before the watermark on later passes (calls are recorded when they end).
+const LATE_SECS: i64 = 86_400;
+
+pub fn call(r: &Row) -> Result<Call, SyncError> {
+    (|| {
+        Ok(Call {
+            id: r.int("ID")?,
+            user_id: r.opt_ref("PORTAL_USER_ID")?,
+            call_type: r.opt_int("CALL_TYPE")?,
+            duration_seconds: r.opt_int("CALL_DURATION")?.unwrap_or(0).max(0),
+            start_time: r.instant("CALL_START_DATE")?,
+            failed_code: r.opt_text("CALL_FAILED_CODE")?,
+            crm_activity_id: r.opt_ref("CRM_ACTIVITY_ID")?,
+        })
+    })()
+    .map_err(bad("call", r))
+}
+
+impl SinkRow for Call {
+    const TABLE: &'static str = "calls";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "user_id",
+        "call_type",
+        "duration_seconds",
+        "start_time",
+        "failed_code",
+        "crm_activity_id",
+    ];
+    const KEY: &'static [&'static str] = &["id"];
+    fn values(&self) -> Vec<Val> {
+        vec![
+            self.id.into(),
+            self.user_id.into(),
+            self.call_type.into(),
+            self.duration_seconds.into(),
+            self.start_time.into(),
+            (&self.failed_code).into(),
+            self.crm_activity_id.into(),
+        ]
+    }
+}
+
+/// The list of one window `[from, to)` by ID cursor (UPPER_CASE FILTER/SORT/ORDER as the method takes them).
+pub fn window_spec(from: i64, to: i64) -> ListSpec {
+    ListSpec {
+        filter_key: "FILTER".into(),
+        order: OrderStyle::SortOrder,
+        ..ListSpec::crm(
+            "voximplant.statistic.get",
+            json!({
+                "FILTER": {
+                    ">=CALL_START_DATE": b24a_client::value::format_filter_instant(from),
+                    "<CALL_START_DATE": b24a_client::value::format_filter_instant(to),
+                },
+                "SORT": "ID",
+                "ORDER": "ASC",
+            }),
+        )
+    }
+}
+
+/// Errors meaning the portal has no call statistics for us (no telephony scope, no access, no module).
+fn unavailable(e: &SyncError) -> bool {
+    matches!(e, SyncError::Api(ApiError::Method { code, .. })
+        if matches!(code.as_str(), "insufficient_scope" | "ACCESS_DENIED" | "ERROR_METHOD_NOT_FOUND"))
+}
+
+impl PortalSync {
+    /// Reads the call statistics due (see the module doc); returns the rows written.
+    pub async fn sync_calls(&self) -> Result<i64, SyncError> {
+        match self.calls_pass().await {
+            Err(e) if unavailable(&e) => {
+                let t = now();
+                let mut st = state::load(&self.store, self.portal_id, CALLS).await?;
+                st.last_error = Some(format!("call statistics not available: {e}"));
+                st.last_error_at = Some(t);
+                sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
+                Ok(0)
+            }
+            other => other,
+        }
+    }
+
+    async fn calls_pass(&self) -> Result<i64, SyncError> {
+        let mut st = state::load(&self.store, self.portal_id, CALLS).await?;
+        let pass_start = self.client.portal_now().unwrap_or_else(now);
+        let mut from = match st.watermark {
+            Some(w) => w - LATE_SECS,
+            None => pass_start - HISTORY_SECS,
+        };
+        let mut written = 0i64;
+        let mut skipped = 0usize;
+        while from <= pass_start {
+            // The last window is open-ended a minute past now, so calls starting this second are not cut off.
+            let to = (from + WINDOW_SECS).min(pass_start + 60);
+            let mut export = IdCursorExport::new(
+                self.client.clone(),
+                window_spec(from, to),
+                Direction::Asc,
+                None,
+                None,
+            )
+            .with_max_chain(self.opts.max_chain);
+            while let Some(chunk) = export.next_chunk().await? {
+                self.keep_alive().await?;
+                let mut records = Vec::with_capacity(chunk.rows.len());
+                for r in &chunk.rows {
+                    match call(r) {
+                        Ok(c) => records.push(c),
+                        Err(_) => skipped += 1,
+                    }
+                }
+                written += records.len() as i64;
+                sink::run(&self.store, sink::upsert(self.portal_id, &records, now())).await?;
+            }
+            let t = now();
+            st.watermark = Some(to.min(pass_start));
+            sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
+            from = to;
+        }
+        let t = now();
+        st.phase = PHASE_INCREMENTAL.into();
+        st.full_finished_at.get_or_insert(t);
+        st.last_success_at = Some(t);
+        st.done_count = b24a_store::with_pool!(self.store.pool(), p => {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM calls WHERE portal_id = $1")
+                .bind(self.portal_id).fetch_one(p).await?
+        });
+        st.estimated_total = Some(st.done_count);
+        st.last_error =
+            (skipped > 0).then(|| format!("{skipped} unreadable call record(s) skipped"));
+        sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
+        Ok(written)
+    }
+}
