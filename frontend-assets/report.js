@@ -52,6 +52,7 @@ function groupLabel(row) {
   if (m) return `${m[1]} · ${m[2] === '*' ? t('all_pipelines') : m[2]} · ${t('from').toLowerCase()} ${isoDay(m[3])}`;
   // UTM rows are "source / medium / campaign"; all three empty means the records carry no UTM tags.
   if (typeof row.label === 'string' && /^[\s/]*$/.test(row.label) && row.label.includes('/')) return t('no_utm');
+  if (row.label === '—' && g.by === 'project') return t('no_project');
   return row.label;
 }
 

@@ -121,10 +121,16 @@ fn ranking(t: &Table, cur: &str, lang: Lang) -> Option<ChartSpec> {
         .iter()
         .filter(|r| r.note.is_none_or(|n| n != "subtotal"))
         .map(|r| {
-            (
-                r.label.clone(),
-                value(r.cells.get(i).and_then(|c| c.value), unit),
-            )
+            let label = if t.key == "by_project" && r.label == "—" {
+                // Tasks outside any workgroup: a word, not a dash, on the axis.
+                match lang {
+                    Lang::Ru => "Без проекта".to_string(),
+                    Lang::En => "No project".to_string(),
+                }
+            } else {
+                r.label.clone()
+            };
+            (label, value(r.cells.get(i).and_then(|c| c.value), unit))
         })
         .collect();
     rows.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
