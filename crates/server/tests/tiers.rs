@@ -462,9 +462,8 @@ async fn grace_period_ends_by_the_clock_and_the_api_follows_the_store() {
 
 /// The daily refresh re-reads app.info for checks older than 24 h (refreshing an expired access token first),
 /// and a check that fails keeps the last known tier.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn daily_refresh_reads_app_info_and_keeps_the_last_tier_on_failure() {
-    let env = start(Backend::Sqlite, &[(ALL, &[])], false).await;
+async fn daily_refresh(backend: Backend) {
+    let env = start(backend, &[(ALL, &[])], false).await;
     env.portal.install_app(ALL).await.unwrap();
     env.portal
         .set_app_status(ALL, AppStatus::new("P", false, Some(30)));
@@ -549,6 +548,16 @@ async fn daily_refresh_reads_app_info_and_keeps_the_last_tier_on_failure() {
     // A page open (fresh token from the portal) brings the paid tier back.
     let (_, html) = env.launch(ALL, 1, "en").await;
     assert_eq!(config_of(&html)["tier"]["history_months"], 24);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_refresh_reads_app_info_and_keeps_the_last_tier_on_failure_sqlite() {
+    daily_refresh(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_refresh_reads_app_info_and_keeps_the_last_tier_on_failure_postgres() {
+    daily_refresh(Backend::Postgres).await;
 }
 
 /// Two app registrations installed in one portal: each page lists only its reports, each API refuses the other's
