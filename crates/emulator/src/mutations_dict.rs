@@ -92,7 +92,7 @@ pub fn add_status(portal: &PortalState, input: NewStatus) -> Result<(), Emulator
             return Err(invalid(format!("pipeline {cat} does not exist")));
         }
     }
-    let sem = stage_like(&input.entity_id).then(|| match input.semantics.as_deref() {
+    let sem = stage_like(&input.entity_id).then_some(match input.semantics.as_deref() {
         Some("S") => Semantic::Success,
         Some("F") => Semantic::Failure,
         _ => Semantic::Process,
