@@ -165,6 +165,19 @@ async fn the_app_in_chromium() {
     b.js("window.scrollTo(0,0)").await.unwrap();
     std::fs::write(dir.join("plan-ladder-desktop.png"), b.screenshot().await.unwrap()).unwrap();
 
+    // A page left open past its session: the page's own API module gets 401 for the expired session, renews it
+    // with the launch's renewal token and the call succeeds; the fresh session is a different, valid token.
+    let cfg_session = b.js("return JSON.parse(document.getElementById('b24a-config').textContent).session").await.unwrap();
+    let key = b24a_server::session::Signer::new(b24a_e2e::SESSION_SECRET);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let claims = key.verify(cfg_session.as_str().unwrap(), now).unwrap();
+    let expired = key.sign(&b24a_server::session::Session { exp: now - 1, ..claims });
+    let renewed = b.js_async(&format!("const done=arguments[arguments.length-1]; import('/assets/api.js').then(async (m) => {{ \
+        m.setSession('{expired}'); const d = await m.get('/api/dictionaries'); \
+        const again = await fetch('/api/dictionaries', {{headers: {{'x-b24a-session': '{expired}'}}}}); \
+        done([d.users.length > 0, again.status]); }}).catch(e => done(String(e && (e.status || e.message) || e)));")).await.unwrap();
+    assert_eq!(renewed, serde_json::json!([true, 401]), "the page renewed its expired session; the old one stays refused");
+
     // Settings: forget-me-not days saved through the form land in the store.
     b.js("document.body.dataset.loaded=''; location.hash='#settings'").await.unwrap();
     b.wait_for("document.querySelector('input[name=lead_days]')", 30).await.unwrap();
