@@ -53,6 +53,50 @@ fn cell(v: Option<f64>, unit: Unit) -> Cell {
     }
 }
 
+/// A row label as the page shows it: plan rows "who · * · YYYY-MM-DD" read "who · all pipelines · from <date>",
+/// UTM rows without any tag and tasks outside any project get words instead of punctuation.
+pub fn row_label(block: &str, label: &str, lang: Lang) -> String {
+    let ru = lang == Lang::Ru;
+    if block == "by_utm"
+        && label.contains('/')
+        && label.chars().all(|c| c == '/' || c.is_whitespace())
+    {
+        return if ru {
+            "Без UTM-меток"
+        } else {
+            "No UTM tags"
+        }
+        .to_string();
+    }
+    if block == "by_project" && label == "—" {
+        return if ru {
+            "Без проекта"
+        } else {
+            "No project"
+        }
+        .to_string();
+    }
+    if block == "plan_rows" {
+        let parts: Vec<&str> = label.rsplitn(3, " · ").collect();
+        if let [day, pipeline, who] = parts[..] {
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+                let pipeline = match (pipeline, ru) {
+                    ("*", true) => "Все воронки",
+                    ("*", false) => "All pipelines",
+                    (p, _) => p,
+                };
+                let day = if ru {
+                    format!("с {}", d.format("%d.%m.%Y"))
+                } else {
+                    format!("from {}", d.format("%m/%d/%Y"))
+                };
+                return format!("{who} · {pipeline} · {day}");
+            }
+        }
+    }
+    label.to_string()
+}
+
 /// Export tables of an answer; `block` picks one by key.
 pub fn tables(
     answer: &Answer,
@@ -90,7 +134,7 @@ pub fn tables(
                 rows: t
                     .rows
                     .iter()
-                    .map(|r| row(r.label.clone(), &r.cells))
+                    .map(|r| row(row_label(&t.key, &r.label, lang), &r.cells))
                     .collect(),
                 totals: t
                     .total
@@ -99,4 +143,28 @@ pub fn tables(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_row_labels_read_like_the_page() {
+        assert_eq!(
+            row_label("plan_rows", "Иван Петров · * · 2026-11-01", Lang::Ru),
+            "Иван Петров · Все воронки · с 01.11.2026"
+        );
+        assert_eq!(
+            row_label("plan_rows", "Ann (senior) · Dealers · 2026-01-01", Lang::En),
+            "Ann (senior) · Dealers · from 01/01/2026"
+        );
+        assert_eq!(row_label("by_utm", " /  / ", Lang::Ru), "Без UTM-меток");
+        assert_eq!(
+            row_label("by_utm", "google / cpc / brand", Lang::Ru),
+            "google / cpc / brand"
+        );
+        assert_eq!(row_label("by_project", "—", Lang::En), "No project");
+        assert_eq!(row_label("by_manager", "—", Lang::Ru), "—");
+    }
 }
