@@ -97,7 +97,8 @@ async fn run_scheduler(state: AppState, mut stop: watch::Receiver<bool>) {
                 &opts,
                 slot,
             );
-            tokio::pin!(fut);
+            // Boxed so that a cut really drops it (rolling back its open transaction) before the lease goes.
+            let mut fut = Box::pin(fut);
             let outcome = tokio::select! {
                 o = &mut fut => Some(o),
                 _ = stopped(&mut stop) => {
