@@ -48,7 +48,7 @@ pub struct AppStatus {
 }
 
 /// One app registration of a portal (without tokens).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PortalApp {
     pub portal_id: PortalId,
     pub client_id: String,
@@ -57,6 +57,21 @@ pub struct PortalApp {
     pub token_version: i64,
     pub installed_at: i64,
     pub uninstalled_at: Option<i64>,
+}
+
+// The application token authenticates the portal's event calls: it must never reach a log through `{:?}`.
+impl std::fmt::Debug for PortalApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalApp")
+            .field("portal_id", &self.portal_id)
+            .field("client_id", &self.client_id)
+            .field("application_token", &self.application_token.as_ref().map(|_| "<hidden>"))
+            .field("status", &self.status)
+            .field("token_version", &self.token_version)
+            .field("installed_at", &self.installed_at)
+            .field("uninstalled_at", &self.uninstalled_at)
+            .finish()
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -270,5 +285,26 @@ impl Store {
         )
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_application_token() {
+        let app = PortalApp {
+            portal_id: PortalId(1),
+            client_id: "local.app".into(),
+            application_token: Some("secret-app-token-123".into()),
+            status: None,
+            token_version: 1,
+            installed_at: 0,
+            uninstalled_at: None,
+        };
+        let printed = format!("{app:?}");
+        assert!(!printed.contains("secret-app-token-123"), "{printed}");
+        assert!(printed.contains("<hidden>") && printed.contains("local.app"), "{printed}");
     }
 }
