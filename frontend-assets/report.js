@@ -16,6 +16,7 @@ const BLOCKS = {
   department_dynamics: ['Динамика по отделам', 'Department dynamics'], task_universe: ['Задачи периода', 'Tasks of the period'],
   act_overdue: ['Просроченные дела', 'Overdue activities'], forgotten_deals: ['Забытые сделки', 'Forgotten deals'],
   forgotten_leads: ['Забытые лиды', 'Forgotten leads'], leads: ['Лиды', 'Leads'],
+  clients_without_plan: ['Клиенты без запланированных дел', 'Clients with no planned activity'],
 };
 const NOTES = {
   clock: ['Когда карточка считается активной', 'What counts as activity'],

@@ -33,7 +33,7 @@ const fn d(
     }
 }
 
-use Entity::{Activity as A, Deal as D, Lead as L, Task as T};
+use Entity::{Activity as A, Company as Co, Contact as Ct, Deal as D, Lead as L, Task as T};
 use Unit::{
     Count as C, Days as Dy, Index as I, Instant as In, Minutes as Mi, Money as M, Percent as P,
 };
@@ -105,6 +105,8 @@ pub const METRICS: &[MetricDef] = &[
     d("task_in_progress", T, C, "В работе: открыты и начаты.", "In progress: open and started."),
     // Forget-me-not
     d("forgotten_leads", L, C, "Забытые лиды: открыты, без запланированного дела, и ничего не происходило дольше N дней.", "Forgotten leads: open, no planned activity, nothing happened for more than N days."),
+    d("companies_unplanned", Co, C, "Компании без запланированных дел: ни одного открытого дела с крайним сроком впереди или без срока; по ответственному за компанию.", "Companies with no planned activity: no open activity with a deadline ahead or without one; by the company's responsible."),
+    d("contacts_unplanned", Ct, C, "Контакты без запланированных дел: ни одного открытого дела с крайним сроком впереди или без срока; по ответственному за контакт.", "Contacts with no planned activity: no open activity with a deadline ahead or without one; by the contact's responsible."),
     d("forgotten_deals", D, C, "Забытые сделки: открыты, без запланированного дела, и ничего не происходило дольше M дней.", "Forgotten deals: open, no planned activity, nothing happened for more than M days."),
 ];
 

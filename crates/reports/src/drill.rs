@@ -65,6 +65,12 @@ pub async fn drill_down(
         (ReportId::ForgetMeNot, list::Entity::Lead) => {
             Some(r6_forget_me_not::touch_map(store, &p, 1).await?)
         }
+        (ReportId::ForgetMeNot, list::Entity::Contact) => {
+            Some(r6_forget_me_not::touch_map(store, &p, 3).await?)
+        }
+        (ReportId::ForgetMeNot, list::Entity::Company) => {
+            Some(r6_forget_me_not::touch_map(store, &p, 4).await?)
+        }
         _ => None,
     };
     list::build(store, ctx, &p.dicts, entity, &ids, q, touches.as_ref()).await

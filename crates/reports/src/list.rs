@@ -23,6 +23,8 @@ pub enum Entity {
     Lead,
     Activity,
     Task,
+    Company,
+    Contact,
 }
 
 /// Paging, sorting and list-level filters of a record list.
@@ -107,6 +109,9 @@ pub async fn build(
             Entity::Lead => lead_rows(store, ctx, dicts, chunk).await?,
             Entity::Activity => activity_rows(store, ctx, dicts, chunk).await?,
             Entity::Task => task_rows(store, ctx, dicts, chunk).await?,
+            Entity::Company | Entity::Contact => {
+                client_rows(store, ctx, dicts, entity, chunk).await?
+            }
         };
         rows.extend(part);
     }
@@ -485,6 +490,67 @@ async fn activity_rows(
                 }
             },
         )
+        .collect())
+}
+
+/// Companies or contacts: name, responsible, creation day, client type (the CONTACT_TYPE / COMPANY_TYPE code).
+async fn client_rows(
+    store: &Store,
+    ctx: &PortalContext,
+    dicts: &Dicts,
+    entity: Entity,
+    ids: &[i64],
+) -> Result<Vec<Record>, ReportError> {
+    let (select, kind) = match entity {
+        Entity::Company => (
+            "SELECT id, title, CAST('' AS TEXT), CAST('' AS TEXT), company_type, assigned_by_id, date_create FROM companies",
+            "company",
+        ),
+        // A person's name reads "last first middle", as the portal shows it.
+        _ => (
+            "SELECT id, last_name, name, second_name, type_id, assigned_by_id, date_create FROM contacts",
+            "contact",
+        ),
+    };
+    let sql = format!(
+        "{select} WHERE portal_id = $1 AND id IN ({})",
+        placeholders(ids.len())
+    );
+    type ClientRaw = (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<i64>,
+        i64,
+    );
+    let raw: Vec<ClientRaw> = with_pool!(store.pool(), p => {
+        let mut q = sqlx::query_as(&sql).bind(ctx.portal_id);
+        for id in ids { q = q.bind(*id); }
+        q.fetch_all(p).await
+    })?;
+    Ok(raw
+        .into_iter()
+        .map(|(id, first, second, third, type_code, manager, created)| {
+            let title = [first, second, third]
+                .iter()
+                .map(|p| p.trim())
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut c = serde_json::Map::new();
+            c.insert("type".into(), type_code.unwrap_or_default().into());
+            c.insert("manager_id".into(), manager.into());
+            c.insert("manager".into(), dicts.user_name(manager).into());
+            c.insert("created".into(), day_json(Some(ctx.tz.day(created))));
+            Record {
+                id,
+                path: format!("/crm/{kind}/details/{id}/"),
+                title,
+                columns: c,
+            }
+        })
         .collect())
 }
 

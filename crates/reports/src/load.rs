@@ -743,3 +743,103 @@ pub async fn activity_groups(
         )
         .collect())
 }
+
+/// A company or contact (a client card) with what its bound activities say: how many are open, how many of those
+/// have no deadline, the latest open deadline, and the latest touch (edit, activity created, activity completed).
+#[derive(Debug, Clone)]
+pub struct ClientRec {
+    pub id: i64,
+    pub manager: Option<i64>,
+    pub open: u64,
+    pub open_without_deadline: u64,
+    pub latest_open_deadline: Option<i64>,
+    pub last_touch: i64,
+}
+
+/// Which client cards: companies or contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKind {
+    Company,
+    Contact,
+}
+
+impl ClientKind {
+    /// The CRM owner type of activities bound to such a card.
+    pub fn owner_type(self) -> i64 {
+        match self {
+            ClientKind::Company => 4,
+            ClientKind::Contact => 3,
+        }
+    }
+    fn table(self) -> &'static str {
+        match self {
+            ClientKind::Company => "companies",
+            ClientKind::Contact => "contacts",
+        }
+    }
+    /// The portal's own last-activity time of the card, where the entity has one.
+    fn last_activity_column(self) -> &'static str {
+        match self {
+            ClientKind::Company => "CAST(NULL AS BIGINT)",
+            ClientKind::Contact => "c.last_activity_time",
+        }
+    }
+}
+
+/// Companies or contacts of the portal, each with its activities counted by the database.
+pub async fn clients(
+    store: &Store,
+    ctx: &PortalContext,
+    kind: ClientKind,
+) -> Result<Vec<ClientRec>, ReportError> {
+    let (table, owner_type, portal_last) =
+        (kind.table(), kind.owner_type(), kind.last_activity_column());
+    // The activities_by_owner index serves the join; one row per client, however many activities it has.
+    let sql = format!(
+        "SELECT c.id, c.assigned_by_id, c.date_modify, MAX({portal_last}), MAX(a.created), \
+         MAX(CASE WHEN a.completed = TRUE THEN a.last_updated END), \
+         SUM(CASE WHEN a.completed = FALSE THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN a.completed = FALSE AND a.deadline IS NULL THEN 1 ELSE 0 END), \
+         MAX(CASE WHEN a.completed = FALSE THEN a.deadline END) \
+         FROM {table} c LEFT JOIN activities a ON a.portal_id = c.portal_id AND a.owner_type_id = {owner_type} AND a.owner_id = c.id \
+         WHERE c.portal_id = $1 GROUP BY c.id, c.assigned_by_id, c.date_modify"
+    );
+    type Raw = (
+        i64,
+        Option<i64>,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let rows: Vec<Raw> = with_pool!(store.pool(), p => {
+        sqlx::query_as(&sql).bind(ctx.portal_id).fetch_all(p).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                manager,
+                modified,
+                portal_last,
+                created,
+                completed,
+                open,
+                no_deadline,
+                deadline,
+            )| ClientRec {
+                id,
+                manager,
+                open: open.unwrap_or(0).max(0) as u64,
+                open_without_deadline: no_deadline.unwrap_or(0).max(0) as u64,
+                latest_open_deadline: deadline,
+                last_touch: metrics::last_touch(&[Some(modified), portal_last, created, completed])
+                    .unwrap_or(modified),
+            },
+        )
+        .collect())
+}

@@ -295,6 +295,23 @@ pub fn last_touch(times: &[Option<i64>]) -> Option<i64> {
     times.iter().flatten().copied().max()
 }
 
+/// A client card (company or contact) has a planned activity when one of its open activities has no deadline or a
+/// deadline not yet passed: the same test as [`activity_planned`], applied to the card's open activities counted as
+/// a group (any without a deadline, else the latest deadline).
+pub fn client_has_planned(
+    open: u64,
+    open_without_deadline: u64,
+    latest_open_deadline: Option<i64>,
+    now: i64,
+) -> bool {
+    let deadline = if open_without_deadline > 0 {
+        None
+    } else {
+        latest_open_deadline
+    };
+    open > 0 && activity_planned(false, deadline, now)
+}
+
 /// Forgotten: open, not cared for by a planned activity (when that setting is on), and untouched for more than
 /// `days` whole days as of `now`.
 pub fn is_forgotten(
@@ -311,6 +328,29 @@ pub fn is_forgotten(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_is_planned_by_an_open_activity_ahead_or_without_deadline() {
+        let now = 1_000_000;
+        assert!(!client_has_planned(0, 0, None, now), "no open activity");
+        assert!(client_has_planned(1, 1, None, now), "open, no deadline");
+        assert!(
+            client_has_planned(2, 1, Some(now - 10), now),
+            "one without deadline wins over an overdue one"
+        );
+        assert!(
+            client_has_planned(1, 0, Some(now + 1), now),
+            "deadline ahead"
+        );
+        assert!(
+            client_has_planned(1, 0, Some(now), now),
+            "deadline now is not yet passed"
+        );
+        assert!(
+            !client_has_planned(3, 0, Some(now - 1), now),
+            "all open ones overdue"
+        );
+    }
 
     #[test]
     fn activity_classification_prefers_provider() {

@@ -7,6 +7,9 @@
 //! portal's LAST_ACTIVITY_TIME, and the creation or completion (LAST_UPDATED of a completed one) of any activity
 //! bound to the card. A card with a planned activity (open, deadline ahead or none) is cared for, unless the
 //! `planned_activity_counts_as_care` setting is off.
+//!
+//! Beyond the reference: companies and contacts with no planned activity (no open activity bound to the card with
+//! a deadline ahead or none), by the card's responsible; the employee and department filters apply.
 
 use std::collections::HashMap;
 
@@ -15,7 +18,9 @@ use b24a_store::Store;
 use crate::answer::{amount_cell, count_cell, count_tile, Answer, BlockKind, Row, Table, Unit};
 use crate::context::PortalContext;
 use crate::error::ReportError;
-use crate::load::{self, ActRec, ActWindow, DealRec, DealWindow, LeadRec, LeadWindow};
+use crate::load::{
+    self, ActRec, ActWindow, ClientKind, ClientRec, DealRec, DealWindow, LeadRec, LeadWindow,
+};
 use crate::metrics::{self, Status};
 use crate::prepare::Prepared;
 use crate::tally::{Group, Side, Tally};
@@ -73,6 +78,8 @@ pub(crate) struct Data {
     leads: Vec<LeadRec>,
     acts: Vec<ActRec>,
     overdue: Vec<ActRec>,
+    companies: Vec<ClientRec>,
+    contacts: Vec<ClientRec>,
 }
 
 /// Activities on open cards always come grouped per card (the report counts cards); overdue activities come
@@ -93,6 +100,8 @@ pub(crate) async fn load(
         } else {
             load::activities(store, ctx, overdue).await?
         },
+        companies: load::clients(store, ctx, ClientKind::Company).await?,
+        contacts: load::clients(store, ctx, ClientKind::Contact).await?,
     })
 }
 
@@ -207,6 +216,23 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) {
             add(t, "forgotten_leads", l.manager, l.id, l.amount);
         }
     }
+    for (metric, clients) in [
+        ("companies_unplanned", &data.companies),
+        ("contacts_unplanned", &data.contacts),
+    ] {
+        for c in clients {
+            if p.scope.person(c.manager)
+                && !metrics::client_has_planned(
+                    c.open,
+                    c.open_without_deadline,
+                    c.latest_open_deadline,
+                    now,
+                )
+            {
+                add(t, metric, c.manager, c.id, 0);
+            }
+        }
+    }
     for a in &data.overdue {
         if p.scope.person(a.responsible) && metrics::activity_overdue(a.completed, a.deadline, now)
         {
@@ -287,10 +313,13 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     }
     by_dept.total = Some(row(Group::Total, "Итого".into(), None));
     by_user.total = Some(row(Group::Total, "Итого".into(), None));
+    let clients = clients_table(p, &t);
     let tiles = vec![
         count_tile("forgotten_leads", &t, None, false),
         count_tile("forgotten_deals", &t, None, true),
         count_tile("act_overdue", &t, None, false),
+        count_tile("companies_unplanned", &t, None, false),
+        count_tile("contacts_unplanned", &t, None, false),
     ];
     let empty = t.get("forgotten_leads", &Group::Total).count == 0
         && t.get("forgotten_deals", &Group::Total).count == 0;
@@ -313,8 +342,45 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     Ok(Answer {
         meta,
         tiles,
-        tables: vec![by_dept, by_user],
+        tables: vec![by_dept, by_user, clients],
     })
+}
+
+/// Companies and contacts with no planned activity, by the cards' responsible.
+fn clients_table(p: &Prepared, t: &Tally) -> Table {
+    const METRICS: [&str; 2] = ["companies_unplanned", "contacts_unplanned"];
+    let mut table = Table::new(
+        "clients_without_plan",
+        BlockKind::Table,
+        &[(METRICS[0], Unit::Count), (METRICS[1], Unit::Count)],
+    );
+    let row = |g: Group, label: String, note: Option<&'static str>| Row {
+        cells: METRICS
+            .into_iter()
+            .map(|m| count_cell(t, m, &g, Side::Current))
+            .collect(),
+        group: g,
+        label,
+        note,
+    };
+    let mut users: Vec<i64> = METRICS
+        .into_iter()
+        .flat_map(|m| t.groups(m))
+        .filter_map(|g| match g {
+            Group::User(u) => Some(u),
+            _ => None,
+        })
+        .collect();
+    users.sort();
+    users.dedup();
+    for u in users {
+        let note = (u != 0 && !p.dicts.user_active(u)).then_some("inactive");
+        table
+            .rows
+            .push(row(Group::User(u), p.dicts.user_name(Some(u)), note));
+    }
+    table.total = Some(row(Group::Total, "Итого".into(), None));
+    table
 }
 
 pub(crate) async fn hits(
@@ -329,13 +395,22 @@ pub(crate) async fn hits(
     Ok(t.into_hits())
 }
 
-/// Last-touch instants of open cards of one owner type (1 leads, 2 deals), for the lists' "last activity / days since".
+/// Last-touch instants of the cards of one owner type (1 leads, 2 deals, 3 contacts, 4 companies), for the lists'
+/// "last activity / days since".
 pub(crate) async fn touch_map(
     store: &Store,
     p: &Prepared,
     owner_type: i64,
 ) -> Result<HashMap<i64, i64>, ReportError> {
     let data = load(store, &p.ctx, true).await?;
+    let clients = match owner_type {
+        4 => Some(&data.companies),
+        3 => Some(&data.contacts),
+        _ => None,
+    };
+    if let Some(clients) = clients {
+        return Ok(clients.iter().map(|c| (c.id, c.last_touch)).collect());
+    }
     Ok(last_touches(&data, p.ctx.now)
         .into_iter()
         .filter(|((t, _), _)| *t == owner_type)

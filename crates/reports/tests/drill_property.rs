@@ -39,7 +39,7 @@ const BASE: i64 = 1_767_225_600; // 2026-01-01 00:00 UTC
 const DAY: i64 = 86_400;
 
 async fn fill(s: &b24a_store::Store, g: &Gen) {
-    exec(s, "DELETE FROM deals; DELETE FROM leads; DELETE FROM activities; DELETE FROM tasks; DELETE FROM stage_history; DELETE FROM sales_plans;").await;
+    exec(s, "DELETE FROM deals; DELETE FROM leads; DELETE FROM activities; DELETE FROM tasks; DELETE FROM stage_history; DELETE FROM sales_plans; DELETE FROM companies; DELETE FROM contacts;").await;
     let stages = [
         ("NEW", "P"),
         ("WORK", "P"),
@@ -100,7 +100,21 @@ async fn fill(s: &b24a_store::Store, g: &Gen) {
             .await;
         }
     }
+    // Five companies and four contacts (R6 clients without a planned activity); every fifth activity is bound to a
+    // company, the next to a contact (some of them to ids that do not exist).
+    for id in 1..=5i64 {
+        let m = lit_i(managers[id as usize % 5]);
+        exec(s, &format!("INSERT INTO companies (portal_id, id, title, assigned_by_id, date_create, date_modify, synced_at) VALUES (1, {id}, 'C{id}', {m}, {BASE}, {BASE}, 0)")).await;
+        if id <= 4 {
+            exec(s, &format!("INSERT INTO contacts (portal_id, id, name, assigned_by_id, date_create, date_modify, synced_at) VALUES (1, {id}, 'P{id}', {m}, {BASE}, {BASE}, 0)")).await;
+        }
+    }
     for (i, (kind, dir, done, resp, when, dl)) in g.acts.iter().enumerate() {
+        let (owner_type, owner) = match i % 5 {
+            3 => (4, i as i64 % 6 + 1),
+            4 => (3, i as i64 % 5 + 1),
+            _ => (2, (i as i64 % (g.deals.len() as i64 + 1)) + 1),
+        };
         let (t, p, pt) = [
             (2, Some("VOXIMPLANT_CALL"), Some("CALL")),
             (4, Some("CRM_EMAIL"), Some("EMAIL")),
@@ -114,7 +128,8 @@ async fn fill(s: &b24a_store::Store, g: &Gen) {
             s,
             A {
                 id: i as i64 + 1,
-                owner: (i as i64 % (g.deals.len() as i64 + 1)) + 1,
+                owner_type,
+                owner,
                 type_id: t,
                 provider: p,
                 provider_type: pt,

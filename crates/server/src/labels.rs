@@ -65,6 +65,8 @@ pub fn metric_label(metric: &str, lang: Lang) -> Option<&'static str> {
         "task_in_progress" => ("В работе", "In progress"),
         "forgotten_leads" => ("Забытые лиды", "Forgotten leads"),
         "forgotten_deals" => ("Забытые сделки", "Forgotten deals"),
+        "companies_unplanned" => ("Компании без дел", "Companies, no planned activity"),
+        "contacts_unplanned" => ("Контакты без дел", "Contacts, no planned activity"),
         _ => return None,
     };
     Some(if lang == Lang::En { en } else { ru })
