@@ -50,6 +50,10 @@ enum Part {
 }
 
 impl Part {
+    /// Whether the part's content depends on the portal context (see [`ctx_fingerprint`]).
+    fn ctx_dependent(self) -> bool {
+        matches!(self, Part::Deals | Part::Leads)
+    }
     fn column(self) -> &'static str {
         match self {
             Part::Deals => "deals",
@@ -118,6 +122,46 @@ pub fn enabled() -> bool {
 pub fn stats() -> (usize, usize) {
     let g = lock();
     (g.entries.len(), g.bytes)
+}
+
+/// After new data landed for a portal (a sync cycle, an event): starts rebuilding, in the background, the parts this
+/// portal already holds, so that the next report request finds them at the new version instead of reading the
+/// database cold. Only parts a request has asked for are rebuilt — a portal nobody opens costs no memory. Returns
+/// how many held parts were behind the data (each is being rebuilt, or was, with inline builds, before it returns).
+pub async fn refresh_held(store: &Store, ctx: &PortalContext) -> Result<usize, ReportError> {
+    if budget() == 0 {
+        return Ok(0);
+    }
+    let held: Vec<Part> = {
+        let g = lock();
+        g.entries
+            .keys()
+            .filter(|(portal, _)| *portal == ctx.portal_id)
+            .map(|(_, part)| *part)
+            .collect()
+    };
+    let mut behind = 0;
+    for part in held {
+        let Some(version) = version(store, ctx.portal_id, part).await? else {
+            continue;
+        };
+        let fp = if part.ctx_dependent() {
+            ctx_fingerprint(ctx)
+        } else {
+            0
+        };
+        let current = {
+            let g = lock();
+            g.entries
+                .get(&(ctx.portal_id, part))
+                .is_some_and(|e| e.version == version && e.ctx == fp)
+        };
+        if !current {
+            behind += 1;
+            get(store, ctx, part, part.ctx_dependent()).await?;
+        }
+    }
+    Ok(behind)
 }
 
 /// Drops everything (benchmarks measure cold answers with it).
@@ -732,7 +776,7 @@ pub(crate) async fn deals(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<Option<Arc<DealsPart>>, ReportError> {
-    match get(store, ctx, Part::Deals, true).await? {
+    match get(store, ctx, Part::Deals, Part::Deals.ctx_dependent()).await? {
         Some(Value::Deals(p)) => Ok(Some(p)),
         _ => Ok(None),
     }
@@ -743,7 +787,7 @@ pub(crate) async fn leads(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<Option<Arc<LeadsPart>>, ReportError> {
-    match get(store, ctx, Part::Leads, true).await? {
+    match get(store, ctx, Part::Leads, Part::Leads.ctx_dependent()).await? {
         Some(Value::Leads(p)) => Ok(Some(p)),
         _ => Ok(None),
     }
@@ -754,7 +798,7 @@ pub(crate) async fn history(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<Option<Arc<HistoryPart>>, ReportError> {
-    match get(store, ctx, Part::History, false).await? {
+    match get(store, ctx, Part::History, Part::History.ctx_dependent()).await? {
         Some(Value::History(p)) => Ok(Some(p)),
         _ => Ok(None),
     }
@@ -765,7 +809,7 @@ pub(crate) async fn companies(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<Option<Arc<HashMap<i64, String>>>, ReportError> {
-    match get(store, ctx, Part::Companies, false).await? {
+    match get(store, ctx, Part::Companies, Part::Companies.ctx_dependent()).await? {
         Some(Value::Companies(p)) => Ok(Some(p)),
         _ => Ok(None),
     }
@@ -1080,7 +1124,14 @@ pub(crate) async fn activities(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<Option<Arc<ActsPart>>, ReportError> {
-    match get(store, ctx, Part::Activities, false).await? {
+    match get(
+        store,
+        ctx,
+        Part::Activities,
+        Part::Activities.ctx_dependent(),
+    )
+    .await?
+    {
         Some(Value::Activities(p)) => Ok(Some(p)),
         _ => Ok(None),
     }

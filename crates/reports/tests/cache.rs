@@ -60,6 +60,84 @@ fn count(a: &b24a_reports::Answer, metric: &str) -> f64 {
 async fn cache_never_answers_stale_and_never_mixes_portals() {
     a_write_through_the_store_is_counted_by_the_next_answer().await;
     portals_never_share_cached_records().await;
+    held_parts_are_rebuilt_after_new_data().await;
+}
+
+/// After a sync writes, the server calls `refresh_held`: the parts the portal holds are rebuilt at the new version
+/// before anyone asks, and a portal nobody opened gets nothing built.
+async fn held_parts_are_rebuilt_after_new_data() {
+    if !b24a_reports::cache::enabled() {
+        return;
+    }
+    for db in both().await {
+        let store = &db.store;
+        seed_portal(store).await;
+        let ctx = ctx(store, msk(2026, 3, 15, 12, 0), 24).await;
+        b24a_reports::cache::clear();
+        // Nobody opened a report: nothing is held, nothing is built.
+        assert_eq!(
+            b24a_reports::cache::refresh_held(store, &ctx)
+                .await
+                .unwrap(),
+            0
+        );
+        settle().await;
+        assert_eq!(b24a_reports::cache::stats().0, 0, "{}", db.label);
+
+        deal(
+            store,
+            D {
+                id: 1,
+                cents: 10_000,
+                created: msk(2026, 3, 2, 10, 0),
+                ..D::default()
+            },
+        )
+        .await;
+        let f = filter(F);
+        r1_twice(store, &ctx, &f).await;
+        let held = b24a_reports::cache::stats().0;
+        assert!(held > 0, "{}", db.label);
+        // Up to date: nothing to rebuild.
+        assert_eq!(
+            b24a_reports::cache::refresh_held(store, &ctx)
+                .await
+                .unwrap(),
+            0
+        );
+        // A sync writes a deal: the deals part is behind and gets rebuilt.
+        deal(
+            store,
+            D {
+                id: 2,
+                cents: 25_000,
+                created: msk(2026, 3, 5, 10, 0),
+                ..D::default()
+            },
+        )
+        .await;
+        let behind = b24a_reports::cache::refresh_held(store, &ctx)
+            .await
+            .unwrap();
+        assert!(behind >= 1, "{}: the deals part is behind", db.label);
+        settle().await;
+        assert_eq!(
+            b24a_reports::cache::refresh_held(store, &ctx)
+                .await
+                .unwrap(),
+            0,
+            "{}: every held part is current again",
+            db.label
+        );
+        assert_eq!(b24a_reports::cache::stats().0, held, "{}", db.label);
+        // The next answer comes from the rebuilt parts and counts the new deal.
+        let hits = b24a_reports::cache::hits();
+        let a = run_report(store, &ctx, ReportId::SalesDynamics, &f)
+            .await
+            .unwrap();
+        assert!(b24a_reports::cache::hits() > hits, "{}", db.label);
+        assert_eq!(count(&a, "deal_created"), 2.0, "{}", db.label);
+    }
 }
 
 async fn a_write_through_the_store_is_counted_by_the_next_answer() {

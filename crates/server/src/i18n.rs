@@ -108,7 +108,10 @@ pub fn block_title_named(lang: Lang, key: &str, pipelines: &[(i64, String)]) -> 
         "act_overdue" => ("Просроченные дела", "Overdue activities"),
         "forgotten_deals" => ("Забытые сделки", "Forgotten deals"),
         "forgotten_leads" => ("Забытые лиды", "Forgotten leads"),
-        "clients_without_plan" => ("Клиенты без запланированных дел", "Clients with no planned activity"),
+        "clients_without_plan" => (
+            "Клиенты без запланированных дел",
+            "Clients with no planned activity",
+        ),
         other => return other.replace('_', " "),
     };
     match lang {

@@ -1,7 +1,8 @@
 //! Runs the sync in this process, in the background: the scheduler ([`spawn_scheduler`]) that shares every active
 //! portal with the other replicas through leases (one cycle per portal per `SYNC_INTERVAL_SECS` slot, see
 //! `b24a_sync::scheduler`), and, when no scheduler runs (tests, the demo), the first import of a fresh install.
-//! Never blocks a request on a sync; a failing cycle is logged and retried later, never crashes the server.
+//! Never blocks a request on a sync; a failing cycle is logged and retried later, never crashes the server. After a
+//! cycle it refreshes the report cache parts the portal already holds, so readers rarely meet a cold answer.
 //! On shutdown it takes no new portal, lets the running cycle finish within the grace period or cuts it (every
 //! batch is one transaction, so nothing is half-written) and releases the lease.
 
@@ -116,6 +117,7 @@ async fn run_scheduler(state: AppState, mut stop: watch::Receiver<bool>) {
             match outcome {
                 DueOutcome::Synced(report, rec) => {
                     metrics.sync_ok(portal_id, started.elapsed().as_secs_f64());
+                    refresh_report_cache(&state.store, portal_id).await;
                     tracing::info!(
                         portal_id,
                         slot,
@@ -145,6 +147,24 @@ async fn run_scheduler(state: AppState, mut stop: watch::Receiver<bool>) {
         }
     }
     tracing::info!(%holder, "sync scheduler stopped");
+}
+
+/// New data landed: the report parts this process holds for the portal are rebuilt in the background now, so the
+/// next page load is answered from memory instead of a cold read (see `b24a_reports::cache::refresh_held`).
+async fn refresh_report_cache(store: &b24a_store::Store, portal_id: i64) {
+    // The tier's depth does not change what the cache holds; 24 months is only a placeholder of the context.
+    let ctx = match b24a_reports::PortalContext::load(store, portal_id, 24, now()).await {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            tracing::warn!(portal_id, error = %e, "report cache refresh: portal context not loaded");
+            return;
+        }
+    };
+    match b24a_reports::cache::refresh_held(store, &ctx).await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(portal_id, parts = n, "report cache refresh started"),
+        Err(e) => tracing::warn!(portal_id, error = %e, "report cache refresh failed"),
+    }
 }
 
 async fn release_after_cut(state: &AppState, portal_id: i64, holder: &str) {
@@ -195,7 +215,10 @@ pub fn start_first_import(state: &AppState, portal: b24a_store::PortalId, client
             )
             .await;
             match res {
-                Ok(_) => tracing::info!(portal = portal.0, "sync cycle done"),
+                Ok(_) => {
+                    tracing::info!(portal = portal.0, "sync cycle done");
+                    refresh_report_cache(&store, portal.0).await;
+                }
                 Err(b24a_sync::SyncError::NeedsAttention(m)) => {
                     tracing::warn!(portal = portal.0, reason = %m, "sync stopped: portal needs attention");
                     return;
