@@ -74,10 +74,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(crate::api::plans::remove),
         )
         .route("/api/progress", get(crate::api::progress::progress))
-        .route(
-            "/api/session/renew",
-            post(crate::api::session_renew::renew),
-        )
+        .route("/api/session/renew", post(crate::api::session_renew::renew))
         .route("/api/settings", get(crate::api::settings::get_settings))
         .route(
             "/api/settings/forget-me-not",
