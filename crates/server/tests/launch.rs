@@ -74,15 +74,15 @@ async fn install_stores_portal_and_genuine_launch_gets_shell_with_csp() {
     assert!(html.contains("<html lang=\"en\"") && html.contains("Sales dynamics"));
 }
 
+/// Changes a launch's query and form pairs.
+type Tamper = dyn Fn(&mut Vec<(String, String)>, &mut Vec<(String, String)>);
+
 #[tokio::test]
 async fn forged_launches_get_403_and_see_nothing() {
     let h = common::start(false).await;
     h.portal.install_app(CLIENT_ID).await.unwrap();
     let good = h.portal.iframe_launch(CLIENT_ID, 1, "ru");
-    let cases: Vec<(
-        &str,
-        Box<dyn Fn(&mut Vec<(String, String)>, &mut Vec<(String, String)>)>,
-    )> = vec![
+    let cases: Vec<(&str, Box<Tamper>)> = vec![
         (
             "forged AUTH_ID",
             Box::new(|_q, f| set(f, "AUTH_ID", "0123456789abcdef0123456789abcdef")),
