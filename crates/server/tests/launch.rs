@@ -1,5 +1,5 @@
 //! Install, iframe launch verification, sessions, CSP, uninstall and event verification over real HTTP against
-//! the portal emulator.
+//! the portal emulator; the health and readiness probes.
 
 mod common;
 
@@ -314,4 +314,21 @@ async fn events_need_the_application_token_and_uninstall_with_clean_deletes() {
     // After uninstall, the old launch fields are refused.
     let l = h.portal.iframe_launch(CLIENT_ID, 1, "ru");
     assert_eq!(h.launch(&l.query, &l.form).await.status(), 403);
+}
+
+/// The probes: `/healthz` answers while the process runs; `/readyz` answers 200 while the store answers and 503
+/// once it does not (here: its connection pool closed), so an orchestrator stops sending traffic.
+#[tokio::test]
+async fn readiness_follows_the_database() {
+    let h = common::start(false).await;
+    let get = |path: &str| {
+        let url = format!("{}{path}", h.base);
+        let http = h.http.clone();
+        async move { http.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get("/healthz").await, 200);
+    assert_eq!(get("/readyz").await, 200);
+    h.state.store.close().await;
+    assert_eq!(get("/readyz").await, 503);
+    assert_eq!(get("/healthz").await, 200, "alive, only not ready");
 }
