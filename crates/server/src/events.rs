@@ -1,8 +1,6 @@
 //! Event intake from portals: every event is verified by the `application_token` stored at install (compared in
 //! constant time) before anything happens. ONAPPUNINSTALL stops the portal's sync and, when the portal asked to
-//! clean, deletes all its data; ONAPPPAYMENT re-reads the tier from `app.info` in the background (the event's own
-//! STATUS is only a hint: the tier is what the OAuth server says); CRM/task events go to the sync's queue. An
-//! unverified event changes nothing.
+//! clean, deletes all its data; CRM/task events go to the sync's queue. An unverified event changes nothing.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -62,10 +60,6 @@ pub async fn intake(
         }
         return Ok(StatusCode::OK);
     }
-    if event == "ONAPPPAYMENT" {
-        recheck_tier(state.clone(), portal.id, app.client_id.clone());
-        return Ok(StatusCode::OK);
-    }
     if let Some((ev, id)) = b24a_sync::events::parse_form_event(&p) {
         if let Err(e) = b24a_sync::events::enqueue(&state.store, portal.id.0, &ev, id).await {
             tracing::warn!(portal = portal.id.0, error = %e, "event not queued");
@@ -73,27 +67,4 @@ pub async fn intake(
         }
     }
     Ok(StatusCode::OK)
-}
-
-/// Re-reads the tier after a payment without keeping the portal's event call waiting; a failed check is recorded
-/// and retried by the daily refresh, as any failed check.
-fn recheck_tier(state: AppState, portal: b24a_store::PortalId, client_id: String) {
-    tokio::spawn(async move {
-        let now = chrono::Utc::now().timestamp();
-        match crate::tier_refresh::refresh_one(&state, portal, &client_id, now).await {
-            Ok(()) => {
-                tracing::info!(portal = portal.0, client_id = %client_id, "tier re-read after payment")
-            }
-            Err(e) => {
-                tracing::warn!(portal = portal.0, client_id = %client_id, error = %e, "tier check after payment failed");
-                if let Err(e) = state
-                    .store
-                    .record_tier_failure(portal, &client_id, now, &e.to_string())
-                    .await
-                {
-                    tracing::warn!(portal = portal.0, error = %e, "recording a failed tier check failed");
-                }
-            }
-        }
-    });
 }

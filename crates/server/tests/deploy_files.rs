@@ -1,0 +1,105 @@
+//! The deploy files agree with the README and with the code they build: the container builds with the README's
+//! command, on a Rust image no older than the workspace's `rust-version`, which in turn is no older than what every
+//! locked dependency needs; and the files pass `deploy/lint.sh` (hadolint, docker-compose config, yamllint,
+//! kubernetes-validate, systemd-analyze — no container engine runs on these machines).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn version(v: &str) -> Vec<u64> {
+    v.trim()
+        .split('.')
+        .map(|p| p.parse().unwrap_or_else(|_| panic!("not a version: {v:?}")))
+        .collect()
+}
+
+#[test]
+fn dockerfile_and_compose_build_with_the_readme_commands() {
+    let readme = read("README.md");
+    let docker = read("deploy/Dockerfile");
+    let compose = read("deploy/docker-compose.yml");
+    let builds: Vec<&str> = docker
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("RUN "))
+        .filter(|l| l.contains("cargo build"))
+        .collect();
+    assert_eq!(builds.len(), 1, "one cargo build in the Dockerfile: {builds:?}");
+    assert!(
+        readme.contains(builds[0].trim()),
+        "the README shows the Dockerfile's build command {:?}",
+        builds[0]
+    );
+    let image_build = "docker build -f deploy/Dockerfile -t b24a-server .";
+    assert!(docker.contains(image_build) && readme.contains(image_build));
+    assert!(compose.contains("dockerfile: deploy/Dockerfile") && compose.contains("context: .."));
+    // The test command of the README is the one .ci/run runs.
+    let ci = read(".ci/run");
+    let test_cmd = "cargo test --workspace --locked";
+    assert!(readme.contains(test_cmd));
+    assert_eq!(ci.lines().filter(|l| l.trim() == test_cmd).count(), 1);
+}
+
+#[test]
+fn the_build_image_is_new_enough_for_every_locked_dependency() {
+    let manifest = read("Cargo.toml");
+    let workspace_min = manifest
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("rust-version = "))
+        .map(|v| v.trim_matches('"').to_string())
+        .expect("workspace rust-version");
+    let docker = read("deploy/Dockerfile");
+    let image = docker
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("FROM rust:"))
+        .and_then(|l| l.split('-').next())
+        .expect("a rust build image");
+    assert_eq!(
+        version(image),
+        version(&workspace_min),
+        "the build image is the workspace's rust-version"
+    );
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let too_new: Vec<String> = meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter_map(|p| {
+            let need = p["rust_version"].as_str()?;
+            (version(need) > version(&workspace_min))
+                .then(|| format!("{} {} needs {need}", p["name"], p["version"]))
+        })
+        .collect();
+    assert!(
+        too_new.is_empty(),
+        "rust-version {workspace_min} is older than locked dependencies need: {too_new:?}"
+    );
+}
+
+#[test]
+fn deploy_files_pass_the_linters() {
+    // Tools come from PyPI into a cache under $HOME (see the script); Debian's python3 with venv is on the machines.
+    let out = Command::new("bash")
+        .arg(root().join("deploy/lint.sh"))
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "deploy/lint.sh failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
