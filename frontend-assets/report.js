@@ -25,6 +25,8 @@ const NOTES = {
   planned_activity_counts_as_care: ['Запланированное дело = забота', 'Planned activity counts as care'],
   threshold_pct: ['Порог бонуса, %', 'Bonus threshold, %'],
   conversion_method: ['Конверсия считается по сделкам', 'Conversion counts deals'],
+  custom_fields_not_for_leads: ['Лиды не отфильтрованы по полям (у лидов их нет)', 'Leads not filtered by fields leads do not have'],
+  custom_fields_not_for_deals: ['Сделки не отфильтрованы по полям (у сделок их нет)', 'Deals not filtered by fields deals do not have'],
 };
 function noteValue(v) {
   const ru = LANG !== 'en';

@@ -54,6 +54,21 @@ impl Prepared {
     ) -> Result<Meta, ReportError> {
         let r = &self.resolved;
         let locked = r.clamp.as_ref().is_some_and(|c| c.locked);
+        let mut notes = vec![];
+        for (key, fields) in [
+            (
+                "custom_fields_not_for_deals",
+                &self.scope.custom_not_for_deals,
+            ),
+            (
+                "custom_fields_not_for_leads",
+                &self.scope.custom_not_for_leads,
+            ),
+        ] {
+            if !fields.is_empty() {
+                notes.push((key.to_string(), fields.join(", ")));
+            }
+        }
         Ok(Meta {
             report,
             portal_id: self.ctx.portal_id,
@@ -75,7 +90,7 @@ impl Prepared {
             } else {
                 None
             },
-            notes: vec![],
+            notes,
         })
     }
 }

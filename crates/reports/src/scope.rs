@@ -17,9 +17,13 @@ pub struct Scope {
     pub people: Option<HashSet<i64>>,
     pub sources: Option<HashSet<String>>,
     pub projects: Option<HashSet<i64>>,
-    /// Deals / leads matching every custom-field condition.
+    /// Deals / leads matching every custom-field condition that applies to them (`None`: no condition does).
     pub custom_deals: Option<HashSet<i64>>,
     pub custom_leads: Option<HashSet<i64>>,
+    /// Custom fields of the filter that deals / leads do not have: those conditions leave that entity unfiltered
+    /// (a deal field says nothing about leads), and the answer says so.
+    pub custom_not_for_deals: Vec<String>,
+    pub custom_not_for_leads: Vec<String>,
 }
 
 impl Scope {
@@ -94,8 +98,28 @@ impl Scope {
             s.projects = Some(f.projects.iter().copied().collect());
         }
         if !f.custom_fields.is_empty() {
-            s.custom_deals = Some(custom_matches(store, portal_id, "DEAL", f).await?);
-            s.custom_leads = Some(custom_matches(store, portal_id, "LEAD", f).await?);
+            let deals = custom_matches(store, portal_id, "DEAL", f).await?;
+            let leads = custom_matches(store, portal_id, "LEAD", f).await?;
+            for (i, c) in f.custom_fields.iter().enumerate() {
+                if !deals.fields.contains(&c.field) && !leads.fields.contains(&c.field) {
+                    return Err(FilterError::invalid(
+                        format!("custom_fields[{i}].field"),
+                        format!("no deal or lead carries the custom field {:?}", c.field),
+                    )
+                    .into());
+                }
+            }
+            let missing = |m: &Matches| -> Vec<String> {
+                f.custom_fields
+                    .iter()
+                    .filter(|c| !m.fields.contains(&c.field))
+                    .map(|c| c.field.clone())
+                    .collect()
+            };
+            s.custom_not_for_deals = missing(&deals);
+            s.custom_not_for_leads = missing(&leads);
+            s.custom_deals = deals.ids;
+            s.custom_leads = leads.ids;
         }
         Ok(s)
     }
@@ -135,20 +159,33 @@ impl Scope {
     }
 }
 
-/// Ids of records of `entity` matching all custom-field conditions (AND across fields, OR across values; a
-/// multiple field matches when its JSON array contains the value).
+/// The records of one entity that pass the custom-field conditions, and which conditions apply to it.
+struct Matches {
+    /// `None` when no condition applies to the entity.
+    ids: Option<HashSet<i64>>,
+    /// The filter's fields that the entity has (some record of it carries the field).
+    fields: HashSet<String>,
+}
+
+/// Ids of records of `entity` matching all custom-field conditions on fields the entity has (AND across fields, OR
+/// across values; a multiple field matches when its JSON array contains the value).
 async fn custom_matches(
     store: &Store,
     portal_id: i64,
     entity: &str,
     f: &Filter,
-) -> Result<HashSet<i64>, ReportError> {
+) -> Result<Matches, ReportError> {
     let mut acc: Option<HashSet<i64>> = None;
+    let mut fields = HashSet::new();
     for cond in &f.custom_fields {
         let rows: Vec<(i64, Option<String>)> = with_pool!(store.pool(), p => {
             sqlx::query_as("SELECT entity_id, value FROM custom_field_values WHERE portal_id = $1 AND entity_type = $2 AND field_name = $3")
                 .bind(portal_id).bind(entity).bind(&cond.field).fetch_all(p).await
         })?;
+        if rows.is_empty() {
+            continue;
+        }
+        fields.insert(cond.field.clone());
         let ids: HashSet<i64> = rows
             .into_iter()
             .filter(|(_, v)| v.as_deref().is_some_and(|v| value_matches(v, &cond.values)))
@@ -159,7 +196,7 @@ async fn custom_matches(
             None => ids,
         });
     }
-    Ok(acc.unwrap_or_default())
+    Ok(Matches { ids: acc, fields })
 }
 
 fn value_matches(stored: &str, wanted: &[String]) -> bool {
