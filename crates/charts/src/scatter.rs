@@ -1,10 +1,12 @@
 //! Labelled scatter (activity index vs won sum): one point per employee with a short name beside it.
-//! Points with a non-finite coordinate are left out, never drawn at zero.
+//! Points with a non-finite coordinate are left out, never drawn at zero. A name that would overlap another name is
+//! moved to the other side of its point or left out (the point keeps its hover title), never drawn over text.
 
 use crate::render::{
     font, series_color, truncate, Area, Ctx, DrawResult, AXIS_LIMIT, LABEL_SIZE, PAD,
 };
 use crate::spec::TEXT_MUTED;
+use crate::svg_backend::text_width;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -13,8 +15,13 @@ fn padded(lo: f64, hi: f64) -> (f64, f64) {
         lo.clamp(-AXIS_LIMIT, AXIS_LIMIT),
         hi.clamp(-AXIS_LIMIT, AXIS_LIMIT),
     );
+    // One value only: a unit range beside it; never negative when the values are not (no "−1 ₽" axis).
     let (lo, hi) = if hi - lo < 1e-12 {
-        (lo - 1.0, hi + 1.0)
+        if lo >= 0.0 {
+            (lo, hi + 1.0)
+        } else {
+            (lo - 1.0, hi + 1.0)
+        }
     } else {
         (lo, hi)
     };
@@ -78,6 +85,7 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     let (ox, oy) = area.get_base_pixel();
     let x_name = spec.x_label.clone().unwrap_or_else(|| "x".into());
     let y_name = spec.y_label.clone().unwrap_or_else(|| "y".into());
+    let mut placed: Vec<Rect> = Vec::new();
     for p in points {
         let title = format!(
             "{}: {x_name} {}, {y_name} {}",
@@ -94,12 +102,40 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
             Ok(())
         })?;
         let (px, py) = chart.backend_coord(&(p.x.clamp(x0, x1), p.y.clamp(y0, y1)));
-        let style = font(11.0, TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw_text(
-            &truncate(&p.label, 110.0, 11.0),
-            &style,
-            (px - ox + 8, py - oy),
-        )?;
+        let text = truncate(&p.label, 110.0, LABEL_FONT);
+        let w = text_width(&text, LABEL_FONT).ceil() as i32;
+        let h = LABEL_FONT as i32 + 2;
+        let right = Rect::new(px + 8, py - h / 2, w, h);
+        let left = Rect::new(px - 8 - w, py - h / 2, w, h);
+        let Some((spot, anchor, x)) = [(right, HPos::Left, px + 8), (left, HPos::Right, px - 8)]
+            .into_iter()
+            .find(|(r, _, _)| !placed.iter().any(|o| o.overlaps(r)))
+        else {
+            continue;
+        };
+        placed.push(spot);
+        let style = font(LABEL_FONT, TEXT_MUTED).pos(Pos::new(anchor, VPos::Center));
+        area.draw_text(&text, &style, (x - ox, py - oy))?;
     }
     Ok(())
+}
+
+const LABEL_FONT: f64 = 11.0;
+
+/// A label's box in backend pixels.
+#[derive(Debug, Clone, Copy)]
+struct Rect {
+    x: i32,
+    y: i32,
+    w: i32,
+    h: i32,
+}
+
+impl Rect {
+    fn new(x: i32, y: i32, w: i32, h: i32) -> Rect {
+        Rect { x, y, w, h }
+    }
+    fn overlaps(&self, o: &Rect) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
 }

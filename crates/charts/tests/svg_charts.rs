@@ -421,3 +421,30 @@ proptest! {
         prop_assert_eq!(m.len(), expected);
     }
 }
+
+#[test]
+fn scatter_names_never_overlap_and_zero_values_get_no_negative_axis() {
+    // A month without wins: twelve employees at y = 0 with indexes one apart (a few pixels): every point keeps its
+    // hover title, but only names with room are written (here the first on its right, the next on its left).
+    let mut c = spec(ChartKind::Scatter, &[], vec![], rub());
+    c.x_format = ValueFormat::Number;
+    c.points = (0..12)
+        .map(|i| ScatterPoint {
+            label: format!("Сотрудник {i}"),
+            x: 100.0 + i as f64,
+            y: 0.0,
+        })
+        .collect();
+    let svg = render_svg(&c);
+    assert_eq!(marks(&svg).len(), 12);
+    let t = texts(&svg);
+    let names: Vec<&String> = t.iter().filter(|s| s.starts_with("Сотрудник")).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    // Only zero values: the money axis runs from 0 up, with no negative ticks.
+    let negative: Vec<&String> = t
+        .iter()
+        .filter(|s| s.contains('₽') && (s.starts_with('-') || s.starts_with('−')))
+        .collect();
+    assert!(negative.is_empty(), "{negative:?}");
+    assert!(t.iter().any(|s| s == &format!("0{NB}₽")), "{t:?}");
+}
