@@ -1,6 +1,9 @@
 //! Event intake from portals: every event is verified by the `application_token` stored at install (compared in
 //! constant time) before anything happens. ONAPPUNINSTALL stops the portal's sync and, when the portal asked to
-//! clean, deletes all its data; CRM/task events go to the sync's queue. An unverified event changes nothing.
+//! clean, deletes all its data; ONAPPUPDATE may replace the application_token (verified through app.info with the
+//! event's access token); ONAPPPAYMENT re-reads the tier from `app.info` in the background (the event's own
+//! STATUS is only a hint: the tier is what the OAuth server says); CRM/task events go to the sync's queue. An
+//! unverified event changes nothing.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -35,7 +38,11 @@ pub async fn intake(
         .await?
         .ok_or(AppError::Forbidden)?;
     let stored = pa.application_token.unwrap_or_default();
-    if stored.is_empty() || !bool::from(stored.as_bytes().ct_eq(sent_token.as_bytes())) {
+    let token_ok = !stored.is_empty() && bool::from(stored.as_bytes().ct_eq(sent_token.as_bytes()));
+    if event == "ONAPPUPDATE" {
+        return app_update(&state, &portal, &app.client_id, &p, token_ok, sent_token).await;
+    }
+    if !token_ok {
         tracing::warn!(portal = portal.id.0, event = %event, "event with a wrong application_token refused");
         return Err(AppError::Forbidden);
     }
@@ -60,6 +67,10 @@ pub async fn intake(
         }
         return Ok(StatusCode::OK);
     }
+    if event == "ONAPPPAYMENT" {
+        recheck_tier(state.clone(), portal.id, app.client_id.clone());
+        return Ok(StatusCode::OK);
+    }
     if let Some((ev, id)) = b24a_sync::events::parse_form_event(&p) {
         if let Err(e) = b24a_sync::events::enqueue(&state.store, portal.id.0, &ev, id).await {
             tracing::warn!(portal = portal.id.0, error = %e, "event not queued");
@@ -67,4 +78,65 @@ pub async fn intake(
         }
     }
     Ok(StatusCode::OK)
+}
+
+/// ONAPPUPDATE may carry a new application_token. With the stored token it is verified as any event; with a new one
+/// it is genuine only if the OAuth server accepts the event's access token for this very app and portal (app.info),
+/// and then the new token replaces the stored one, so later events (and the uninstall that cleans up) still verify.
+async fn app_update(
+    state: &AppState,
+    portal: &b24a_store::Portal,
+    client_id: &str,
+    p: &[(String, String)],
+    token_ok: bool,
+    sent_token: &str,
+) -> Result<StatusCode, AppError> {
+    if token_ok {
+        return Ok(StatusCode::OK);
+    }
+    let access = form::get(p, "auth[access_token]").unwrap_or_default();
+    let server = portal
+        .server_endpoint
+        .clone()
+        .unwrap_or_else(|| state.config.oauth_server.clone());
+    let verified = crate::verify::app_info(&state.http, &server, access)
+        .await
+        .ok()
+        .filter(|v| v.client_id == client_id && v.member_id == portal.member_id);
+    if verified.is_none() || sent_token.trim().is_empty() {
+        tracing::warn!(
+            portal = portal.id.0,
+            "ONAPPUPDATE with an unknown application_token and no valid access token refused"
+        );
+        return Err(AppError::Forbidden);
+    }
+    state
+        .store
+        .set_application_token(portal.id, client_id, sent_token)
+        .await?;
+    tracing::info!(portal = portal.id.0, client_id = %client_id, "application token replaced on app update");
+    Ok(StatusCode::OK)
+}
+
+/// Re-reads the tier after a payment without keeping the portal's event call waiting; a failed check is recorded
+/// and retried by the daily refresh, as any failed check.
+fn recheck_tier(state: AppState, portal: b24a_store::PortalId, client_id: String) {
+    tokio::spawn(async move {
+        let now = chrono::Utc::now().timestamp();
+        match crate::tier_refresh::refresh_one(&state, portal, &client_id, now).await {
+            Ok(()) => {
+                tracing::info!(portal = portal.0, client_id = %client_id, "tier re-read after payment")
+            }
+            Err(e) => {
+                tracing::warn!(portal = portal.0, client_id = %client_id, error = %e, "tier check after payment failed");
+                if let Err(e) = state
+                    .store
+                    .record_tier_failure(portal, &client_id, now, &e.to_string())
+                    .await
+                {
+                    tracing::warn!(portal = portal.0, error = %e, "recording a failed tier check failed");
+                }
+            }
+        }
+    });
 }

@@ -332,3 +332,65 @@ async fn readiness_follows_the_database() {
     assert_eq!(get("/readyz").await, 503);
     assert_eq!(get("/healthz").await, 200, "alive, only not ready");
 }
+
+/// ONAPPUPDATE with a new application_token: genuine (the event's access token passes app.info for this app and
+/// portal) → stored, later events verify with the new token and no longer with the old; forged (a made-up access
+/// token) → 403 and the stored token stays.
+#[tokio::test]
+async fn app_update_replaces_the_application_token_only_when_verified() {
+    let h = common::start(false).await;
+    let grant = h.portal.install_app(CLIENT_ID).await.unwrap();
+    let member = h.portal.member_id();
+    let event = |name: &'static str, app_token: String, access: String| {
+        let (http, url, member) = (
+            h.http.clone(),
+            format!("{}/events/{CLIENT_ID}", h.base),
+            member.clone(),
+        );
+        async move {
+            http.post(url)
+                .form(&[
+                    ("event", name.to_string()),
+                    ("data[FIELDS][ID]", "1".to_string()),
+                    ("auth[member_id]", member),
+                    ("auth[application_token]", app_token),
+                    ("auth[access_token]", access),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let old = grant.application_token.clone();
+    let new = "f".repeat(32);
+    // Forged: a new token with an access token the OAuth server does not know.
+    assert_eq!(
+        event("ONAPPUPDATE", new.clone(), "not-a-real-token".into()).await,
+        403
+    );
+    assert_eq!(
+        event("ONCRMDEALUPDATE", old.clone(), String::new()).await,
+        200
+    );
+    assert_eq!(
+        event("ONCRMDEALUPDATE", new.clone(), String::new()).await,
+        403
+    );
+    // Genuine: the portal's own access token vouches for the new application token.
+    assert_eq!(
+        event("ONAPPUPDATE", new.clone(), grant.access_token.clone()).await,
+        200
+    );
+    assert_eq!(
+        event("ONCRMDEALUPDATE", new.clone(), String::new()).await,
+        200
+    );
+    assert_eq!(
+        event("ONCRMDEALUPDATE", old.clone(), String::new()).await,
+        403
+    );
+    // An update that carries the stored token changes nothing and is accepted.
+    assert_eq!(event("ONAPPUPDATE", new, String::new()).await, 200);
+}

@@ -65,7 +65,10 @@ impl std::fmt::Debug for PortalApp {
         f.debug_struct("PortalApp")
             .field("portal_id", &self.portal_id)
             .field("client_id", &self.client_id)
-            .field("application_token", &self.application_token.as_ref().map(|_| "<hidden>"))
+            .field(
+                "application_token",
+                &self.application_token.as_ref().map(|_| "<hidden>"),
+            )
             .field("status", &self.status)
             .field("token_version", &self.token_version)
             .field("installed_at", &self.installed_at)
@@ -215,6 +218,33 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Replaces the application token that verifies the portal's events (ONAPPUPDATE may bring a new one). The
+    /// caller must have verified the event that carries it.
+    pub async fn set_application_token(
+        &self,
+        portal: PortalId,
+        client_id: &str,
+        application_token: &str,
+    ) -> Result<(), StoreError> {
+        validate::not_empty("portal_app", "application_token", application_token)?;
+        let n = self
+            .execute(
+                "UPDATE portal_apps SET application_token = $1 WHERE portal_id = $2 AND client_id = $3",
+                &[
+                    Val::Str(application_token),
+                    Val::I64(portal.0),
+                    Val::Str(client_id),
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "portal {portal} app {client_id}"
+            )));
+        }
+        Ok(())
+    }
+
     /// Records the app's status from `app.info`.
     pub async fn set_app_status(
         &self,
@@ -305,6 +335,9 @@ mod tests {
         };
         let printed = format!("{app:?}");
         assert!(!printed.contains("secret-app-token-123"), "{printed}");
-        assert!(printed.contains("<hidden>") && printed.contains("local.app"), "{printed}");
+        assert!(
+            printed.contains("<hidden>") && printed.contains("local.app"),
+            "{printed}"
+        );
     }
 }
