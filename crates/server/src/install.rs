@@ -82,16 +82,19 @@ async fn register(
         "{}/events/{client_id}",
         state.config.public_url.trim_end_matches('/')
     );
-    if let Err(e) = crate::verify::bind_event(
-        &state.http,
-        &d.client_endpoint,
-        &d.access_token,
-        "ONAPPUNINSTALL",
-        &handler,
-    )
-    .await
-    {
-        tracing::warn!(portal = portal.0, error = %e, "binding ONAPPUNINSTALL failed");
+    // ONAPPUNINSTALL stops the sync (and cleans when asked); ONAPPPAYMENT re-reads the tier at once.
+    for event in ["ONAPPUNINSTALL", "ONAPPPAYMENT"] {
+        if let Err(e) = crate::verify::bind_event(
+            &state.http,
+            &d.client_endpoint,
+            &d.access_token,
+            event,
+            &handler,
+        )
+        .await
+        {
+            tracing::warn!(portal = portal.0, event, error = %e, "binding an app event failed");
+        }
     }
     crate::sync_runner::start_first_import(state, portal, client_id);
     Ok(portal)

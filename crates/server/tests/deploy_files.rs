@@ -31,7 +31,11 @@ fn dockerfile_and_compose_build_with_the_readme_commands() {
         .filter_map(|l| l.trim().strip_prefix("RUN "))
         .filter(|l| l.contains("cargo build"))
         .collect();
-    assert_eq!(builds.len(), 1, "one cargo build in the Dockerfile: {builds:?}");
+    assert_eq!(
+        builds.len(),
+        1,
+        "one cargo build in the Dockerfile: {builds:?}"
+    );
     assert!(
         readme.contains(builds[0].trim()),
         "the README shows the Dockerfile's build command {:?}",
@@ -71,7 +75,11 @@ fn the_build_image_is_new_enough_for_every_locked_dependency() {
         .current_dir(root())
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
     let too_new: Vec<String> = meta["packages"]
         .as_array()

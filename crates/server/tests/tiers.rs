@@ -946,3 +946,59 @@ async fn expired_payment_never_deletes_data_and_paying_shows_history_at_once() {
     assert!(again["meta"]["clamp"].is_null());
     assert_eq!(created(&again), shown);
 }
+
+/// Paying fires ONAPPPAYMENT: the server re-reads app.info at once (no page open, no daily pass) and the paid tier
+/// is stored; a forged payment event (wrong application_token) is refused and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_event_rereads_the_tier_at_once_and_a_forged_one_is_refused() {
+    let env = start(Backend::Sqlite, &[(ALL, &[])], false).await;
+    env.portal.install_app(ALL).await.unwrap();
+    env.portal
+        .set_app_status(ALL, AppStatus::new("F", false, None));
+    let (status, _) = env.launch(ALL, 1, "en").await;
+    assert_eq!(status, 200);
+    let portal = env.portal_id().await;
+    let tier = |env: &Env| {
+        let store = env.state.store.clone();
+        async move {
+            store
+                .tier(portal, ALL)
+                .await
+                .unwrap()
+                .map(|t| t.status)
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(tier(&env).await, "F");
+
+    // A forged payment event: the right member_id, a wrong application_token.
+    let forged = env
+        .http
+        .post(format!("{}/events/{ALL}", env.base))
+        .form(&[
+            ("event", "ONAPPPAYMENT"),
+            ("data[STATUS]", "P"),
+            ("auth[member_id]", env.portal.member_id().as_str()),
+            (
+                "auth[application_token]",
+                "0123456789abcdef0123456789abcdef",
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+
+    // The portal pays: the emulator delivers ONAPPPAYMENT to the handler bound at install.
+    env.portal
+        .set_app_status(ALL, AppStatus::new("P", false, Some(365)));
+    let mut seen = String::new();
+    for _ in 0..100 {
+        seen = tier(&env).await;
+        if seen == "P" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, "P", "the payment event re-read the tier");
+}
