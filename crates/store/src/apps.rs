@@ -77,6 +77,16 @@ impl std::fmt::Debug for PortalApp {
     }
 }
 
+/// An update of one portal × app row: no row touched means the app registration does not exist.
+pub(crate) fn one_app_row(n: u64, portal: PortalId, client_id: &str) -> Result<(), StoreError> {
+    if n == 0 {
+        return Err(StoreError::NotFound(format!(
+            "portal {portal} app {client_id}"
+        )));
+    }
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct AppRow {
     portal_id: i64,
@@ -237,12 +247,7 @@ impl Store {
                 ],
             )
             .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!(
-                "portal {portal} app {client_id}"
-            )));
-        }
-        Ok(())
+        one_app_row(n, portal, client_id)
     }
 
     /// Records the app's status from `app.info`.
@@ -267,12 +272,7 @@ impl Store {
                 ],
             )
             .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!(
-                "portal {portal} app {client_id}"
-            )));
-        }
-        Ok(())
+        one_app_row(n, portal, client_id)
     }
 
     /// One app registration of the portal.

@@ -4,6 +4,7 @@
 //! (docs/TIERS.md). It must never delete or hide synced data: a tier limits what reports show, not what is kept,
 //! and a failed check must never overwrite the last known tier.
 
+use crate::apps::one_app_row;
 use crate::sql::Val;
 use crate::{validate, PortalId, Store, StoreError};
 
@@ -70,12 +71,7 @@ impl Store {
                 ],
             )
             .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!(
-                "portal {portal} app {client_id}"
-            )));
-        }
-        Ok(())
+        one_app_row(n, portal, client_id)
     }
 
     /// Records that a check at `at` failed; the last known tier stays exactly as it was.
