@@ -67,6 +67,11 @@ export function activeCount(report, f) {
   return n;
 }
 
+/** A custom field's name: the portal's label in the page language, else its code (no definition synced). */
+function fieldLabel(def, field) {
+  return (def && def.label) || field;
+}
+
 /** Custom-field conditions: pick a field, then its values (a record matches one of them); several fields = all. */
 function customFields(fields, f, changed) {
   const wrap = h('span', { class: 'custom-fields' });
@@ -74,16 +79,20 @@ function customFields(fields, f, changed) {
     clear(wrap);
     for (const c of f.custom_fields) {
       const def = fields.find((x) => x.field === c.field);
-      const items = (def ? def.values : []).map((v) => ({ id: v.value, name: v.value }));
+      const items = (def ? def.values : []).map((v) => ({ id: v.value, name: v.text || v.value, entities: v.entities || [] }));
+      // The same text under two ids (a deal list and a lead list share a code, each with its own item ids): say whose.
+      for (const it of items) {
+        if (items.filter((o) => o.name === it.name).length > 1 && it.entities.length === 1) it.name += ` · ${t(it.entities[0] === 'LEAD' ? 'leads_only' : 'deals_only')}`;
+      }
       for (const v of c.values) if (!items.find((i) => i.id === v)) items.push({ id: v, name: v });
       const rm = h('button', { type: 'button', class: 'btn-link remove-cf', title: t('remove'), onclick: () => { f.custom_fields = f.custom_fields.filter((x) => x !== c); draw(); changed(); } }, '×');
       // A field only deals (or only leads) have leaves the other kind empty: say so next to its name.
       const only = def && def.entities.length === 1 ? h('span', { class: 'only' }, ` · ${t(def.entities[0] === 'LEAD' ? 'leads_only' : 'deals_only')}`) : null;
-      wrap.append(h('div', { class: 'cf', dataset: { field: c.field } }, h('span', {}, c.field.replace(/^UF_CRM_/, ''), only, ' ', rm), multi('cf-' + c.field, items, c.values, changed)));
+      wrap.append(h('div', { class: 'cf', dataset: { field: c.field } }, h('span', { class: 'cf-label', title: c.field }, fieldLabel(def, c.field), only, ' ', rm), multi('cf-' + c.field, items, c.values, changed)));
     }
     const free = fields.filter((x) => !f.custom_fields.find((c) => c.field === x.field));
     if (free.length && f.custom_fields.length < 20) {
-      wrap.append(h('label', {}, t('custom_field'), select('custom-field', [['', t('add_field')]].concat(free.map((x) => [x.field, x.field.replace(/^UF_CRM_/, '')])), '', (v) => {
+      wrap.append(h('label', {}, t('custom_field'), select('custom-field', [['', t('add_field')]].concat(free.map((x) => [x.field, fieldLabel(x, x.field)])), '', (v) => {
         if (v) { f.custom_fields.push({ field: v, values: [] }); draw(); }
       })));
     }

@@ -130,11 +130,25 @@ async fn the_app_in_chromium() {
     // Custom-field filter: pick the portal's first UF field and its most frequent value; the tile then equals the
     // API's number for the same filter, and is no more than without it.
     let before = digits_of(&b.js("return document.querySelector('.tile[data-metric=deal_created] .value').innerText").await.unwrap());
-    let field = b.js("const s=document.querySelector('select[name=custom-field]'); const v=s.options[1].value; s.value=v; s.dispatchEvent(new Event('change')); return v").await.unwrap();
-    let field = field.as_str().unwrap().to_string();
+    // The list field (the generated region), shown by its portal label; its items by their texts.
+    let picked = b.js("const s=document.querySelector('select[name=custom-field]'); const o=[...s.options].find(o => o.value==='UF_CRM_REGION') || s.options[1]; \
+        const text=o.text; s.value=o.value; s.dispatchEvent(new Event('change')); return [o.value, text]").await.unwrap();
+    let field = picked[0].as_str().unwrap().to_string();
     assert!(field.starts_with("UF_CRM_"), "{field}");
+    let dicts = b.js_async("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
+        fetch('/api/dictionaries',{headers:{'x-b24a-session':s}}).then(r=>r.json()).then(d=>done(d.custom_fields));").await.unwrap();
+    let def = dicts.as_array().unwrap().iter().find(|f| f["field"] == field.as_str()).unwrap().clone();
+    assert_eq!(def["label"], "Регион", "the portal's label, not the code");
+    assert_eq!(picked[1], def["label"], "the picker offers the label");
+    let shown_label = b.js(&format!("return document.querySelector('.cf[data-field={field}] .cf-label').firstChild.textContent")).await.unwrap();
+    assert_eq!(shown_label, def["label"], "the condition is named by the label");
+    // A value deals hold (the tile counts deals); its checkbox reads the item's text, the filter sends its id.
+    let deal_value = def["values"].as_array().unwrap().iter().find(|v| v["entities"].as_array().unwrap().iter().any(|e| e == "DEAL")).unwrap().clone();
+    let value_id = deal_value["value"].as_str().unwrap().to_string();
     b.js(&format!("document.querySelector('button[name=cf-{field}]').click()")).await.unwrap();
-    let value = b.js(&format!("const c=document.querySelector('.multi[data-name=cf-{field}] .menu input[type=checkbox]'); c.click(); return c.value")).await.unwrap();
+    let value = b.js(&format!("const c=document.querySelector('.multi[data-name=cf-{field}] .menu input[type=checkbox][value=\"{value_id}\"]'); c.click(); return c.value")).await.unwrap();
+    let item_text = b.js(&format!("return document.querySelector('.multi[data-name=cf-{field}] .menu input[type=checkbox][value=\"{value_id}\"]').parentElement.textContent")).await.unwrap();
+    assert!(item_text.as_str().unwrap().starts_with(deal_value["text"].as_str().unwrap()), "{item_text} names {deal_value}");
     b.js("document.body.dataset.loaded=''; document.querySelector('button[name=apply]').click();").await.unwrap();
     b.wait_for("document.body.dataset.loaded==='sales_dynamics'", 60).await.unwrap();
     let shown = digits_of(&b.js("return document.querySelector('.tile[data-metric=deal_created] .value').innerText").await.unwrap());

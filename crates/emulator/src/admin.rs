@@ -268,6 +268,13 @@ pub async fn handle(
             let r = body!(StatusKeyReq);
             done(h.delete_status(&r.entity_id, &r.status_id).map(|_| true))
         }
+        (_, ["userfields", entity]) if post => done(
+            h.add_user_field(entity, body!(crate::model::UserFieldDef))
+                .map(|id| json!({"id": id})),
+        ),
+        (m, ["userfields", entity, field]) if m == Method::DELETE => {
+            done(h.delete_user_field(entity, field).map(|_| true))
+        }
         (m, ["currencies", code]) if m == Method::DELETE => {
             done(h.delete_currency(code).map(|_| true))
         }

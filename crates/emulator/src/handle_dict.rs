@@ -54,4 +54,16 @@ impl PortalHandle {
     pub fn delete_category(&self, id: i64) -> Result<(), EmulatorError> {
         mutations_dict::delete_category(&self.state, id)
     }
+    /// Adds a deal or lead custom field (`entity` = `DEAL` / `LEAD`); returns its id.
+    pub fn add_user_field(
+        &self,
+        entity: &str,
+        def: crate::model::UserFieldDef,
+    ) -> Result<i64, EmulatorError> {
+        mutations_dict::add_user_field(&self.state, entity, def)
+    }
+    /// Deletes a deal or lead custom field with its values on the records.
+    pub fn delete_user_field(&self, entity: &str, field_name: &str) -> Result<(), EmulatorError> {
+        mutations_dict::delete_user_field(&self.state, entity, field_name)
+    }
 }

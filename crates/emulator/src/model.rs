@@ -117,13 +117,49 @@ pub struct Contact {
     pub date_modify: i64,
 }
 
-/// Definition of a custom (`UF_CRM_*`) field; values are stored per record aligned by index.
+/// Definition of a custom (`UF_CRM_*`) field (`crm.deal.userfield.list` / `crm.lead.userfield.list`); values are
+/// stored per record aligned by index.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserFieldDef {
+    /// The field's ID in the portal (unique across deal and lead fields, like `b_user_field.ID`).
+    #[serde(default)]
+    pub id: i64,
     pub field_name: String,
-    pub label: String,
-    /// Allowed values for enumerations (empty = free string).
+    /// USER_TYPE_ID: `string`, `enumeration`, `double`, `date`, `boolean` ...
+    #[serde(default = "string_type")]
+    pub user_type: String,
+    #[serde(default)]
+    pub multiple: bool,
+    #[serde(default)]
+    pub mandatory: bool,
+    #[serde(default = "default_sort")]
+    pub sort: i64,
+    /// The label per language id (`ru`, `en` ...): EDIT_FORM_LABEL, LIST_COLUMN_LABEL and LIST_FILTER_LABEL alike.
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Items of an enumeration (LIST); empty for other types.
+    #[serde(default)]
+    pub items: Vec<EnumItem>,
+    /// The values the generator puts on records: item ids of an enumeration, sample texts of a string field.
     pub choices: Vec<String>,
+}
+
+fn string_type() -> String {
+    "string".into()
+}
+
+fn default_sort() -> i64 {
+    100
+}
+
+/// One item of an enumeration field (`LIST` row): records hold its `id` as their value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnumItem {
+    pub id: i64,
+    pub value: String,
+    pub sort: i64,
+    #[serde(default)]
+    pub def: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -206,3 +206,79 @@ pub fn delete_category(portal: &PortalState, id: i64) -> Result<(), EmulatorErro
     data.statuses.retain(|s| s.entity_id != entity);
     Ok(())
 }
+
+/// Whose custom fields (`DEAL` or `LEAD`) a user-field mutation changes.
+fn user_fields<'a>(
+    data: &'a mut PortalData,
+    entity: &str,
+) -> Result<&'a mut Vec<crate::model::UserFieldDef>, EmulatorError> {
+    match entity.to_ascii_uppercase().as_str() {
+        "DEAL" | "CRM_DEAL" => Ok(&mut data.deal_fields),
+        "LEAD" | "CRM_LEAD" => Ok(&mut data.lead_fields),
+        other => Err(invalid(format!(
+            "custom fields are DEAL or LEAD, not {other:?}"
+        ))),
+    }
+}
+
+/// Adds a custom field to deals or leads (`crm.*.userfield.add`): it gets the next field id (and, for an
+/// enumeration, item ids after every existing one); records hold no value for it. Returns the field id.
+pub fn add_user_field(
+    portal: &PortalState,
+    entity: &str,
+    mut def: crate::model::UserFieldDef,
+) -> Result<i64, EmulatorError> {
+    let mut data = write(portal)?;
+    if !def.field_name.starts_with("UF_CRM_") {
+        return Err(invalid(format!(
+            "{:?} is not a UF_CRM_ name",
+            def.field_name
+        )));
+    }
+    let all = data.deal_fields.iter().chain(data.lead_fields.iter());
+    let id = all.clone().map(|f| f.id).max().unwrap_or(0) + 2;
+    let mut item = all
+        .flat_map(|f| f.items.iter().map(|i| i.id))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let fields = user_fields(&mut data, entity)?;
+    if fields.iter().any(|f| f.field_name == def.field_name) {
+        return Err(invalid(format!("{} already exists", def.field_name)));
+    }
+    def.id = id;
+    for i in &mut def.items {
+        i.id = item;
+        item += 2;
+    }
+    fields.push(def);
+    Ok(id)
+}
+
+/// Deletes a custom field of deals or leads (`crm.*.userfield.delete`): the definition and every record's value
+/// of it go, as dropping the column does in a real portal.
+pub fn delete_user_field(
+    portal: &PortalState,
+    entity: &str,
+    field_name: &str,
+) -> Result<(), EmulatorError> {
+    let mut data = write(portal)?;
+    let fields = user_fields(&mut data, entity)?;
+    let idx = fields
+        .iter()
+        .position(|f| f.field_name == field_name)
+        .ok_or_else(|| invalid(format!("custom field {entity} {field_name} not found")))?;
+    fields.remove(idx);
+    // Record values are aligned with the definitions by index.
+    let drop_at = |uf: &mut Vec<Option<String>>| {
+        if idx < uf.len() {
+            uf.remove(idx);
+        }
+    };
+    if entity.to_ascii_uppercase().ends_with("DEAL") {
+        data.deals.iter_mut().for_each(|d| drop_at(&mut d.uf));
+    } else {
+        data.leads.iter_mut().for_each(|l| drop_at(&mut l.uf));
+    }
+    Ok(())
+}

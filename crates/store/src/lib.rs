@@ -6,14 +6,15 @@
 //!
 //! The API is a set of methods on [`Store`], one module per concern:
 //! portals ([`portals`]), app registrations and tokens ([`apps`]), synced records (`write`/`read`, typed in
-//! [`records`]), sync bookkeeping ([`sync_state`]), leases ([`leases`]), pending events ([`events`]), settings,
-//! access rules, user presets and sales plans ([`settings`], [`access`], [`presets`], [`plans`]), and
-//! [`testing`] helpers for tests of this and other crates on both backends.
+//! [`records`]), custom-field definitions ([`custom_field_defs`]), sync bookkeeping ([`sync_state`]), leases
+//! ([`leases`]), pending events ([`events`]), settings, access rules, user presets and sales plans ([`settings`],
+//! [`access`], [`presets`], [`plans`]), and [`testing`] helpers for tests of this and other crates on both backends.
 
 pub mod access;
 pub mod apps;
 mod clock;
 mod contacts;
+pub mod custom_field_defs;
 mod db;
 mod entity;
 mod error;
@@ -36,6 +37,7 @@ pub mod write;
 
 pub use access::{AccessRule, AccessSubject};
 pub use apps::{AppStatus, AppTokens, PortalApp, StoredTokens};
+pub use custom_field_defs::{CustomFieldDef, CustomFieldItem, DefsOutcome};
 pub use db::{Backend, Pool, Store};
 pub use entity::Entity;
 pub use error::StoreError;

@@ -149,6 +149,7 @@ pub(crate) const PORTAL_OWNED_TABLES: &[&str] = &[
     "leases",
     "sync_state",
     "custom_field_values",
+    "custom_field_defs",
     "tasks",
     "projects",
     "calls",

@@ -226,6 +226,20 @@ impl Store {
         .await
     }
 
+    /// How many deals / leads hold each stored custom-field value: `(entity_type, field_name, value, count)`, values
+    /// as stored (scalars as text, multiples as a JSON array), empty values included as `None`.
+    pub async fn custom_field_value_counts(
+        &self,
+        portal: PortalId,
+    ) -> Result<Vec<(String, String, Option<String>, i64)>, StoreError> {
+        self.fetch_all(
+            "SELECT entity_type, field_name, value, COUNT(*) FROM custom_field_values WHERE portal_id = $1 \
+             GROUP BY entity_type, field_name, value",
+            &[Val::I64(portal.0)],
+        )
+        .await
+    }
+
     /// Up to `limit` stored ids of `entity` greater than `after_id`, ascending (reconciliation against the portal).
     pub async fn ids(
         &self,

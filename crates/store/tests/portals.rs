@@ -10,7 +10,7 @@ use b24a_store::records::entity_type::DEAL;
 use b24a_store::*;
 use common::*;
 
-const OWNED_TABLES: [&str; 22] = [
+const OWNED_TABLES: [&str; 23] = [
     "portal_apps",
     "users",
     "user_departments",
@@ -27,6 +27,7 @@ const OWNED_TABLES: [&str; 22] = [
     "projects",
     "tasks",
     "custom_field_values",
+    "custom_field_defs",
     "sync_state",
     "leases",
     "pending_events",
@@ -97,6 +98,24 @@ async fn fill(store: &Store, p: PortalId, tag: &str) {
     store.upsert_tasks(p, &[task(1)]).await.unwrap();
     store
         .replace_custom_field_values(p, "DEAL", &[1], &[cf("DEAL", 1, "UF_CRM_X", Some(tag))])
+        .await
+        .unwrap();
+    store
+        .replace_custom_field_defs(
+            p,
+            "DEAL",
+            &[CustomFieldDef {
+                entity_type: "DEAL".into(),
+                field_name: "UF_CRM_X".into(),
+                field_id: None,
+                user_type: "string".into(),
+                multiple: false,
+                mandatory: false,
+                sort: 100,
+                labels: [("ru".to_string(), tag.to_string())].into(),
+                items: Vec::new(),
+            }],
+        )
         .await
         .unwrap();
     store

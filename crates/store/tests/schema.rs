@@ -6,7 +6,7 @@ mod common;
 use b24a_store::testing::TestDb;
 use b24a_store::{store_test, with_pool, Backend, Store};
 
-const TABLES: [&str; 25] = [
+const TABLES: [&str; 26] = [
     "portals",
     "portal_apps",
     "users",
@@ -25,6 +25,7 @@ const TABLES: [&str; 25] = [
     "projects",
     "tasks",
     "custom_field_values",
+    "custom_field_defs",
     "sync_state",
     "leases",
     "pending_events",

@@ -1,5 +1,6 @@
 //! Dictionaries of a portal, re-read whole every cycle in one batch together with the ID probes of the bulk kinds
-//! (and `app.info` for the licence), further pages by offset batches; each refresh makes the stored set exactly
+//! (and `app.info` for the licence, and the custom-field definitions of `custom_fields`), further pages by offset
+//! batches; each refresh makes the stored set exactly
 //! the portal's (rows no longer listed are removed; deals and leads keep the codes they carry).
 //! Never touches bulk kinds.
 
@@ -9,6 +10,7 @@ use b24a_client::export::{ListSpec, PAGE_SIZE};
 use b24a_client::{ApiError, Batch, Direction, Row};
 use serde_json::{json, Value};
 
+use crate::custom_fields;
 use crate::engine::{now, CycleReport, PortalSync, Probes};
 use crate::entity::{dictionary_query, Entity};
 use crate::error::SyncError;
@@ -16,6 +18,9 @@ use crate::map;
 use crate::sink;
 use crate::state::{self, PHASE_INCREMENTAL};
 use crate::write;
+
+/// The name custom-field definitions go by in a cycle's report.
+pub const CUSTOM_FIELDS: &str = "custom_fields";
 
 impl PortalSync {
     /// Re-reads every dictionary (first pages of all of them plus the bulk probes in one batch; further pages by
@@ -41,6 +46,7 @@ impl PortalSync {
             }
         }
         batch.push("app_info", "app.info", json!({}))?;
+        custom_fields::push_first_pages(&mut batch)?;
         let resp = self.client.batch(&batch).await?;
         if self.opts.adopt_license_limits {
             // The plan decides the request bucket (enterprise: 5/s, burst 250).
@@ -92,6 +98,17 @@ impl PortalSync {
                         .await?;
                     report.failed.insert(e.name().into(), err.to_string());
                 }
+            }
+        }
+        // Custom-field definitions are labels for the page: a failure is reported and the stored ones stay.
+        match self.store_custom_fields(&resp).await {
+            Ok(n) => {
+                report.written.insert(CUSTOM_FIELDS.into(), n);
+            }
+            Err(err) if err.needs_attention() => return Err(err),
+            Err(err) => {
+                tracing::warn!(portal = self.portal_id, error = %err, "custom field definitions failed");
+                report.failed.insert(CUSTOM_FIELDS.into(), err.to_string());
             }
         }
         let mut probes = Probes::new();

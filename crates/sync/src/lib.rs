@@ -5,6 +5,7 @@
 //! It must never delete portal data because of an authorization failure.
 
 pub mod calls;
+pub mod custom_fields;
 mod dictionaries;
 pub mod engine;
 pub mod entity;

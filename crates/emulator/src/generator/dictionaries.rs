@@ -3,7 +3,9 @@
 //!
 //! Deterministic and seed-independent; it must never touch deals, leads or users.
 
-use crate::model::{Category, CrmStatus, Currency, Semantic, UserFieldDef};
+use std::collections::BTreeMap;
+
+use crate::model::{Category, CrmStatus, Currency, EnumItem, Semantic, UserFieldDef};
 
 /// One pipeline's stage list as (STATUS_ID without prefix, name, semantics, EXTRA.SEMANTICS).
 struct StageDef(&'static str, &'static str, Semantic, &'static str);
@@ -276,19 +278,68 @@ pub fn currencies(now: i64) -> Vec<Currency> {
     ]
 }
 
+/// An enumeration's items with ids `first`, `first + 2` ... (the cloud's auto-increment step) and SORT 10, 20 ...
+fn items(first: i64, values: &[&str]) -> Vec<EnumItem> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| EnumItem {
+            id: first + 2 * i as i64,
+            value: v.to_string(),
+            sort: 10 * (i as i64 + 1),
+            def: false,
+        })
+        .collect()
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(l, t)| (l.to_string(), t.to_string()))
+        .collect()
+}
+
+/// A list field whose records hold item ids (as a real portal stores enumeration values).
+fn enumeration(
+    id: i64,
+    name: &str,
+    sort: i64,
+    label: &[(&str, &str)],
+    items: Vec<EnumItem>,
+) -> UserFieldDef {
+    UserFieldDef {
+        id,
+        field_name: name.into(),
+        user_type: "enumeration".into(),
+        multiple: false,
+        mandatory: false,
+        sort,
+        labels: labels(label),
+        choices: items.iter().map(|i| i.id.to_string()).collect(),
+        items,
+    }
+}
+
+/// Deal fields: a region list (values are item ids 45, 47 ...) and a free-text delivery method labelled only in
+/// Russian (an English page falls back to it).
 pub fn deal_fields() -> Vec<UserFieldDef> {
     vec![
+        enumeration(
+            181,
+            "UF_CRM_REGION",
+            100,
+            &[("ru", "Регион"), ("en", "Region")],
+            items(45, crate::generator::names::REGIONS),
+        ),
         UserFieldDef {
-            field_name: "UF_CRM_REGION".into(),
-            label: "Регион".into(),
-            choices: crate::generator::names::REGIONS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        },
-        UserFieldDef {
+            id: 183,
             field_name: "UF_CRM_DELIVERY".into(),
-            label: "Способ доставки".into(),
+            user_type: "string".into(),
+            multiple: false,
+            mandatory: false,
+            sort: 200,
+            labels: labels(&[("ru", "Способ доставки")]),
+            items: Vec::new(),
             choices: crate::generator::names::DELIVERY
                 .iter()
                 .map(|s| s.to_string())
@@ -297,13 +348,13 @@ pub fn deal_fields() -> Vec<UserFieldDef> {
     ]
 }
 
+/// Lead fields: the same region list under the same code, but (as in a real portal) its own field id and item ids.
 pub fn lead_fields() -> Vec<UserFieldDef> {
-    vec![UserFieldDef {
-        field_name: "UF_CRM_REGION".into(),
-        label: "Регион".into(),
-        choices: crate::generator::names::REGIONS
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-    }]
+    vec![enumeration(
+        185,
+        "UF_CRM_REGION",
+        100,
+        &[("ru", "Регион"), ("en", "Region")],
+        items(61, crate::generator::names::REGIONS),
+    )]
 }

@@ -288,7 +288,7 @@ pub fn fields(ctx: &Ctx) -> MethodResult {
         m.insert(k.clone(), json!({"type": "string", "isRequired": false, "isReadOnly": false, "isMultiple": false, "title": k}));
     }
     for f in &data.deal_fields {
-        m.insert(f.field_name.clone(), json!({"type": "string", "isRequired": false, "isReadOnly": false, "isMultiple": false, "title": f.field_name, "listLabel": f.label, "formLabel": f.label}));
+        m.insert(f.field_name.clone(), json!({"type": "string", "isRequired": false, "isReadOnly": false, "isMultiple": false, "title": f.field_name, "listLabel": f.labels.get("ru"), "formLabel": f.labels.get("ru")}));
     }
     Ok(Output::plain(Value::Object(m), ctx))
 }

@@ -196,7 +196,7 @@ pub fn fields(ctx: &Ctx) -> MethodResult {
         }
     }
     for f in &data.lead_fields {
-        m.insert(f.field_name.clone(), json!({"type": "string", "isRequired": false, "isReadOnly": false, "isMultiple": false, "title": f.field_name, "listLabel": f.label}));
+        m.insert(f.field_name.clone(), json!({"type": "string", "isRequired": false, "isReadOnly": false, "isMultiple": false, "title": f.field_name, "listLabel": f.labels.get("ru")}));
     }
     Ok(Output::plain(Value::Object(m), ctx))
 }

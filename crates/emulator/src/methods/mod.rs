@@ -12,6 +12,7 @@ mod crm_deal;
 mod crm_dict;
 mod crm_history;
 mod crm_lead;
+mod crm_userfield;
 pub mod events;
 mod org;
 mod tasks;
@@ -65,6 +66,8 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         | "crm.lead.list"
         | "crm.lead.get"
         | "crm.lead.fields"
+        | "crm.deal.userfield.list"
+        | "crm.lead.userfield.list"
         | "crm.category.list"
         | "crm.status.list"
         | "crm.stagehistory.list"
@@ -107,6 +110,8 @@ pub fn call(ctx: &Ctx, method: &str, params: &Value) -> MethodResult {
         "crm.lead.list" => crm_lead::list(ctx, params),
         "crm.lead.get" => crm_lead::get(ctx, params),
         "crm.lead.fields" => crm_lead::fields(ctx),
+        "crm.deal.userfield.list" => crm_userfield::list(ctx, params, crm_userfield::Owner::Deal),
+        "crm.lead.userfield.list" => crm_userfield::list(ctx, params, crm_userfield::Owner::Lead),
         "crm.category.list" => crm_dict::category_list(ctx, params),
         "crm.dealcategory.list" => crm_dict::dealcategory_list(ctx, params),
         "crm.status.list" => crm_dict::status_list(ctx, params),

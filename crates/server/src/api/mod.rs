@@ -2,6 +2,7 @@
 //! portal, user and app from a verified session — and asks `access` before touching a report. Nothing here takes
 //! a portal id from the request: the session is the only source of it.
 
+pub mod custom_fields;
 pub mod plans;
 pub mod progress;
 pub mod reports;

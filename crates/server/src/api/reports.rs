@@ -153,7 +153,7 @@ pub async fn definitions(caller: Caller) -> Json<Value> {
 }
 
 /// `GET /api/dictionaries`: the lists the filter bar and the editors pick from (employees with the inactive ones
-/// marked, departments, pipelines, sources, projects).
+/// marked, departments, pipelines, sources, projects, custom fields labelled in the caller's language).
 pub async fn dictionaries(
     State(state): State<AppState>,
     caller: Caller,
@@ -198,72 +198,12 @@ pub async fn dictionaries(
         .map(|(id, n)| json!({"id": id, "name": n}))
         .collect();
     projects.sort_by_key(|v| v["id"].as_i64().unwrap_or(0));
-    let custom_fields = custom_fields(&state, caller.0.p).await?;
+    let custom_fields =
+        crate::api::custom_fields::custom_fields(&state.store, caller.0.p, &caller.0.l).await?;
     Ok(Json(json!({
         "users": users, "departments": departments, "pipelines": pipelines, "sources": sources, "projects": projects,
         "custom_fields": custom_fields
     })))
-}
-
-/// Most values a custom field offers in the picker (the most frequent first).
-const CUSTOM_VALUES: usize = 50;
-
-/// The portal's deal and lead custom fields (`UF_CRM_*`) with the values their records hold, most frequent first:
-/// `[{field, entities: ["DEAL","LEAD"], values: [{value, count}]}]`. Multiple fields (JSON arrays) count each item.
-/// Read-only and bounded; the field's portal label is not synced yet, so the page shows the code.
-async fn custom_fields(state: &AppState, portal: i64) -> Result<Vec<Value>, AppError> {
-    use std::collections::BTreeMap;
-    let rows: Vec<(String, String, Option<String>, i64)> = b24a_store::with_pool!(state.store.pool(), p => {
-        sqlx::query_as("SELECT entity_type, field_name, value, COUNT(*) FROM custom_field_values WHERE portal_id = $1 \
-                        GROUP BY entity_type, field_name, value")
-            .bind(portal).fetch_all(p).await
-    })
-    .map_err(|e| AppError::Internal(format!("custom fields: {e}")))?;
-    let mut fields: BTreeMap<String, (Vec<String>, BTreeMap<String, i64>)> = BTreeMap::new();
-    for (entity, field, value, n) in rows {
-        let Some(v) = value
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-        else {
-            continue;
-        };
-        let f = fields.entry(field).or_default();
-        if !f.0.contains(&entity) {
-            f.0.push(entity);
-        }
-        let items: Vec<String> = match serde_json::from_str::<Value>(&v) {
-            Ok(Value::Array(a)) if v.starts_with('[') => a
-                .iter()
-                .map(|x| {
-                    x.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| x.to_string())
-                })
-                .collect(),
-            _ => vec![v],
-        };
-        for it in items
-            .into_iter()
-            .filter(|i| !i.is_empty() && i.chars().count() <= 200)
-        {
-            *f.1.entry(it).or_default() += n;
-        }
-    }
-    Ok(fields
-        .into_iter()
-        .filter(|(_, (_, vals))| !vals.is_empty())
-        .map(|(field, (mut entities, vals))| {
-            entities.sort();
-            let mut vals: Vec<(String, i64)> = vals.into_iter().collect();
-            vals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            vals.truncate(CUSTOM_VALUES);
-            json!({
-                "field": field,
-                "entities": entities,
-                "values": vals.into_iter().map(|(value, count)| json!({"value": value, "count": count})).collect::<Vec<_>>(),
-            })
-        })
-        .collect())
 }
 
 /// Body of an export request.
