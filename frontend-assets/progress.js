@@ -6,7 +6,8 @@ import * as api from './api.js';
 const NAMES = { deals: ['Сделки', 'Deals'], leads: ['Лиды', 'Leads'], activities: ['Дела', 'Activities'], tasks: ['Задачи', 'Tasks'], users: ['Сотрудники', 'Employees'],
   deal_stage_history: ['История стадий сделок', 'Deal stage history'], lead_stage_history: ['История статусов лидов', 'Lead status history'],
   departments: ['Отделы', 'Departments'], pipelines: ['Воронки', 'Pipelines'], companies: ['Компании', 'Companies'], calls: ['Звонки', 'Calls'],
-  projects: ['Проекты', 'Projects'], contacts: ['Контакты', 'Contacts'] };
+  projects: ['Проекты', 'Projects'], contacts: ['Контакты', 'Contacts'], statuses: ['Стадии, статусы и источники', 'Stages, statuses and sources'],
+  currencies: ['Валюты', 'Currencies'] };
 /** A source's name in the page's language (the code itself for a source this page does not know yet). */
 export function sourceName(entity, lang) { return (NAMES[entity] || [entity, entity])[lang === 'en' ? 1 : 0]; }
 

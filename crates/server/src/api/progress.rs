@@ -51,3 +51,24 @@ pub async fn progress(
 ) -> Result<Json<Value>, AppError> {
     Ok(Json(freshness(&state, caller.portal()).await?))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every source the sync reports progress for has a Russian and English name in the progress bar (an unnamed
+    /// one would show its code, e.g. "statuses", on a Russian page).
+    #[test]
+    fn every_sync_source_is_named_in_the_progress_bar() {
+        let js = include_str!("../../../../frontend-assets/progress.js");
+        let names = b24a_sync::entity::Entity::DICTIONARIES
+            .iter()
+            .chain(b24a_sync::entity::Entity::BULK.iter())
+            .map(|e| e.name())
+            .chain([b24a_sync::calls::CALLS]);
+        for name in names {
+            assert!(
+                js.contains(&format!("{name}: ['")),
+                "frontend-assets/progress.js has no name for {name:?}"
+            );
+        }
+    }
+}
