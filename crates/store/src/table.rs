@@ -6,8 +6,8 @@ use std::hash::Hash;
 
 use crate::exec::FromAnyRow;
 use crate::records::{
-    Activity, Call, Company, Contact, CrmStatus, Currency, Deal, Department, Lead, Pipeline, Project,
-    StageHistory, Task, User,
+    Activity, Call, Company, Contact, CrmStatus, Currency, Deal, Department, Lead, Pipeline,
+    Project, StageHistory, Task, User,
 };
 use crate::sql::{ToVal, Val};
 use crate::{validate, StoreError};

@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use crate::clock::now;
 use crate::exec::Tx;
 use crate::records::{
-    Activity, Call, Company, Contact, CrmStatus, Currency, CustomFieldValue, Deal, Department, Lead,
-    Pipeline, Project, StageHistory, Task, User,
+    Activity, Call, Company, Contact, CrmStatus, Currency, CustomFieldValue, Deal, Department,
+    Lead, Pipeline, Project, StageHistory, Task, User,
 };
 use crate::sql::{Ph, Val, MAX_BINDS};
 use crate::sync_state::{save_sync_state_in, SyncState};

@@ -457,7 +457,10 @@ store_test!(an_invalid_last_row_rolls_the_whole_batch_back, |store| {
     assert_eq!(all_deals(&store, p).await, stored);
 
     // Rows of a portal that does not exist are refused by the foreign key, never stored as orphans.
-    let err = store.upsert_deals(b24a_store::PortalId(p.0 + 1000), &[deal(1)]).await.unwrap_err();
+    let err = store
+        .upsert_deals(b24a_store::PortalId(p.0 + 1000), &[deal(1)])
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Database(_)), "{err}");
 
     // Other record kinds.

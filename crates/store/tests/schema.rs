@@ -42,7 +42,9 @@ fn migration_files(backend: Backend) -> Vec<i64> {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(dir);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../migrations")
+        .join(dir);
     let mut versions: Vec<i64> = std::fs::read_dir(&path)
         .unwrap()
         .filter_map(|e| {
@@ -161,7 +163,10 @@ store_test!(
                 "{t} has no portal_id: {cols:?}"
             );
         }
-        assert_eq!(applied_migrations(&store).await, migration_files(store.backend()));
+        assert_eq!(
+            applied_migrations(&store).await,
+            migration_files(store.backend())
+        );
     }
 );
 
