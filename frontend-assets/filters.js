@@ -21,10 +21,13 @@ function select(name, options, current, onchange) {
 
 /** A dropdown of checkboxes with search: the picked ids go into `list`. */
 function multi(name, items, picked, onchange) {
+  // An item may stand for several ids (`ids`): it is on when any of them is picked, and picks or drops them all.
+  const idsOf = (it) => it.ids || [it.id];
+  const on = (it) => idsOf(it).some((x) => picked.includes(x));
   const wrap = h('div', { class: 'multi', dataset: { name } });
   const label = () => {
     if (!picked.length) return t('all');
-    const names = items.filter((i) => picked.includes(i.id)).map((i) => i.name);
+    const names = items.filter(on).map((i) => i.name);
     return names.length <= 2 ? names.join(', ') : `${names[0]} +${names.length - 1}`;
   };
   const btn = h('button', { type: 'button', name }, label());
@@ -39,10 +42,12 @@ function multi(name, items, picked, onchange) {
       clear(list);
       const q = search.value.trim().toLowerCase();
       for (const it of items.filter((i) => !q || i.name.toLowerCase().includes(q))) {
-        const box = h('input', { type: 'checkbox', value: String(it.id), checked: picked.includes(it.id) });
+        const box = h('input', { type: 'checkbox', value: String(it.id), checked: on(it) });
         box.addEventListener('change', () => {
-          const i = picked.indexOf(it.id);
-          if (box.checked && i < 0) picked.push(it.id); else if (!box.checked && i >= 0) picked.splice(i, 1);
+          for (const x of idsOf(it)) {
+            const i = picked.indexOf(x);
+            if (box.checked && i < 0) picked.push(x); else if (!box.checked && i >= 0) picked.splice(i, 1);
+          }
           btn.textContent = label(); onchange();
         });
         list.append(h('label', { class: it.active === false ? 'inactive' : null }, box, it.name + (it.active === false ? ` (${t('inactive')})` : '')));
@@ -79,12 +84,16 @@ function customFields(fields, f, changed) {
     clear(wrap);
     for (const c of f.custom_fields) {
       const def = fields.find((x) => x.field === c.field);
-      const items = (def ? def.values : []).map((v) => ({ id: v.value, name: v.text || v.value, entities: v.entities || [] }));
-      // The same text under two ids (a deal list and a lead list share a code, each with its own item ids): say whose.
-      for (const it of items) {
-        if (items.filter((o) => o.name === it.name).length > 1 && it.entities.length === 1) it.name += ` · ${t(it.entities[0] === 'LEAD' ? 'leads_only' : 'deals_only')}`;
+      // A deal list and a lead list may share a code, each with its own item ids for the same text ("Москва" is 45
+      // for deals, 61 for leads): one entry per text that picks all its ids, so both deals and leads are filtered.
+      const items = [];
+      const values = (def ? def.values : []).slice().sort((a, b) => Number((b.entities || []).includes('DEAL')) - Number((a.entities || []).includes('DEAL')));
+      for (const v of values) {
+        const name = v.text || v.value;
+        const same = items.find((i) => i.name === name);
+        if (same) same.ids.push(v.value); else items.push({ id: v.value, ids: [v.value], name });
       }
-      for (const v of c.values) if (!items.find((i) => i.id === v)) items.push({ id: v, name: v });
+      for (const v of c.values) if (!items.find((i) => i.ids.includes(v))) items.push({ id: v, ids: [v], name: v });
       const rm = h('button', { type: 'button', class: 'btn-link remove-cf', title: t('remove'), onclick: () => { f.custom_fields = f.custom_fields.filter((x) => x !== c); draw(); changed(); } }, '×');
       // A field only deals (or only leads) have leaves the other kind empty: say so next to its name.
       const only = def && def.entities.length === 1 ? h('span', { class: 'only' }, ` · ${t(def.entities[0] === 'LEAD' ? 'leads_only' : 'deals_only')}`) : null;

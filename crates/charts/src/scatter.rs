@@ -1,6 +1,7 @@
 //! Labelled scatter (activity index vs won sum): one point per employee with a short name beside it.
 //! Points with a non-finite coordinate are left out, never drawn at zero. A name that would overlap another name is
-//! moved to the other side of its point or left out (the point keeps its hover title), never drawn over text.
+//! moved to the other side of its point or left out (the point keeps its hover title), never drawn over text or
+//! over another point.
 
 use crate::render::{
     font, series_color, truncate, Area, Ctx, DrawResult, AXIS_LIMIT, LABEL_SIZE, PAD,
@@ -85,7 +86,14 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     let (ox, oy) = area.get_base_pixel();
     let x_name = spec.x_label.clone().unwrap_or_else(|| "x".into());
     let y_name = spec.y_label.clone().unwrap_or_else(|| "y".into());
-    let mut placed: Vec<Rect> = Vec::new();
+    // Every point's marker is taken space too: a name is never written over another point.
+    let mut placed: Vec<Rect> = points
+        .iter()
+        .map(|p| {
+            let (px, py) = chart.backend_coord(&(p.x.clamp(x0, x1), p.y.clamp(y0, y1)));
+            Rect::new(px - 5, py - 5, 10, 10)
+        })
+        .collect();
     for p in points {
         let title = format!(
             "{}: {x_name} {}, {y_name} {}",
@@ -105,6 +113,7 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         let text = truncate(&p.label, 110.0, LABEL_FONT);
         let w = text_width(&text, LABEL_FONT).ceil() as i32;
         let h = LABEL_FONT as i32 + 2;
+        // 3 px clear of its own marker: only other points and names can be in the way.
         let right = Rect::new(px + 8, py - h / 2, w, h);
         let left = Rect::new(px - 8 - w, py - h / 2, w, h);
         let Some((spot, anchor, x)) = [(right, HPos::Left, px + 8), (left, HPos::Right, px - 8)]
