@@ -29,7 +29,9 @@ mod tempdir {
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 impl Browser {
@@ -42,7 +44,9 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .context("starting /usr/bin/chromedriver (apt-get install chromium chromium-driver)")?;
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build()?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()?;
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
             if http.get(format!("{base}/status")).send().await.is_ok() {
@@ -52,10 +56,18 @@ impl Browser {
         }
         let profile = std::env::temp_dir().join(format!("b24a-e2e-{}-{port}", std::process::id()));
         let args = vec![
-            "--headless".to_string(), "--no-sandbox".into(), "--disable-gpu".into(), "--disable-quic".into(),
-            "--no-first-run".into(), "--disable-background-networking".into(), "--disable-component-update".into(),
-            "--disable-sync".into(), "--disable-dev-shm-usage".into(), "--hide-scrollbars".into(),
-            format!("--user-data-dir={}", profile.display()), format!("--window-size={width},{height}"),
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-dev-shm-usage".into(),
+            "--hide-scrollbars".into(),
+            format!("--user-data-dir={}", profile.display()),
+            format!("--window-size={width},{height}"),
         ];
         let downloads = profile.join("downloads");
         std::fs::create_dir_all(&downloads)?;
@@ -63,9 +75,24 @@ impl Browser {
             "download.prompt_for_download": false, "download.directory_upgrade": true});
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
             "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args, "prefs": prefs}}}});
-        let resp: Value = http.post(format!("{base}/session")).json(&caps).send().await?.json().await?;
-        let sid = resp["value"]["sessionId"].as_str().ok_or_else(|| anyhow!("no session: {resp}"))?.to_string();
-        let b = Browser { driver, http, url: format!("{base}/session/{sid}"), _profile: tempdir::Dir(profile), downloads };
+        let resp: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let sid = resp["value"]["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no session: {resp}"))?
+            .to_string();
+        let b = Browser {
+            driver,
+            http,
+            url: format!("{base}/session/{sid}"),
+            _profile: tempdir::Dir(profile),
+            downloads,
+        };
         // Headless Chromium ignores the download preference unless told over the DevTools protocol.
         b.cmd(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": "Browser.setDownloadBehavior",
             "params": {"behavior": "allow", "downloadPath": b.downloads.display().to_string(), "eventsEnabled": false}})))
@@ -99,42 +126,69 @@ impl Browser {
         }
     }
 
-    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+    async fn cmd(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
         let mut req = self.http.request(method, format!("{}{path}", self.url));
         if let Some(b) = body {
             req = req.json(&b);
         }
         let v: Value = req.send().await?.json().await?;
         if let Some(err) = v["value"]["error"].as_str() {
-            return Err(anyhow!("webdriver {path}: {err}: {}", v["value"]["message"]));
+            return Err(anyhow!(
+                "webdriver {path}: {err}: {}",
+                v["value"]["message"]
+            ));
         }
         Ok(v["value"].clone())
     }
 
     pub async fn goto(&self, url: &str) -> anyhow::Result<()> {
-        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await.map(|_| ())
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await
+            .map(|_| ())
     }
 
     /// Switches into the first iframe (the app inside the portal page), or back to the top with `None`.
     pub async fn frame(&self, index: Option<u32>) -> anyhow::Result<()> {
-        self.cmd(reqwest::Method::POST, "/frame", Some(json!({"id": index}))).await.map(|_| ())
+        self.cmd(reqwest::Method::POST, "/frame", Some(json!({"id": index})))
+            .await
+            .map(|_| ())
     }
 
     /// Runs a script (its `return` value comes back).
     pub async fn js(&self, script: &str) -> anyhow::Result<Value> {
-        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
     }
 
     /// Runs an async script; it must call `arguments[arguments.length-1](result)`.
     pub async fn js_async(&self, script: &str) -> anyhow::Result<Value> {
-        self.cmd(reqwest::Method::POST, "/execute/async", Some(json!({"script": script, "args": []}))).await
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
     }
 
     /// Waits until `condition` (a JS expression) is truthy.
     pub async fn wait_for(&self, condition: &str, secs: u64) -> anyhow::Result<()> {
         let deadline = std::time::Instant::now() + Duration::from_secs(secs);
         loop {
-            if self.js(&format!("return !!({condition});")).await.unwrap_or(Value::Bool(false)) == Value::Bool(true) {
+            if self
+                .js(&format!("return !!({condition});"))
+                .await
+                .unwrap_or(Value::Bool(false))
+                == Value::Bool(true)
+            {
                 return Ok(());
             }
             if std::time::Instant::now() > deadline {
@@ -145,7 +199,13 @@ impl Browser {
     }
 
     pub async fn set_size(&self, width: u32, height: u32) -> anyhow::Result<()> {
-        self.cmd(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await.map(|_| ())
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// A PNG of the viewport.

@@ -11,7 +11,12 @@ use serde_json::{json, Value};
 async fn reports_say_when_data_was_synced_and_which_source_failed() {
     let w = World::start(b24a_emulator::Size::Tiny).await.unwrap();
     let store = w.db.store();
-    let id = store.portal_by_member_id(&w.portal.member_id()).await.unwrap().unwrap().id;
+    let id = store
+        .portal_by_member_id(&w.portal.member_id())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     for _ in 0..600 {
         let s = store.sync_states(id).await.unwrap();
         if !s.is_empty() && s.iter().all(|x| x.full_finished_at.is_some()) {
@@ -38,15 +43,31 @@ async fn reports_say_when_data_was_synced_and_which_source_failed() {
             r.json::<Value>().await.unwrap()["freshness"].clone()
         }
     };
-    let oldest = store.sync_states(id).await.unwrap().iter().filter_map(|s| s.last_success_at).min();
+    let oldest = store
+        .sync_states(id)
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.last_success_at)
+        .min();
     assert!(oldest.is_some(), "the first import recorded successes");
-    for report in ["sales_dynamics", "managers", "plan", "marketing", "tasks", "forget_me_not"] {
+    for report in [
+        "sales_dynamics",
+        "managers",
+        "plan",
+        "marketing",
+        "tasks",
+        "forget_me_not",
+    ] {
         let f = ask(report).await;
         assert_eq!(f["last_sync_at"].as_i64(), oldest, "{report}");
         assert_eq!(f["failed"], json!([]), "{report}: nothing failed yet");
     }
     // The deals' last sync fails after its last success: every answer names it, and only it.
-    store.record_sync_error(id, "deals", "HTTP 503 from the portal").await.unwrap();
+    store
+        .record_sync_error(id, "deals", "HTTP 503 from the portal")
+        .await
+        .unwrap();
     let f = ask("sales_dynamics").await;
     assert_eq!(f["failed"], json!(["deals"]));
     assert_eq!(ask("forget_me_not").await["failed"], json!(["deals"]));

@@ -14,7 +14,12 @@ fn now() -> i64 {
 }
 
 async fn api_status(http: &reqwest::Client, base: &str, session: &str) -> (u16, Value) {
-    let r = http.get(format!("{base}/api/dictionaries")).header("x-b24a-session", session).send().await.unwrap();
+    let r = http
+        .get(format!("{base}/api/dictionaries"))
+        .header("x-b24a-session", session)
+        .send()
+        .await
+        .unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -36,13 +41,23 @@ async fn expired_sessions_renew_only_with_a_genuine_renewal_token() {
     let http = reqwest::Client::new();
     let cfg = w.launch_config(1, "ru").await.unwrap();
     let session = cfg["session"].as_str().unwrap().to_string();
-    let renewal = cfg["renew"].as_str().expect("renewal token in the page config").to_string();
-    assert_eq!(api_status(&http, &w.base, &session).await.0, 200, "the launch session works");
+    let renewal = cfg["renew"]
+        .as_str()
+        .expect("renewal token in the page config")
+        .to_string();
+    assert_eq!(
+        api_status(&http, &w.base, &session).await.0,
+        200,
+        "the launch session works"
+    );
 
     // The same claims, expired: 401 with the code the page reacts to.
     let key = Signer::new(SESSION_SECRET);
     let claims = key.verify(&session, now()).unwrap();
-    let expired = key.sign(&b24a_server::session::Session { exp: now() - 1, ..claims.clone() });
+    let expired = key.sign(&b24a_server::session::Session {
+        exp: now() - 1,
+        ..claims.clone()
+    });
     let (st, body) = api_status(&http, &w.base, &expired).await;
     assert_eq!((st, body["error"].as_str()), (401, Some("unauthorized")));
 
@@ -51,9 +66,16 @@ async fn expired_sessions_renew_only_with_a_genuine_renewal_token() {
     assert_eq!(st, 200, "{body}");
     let fresh = body["session"].as_str().unwrap();
     let fresh_claims = key.verify(fresh, now()).unwrap();
-    assert_eq!((fresh_claims.p, fresh_claims.u, fresh_claims.a.as_str()), (claims.p, claims.u, CLIENT_ID));
+    assert_eq!(
+        (fresh_claims.p, fresh_claims.u, fresh_claims.a.as_str()),
+        (claims.p, claims.u, CLIENT_ID)
+    );
     assert!(fresh_claims.exp <= now() + TTL_SECS + 1);
-    assert_eq!(api_status(&http, &w.base, fresh).await.0, 200, "the renewed session works");
+    assert_eq!(
+        api_status(&http, &w.base, fresh).await.0,
+        200,
+        "the renewed session works"
+    );
 
     // A renewal token is not a session.
     assert_eq!(api_status(&http, &w.base, &renewal).await.0, 401);
@@ -79,6 +101,12 @@ async fn expired_sessions_renew_only_with_a_genuine_renewal_token() {
         assert!(body.get("session").is_none(), "{what}");
     }
     // Bad JSON is a client error, never a session.
-    let r = http.post(format!("{}/api/session/renew", w.base)).body("{").header("content-type", "application/json").send().await.unwrap();
+    let r = http
+        .post(format!("{}/api/session/renew", w.base))
+        .body("{")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_client_error());
 }
