@@ -81,8 +81,9 @@ pub async fn intake(
 }
 
 /// ONAPPUPDATE may carry a new application_token. With the stored token it is verified as any event; with a new one
-/// it is genuine only if the OAuth server accepts the event's access token for this very app and portal (app.info),
-/// and then the new token replaces the stored one, so later events (and the uninstall that cleans up) still verify.
+/// it is genuine only if the OAuth server accepts the event's access token for this very app and portal (app.info)
+/// and the token's user is a portal administrator (user.admin); then the new token replaces the stored one, so later
+/// events (and the uninstall that cleans up) still verify.
 async fn app_update(
     state: &AppState,
     portal: &b24a_store::Portal,
@@ -103,7 +104,13 @@ async fn app_update(
         .await
         .ok()
         .filter(|v| v.client_id == client_id && v.member_id == portal.member_id);
-    if verified.is_none() || sent_token.trim().is_empty() {
+    // Only an administrator updates an app, and the event carries the updating user's token: a plain user who read
+    // their own token from the page must not be able to take over the portal's events.
+    let admin = verified.is_some()
+        && crate::verify::portal_user(&state.http, &portal.client_endpoint, access)
+            .await
+            .is_admin;
+    if !admin || sent_token.trim().is_empty() {
         tracing::warn!(
             portal = portal.id.0,
             "ONAPPUPDATE with an unknown application_token and no valid access token refused"

@@ -334,8 +334,8 @@ async fn readiness_follows_the_database() {
 }
 
 /// ONAPPUPDATE with a new application_token: genuine (the event's access token passes app.info for this app and
-/// portal) → stored, later events verify with the new token and no longer with the old; forged (a made-up access
-/// token) → 403 and the stored token stays.
+/// portal, and its user is an administrator) → stored, later events verify with the new token and no longer with the
+/// old; forged (a made-up access token, or a plain employee's real one) → 403 and the stored token stays.
 #[tokio::test]
 async fn app_update_replaces_the_application_token_only_when_verified() {
     let h = common::start(false).await;
@@ -378,7 +378,30 @@ async fn app_update_replaces_the_application_token_only_when_verified() {
         event("ONCRMDEALUPDATE", new.clone(), String::new()).await,
         403
     );
-    // Genuine: the portal's own access token vouches for the new application token.
+    // A plain employee's own (valid) token, as the page receives it, is not enough: only an administrator updates.
+    let employee = h
+        .portal
+        .with_data(|d| {
+            d.users
+                .iter()
+                .find(|u| !u.is_admin && u.active)
+                .map(|u| u.id)
+        })
+        .flatten()
+        .unwrap();
+    let l = h.portal.iframe_launch(CLIENT_ID, employee, "ru");
+    let employee_token = l
+        .form
+        .iter()
+        .find(|(k, _)| k == "AUTH_ID")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert_eq!(event("ONAPPUPDATE", new.clone(), employee_token).await, 403);
+    assert_eq!(
+        event("ONCRMDEALUPDATE", old.clone(), String::new()).await,
+        200
+    );
+    // Genuine: the administrator's access token vouches for the new application token.
     assert_eq!(
         event("ONAPPUPDATE", new.clone(), grant.access_token.clone()).await,
         200
