@@ -86,6 +86,9 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     let (ox, oy) = area.get_base_pixel();
     let x_name = spec.x_label.clone().unwrap_or_else(|| "x".into());
     let y_name = spec.y_label.clone().unwrap_or_else(|| "y".into());
+    // Names stay between the y axis and the chart's right edge (never over the axis labels).
+    let left_edge = chart.plotting_area().get_pixel_range().0.start;
+    let right_edge = area.get_pixel_range().0.end;
     // Every point's marker is taken space too: a name is never written over another point.
     let mut placed: Vec<Rect> = points
         .iter()
@@ -118,7 +121,9 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         let left = Rect::new(px - 8 - w, py - h / 2, w, h);
         let Some((spot, anchor, x)) = [(right, HPos::Left, px + 8), (left, HPos::Right, px - 8)]
             .into_iter()
-            .find(|(r, _, _)| !placed.iter().any(|o| o.overlaps(r)))
+            .find(|(r, _, _)| {
+                r.x >= left_edge && r.x + r.w <= right_edge && !placed.iter().any(|o| o.overlaps(r))
+            })
         else {
             continue;
         };

@@ -449,3 +449,33 @@ fn scatter_names_never_overlap_and_zero_values_get_no_negative_axis() {
     assert!(negative.is_empty(), "{negative:?}");
     assert!(t.iter().any(|s| s == &format!("0{NB}₽")), "{t:?}");
 }
+
+#[test]
+fn scatter_names_stay_off_the_axis_labels() {
+    // Two points on the y axis a pixel apart: the first name goes right; the second finds its right side taken by
+    // that name and its left side over the axis labels, so it is left to the hover title.
+    let mut c = spec(ChartKind::Scatter, &[], vec![], rub());
+    c.x_format = ValueFormat::Number;
+    c.points = vec![
+        ScatterPoint {
+            label: "Иван Кузьмин".into(),
+            x: 0.0,
+            y: 0.0,
+        },
+        ScatterPoint {
+            label: "Екатерина Морозова".into(),
+            x: 0.5,
+            y: 0.0,
+        },
+        ScatterPoint {
+            label: "Z".into(),
+            x: 250.0,
+            y: 1.0,
+        },
+    ];
+    let svg = render_svg(&c);
+    assert_eq!(marks(&svg).len(), 3);
+    let t = texts(&svg);
+    assert!(t.iter().any(|s| s.starts_with("Иван")), "{t:?}");
+    assert!(!t.iter().any(|s| s.starts_with("Екатерина")), "{t:?}");
+}
