@@ -136,6 +136,13 @@ impl Store {
                     &[Val::I64(portal.0), Val::Str(entity_type), Val::Str(name)],
                 )
                 .await? as usize;
+            // The portal deleted the field and its values with it; the records themselves may not change (no
+            // DATE_MODIFY), so the values would otherwise linger in filters until each record syncs again.
+            tx.execute(
+                "DELETE FROM custom_field_values WHERE portal_id = $1 AND entity_type = $2 AND field_name = $3",
+                &[Val::I64(portal.0), Val::Str(entity_type), Val::Str(name)],
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(DefsOutcome {

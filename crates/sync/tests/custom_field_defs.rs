@@ -125,6 +125,24 @@ async fn run(store: Store, seed: u64) {
         );
     }
 
+    let delivery_values = |store: &Store| {
+        let store = store.clone();
+        async move {
+            store
+                .custom_field_value_counts(PortalId(pid))
+                .await
+                .unwrap()
+                .iter()
+                .filter(|(e, f, _, _)| e == "DEAL" && f == "UF_CRM_DELIVERY")
+                .map(|(_, _, _, n)| n)
+                .sum::<i64>()
+        }
+    };
+    assert!(
+        delivery_values(&store).await > 0,
+        "deals hold delivery values"
+    );
+
     // The portal loses the delivery field and gains a lead list field; the next refresh follows.
     admin(
         &p,
@@ -147,6 +165,11 @@ async fn run(store: Store, seed: u64) {
     let after = store.custom_field_defs(PortalId(pid)).await.unwrap();
     assert_eq!(after, expected(&p.snapshot()));
     assert!(!after.iter().any(|d| d.field_name == "UF_CRM_DELIVERY"));
+    assert_eq!(
+        delivery_values(&store).await,
+        0,
+        "the deleted field's values are gone too"
+    );
     let size = find(&after, "LEAD", "UF_CRM_SIZE");
     assert_eq!(
         size.labels.get("ru").map(String::as_str),
