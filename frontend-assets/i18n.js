@@ -39,7 +39,7 @@ const WORDS = {
   subtotal: ['итого по отделу', 'department subtotal'],
   plans_title: ['План продаж', 'Sales plan'], inactive: ['уволен', 'inactive'],
   session_expired: ['Сессия истекла — откройте приложение из меню портала заново.', 'The session expired — open the app again from the portal menu.'],
-  filters: ['Фильтры', 'Filters'], no_project: ['Без проекта', 'No project'], no_utm: ['Без UTM-меток', 'No UTM tags'], deals_only: ['только сделки', 'deals only'], leads_only: ['только лиды', 'leads only'], all_pipelines: ['Все воронки', 'All pipelines'], grade: ['Грейд', 'Grade'],
+  filters: ['Фильтры', 'Filters'], no_project: ['Без проекта', 'No project'], no_utm: ['Без UTM-меток', 'No UTM tags'], customers_new: ['Новые клиенты', 'New customers'], customers_returning: ['Повторные клиенты', 'Returning customers'], deals_only: ['только сделки', 'deals only'], leads_only: ['только лиды', 'leads only'], all_pipelines: ['Все воронки', 'All pipelines'], grade: ['Грейд', 'Grade'],
   bonus_rules: ['Правило бонуса', 'Bonus rule'], threshold: ['Порог', 'Threshold'], ladder: ['Лестница', 'Ladder'],
   threshold_hint: ['Весь бонус — при выполнении плана не ниже порога.', 'The whole bonus once the plan is done at least to the threshold.'],
   ladder_hint: ['Ступени: при выполнении от X % — Y % бонуса (берётся самая высокая достигнутая).', 'Steps: from X % done, Y % of the bonus (the highest step reached counts).'],

@@ -56,6 +56,7 @@ function groupLabel(row) {
   // UTM rows are "source / medium / campaign"; all three empty means the records carry no UTM tags.
   if (typeof row.label === 'string' && /^[\s/]*$/.test(row.label) && row.label.includes('/')) return t('no_utm');
   if (row.label === '—' && g.by === 'project') return t('no_project');
+  if (g.by === 'returning') return t(g.key ? 'customers_returning' : 'customers_new');
   return row.label;
 }
 

@@ -54,7 +54,8 @@ fn cell(v: Option<f64>, unit: Unit) -> Cell {
 }
 
 /// A row label as the page shows it: plan rows "who · * · YYYY-MM-DD" read "who · all pipelines · from <date>",
-/// UTM rows without any tag and tasks outside any project get words instead of punctuation.
+/// UTM rows without any tag and tasks outside any project get words instead of punctuation, new and returning
+/// customers words instead of codes.
 pub fn row_label(block: &str, label: &str, lang: Lang) -> String {
     let ru = lang == Lang::Ru;
     if block == "by_utm"
@@ -65,6 +66,15 @@ pub fn row_label(block: &str, label: &str, lang: Lang) -> String {
             "Без UTM-меток"
         } else {
             "No UTM tags"
+        }
+        .to_string();
+    }
+    if block == "returning" && (label == "new" || label == "returning") {
+        return match (label == "returning", ru) {
+            (true, true) => "Повторные клиенты",
+            (true, false) => "Returning customers",
+            (false, true) => "Новые клиенты",
+            (false, false) => "New customers",
         }
         .to_string();
     }
@@ -166,5 +176,10 @@ mod tests {
         );
         assert_eq!(row_label("by_project", "—", Lang::En), "No project");
         assert_eq!(row_label("by_manager", "—", Lang::Ru), "—");
+        assert_eq!(
+            row_label("returning", "returning", Lang::Ru),
+            "Повторные клиенты"
+        );
+        assert_eq!(row_label("returning", "new", Lang::En), "New customers");
     }
 }
