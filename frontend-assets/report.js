@@ -35,6 +35,8 @@ function noteValue(v) {
   if (ru && v.startsWith('last of:')) return 'последнее из: правка, смена стадии, активность портала, дело создано или выполнено';
   return v;
 }
+const LOWER_IS_BETTER = new Set(['deal_lost', 'lead_junk', 'deal_cycle', 'lead_conv_days', 'act_overdue', 'task_overdue',
+  'task_not_started', 'forgotten_leads', 'forgotten_deals', 'companies_unplanned', 'contacts_unplanned']);
 let DEFS = {};
 export function setDefinitions(list) { DEFS = {}; for (const d of list) DEFS[d.key] = d; }
 const defText = (k) => (DEFS[k] ? DEFS[k][LANG] : '');
@@ -65,7 +67,9 @@ function tile(tl, meta, ctx) {
   const valueEl = tl.drill && tl.value ? h('a', { href: '#', class: 'count', onclick: (e) => { e.preventDefault(); openDrill(ctx, tl.drill, defName(tl.metric)); } }, v) : v;
   let delta = null;
   if (tl.delta !== null && tl.delta !== undefined && tl.previous !== null && tl.previous !== undefined) {
-    const cls = tl.delta > 0 ? 'up' : tl.delta < 0 ? 'down' : 'flat';
+    // Green when the change is good news: for lost deals, junk, overdue, forgotten cards and longer cycles, less is better.
+    const good = tl.delta * (LOWER_IS_BETTER.has(tl.metric) ? -1 : 1);
+    const cls = good > 0 ? 'better' : good < 0 ? 'worse' : 'flat';
     const sign = tl.delta > 0 ? '+' : '';
     delta = h('div', { class: 'delta ' + cls }, `${sign}${value(tl.delta, tl.unit, meta.currency)} ${t('vs')} (${value(tl.previous, tl.unit, meta.currency)})`);
   }

@@ -89,6 +89,48 @@ async fn the_app_in_chromium() {
         "six reports and settings for the admin: {tabs}"
     );
 
+    // A change is coloured as news: more created deals is good, more lost deals is bad (and fewer is good).
+    let deltas = b.js("return [...document.querySelectorAll('.tile')].filter(t => t.querySelector('.delta')).map(t => [t.dataset.metric, t.querySelector('.delta').className, t.querySelector('.delta').innerText])").await.unwrap();
+    let mut seen_lost = false;
+    for d in deltas.as_array().unwrap() {
+        let (metric, class, text) = (
+            d[0].as_str().unwrap(),
+            d[1].as_str().unwrap(),
+            d[2].as_str().unwrap(),
+        );
+        let sign = if text.starts_with('+') {
+            1
+        } else if text.starts_with('-') || text.starts_with('−') {
+            -1
+        } else {
+            0
+        };
+        let want = match (metric, sign) {
+            (_, 0) => "flat",
+            ("deal_lost" | "lead_junk" | "deal_cycle" | "lead_conv_days", s) => {
+                if s < 0 {
+                    "better"
+                } else {
+                    "worse"
+                }
+            }
+            ("deal_created" | "deal_won" | "lead_created" | "lead_converted", s) => {
+                if s > 0 {
+                    "better"
+                } else {
+                    "worse"
+                }
+            }
+            _ => continue,
+        };
+        seen_lost |= metric == "deal_lost";
+        assert!(
+            class.split(' ').any(|c| c == want),
+            "{metric} {text:?}: {class}"
+        );
+    }
+    assert!(seen_lost, "the lost-deals tile shows its change: {deltas}");
+
     // A sales plan for this month for a few employees, through the API as the plan editor sends it.
     let added = b.js_async("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
         const H={'x-b24a-session':s,'content-type':'application/json'}; const d=new Date(); const start=d.getFullYear()+'-'+String(d.getMonth()+1).padStart(2,'0')+'-01'; \
