@@ -6,7 +6,7 @@
 mod common;
 
 use b24a_client::{Client, ClientConfig};
-use b24a_emulator::{CompanyConfig, PortalData, PortalHandle, Size, UserFieldDef};
+use b24a_emulator::{CompanyConfig, PortalData, Size, UserFieldDef};
 use b24a_store::{with_pool, CustomFieldDef, CustomFieldItem, PortalId, Store};
 use b24a_sync::{portal, PortalSync, SyncOptions};
 use serde_json::json;
@@ -43,20 +43,6 @@ fn expected(data: &PortalData) -> Vec<CustomFieldDef> {
         (&a.entity_type, a.sort, &a.field_name).cmp(&(&b.entity_type, b.sort, &b.field_name))
     });
     out
-}
-
-async fn admin(p: &PortalHandle, method: reqwest::Method, path: &str, body: serde_json::Value) {
-    let r = reqwest::Client::new()
-        .request(method, format!("{}/_emulator/{path}", p.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success(),
-        "{path}: {}",
-        r.text().await.unwrap()
-    );
 }
 
 async fn run(store: Store, seed: u64) {
@@ -144,14 +130,14 @@ async fn run(store: Store, seed: u64) {
     );
 
     // The portal loses the delivery field and gains a lead list field; the next refresh follows.
-    admin(
+    common::emulator_admin(
         &p,
         reqwest::Method::DELETE,
         "userfields/DEAL/UF_CRM_DELIVERY",
         json!({}),
     )
     .await;
-    admin(
+    common::emulator_admin(
         &p,
         reqwest::Method::POST,
         "userfields/LEAD",

@@ -5,7 +5,7 @@
 mod common;
 
 use b24a_client::{Client, ClientConfig};
-use b24a_emulator::{CompanyConfig, NewStatus, PortalHandle, Size};
+use b24a_emulator::{CompanyConfig, NewStatus, Size};
 use b24a_store::{with_pool, Store};
 use b24a_sync::{portal, PortalSync, SyncOptions};
 
@@ -13,20 +13,6 @@ async fn count(store: &Store, sql: &str, portal_id: i64) -> i64 {
     with_pool!(store.pool(), p => {
         sqlx::query_scalar::<_, i64>(sql).bind(portal_id).fetch_one(p).await.unwrap()
     })
-}
-
-async fn admin(p: &PortalHandle, method: reqwest::Method, path: &str, body: serde_json::Value) {
-    let r = reqwest::Client::new()
-        .request(method, format!("{}/_emulator/{path}", p.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success(),
-        "{path}: {}",
-        r.text().await.unwrap()
-    );
 }
 
 async fn run(store: Store, seed: u64) {
@@ -67,14 +53,14 @@ async fn run(store: Store, seed: u64) {
         .unwrap();
     p.move_deal_stage(deal.id, "TMP").await.unwrap();
     p.move_deal_stage(deal.id, &deal.stage_id).await.unwrap();
-    admin(
+    common::emulator_admin(
         &p,
         reqwest::Method::POST,
         "statuses/delete",
         serde_json::json!({"entity_id": "DEAL_STAGE", "status_id": "TMP"}),
     )
     .await;
-    admin(
+    common::emulator_admin(
         &p,
         reqwest::Method::DELETE,
         &format!("categories/{cat}"),
@@ -82,14 +68,14 @@ async fn run(store: Store, seed: u64) {
     )
     .await;
     let source = data.deals.iter().find_map(|d| d.source_id.clone()).unwrap();
-    admin(
+    common::emulator_admin(
         &p,
         reqwest::Method::POST,
         "statuses/delete",
         serde_json::json!({"entity_id": "SOURCE", "status_id": source}),
     )
     .await;
-    admin(
+    common::emulator_admin(
         &p,
         reqwest::Method::DELETE,
         "currencies/USD",

@@ -428,3 +428,23 @@ pub async fn custom_field_count(store: &Store, portal_id: i64, entity_type: &str
             .bind(portal_id).bind(entity_type).fetch_one(p).await.unwrap()
     })
 }
+
+/// Calls the emulator's admin API (`/_emulator/...`) of the portal; the call must succeed.
+pub async fn emulator_admin(
+    p: &PortalHandle,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) {
+    let r = reqwest::Client::new()
+        .request(method, format!("{}/_emulator/{path}", p.base_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success(),
+        "{path}: {}",
+        r.text().await.unwrap()
+    );
+}
