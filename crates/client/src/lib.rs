@@ -9,8 +9,8 @@ pub mod envelope;
 pub mod error;
 pub mod export;
 pub mod limiter;
-pub mod observe;
 pub mod oauth;
+pub mod observe;
 pub mod row;
 pub mod value;
 
