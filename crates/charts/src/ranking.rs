@@ -1,5 +1,5 @@
-//! Horizontal bar ranking (managers by won sum): names on the left, bars with their values.
-//! Uses the first series only; must never reorder (the caller ranks).
+//! Horizontal bar ranking (managers by won sum): names on the left, bars with their values. A second series, when
+//! given, is a target drawn as a marker across each bar (plan vs fact). Must never reorder (the caller ranks).
 
 use crate::render::{
     font, hover, series_color, value_range, Area, Ctx, DrawResult, LABEL_SIZE, PAD,
@@ -16,7 +16,13 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     };
     let n = spec.categories.len();
     let value = |i: usize| series.values.get(i).copied().filter(|v| v.is_finite());
-    let (lo, hi) = value_range((0..n).filter_map(value));
+    let target_series = spec.series.get(1);
+    let target = |i: usize| {
+        target_series
+            .and_then(|t| t.values.get(i).copied())
+            .filter(|v| v.is_finite())
+    };
+    let (lo, hi) = value_range((0..n).filter_map(value).chain((0..n).filter_map(target)));
     // Room for the value printed after the longest bar.
     let widest_value = (0..n)
         .filter_map(value)
@@ -66,7 +72,17 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
             (x - ox - 8, y - oy),
         )?;
         let Some(v) = value(i) else { continue };
-        ctx.titled("mark", &hover(ctx, category, None, v), || {
+        let title = match (target_series, target(i)) {
+            (Some(ts), Some(t)) => format!(
+                "{category}: {} {}, {} {}",
+                series.name,
+                ctx.format().exact(v, ctx.locale()),
+                ts.name,
+                ctx.format().exact(t, ctx.locale())
+            ),
+            _ => hover(ctx, category, None, v),
+        };
+        ctx.titled("mark", &title, || {
             chart.draw_series(std::iter::once(Rectangle::new(
                 [
                     (0.0f64.max(lo), row(i) - 0.32),
@@ -74,6 +90,15 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
                 ],
                 color.filled(),
             )))?;
+            if let Some(t) = target(i) {
+                // The target: a dark tick across the bar, a little taller than it.
+                let t = t.clamp(lo, hi);
+                // A path, not a zero-width rectangle: SVG does not render a rect of width 0.
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(t, row(i) - 0.45), (t, row(i) + 0.45)],
+                    RGBColor(0x33, 0x3d, 0x47).stroke_width(3),
+                )))?;
+            }
             Ok(())
         })?;
         let (end, _) = chart.backend_coord(&(v.clamp(0.0f64.max(lo), hi), row(i)));

@@ -479,3 +479,37 @@ fn scatter_names_stay_off_the_axis_labels() {
     assert!(t.iter().any(|s| s.starts_with("Иван")), "{t:?}");
     assert!(!t.iter().any(|s| s.starts_with("Екатерина")), "{t:?}");
 }
+
+#[test]
+fn ranking_with_a_target_marks_the_plan_on_each_bar() {
+    // Fact bars with the plan as a second series: each mark is the bar and its plan tick, titled with both, and the
+    // axis reaches the largest plan even where the fact is smaller.
+    let mut c = spec(
+        ChartKind::HorizontalBars,
+        &["Иванов И.", "Сидоров С."],
+        vec![
+            s("Факт", &[150_000.0, 40_000.0]),
+            s("План", &[100_000.0, 300_000.0]),
+        ],
+        rub(),
+    );
+    c.locale = Locale::Ru;
+    let svg = render_svg(&c);
+    let m = marks(&svg);
+    assert_eq!(m.len(), 2);
+    assert_eq!(
+        m[0].0,
+        format!("Иванов И.: Факт 150{NN}000{NB}₽, План 100{NN}000{NB}₽")
+    );
+    assert_eq!(
+        m[1].0,
+        format!("Сидоров С.: Факт 40{NN}000{NB}₽, План 300{NN}000{NB}₽")
+    );
+    assert!(
+        m.iter().all(|(_, shapes)| shapes == &["rect", "polyline"]),
+        "a bar and a visible tick (a zero-width rect would not render): {m:?}"
+    );
+    // The axis goes beyond the biggest plan (300 000), not only the biggest fact (150 000).
+    let t = texts(&svg);
+    assert!(t.iter().any(|s| s.starts_with("300")), "{t:?}");
+}

@@ -3,7 +3,7 @@
 //! is `b24a-charts`' job; this module only builds the chart descriptions and never invents numbers.
 
 use b24a_charts::{ChartKind, ChartSpec, Locale, ScatterPoint, Series, ValueFormat};
-use b24a_reports::answer::{BlockKind, Table};
+use b24a_reports::answer::{BlockKind, Row, Table};
 use b24a_reports::{Answer, Unit};
 use serde_json::{json, Value};
 
@@ -164,6 +164,65 @@ fn ranking(t: &Table, cur: &str, lang: Lang) -> Option<ChartSpec> {
     Some(s)
 }
 
+/// Plan tables (R3 by employee / department): the fact as bars with the plan as a tick across each, largest fact
+/// first — how far each one is from the plan at a glance.
+fn plan_vs_fact(t: &Table, cur: &str, lang: Lang) -> Option<ChartSpec> {
+    let money = |metric: &str| {
+        t.columns
+            .iter()
+            .position(|c| c.metric == metric && c.unit == Unit::Money)
+    };
+    let (fact, plan) = (money("plan_fact")?, money("plan_amount")?);
+    let cell = |r: &Row, i: usize| value(r.cells.get(i).and_then(|c| c.value), Unit::Money);
+    let mut rows: Vec<(String, f64, f64)> = t
+        .rows
+        .iter()
+        .filter(|r| r.note.is_none_or(|n| n != "subtotal"))
+        .map(|r| (r.label.clone(), cell(r, fact), cell(r, plan)))
+        .collect();
+    if rows.iter().all(|r| r.1 == 0.0 && r.2 == 0.0) {
+        return None;
+    }
+    rows.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    rows.truncate(RANKING_ROWS);
+    let (fact_name, plan_name) = (
+        metric_name("plan_fact", lang),
+        metric_name("plan_amount", lang),
+    );
+    let mut s = spec(
+        match lang {
+            Lang::Ru => format!(
+                "{} — {fact_name} (полосы) и {} (черты), {cur}",
+                block_title(lang, &t.key),
+                plan_name.to_lowercase()
+            ),
+            Lang::En => format!(
+                "{} — {fact_name} (bars) vs {} (ticks), {cur}",
+                block_title(lang, &t.key),
+                plan_name.to_lowercase()
+            ),
+        },
+        ChartKind::HorizontalBars,
+        lang,
+        fmt(Unit::Money, cur),
+    );
+    s.height = (60 + rows.len() as u32 * 26).max(200);
+    s.categories = rows.iter().map(|r| r.0.clone()).collect();
+    s.series = vec![
+        Series {
+            name: fact_name,
+            values: rows.iter().map(|r| r.1).collect(),
+            color: None,
+        },
+        Series {
+            name: plan_name,
+            values: rows.iter().map(|r| r.2).collect(),
+            color: None,
+        },
+    ];
+    Some(s)
+}
+
 /// Activity index vs won sum, one point per employee.
 fn scatter(t: &Table, cur: &str, lang: Lang) -> Option<ChartSpec> {
     let xi = t.columns.iter().position(|c| c.unit == Unit::Index)?;
@@ -234,6 +293,11 @@ pub fn specs_for(
                     mine.push((format!("{}__funnel", t.key), s));
                 }
             }
+        } else if let Some(s) = matches!(t.key.as_str(), "by_employee" | "by_department")
+            .then(|| plan_vs_fact(t, cur, lang))
+            .flatten()
+        {
+            mine.push((format!("{}__plan", t.key), s));
         } else if matches!(
             t.key.as_str(),
             "employees"
@@ -272,6 +336,49 @@ pub fn charts_for(answer: &Answer, lang: Lang, pipelines: &[(i64, String)]) -> V
 mod tests {
     use super::*;
     use crate::i18n::block_title_named;
+
+    #[test]
+    fn plan_tables_chart_fact_bars_with_plan_ticks() {
+        use b24a_reports::answer::Cell;
+        use b24a_reports::Group;
+        let cols = [
+            ("plan_amount", Unit::Money),
+            ("plan_fact", Unit::Count),
+            ("plan_fact", Unit::Money),
+        ];
+        let row = |u: i64, label: &str, plan: f64, n: f64, fact: f64| Row {
+            group: Group::User(u),
+            label: label.into(),
+            note: None,
+            cells: [plan, n, fact]
+                .into_iter()
+                .map(|v| Cell {
+                    value: Some(v),
+                    drill: None,
+                })
+                .collect(),
+        };
+        let mut t = Table::new("by_employee", BlockKind::Table, &cols);
+        t.rows = vec![
+            row(1, "Анна", 300_000.0, 1.0, 50_000.0),
+            row(2, "Борис", 100_000.0, 3.0, 120_000.0),
+        ];
+        let s = plan_vs_fact(&t, "RUB", Lang::Ru).expect("a plan chart");
+        assert_eq!(s.categories, ["Борис", "Анна"], "largest fact first");
+        assert_eq!(s.series[0].values, [120_000.0, 50_000.0]);
+        assert_eq!(s.series[1].values, [100_000.0, 300_000.0]);
+        assert_eq!(
+            s.title,
+            "По сотрудникам — Факт (полосы) и план (черты), RUB"
+        );
+        // R5's table of the same key has no plan columns: no plan chart.
+        let tasks = Table::new(
+            "by_employee",
+            BlockKind::Table,
+            &[("task_universe", Unit::Count)],
+        );
+        assert!(plan_vs_fact(&tasks, "RUB", Lang::Ru).is_none());
+    }
 
     #[test]
     fn axis_dates_read_like_the_tables_and_funnels_are_named() {
