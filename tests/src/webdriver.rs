@@ -217,7 +217,37 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // End the session first: chromedriver then quits Chromium. Killing only the driver would orphan the browser
+        // (a dozen processes per test left running until the machine stops).
+        end_session(&self.url);
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// `DELETE /session/{id}` with plain blocking I/O (drop cannot await), bounded by short timeouts.
+fn end_session(session_url: &str) {
+    use std::io::{Read, Write};
+    let Some(rest) = session_url.strip_prefix("http://") else {
+        return;
+    };
+    let Some((host, path)) = rest.split_once('/') else {
+        return;
+    };
+    let Ok(addr) = host.parse::<std::net::SocketAddr>() else {
+        return;
+    };
+    let timeout = std::time::Duration::from_secs(5);
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, timeout) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
+    let request = format!(
+        "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let mut sink = Vec::new();
+        let _ = stream.read_to_end(&mut sink);
     }
 }
