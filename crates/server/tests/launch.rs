@@ -203,16 +203,7 @@ async fn api_needs_a_valid_session_and_names_bad_filter_fields() {
 async fn non_admin_without_rules_sees_polite_page_and_api_refuses() {
     let h = common::start(false).await;
     h.portal.install_app(CLIENT_ID).await.unwrap();
-    let non_admin = h
-        .portal
-        .with_data(|d| {
-            d.users
-                .iter()
-                .find(|u| !u.is_admin && u.active)
-                .map(|u| u.id)
-        })
-        .flatten()
-        .unwrap();
+    let non_admin = common::employee(&h.portal);
     let l = h.portal.iframe_launch(CLIENT_ID, non_admin, "ru");
     let resp = h.launch(&l.query, &l.form).await;
     assert_eq!(resp.status(), 403, "the polite page answers 403");
@@ -379,16 +370,7 @@ async fn app_update_replaces_the_application_token_only_when_verified() {
         403
     );
     // A plain employee's own (valid) token, as the page receives it, is not enough: only an administrator updates.
-    let employee = h
-        .portal
-        .with_data(|d| {
-            d.users
-                .iter()
-                .find(|u| !u.is_admin && u.active)
-                .map(|u| u.id)
-        })
-        .flatten()
-        .unwrap();
+    let employee = common::employee(&h.portal);
     let l = h.portal.iframe_launch(CLIENT_ID, employee, "ru");
     let employee_token = l
         .form

@@ -103,3 +103,16 @@ pub fn set(pairs: &mut [(String, String)], key: &str, value: &str) {
         }
     }
 }
+
+/// An active employee of the portal who is not an administrator.
+pub fn employee(portal: &b24a_emulator::PortalHandle) -> i64 {
+    portal
+        .with_data(|d| {
+            d.users
+                .iter()
+                .find(|u| !u.is_admin && u.active)
+                .map(|u| u.id)
+        })
+        .flatten()
+        .expect("the generated company has a plain employee")
+}
