@@ -83,11 +83,13 @@ pub(crate) struct Data {
 }
 
 /// Activities on open cards always come grouped per card (the report counts cards); overdue activities come
-/// grouped for answers and one by one for drill-downs (`grouped`).
+/// grouped for answers and one by one for drill-downs (`grouped`). Companies and contacts are read only when asked
+/// (`clients`): a drill-down into forgotten deals does not need them.
 pub(crate) async fn load(
     store: &Store,
     ctx: &PortalContext,
     grouped: bool,
+    clients: bool,
 ) -> Result<Data, ReportError> {
     let overdue = ActWindow::OverdueAt(ctx.now);
     Ok(Data {
@@ -100,8 +102,16 @@ pub(crate) async fn load(
         } else {
             load::activities(store, ctx, overdue).await?
         },
-        companies: load::clients(store, ctx, ClientKind::Company).await?,
-        contacts: load::clients(store, ctx, ClientKind::Contact).await?,
+        companies: if clients {
+            load::clients(store, ctx, ClientKind::Company).await?
+        } else {
+            Vec::new()
+        },
+        contacts: if clients {
+            load::clients(store, ctx, ClientKind::Contact).await?
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -248,7 +258,7 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) {
 }
 
 pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
-    let data = load(store, &p.ctx, true).await?;
+    let data = load(store, &p.ctx, true, true).await?;
     let mut t = Tally::new();
     compute(p, &data, &mut t);
     let cols = [
@@ -389,7 +399,8 @@ pub(crate) async fn hits(
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
-    let data = load(store, &p.ctx, false).await?;
+    let clients = matches!(metric, "companies_unplanned" | "contacts_unplanned");
+    let data = load(store, &p.ctx, false, clients).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, &data, &mut t);
     Ok(t.into_hits())
@@ -402,15 +413,16 @@ pub(crate) async fn touch_map(
     p: &Prepared,
     owner_type: i64,
 ) -> Result<HashMap<i64, i64>, ReportError> {
-    let data = load(store, &p.ctx, true).await?;
-    let clients = match owner_type {
-        4 => Some(&data.companies),
-        3 => Some(&data.contacts),
+    let kind = match owner_type {
+        4 => Some(ClientKind::Company),
+        3 => Some(ClientKind::Contact),
         _ => None,
     };
-    if let Some(clients) = clients {
+    if let Some(kind) = kind {
+        let clients = load::clients(store, &p.ctx, kind).await?;
         return Ok(clients.iter().map(|c| (c.id, c.last_touch)).collect());
     }
+    let data = load(store, &p.ctx, true, false).await?;
     Ok(last_touches(&data, p.ctx.now)
         .into_iter()
         .filter(|((t, _), _)| *t == owner_type)
