@@ -145,11 +145,7 @@ pub async fn refresh_held(store: &Store, ctx: &PortalContext) -> Result<usize, R
         let Some(version) = version(store, ctx.portal_id, part).await? else {
             continue;
         };
-        let fp = if part.ctx_dependent() {
-            ctx_fingerprint(ctx)
-        } else {
-            0
-        };
+        let fp = fingerprint(part, ctx);
         let current = {
             let g = lock();
             g.entries
@@ -158,7 +154,7 @@ pub async fn refresh_held(store: &Store, ctx: &PortalContext) -> Result<usize, R
         };
         if !current {
             behind += 1;
-            get(store, ctx, part, part.ctx_dependent()).await?;
+            get(store, ctx, part).await?;
         }
     }
     Ok(behind)
@@ -180,6 +176,15 @@ fn ctx_fingerprint(ctx: &PortalContext) -> u64 {
     rates.sort();
     rates.hash(&mut h);
     h.finish()
+}
+
+/// What a part was computed with: the context fingerprint for context-dependent parts, else 0.
+fn fingerprint(part: Part, ctx: &PortalContext) -> u64 {
+    if part.ctx_dependent() {
+        ctx_fingerprint(ctx)
+    } else {
+        0
+    }
 }
 
 /// The portal's current data version of a part's table; `None` when the portal has no version row (then the
@@ -247,23 +252,14 @@ fn store_entry(key: (i64, Part), version: i64, ctx: u64, bytes: usize, value: Va
 /// were no cache, and the part is built in the background (one builder per portal and part), so a first request
 /// is never slower than without the cache. `None` when caching is off, the portal has no version row, there is no
 /// async runtime to build on, or the part is not built yet.
-async fn get(
-    store: &Store,
-    ctx: &PortalContext,
-    part: Part,
-    ctx_dependent: bool,
-) -> Result<Option<Value>, ReportError> {
+async fn get(store: &Store, ctx: &PortalContext, part: Part) -> Result<Option<Value>, ReportError> {
     if budget() == 0 {
         return Ok(None);
     }
     let Some(version) = version(store, ctx.portal_id, part).await? else {
         return Ok(None);
     };
-    let fp = if ctx_dependent {
-        ctx_fingerprint(ctx)
-    } else {
-        0
-    };
+    let fp = fingerprint(part, ctx);
     let key = (ctx.portal_id, part);
     if let Some(v) = lookup(key, version, fp) {
         HITS.fetch_add(1, Ordering::SeqCst);
@@ -776,7 +772,7 @@ pub(crate) async fn deals(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<Option<Arc<DealsPart>>, ReportError> {
-    match get(store, ctx, Part::Deals, Part::Deals.ctx_dependent()).await? {
+    match get(store, ctx, Part::Deals).await? {
         Some(Value::Deals(p)) => Ok(Some(p)),
         _ => Ok(None),
     }
@@ -787,7 +783,7 @@ pub(crate) async fn leads(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<Option<Arc<LeadsPart>>, ReportError> {
-    match get(store, ctx, Part::Leads, Part::Leads.ctx_dependent()).await? {
+    match get(store, ctx, Part::Leads).await? {
         Some(Value::Leads(p)) => Ok(Some(p)),
         _ => Ok(None),
     }
@@ -798,7 +794,7 @@ pub(crate) async fn history(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<Option<Arc<HistoryPart>>, ReportError> {
-    match get(store, ctx, Part::History, Part::History.ctx_dependent()).await? {
+    match get(store, ctx, Part::History).await? {
         Some(Value::History(p)) => Ok(Some(p)),
         _ => Ok(None),
     }
@@ -809,7 +805,7 @@ pub(crate) async fn companies(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<Option<Arc<HashMap<i64, String>>>, ReportError> {
-    match get(store, ctx, Part::Companies, Part::Companies.ctx_dependent()).await? {
+    match get(store, ctx, Part::Companies).await? {
         Some(Value::Companies(p)) => Ok(Some(p)),
         _ => Ok(None),
     }
@@ -1124,14 +1120,7 @@ pub(crate) async fn activities(
     store: &Store,
     ctx: &PortalContext,
 ) -> Result<Option<Arc<ActsPart>>, ReportError> {
-    match get(
-        store,
-        ctx,
-        Part::Activities,
-        Part::Activities.ctx_dependent(),
-    )
-    .await?
-    {
+    match get(store, ctx, Part::Activities).await? {
         Some(Value::Activities(p)) => Ok(Some(p)),
         _ => Ok(None),
     }
