@@ -130,19 +130,13 @@ async fn app_update(
 fn recheck_tier(state: AppState, portal: b24a_store::PortalId, client_id: String) {
     tokio::spawn(async move {
         let now = chrono::Utc::now().timestamp();
-        match crate::tier_refresh::refresh_one(&state, portal, &client_id, now).await {
-            Ok(()) => {
+        match crate::tier_refresh::check_and_record(&state, portal, &client_id, now).await {
+            Ok(true) => {
                 tracing::info!(portal = portal.0, client_id = %client_id, "tier re-read after payment")
             }
+            Ok(false) => {}
             Err(e) => {
-                tracing::warn!(portal = portal.0, client_id = %client_id, error = %e, "tier check after payment failed");
-                if let Err(e) = state
-                    .store
-                    .record_tier_failure(portal, &client_id, now, &e.to_string())
-                    .await
-                {
-                    tracing::warn!(portal = portal.0, error = %e, "recording a failed tier check failed");
-                }
+                tracing::warn!(portal = portal.0, error = %e, "recording a failed tier check failed")
             }
         }
     });

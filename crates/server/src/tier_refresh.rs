@@ -82,19 +82,33 @@ pub async fn refresh_due(state: &AppState, now: i64) -> Result<PassReport, b24a_
         .await?;
     let mut report = PassReport::default();
     for (portal, client_id) in due {
-        match refresh_one(state, portal, &client_id, now).await {
-            Ok(()) => report.checked += 1,
-            Err(e) => {
-                report.failed += 1;
-                tracing::warn!(portal = portal.0, client_id = %client_id, error = %e, "tier check failed; last known tier kept");
-                state
-                    .store
-                    .record_tier_failure(portal, &client_id, now, &e.to_string())
-                    .await?;
-            }
+        if check_and_record(state, portal, &client_id, now).await? {
+            report.checked += 1;
+        } else {
+            report.failed += 1;
         }
     }
     Ok(report)
+}
+
+/// One check whose failure is recorded (and retried later) instead of returned: `true` when the tier was read.
+pub async fn check_and_record(
+    state: &AppState,
+    portal: PortalId,
+    client_id: &str,
+    now: i64,
+) -> Result<bool, b24a_store::StoreError> {
+    match refresh_one(state, portal, client_id, now).await {
+        Ok(()) => Ok(true),
+        Err(e) => {
+            tracing::warn!(portal = portal.0, client_id = %client_id, error = %e, "tier check failed; last known tier kept");
+            state
+                .store
+                .record_tier_failure(portal, client_id, now, &e.to_string())
+                .await?;
+            Ok(false)
+        }
+    }
 }
 
 /// Re-reads one portal × app's tier from the OAuth server and stores it.
