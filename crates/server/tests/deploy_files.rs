@@ -46,7 +46,7 @@ fn dockerfile_and_compose_build_with_the_readme_commands() {
     assert!(compose.contains("dockerfile: deploy/Dockerfile") && compose.contains("context: .."));
     // The test command of the README is the one .ci/run runs.
     let ci = read(".ci/run");
-    let test_cmd = "cargo test --workspace --locked";
+    let test_cmd = "cargo test --workspace --locked --no-fail-fast";
     assert!(readme.contains(test_cmd));
     assert_eq!(ci.lines().filter(|l| l.trim() == test_cmd).count(), 1);
 }
@@ -70,8 +70,10 @@ fn the_build_image_is_new_enough_for_every_locked_dependency() {
         version(&workspace_min),
         "the build image is the workspace's rust-version"
     );
+    // Not `--offline`: the metadata of every platform's packages is read (a Linux build never downloads the
+    // Windows or Android ones), so on a fresh machine cargo fetches what it reads from the registry.
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["metadata", "--format-version", "1", "--locked"])
         .current_dir(root())
         .output()
         .expect("cargo metadata runs");
@@ -109,5 +111,61 @@ fn deploy_files_pass_the_linters() {
         "deploy/lint.sh failed:\n{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_production_server_does_not_link_the_emulator() {
+    // The demo lives in its own crate so that the emulator never enters the server's (and the image's) build.
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let nodes = meta["resolve"]["nodes"].as_array().expect("resolve nodes");
+    let name_of = |id: &str| {
+        meta["packages"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["id"] == id))
+            .and_then(|p| p["name"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let server = nodes
+        .iter()
+        .find(|n| name_of(n["id"].as_str().unwrap_or_default()) == "b24a-server")
+        .expect("b24a-server in the graph");
+    // Walk normal (non-dev, non-build) dependencies from the server.
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![server["id"].as_str().unwrap_or_default().to_string()];
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let Some(node) = nodes.iter().find(|n| n["id"] == id.as_str()) else {
+            continue;
+        };
+        for dep in node["deps"].as_array().into_iter().flatten() {
+            let normal = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k["kind"].is_null());
+            if normal {
+                todo.push(dep["pkg"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    let linked: Vec<String> = seen.iter().map(|id| name_of(id)).collect();
+    assert!(linked.iter().any(|n| n == "b24a-store"), "the walk found the server's own crates: {linked:?}");
+    assert!(
+        !linked.iter().any(|n| n == "b24a-emulator"),
+        "the production server links the emulator"
     );
 }
