@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use axum::http::{header, HeaderValue};
 use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::{AppConfig, Config};
@@ -90,6 +92,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .nest_service("/assets", assets)
-        .layer(TraceLayer::new_for_http())
+        // Browsers must not guess a type: a JSON answer or an export is never run as a script or page.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // The span names the path, never the query string: launches and events carry portal facts there.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
         .with_state(state)
 }

@@ -73,6 +73,11 @@ pub struct Config {
     /// On SIGTERM, how long a running sync cycle may take to finish before it is cut between writes.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
+
+    /// Bearer token that `GET /metrics` requires (`Authorization: Bearer ...`). Empty = `/metrics` is off (404):
+    /// the metrics name portals and their sync lag, which nobody outside the operators may read.
+    #[arg(long, env = "METRICS_TOKEN", default_value = "")]
+    pub metrics_token: String,
 }
 
 impl std::fmt::Debug for Config {

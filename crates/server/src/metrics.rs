@@ -187,8 +187,33 @@ pub async fn track(req: Request, next: Next) -> Response {
     resp
 }
 
-/// `GET /metrics`: refreshes the lag gauges from the store, then encodes everything.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Whether the request carries the configured metrics token (constant-time compare; an empty token opens nothing).
+fn authorized(headers: &axum::http::HeaderMap, token: &str) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    !token.is_empty()
+        && bool::from(subtle::ConstantTimeEq::ct_eq(
+            given.as_bytes(),
+            token.as_bytes(),
+        ))
+}
+
+/// `GET /metrics`: refreshes the lag gauges from the store, then encodes everything. Off (404) without a
+/// configured `METRICS_TOKEN`, 401 without that token.
+pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if state.config.metrics_token.is_empty() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if !authorized(&headers, &state.config.metrics_token) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+        )
+            .into_response();
+    }
     let m = get();
     match b24a_sync::scheduler::sync_lag(&state.store).await {
         Ok(lags) => {

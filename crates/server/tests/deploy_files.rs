@@ -163,7 +163,10 @@ fn the_production_server_does_not_link_the_emulator() {
         }
     }
     let linked: Vec<String> = seen.iter().map(|id| name_of(id)).collect();
-    assert!(linked.iter().any(|n| n == "b24a-store"), "the walk found the server's own crates: {linked:?}");
+    assert!(
+        linked.iter().any(|n| n == "b24a-store"),
+        "the walk found the server's own crates: {linked:?}"
+    );
     assert!(
         !linked.iter().any(|n| n == "b24a-emulator"),
         "the production server links the emulator"

@@ -167,6 +167,9 @@ async fn drop_database(admin: &str, name: &str) {
     }
 }
 
+/// The operators' token the spawned servers require on `/metrics`.
+const METRICS_TOKEN: &str = "operators-metrics-token";
+
 /// A running `b24a-server` process and everything it printed.
 struct Server {
     child: Child,
@@ -187,6 +190,7 @@ impl Server {
             .env("SYNC_INTERVAL_SECS", "5")
             .env("SYNC_LEASE_TTL_SECS", "3")
             .env("SHUTDOWN_GRACE_SECS", "20")
+            .env("METRICS_TOKEN", METRICS_TOKEN)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in extra {
@@ -273,8 +277,16 @@ impl Server {
 
     /// `b24a_sync_runs_total` per portal from `/metrics`.
     async fn metric_runs(&self, http: &reqwest::Client) -> HashMap<i64, u64> {
+        // The metrics name portals: without the operators' token they are not served.
+        let anonymous = http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics without a token");
+        assert_eq!(anonymous.status(), reqwest::StatusCode::UNAUTHORIZED);
         let text = http
             .get(format!("{}/metrics", self.base))
+            .bearer_auth(METRICS_TOKEN)
             .send()
             .await
             .expect("metrics")
