@@ -1,4 +1,4 @@
-// The filter bar of every report (SPEC "Common"): period presets and custom range, comparison, pipelines,
+// The filter bar of every report (docs/UI.md): period presets and custom range, comparison, pipelines,
 // departments, employees (inactive ones marked), sources, projects (R5), the portal's deal/lead custom fields
 // (UF_CRM_*), cohort and step where they apply. On a phone the bar folds behind a "Filters (N)" toggle.
 import { h, clear } from './dom.js';

@@ -74,7 +74,7 @@ pub enum Compare {
     YearAgo,
 }
 
-/// Which deals a deal report counts (SPEC R1/R2 conversion switch).
+/// Which deals a deal report counts (the R1/R2 conversion switch, docs/METRICS.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cohort {

@@ -1,4 +1,4 @@
-//! The six reports (SPEC §R1–§R6) as pure computations over the store, with the shared filter, drill-down lists
+//! The six reports (R1–R6, defined in docs/METRICS.md) as pure computations over the store, with the shared filter, drill-down lists
 //! and the metric definitions. Reads the store only; never writes, never talks to Bitrix24, never decides access
 //! or tiers (the server passes the tier's `history_months`).
 //!

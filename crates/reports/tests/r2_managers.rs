@@ -293,7 +293,7 @@ async fn r2_activities_index_results_overdue() {
         // Leads of 12: created 1 (converted) -> 100 %; processed in the period: l1 (03-05) and l2 (03-03) = 2.
         assert_eq!(v(Group::User(12), "leads_processed"), Some(2.0));
         assert!(approx(v(Group::User(12), "lead_conversion"), 100.0));
-        // "Activity vs results" scatter (SPEC §R2): the server plots, per employee row (subtotals and the team total
+        // "Activity vs results" scatter (R2, docs/METRICS.md): the server plots, per employee row (subtotals and the team total
         // left out), the only index column against the first money column, which must be the won sum. By hand:
         // 10 -> (3 / 1.75 * 100, 1000.00), 11 -> (2 / 1.75 * 100, 0), 12 -> (1 / 1.75 * 100, 0), 13 -> same as 12.
         let index_cols: Vec<usize> = (0..t.columns.len())

@@ -1,6 +1,6 @@
 //! A portal's app registrations (portal × client_id): the OAuth token pair with its compare-and-swap version,
 //! the application token that verifies events, and the app's paid status. Never logs or prints tokens, and never
-//! lets two concurrent refreshes both win (see SYNC-NOTES §7).
+//! lets two concurrent refreshes both win (refresh tokens rotate: docs/SYNC.md).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Sales plan rows (SPEC R3): employee or department × pipeline (or all) × period, with a plan amount, an
+//! Sales plan rows (R3, docs/METRICS.md): employee or department × pipeline (or all) × period, with a plan amount, an
 //! optional deal count, a bonus and a grade. Rows are validated before writing and every error names the field.
 //! Never computes facts or bonuses: that is the reports' job.
 

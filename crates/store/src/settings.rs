@@ -16,7 +16,7 @@ pub mod key {
     pub const PLANNED_ACTIVITY_COUNTS_AS_CARE: &str = "planned_activity_counts_as_care";
 }
 
-/// The forget-me-not report's settings (SPEC R6).
+/// The forget-me-not report's settings (R6, docs/METRICS.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForgetMeNotSettings {
     /// A lead is forgotten after more than this many days without anything happening.
