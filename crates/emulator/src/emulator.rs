@@ -50,8 +50,8 @@ pub struct PortalSpec {
     /// Stable portal id; derived from `seed` when `None`.
     pub member_id: Option<String>,
     pub seed: u64,
-    /// Overrides the data's UTC offset (seconds).
-    pub tz_offset_secs: Option<i32>,
+    /// Overrides the data's time zone.
+    pub zone: Option<crate::format::Zone>,
 }
 
 impl PortalSpec {
@@ -64,7 +64,7 @@ impl PortalSpec {
             faults: Faults::default(),
             member_id: None,
             seed: cfg.seed,
-            tz_offset_secs: None,
+            zone: None,
         }
     }
 
@@ -153,8 +153,8 @@ impl Emulator {
             hex32(&format!("portal-seed-{}-{}", spec.seed, ordinal))
         });
         let mut data = spec.data;
-        if let Some(off) = spec.tz_offset_secs {
-            data.tz_offset_secs = off;
+        if let Some(zone) = spec.zone {
+            data.zone = zone;
         }
         let state = Arc::new(PortalState {
             member_id: member_id.clone(),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use crate::error::RestError;
-use crate::format::iso;
+use crate::format::{iso, Zone};
 use crate::limits::OperatingInfo;
 use crate::methods::Output;
 
@@ -18,7 +18,7 @@ pub fn time_obj(
     start: f64,
     finish: f64,
     processing: f64,
-    off: i32,
+    off: Zone,
     op: Option<OperatingInfo>,
 ) -> Value {
     let mut m = Map::new();

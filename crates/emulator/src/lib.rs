@@ -33,6 +33,7 @@ pub use emulator::{
 };
 pub use error::{EmulatorError, RestError};
 pub use faults::Faults;
+pub use format::Zone;
 pub use generator::{generate, CompanyConfig, Size};
 pub use limits::{CostModel, Limits};
 pub use model::*;

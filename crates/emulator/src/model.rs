@@ -1,8 +1,8 @@
 //! Typed records of one emulated portal (`PortalData`).
 //!
 //! Every field is public so that other crates' tests can compute expected counts and checksums
-//! independently of the HTTP layer. Times are unix seconds (UTC); the portal's UTC offset lives in
-//! `PortalData::tz_offset_secs` and is applied only when values are rendered. This module must never
+//! independently of the HTTP layer. Times are unix seconds (UTC); the portal's time zone lives in
+//! `PortalData::zone` and is applied only when values are rendered. This module must never
 //! know about HTTP or JSON envelopes.
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,9 @@ pub struct User {
     pub gender: char,
     pub date_register: i64,
     pub last_login: i64,
+    /// The employee's own time zone (`TIME_ZONE`): empty = the portal's.
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -356,8 +359,8 @@ pub struct Project {
 /// Everything one portal holds. Entity vectors are kept sorted by `id` (binary search for `>ID`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PortalData {
-    /// Portal UTC offset in seconds (Moscow: 10800).
-    pub tz_offset_secs: i32,
+    /// The portal's time zone (Moscow for most generated companies; any IANA zone or fixed offset).
+    pub zone: crate::format::Zone,
     /// The generation instant; the portal clock starts here.
     pub now: i64,
     pub company_name: String,

@@ -172,7 +172,7 @@ pub fn create_deal(
     input: NewDeal,
 ) -> Result<(i64, Vec<PendingEvent>), EmulatorError> {
     let now = portal.clock();
-    let offset = portal.offset() as i64;
+    let zone = portal.zone();
     let mut data = write(portal)?;
     if data.categories.iter().all(|c| c.id != input.category_id) {
         return Err(EmulatorError::Invalid(format!(
@@ -187,7 +187,7 @@ pub fn create_deal(
     let sem = stage_info(&data, input.category_id, &stage)?;
     let id = data.deals.last().map(|d| d.id).unwrap_or(0) + 1;
     let user = input.assigned_by_id.unwrap_or(1);
-    let day = |t: i64| (t + offset).div_euclid(86_400) * 86_400;
+    let day = |t: i64| (t + zone.offset_at(t) as i64).div_euclid(86_400) * 86_400;
     let uf = uf_vec(&data.deal_fields, &input.uf, Vec::new());
     let deal = Deal {
         id,
@@ -289,7 +289,7 @@ pub fn move_deal_stage(
     stage_id: &str,
 ) -> Result<Vec<PendingEvent>, EmulatorError> {
     let now = portal.clock();
-    let offset = portal.offset() as i64;
+    let zone = portal.zone();
     let mut data = write(portal)?;
     let idx = data
         .deals
@@ -307,7 +307,7 @@ pub fn move_deal_stage(
     d.date_modify = now;
     d.closed = sem != Semantic::Process;
     if d.closed {
-        d.closedate = (now + offset).div_euclid(86_400) * 86_400;
+        d.closedate = (now + zone.offset_at(now) as i64).div_euclid(86_400) * 86_400;
     }
     let user = d.assigned_by_id;
     d.moved_by_id = user;
@@ -324,7 +324,7 @@ pub fn move_deal_category(
     stage_id: Option<&str>,
 ) -> Result<Vec<PendingEvent>, EmulatorError> {
     let now = portal.clock();
-    let offset = portal.offset() as i64;
+    let zone = portal.zone();
     let mut data = write(portal)?;
     let idx = data
         .deals
@@ -347,7 +347,7 @@ pub fn move_deal_category(
     d.date_modify = now;
     d.closed = sem != Semantic::Process;
     if d.closed {
-        d.closedate = (now + offset).div_euclid(86_400) * 86_400;
+        d.closedate = (now + zone.offset_at(now) as i64).div_euclid(86_400) * 86_400;
     }
     let user = d.assigned_by_id;
     d.moved_by_id = user;

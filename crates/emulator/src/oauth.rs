@@ -247,7 +247,7 @@ async fn app_info(
                 },
                 "user_id": info.user_id,
             },
-            "time": crate::envelope::time_obj(now, now, 0.0, portal.offset(), None),
+            "time": crate::envelope::time_obj(now, now, 0.0, portal.zone(), None),
         }),
     )
 }

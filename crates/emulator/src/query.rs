@@ -34,7 +34,7 @@ pub trait Record {
 /// What field access may need besides the record itself.
 pub struct FieldCtx<'a> {
     pub uf_names: &'a [String],
-    pub offset: i32,
+    pub offset: crate::format::Zone,
     /// Stage history rows of leads use STATUS_* names instead of STAGE_*.
     pub lead_rows: bool,
     /// Portal clock, for derived fields such as the overdue task meta-status.
@@ -79,7 +79,7 @@ impl Cond {
 }
 
 /// Pre-parses filter values for the portal's offset.
-pub fn prepare(conds: &[Cond], offset: i32) -> Vec<Cond> {
+pub fn prepare(conds: &[Cond], offset: crate::format::Zone) -> Vec<Cond> {
     conds
         .iter()
         .map(|c| {
@@ -185,7 +185,7 @@ fn flag_norm(s: &str) -> &str {
     }
 }
 
-fn cmp_values(field: &Fv, cond: &Cond, i: usize, offset: i32) -> Option<Ordering> {
+fn cmp_values(field: &Fv, cond: &Cond, i: usize, offset: crate::format::Zone) -> Option<Ordering> {
     let raw = cond.values[i].as_str();
     let num = || match cond.nums.get(i) {
         Some(n) => *n,
@@ -213,7 +213,7 @@ fn cmp_values(field: &Fv, cond: &Cond, i: usize, offset: i32) -> Option<Ordering
     }
 }
 
-fn matches(field: &Fv, cond: &Cond, offset: i32) -> bool {
+fn matches(field: &Fv, cond: &Cond, offset: crate::format::Zone) -> bool {
     let is_empty_test = cond.values.len() == 1 && cond.values[0].is_empty();
     if is_empty_test && matches!(cond.op, Op::Eq | Op::Ne) {
         let empty = matches!(field, Fv::Null) || matches!(field, Fv::Str(s) if s.is_empty());
@@ -447,7 +447,7 @@ mod tests {
     fn ctx() -> FieldCtx<'static> {
         FieldCtx {
             uf_names: &[],
-            offset: 0,
+            offset: crate::format::Zone::Fixed(0),
             lead_rows: false,
             now: 0,
             telephony: false,

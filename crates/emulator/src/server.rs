@@ -132,7 +132,7 @@ pub fn execute(
     let finish = started + processing;
     (
         res,
-        envelope::time_obj(started, finish, processing, portal.offset(), op),
+        envelope::time_obj(started, finish, processing, portal.zone(), op),
     )
 }
 
@@ -251,7 +251,7 @@ async fn rest(
                 started,
                 started + processing,
                 processing,
-                portal.offset(),
+                portal.zone(),
                 Some(op),
             ),
         )

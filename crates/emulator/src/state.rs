@@ -214,8 +214,12 @@ impl PortalState {
         let base = self.data.read().map(|d| d.now).unwrap_or(0);
         base as f64 + self.started.elapsed().as_secs_f64()
     }
-    pub fn offset(&self) -> i32 {
-        self.data.read().map(|d| d.tz_offset_secs).unwrap_or(10_800)
+    /// The portal's time zone (datetimes are rendered with its offset at each instant).
+    pub fn zone(&self) -> crate::format::Zone {
+        self.data
+            .read()
+            .map(|d| d.zone)
+            .unwrap_or(crate::format::Zone::MOSCOW)
     }
 }
 

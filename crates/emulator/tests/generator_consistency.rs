@@ -12,8 +12,8 @@ fn small() -> PortalData {
     generate(&CompanyConfig::new(42, Size::Small).with_now(NOW))
 }
 
-fn utc_day(t: i64, off: i64) -> i64 {
-    (t + off).div_euclid(86_400) * 86_400
+fn utc_day(t: i64, zone: b24a_emulator::Zone) -> i64 {
+    (t + zone.offset_at(t) as i64).div_euclid(86_400) * 86_400
 }
 
 #[test]
@@ -175,7 +175,7 @@ fn some_deals_change_pipeline() {
 #[test]
 fn closed_deals_have_closedate_and_a_final_stage() {
     let d = small();
-    let off = d.tz_offset_secs as i64;
+    let off = d.zone;
     let (mut won, mut lost, mut open) = (0, 0, 0);
     for deal in &d.deals {
         match deal.semantic {

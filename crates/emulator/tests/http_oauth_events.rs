@@ -421,7 +421,7 @@ async fn mutations_update_modify_dates_history_and_lists() {
         e.portal.move_deal_stage(id, "WON").await.is_err(),
         "stage of another pipeline"
     );
-    let since = b24a_emulator::format::iso(clock, 10_800);
+    let since = b24a_emulator::format::iso(clock, b24a_emulator::Zone::MOSCOW);
     let changed = e.call("crm.deal.list", json!({"filter": {">=DATE_MODIFY": since}, "select": ["ID", "STAGE_ID", "CLOSED", "CLOSEDATE"]})).await;
     let rows = changed.body["result"].as_array().unwrap();
     let row = rows

@@ -110,7 +110,7 @@ async fn filters_with_prefixes_match_independent_counts() {
     for m in 1..=6i64 {
         let from = NOW - m * 30 * 86_400;
         let to = from + 30 * 86_400;
-        let fmt = |t: i64| b24a_emulator::format::iso(t, 10_800);
+        let fmt = |t: i64| b24a_emulator::format::iso(t, b24a_emulator::Zone::MOSCOW);
         let a = e
             .call("crm.deal.list", json!({"filter": {">=DATE_CREATE": fmt(from), "<DATE_CREATE": fmt(to)}, "select": ["ID"]}))
             .await;
@@ -182,7 +182,10 @@ async fn select_star_uf_and_php_value_formats() {
     assert_eq!(row["CLOSED"], json!(if d.closed { "Y" } else { "N" }));
     assert_eq!(
         row["DATE_CREATE"],
-        json!(b24a_emulator::format::iso(d.date_create, 10_800))
+        json!(b24a_emulator::format::iso(
+            d.date_create,
+            b24a_emulator::Zone::MOSCOW
+        ))
     );
     let a = e
         .call(
@@ -707,7 +710,10 @@ async fn call_statistics_follow_completed_call_activities() {
     assert_eq!(row["CRM_ACTIVITY_ID"], json!(incoming[0].id.to_string()));
     assert_eq!(
         row["CALL_START_DATE"],
-        json!(b24a_emulator::format::iso(incoming[0].start_time, 10_800))
+        json!(b24a_emulator::format::iso(
+            incoming[0].start_time,
+            b24a_emulator::Zone::MOSCOW
+        ))
     );
     let all = e
         .call("voximplant.statistic.get", json!({"start": 0}))

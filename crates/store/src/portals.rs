@@ -289,6 +289,35 @@ impl Store {
         found(n, id)
     }
 
+    /// Records the portal's time zone as the sync learned it: an IANA name when one is known (`None`: only the
+    /// offset is known) and the UTC offset in force now. Leaves everything else of the portal as it is.
+    pub async fn set_portal_time_zone(
+        &self,
+        id: PortalId,
+        time_zone: Option<&str>,
+        utc_offset_seconds: i64,
+    ) -> Result<(), StoreError> {
+        if !(-14 * 3600..=14 * 3600).contains(&utc_offset_seconds) {
+            return Err(StoreError::invalid(
+                "portal",
+                "utc_offset_seconds",
+                format!("{utc_offset_seconds} is not a UTC offset"),
+            ));
+        }
+        let n = self
+            .execute(
+                "UPDATE portals SET time_zone = $1, utc_offset_seconds = $2, updated_at = $3 WHERE id = $4",
+                &[
+                    Val::OptStr(time_zone),
+                    Val::I64(utc_offset_seconds),
+                    Val::I64(now()),
+                    Val::I64(id.0),
+                ],
+            )
+            .await?;
+        found(n, id)
+    }
+
     /// Stops syncing the portal until a human acts; `reason` is shown to the administrator.
     pub async fn mark_portal_needs_attention(
         &self,

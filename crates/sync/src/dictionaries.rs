@@ -47,7 +47,13 @@ impl PortalSync {
         }
         batch.push("app_info", "app.info", json!({}))?;
         custom_fields::push_first_pages(&mut batch)?;
+        crate::locale::push_probes(&mut batch, now())?;
         let resp = self.client.batch(&batch).await?;
+        // Every day boundary of the reports is drawn in the portal's zone: re-learned each cycle (summer time).
+        let users_key = format!("d_{}", Entity::Users.name());
+        if let Err(err) = self.learn_time_zone(&resp, &users_key).await {
+            tracing::warn!(portal = self.portal_id, error = %err, "learning the time zone failed");
+        }
         if self.opts.adopt_license_limits {
             // The plan decides the request bucket (enterprise: 5/s, burst 250).
             if let Some(license) = resp

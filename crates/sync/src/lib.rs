@@ -12,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod events;
 pub mod lease;
+pub mod locale;
 pub mod map;
 mod parties;
 mod passes;

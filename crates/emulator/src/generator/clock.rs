@@ -13,7 +13,8 @@ impl Gen {
     /// Moves an instant into working hours (09:00-19:00 local) of the same local day, weekdays
     /// mostly: a weekend instant is pushed to Monday with high probability.
     pub fn working_time(&mut self, t: i64) -> i64 {
-        let local = t + self.offset;
+        let offset = self.zone.offset_at(t) as i64;
+        let local = t + offset;
         let mut day_start = local.div_euclid(DAY) * DAY;
         // 1970-01-01 was a Thursday: weekday 0 = Monday.
         let weekday = (local.div_euclid(DAY) + 3) % 7;
@@ -21,7 +22,7 @@ impl Gen {
             day_start += (7 - weekday) * DAY;
         }
         let secs = self.rng.gen_range(9 * HOUR..19 * HOUR);
-        day_start + secs - self.offset
+        day_start + secs - offset
     }
 
     /// A creation instant in [start, now], biased towards recent months (business growth).
@@ -43,7 +44,7 @@ impl Gen {
     }
 }
 
-/// UTC midnight of the local calendar day of `t` — how Bitrix24 stores `date` fields (see API §6.1).
-pub fn date_of(t: i64, offset: i64) -> i64 {
-    (t + offset).div_euclid(DAY) * DAY
+/// UTC midnight of the local calendar day of `t` — how Bitrix24 stores `date` fields (docs/EMULATOR.md).
+pub fn date_of(t: i64, zone: crate::format::Zone) -> i64 {
+    (t + zone.offset_at(t) as i64).div_euclid(DAY) * DAY
 }

@@ -544,11 +544,11 @@ pub fn build(g: &mut Gen, data: &mut PortalData, n_deals: usize, n_leads: usize)
             date_create: d.created,
             date_modify: edited.max(moved),
             moved_time: moved,
-            begindate: date_of(d.created, g.offset),
+            begindate: date_of(d.created, g.zone),
             closedate: if closed {
-                date_of(moved, g.offset)
+                date_of(moved, g.zone)
             } else {
-                date_of(d.created + 30 * DAY, g.offset)
+                date_of(d.created + 30 * DAY, g.zone)
             },
             closed,
             opened: true,

@@ -100,8 +100,9 @@ pub struct CompanyConfig {
     pub now: i64,
     /// Months of history (at least 24 for the presets).
     pub months: u32,
-    /// Portal UTC offset in seconds (default +03:00, Moscow).
-    pub tz_offset_secs: i32,
+    /// The portal's time zone (default Europe/Moscow).
+    #[serde(default = "moscow")]
+    pub zone: crate::format::Zone,
     /// Overrides of the preset's volumes.
     pub volumes: Option<Volumes>,
 }
@@ -113,7 +114,7 @@ impl Default for CompanyConfig {
             size: Size::Tiny,
             now: chrono::Utc::now().timestamp(),
             months: 25,
-            tz_offset_secs: 3 * 3600,
+            zone: crate::format::Zone::MOSCOW,
             volumes: None,
         }
     }
@@ -143,7 +144,11 @@ pub(crate) struct Gen {
     pub rng: ChaCha8Rng,
     pub now: i64,
     pub start: i64,
-    pub offset: i64,
+    pub zone: crate::format::Zone,
+}
+
+fn moscow() -> crate::format::Zone {
+    crate::format::Zone::MOSCOW
 }
 
 /// Mixed into the seed for the contacts' random stream.
@@ -157,10 +162,10 @@ pub fn generate(cfg: &CompanyConfig) -> PortalData {
         rng: ChaCha8Rng::seed_from_u64(cfg.seed),
         now: cfg.now,
         start: cfg.now - months * 30 * 86_400 - 86_400 * 5,
-        offset: cfg.tz_offset_secs as i64,
+        zone: cfg.zone,
     };
     let mut data = PortalData {
-        tz_offset_secs: cfg.tz_offset_secs,
+        zone: cfg.zone,
         now: cfg.now,
         categories: dictionaries::categories(),
         statuses: dictionaries::statuses(),
@@ -178,7 +183,7 @@ pub fn generate(cfg: &CompanyConfig) -> PortalData {
         rng: ChaCha8Rng::seed_from_u64(cfg.seed ^ CONTACTS_STREAM),
         now: g.now,
         start: g.start,
-        offset: g.offset,
+        zone: g.zone,
     };
     contacts::build(&mut parties, &mut data);
     // Growth slack of the big vectors is hundreds of MB on the large preset.

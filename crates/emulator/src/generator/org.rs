@@ -89,6 +89,8 @@ pub fn build(g: &mut Gen, data: &mut PortalData, managers: usize) {
         gender: gen,
         date_register: hired_from,
         last_login: g.now - 3_600,
+        // The director set his zone in his profile; the others follow the portal's (an empty TIME_ZONE).
+        time_zone: data.zone.name().unwrap_or_default().to_string(),
     });
     for i in 0..managers {
         let id = i as i64 + 2;
@@ -121,6 +123,12 @@ pub fn build(g: &mut Gen, data: &mut PortalData, managers: usize) {
                 g.now - g.rng.gen_range(60..86_400 * 3)
             } else {
                 g.start + (g.now - g.start) / 2
+            },
+            // One manager works from another zone and says so in his profile.
+            time_zone: if id == 4 {
+                "Asia/Dubai".into()
+            } else {
+                String::new()
             },
         });
         if is_head {

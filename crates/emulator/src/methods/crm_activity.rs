@@ -64,7 +64,7 @@ impl Record for Activity {
     }
 }
 
-pub fn render(a: &Activity, off: i32) -> Map<String, Value> {
+pub fn render(a: &Activity, off: Zone) -> Map<String, Value> {
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
@@ -130,14 +130,14 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let fctx = field_ctx(&[], data.tz_offset_secs);
+    let fctx = field_ctx(&[], data.zone);
     let page = query::run(&data.activities, &q, Paging::LegacyRounded, &fctx);
     let rows: Vec<Value> = page
         .rows
         .iter()
         .map(|a| {
             Value::Object(apply_select(
-                render(a, data.tz_offset_secs),
+                render(a, data.zone),
                 Map::new(),
                 &select,
                 &["ID"],
@@ -156,8 +156,5 @@ pub fn get(ctx: &Ctx, params: &Value) -> MethodResult {
         .map_err(|_| RestError::legacy("Internal error"))?;
     let a = crate::model::find_by_id(&data.activities, id, |a| a.id)
         .ok_or_else(|| RestError::legacy("Not found"))?;
-    Ok(Output::plain(
-        Value::Object(render(a, data.tz_offset_secs)),
-        ctx,
-    ))
+    Ok(Output::plain(Value::Object(render(a, data.zone)), ctx))
 }

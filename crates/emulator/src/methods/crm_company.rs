@@ -34,7 +34,7 @@ impl Record for Company {
     }
 }
 
-fn render(c: &Company, off: i32) -> Map<String, Value> {
+fn render(c: &Company, off: Zone) -> Map<String, Value> {
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
@@ -82,14 +82,14 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let fctx = field_ctx(&[], data.tz_offset_secs);
+    let fctx = field_ctx(&[], data.zone);
     let page = query::run(&data.companies, &q, Paging::LegacyRounded, &fctx);
     let rows: Vec<Value> = page
         .rows
         .iter()
         .map(|c| {
             Value::Object(apply_select(
-                render(c, data.tz_offset_secs),
+                render(c, data.zone),
                 Map::new(),
                 &select,
                 &["ID"],
@@ -108,8 +108,5 @@ pub fn get(ctx: &Ctx, params: &Value) -> MethodResult {
         .map_err(|_| RestError::legacy("Internal error"))?;
     let c = crate::model::find_by_id(&data.companies, id, |c| c.id)
         .ok_or_else(|| RestError::legacy("Not found"))?;
-    Ok(Output::plain(
-        Value::Object(render(c, data.tz_offset_secs)),
-        ctx,
-    ))
+    Ok(Output::plain(Value::Object(render(c, data.zone)), ctx))
 }

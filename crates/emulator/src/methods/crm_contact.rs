@@ -40,7 +40,7 @@ impl Record for Contact {
     }
 }
 
-fn render(c: &Contact, off: i32) -> Map<String, Value> {
+fn render(c: &Contact, off: Zone) -> Map<String, Value> {
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
@@ -92,14 +92,14 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let fctx = field_ctx(&[], data.tz_offset_secs);
+    let fctx = field_ctx(&[], data.zone);
     let page = query::run(&data.contacts, &q, Paging::LegacyRounded, &fctx);
     let rows: Vec<Value> = page
         .rows
         .iter()
         .map(|c| {
             Value::Object(apply_select(
-                render(c, data.tz_offset_secs),
+                render(c, data.zone),
                 Map::new(),
                 &select,
                 &["ID"],
@@ -118,8 +118,5 @@ pub fn get(ctx: &Ctx, params: &Value) -> MethodResult {
         .map_err(|_| RestError::legacy("Internal error"))?;
     let c = crate::model::find_by_id(&data.contacts, id, |c| c.id)
         .ok_or_else(|| RestError::legacy("Not found"))?;
-    Ok(Output::plain(
-        Value::Object(render(c, data.tz_offset_secs)),
-        ctx,
-    ))
+    Ok(Output::plain(Value::Object(render(c, data.zone)), ctx))
 }

@@ -94,7 +94,7 @@ pub fn rate_of(data: &crate::model::PortalData, code: &str) -> f64 {
 }
 
 /// Standard fields; `rate` converts the amount into the account (base) currency.
-pub fn render(d: &Deal, off: i32, rate: f64, base: &str) -> Map<String, Value> {
+pub fn render(d: &Deal, off: Zone, rate: f64, base: &str) -> Map<String, Value> {
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
@@ -195,7 +195,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .iter()
         .map(|f| f.field_name.clone())
         .collect();
-    let fctx = field_ctx(&names, data.tz_offset_secs);
+    let fctx = field_ctx(&names, data.zone);
     let page = query::run(&data.deals, &q, Paging::LegacyRounded, &fctx);
     let rows: Vec<Value> = page
         .rows
@@ -204,7 +204,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
             Value::Object(apply_select(
                 render(
                     d,
-                    data.tz_offset_secs,
+                    data.zone,
                     rate_of(&data, &d.currency_id),
                     data.base_currency(),
                 ),
@@ -234,7 +234,7 @@ pub fn get(ctx: &Ctx, params: &Value) -> MethodResult {
         .ok_or_else(|| RestError::legacy("Not found"))?;
     let mut m = render(
         d,
-        data.tz_offset_secs,
+        data.zone,
         rate_of(&data, &d.currency_id),
         data.base_currency(),
     );
@@ -284,7 +284,7 @@ pub fn fields(ctx: &Ctx) -> MethodResult {
         uf: Vec::new(),
     };
     let mut m = Map::new();
-    for k in render(&sample, 0, 1.0, "RUB").keys() {
+    for k in render(&sample, Zone::Fixed(0), 1.0, "RUB").keys() {
         m.insert(k.clone(), json!({"type": "string", "isRequired": false, "isReadOnly": false, "isMultiple": false, "title": k}));
     }
     for f in &data.deal_fields {

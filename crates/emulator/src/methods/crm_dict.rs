@@ -63,7 +63,7 @@ pub fn dealcategory_list(ctx: &Ctx, _params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let off = data.tz_offset_secs;
+    let off = data.zone;
     let rows: Vec<Value> = data
         .categories
         .iter()
@@ -149,7 +149,7 @@ pub fn status_list(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let fctx = field_ctx(&[], data.tz_offset_secs);
+    let fctx = field_ctx(&[], data.zone);
     // The dictionary is small and returned whole (no 50-row paging).
     let mut all: Vec<&CrmStatus> = data
         .statuses
@@ -186,7 +186,7 @@ pub fn currency_list(ctx: &Ctx, _params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let off = data.tz_offset_secs;
+    let off = data.zone;
     let rows: Vec<Value> = data
         .currencies
         .iter()

@@ -37,7 +37,7 @@ impl Record for StageHistory {
     }
 }
 
-fn render(h: &StageHistory, deal: bool, off: i32) -> Map<String, Value> {
+fn render(h: &StageHistory, deal: bool, off: Zone) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("ID".into(), s_int(h.id));
     m.insert("TYPE_ID".into(), s_int(h.type_id));
@@ -84,7 +84,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let mut fctx = field_ctx(&[], data.tz_offset_secs);
+    let mut fctx = field_ctx(&[], data.zone);
     fctx.lead_rows = !deal;
     let source = if deal {
         &data.deal_history
@@ -111,7 +111,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .rows
         .iter()
         .map(|r| {
-            let m = render(r, deal, data.tz_offset_secs);
+            let m = render(r, deal, data.zone);
             if select.is_empty() || select.iter().any(|s| s == "*") {
                 Value::Object(m)
             } else {

@@ -61,7 +61,7 @@ impl Record for Lead {
     }
 }
 
-pub fn render(l: &Lead, off: i32, rate: f64, base: &str) -> Map<String, Value> {
+pub fn render(l: &Lead, off: Zone, rate: f64, base: &str) -> Map<String, Value> {
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
@@ -136,7 +136,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .iter()
         .map(|f| f.field_name.clone())
         .collect();
-    let fctx = field_ctx(&names, data.tz_offset_secs);
+    let fctx = field_ctx(&names, data.zone);
     let page = query::run(&data.leads, &q, Paging::LegacyRounded, &fctx);
     let rows: Vec<Value> = page
         .rows
@@ -145,7 +145,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
             Value::Object(apply_select(
                 render(
                     l,
-                    data.tz_offset_secs,
+                    data.zone,
                     super::crm_deal::rate_of(&data, &l.currency_id),
                     data.base_currency(),
                 ),
@@ -175,7 +175,7 @@ pub fn get(ctx: &Ctx, params: &Value) -> MethodResult {
         .ok_or_else(|| RestError::legacy("Not found"))?;
     let mut m = render(
         l,
-        data.tz_offset_secs,
+        data.zone,
         super::crm_deal::rate_of(&data, &l.currency_id),
         data.base_currency(),
     );
@@ -191,7 +191,7 @@ pub fn fields(ctx: &Ctx) -> MethodResult {
         .map_err(|_| RestError::legacy("Internal error"))?;
     let mut m = Map::new();
     if let Some(l) = data.leads.first() {
-        for k in render(l, 0, 1.0, "RUB").keys() {
+        for k in render(l, Zone::Fixed(0), 1.0, "RUB").keys() {
             m.insert(k.clone(), json!({"type": "string", "isRequired": false, "isReadOnly": false, "isMultiple": false, "title": k}));
         }
     }

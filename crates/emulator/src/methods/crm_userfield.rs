@@ -175,7 +175,7 @@ pub fn list(ctx: &Ctx, params: &Value, owner: Owner) -> MethodResult {
         Owner::Deal => &data.deal_fields,
         Owner::Lead => &data.lead_fields,
     };
-    let fctx = field_ctx(&[], data.tz_offset_secs);
+    let fctx = field_ctx(&[], data.zone);
     let page = query::run(defs, &q, Paging::LegacyRounded, &fctx);
     let rows: Vec<Value> = page
         .rows

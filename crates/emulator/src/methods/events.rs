@@ -195,7 +195,7 @@ pub fn offline_get(ctx: &Ctx, params: &Value, take: bool) -> MethodResult {
     let with_errors = params.get("error").map(truthy).unwrap_or(false);
     let connector = str_param(params, "auth_connector").unwrap_or_default();
     let wanted_process = str_param(params, "process_id");
-    let off = ctx.portal.offset();
+    let off = ctx.portal.zone();
     let mut queue = ctx
         .portal
         .offline

@@ -133,7 +133,7 @@ pub fn call(ctx: &Ctx, method: &str, params: &Value) -> MethodResult {
         "sonet_group.get" => org::sonet_group_get(ctx, params),
         "app.info" => app::app_info(ctx),
         "server.time" => Ok(Output::plain(
-            Value::String(crate::format::iso(ctx.now, ctx.portal.offset())),
+            Value::String(crate::format::iso(ctx.now, ctx.portal.zone())),
             ctx,
         )),
         "scope" => Ok(Output::plain(
@@ -223,7 +223,7 @@ pub fn page_output<T>(ctx: &Ctx, page: &Page<T>, rows: Value, counted: bool) -> 
     }
 }
 
-pub fn field_ctx<'a>(uf_names: &'a [String], offset: i32) -> FieldCtx<'a> {
+pub fn field_ctx<'a>(uf_names: &'a [String], offset: crate::format::Zone) -> FieldCtx<'a> {
     FieldCtx {
         uf_names,
         offset,

@@ -40,7 +40,7 @@ impl Record for User {
     }
 }
 
-pub fn render_user(u: &User, off: i32) -> Value {
+pub fn render_user(u: &User, off: Zone) -> Value {
     json!({
         "ID": u.id.to_string(),
         "XML_ID": format!("user{}", u.id),
@@ -52,7 +52,7 @@ pub fn render_user(u: &User, off: i32) -> Value {
         "LAST_LOGIN": iso(u.last_login, off),
         "DATE_REGISTER": iso(u.date_register, off),
         "IS_ONLINE": "N",
-        "TIME_ZONE": "",
+        "TIME_ZONE": u.time_zone,
         "TIMESTAMP_X": iso(u.date_register, off),
         "LAST_ACTIVITY_DATE": iso(u.last_login, off),
         "PERSONAL_GENDER": u.gender.to_string(),
@@ -129,12 +129,12 @@ pub fn user_get(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let fctx = field_ctx(&[], data.tz_offset_secs);
+    let fctx = field_ctx(&[], data.zone);
     let page = query::run(&data.users, &q, Paging::LegacyRounded, &fctx);
     let rows: Vec<Value> = page
         .rows
         .iter()
-        .map(|u| render_user(u, data.tz_offset_secs))
+        .map(|u| render_user(u, data.zone))
         .collect();
     Ok(super::page_output(
         ctx,
@@ -153,7 +153,7 @@ pub fn user_current(ctx: &Ctx) -> MethodResult {
     let u = data
         .user(ctx.caller.user_id)
         .ok_or_else(|| RestError::new(400, "ERROR_NOT_FOUND", "User not found"))?;
-    Ok(Output::plain(render_user(u, data.tz_offset_secs), ctx))
+    Ok(Output::plain(render_user(u, data.zone), ctx))
 }
 
 pub fn profile(ctx: &Ctx) -> MethodResult {
@@ -169,8 +169,11 @@ pub fn profile(ctx: &Ctx) -> MethodResult {
             "NAME": u.name,
             "LAST_NAME": u.last_name,
             "PERSONAL_GENDER": u.gender.to_string(),
-            "TIME_ZONE": "",
-            "TIME_ZONE_OFFSET": data.tz_offset_secs,
+            "TIME_ZONE": u.time_zone,
+            // The core's CTimeZone offset: the user's own zone against the portal's (0 when he follows it).
+            "TIME_ZONE_OFFSET": Zone::parse(&u.time_zone)
+                .map(|z| z.offset_at(ctx.now) - data.zone.offset_at(ctx.now))
+                .unwrap_or(0),
         }),
         _ => Value::Array(Vec::new()),
     };
@@ -205,7 +208,7 @@ pub fn department_get(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let fctx = field_ctx(&[], data.tz_offset_secs);
+    let fctx = field_ctx(&[], data.zone);
     let page = query::run(&data.departments, &q, Paging::LegacyRounded, &fctx);
     let rows: Vec<Value> = page
         .rows
@@ -268,7 +271,7 @@ pub fn sonet_group_get(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let off = data.tz_offset_secs;
+    let off = data.zone;
     let fctx = field_ctx(&[], off);
     let page = query::run(&data.projects, &q, Paging::LegacyRounded, &fctx);
     let rows: Vec<Value> = page

@@ -86,7 +86,7 @@ fn camel_to_upper(k: &str) -> String {
 }
 
 fn render(t: &Task, data: &PortalData, now: i64) -> Map<String, Value> {
-    let off = data.tz_offset_secs;
+    let off = data.zone;
     let group = if t.group_id > 0 {
         data.projects
             .iter()
@@ -206,7 +206,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let mut fctx = field_ctx(&[], data.tz_offset_secs);
+    let mut fctx = field_ctx(&[], data.zone);
     fctx.now = ctx.now;
     let page = query::run(&data.tasks, &q, Paging::Exact, &fctx);
     let all = select.is_empty() || select.iter().any(|s| s == "*");

@@ -56,7 +56,7 @@ pub fn call_field<'a>(a: &'a Activity, name: &str) -> Option<Fv<'a>> {
 }
 
 fn render(a: &Activity, data: &PortalData) -> Value {
-    let off = data.tz_offset_secs;
+    let off = data.zone;
     json!({
         "ID": a.id.to_string(),
         "PORTAL_USER_ID": a.responsible_id.to_string(),
@@ -114,7 +114,7 @@ pub fn statistic_get(ctx: &Ctx, params: &Value) -> MethodResult {
         .data
         .read()
         .map_err(|_| RestError::legacy("Internal error"))?;
-    let mut fctx = field_ctx(&[], data.tz_offset_secs);
+    let mut fctx = field_ctx(&[], data.zone);
     fctx.telephony = true;
     let page = query::run(&data.activities, &q, Paging::LegacyRounded, &fctx);
     let rows: Vec<Value> = page.rows.iter().map(|a| render(a, &data)).collect();
