@@ -166,6 +166,7 @@ impl Emulator {
             offline_seq: AtomicU64::new(0),
             limiter: Mutex::new(LimiterState::new(spec.limits)),
             faults: Mutex::new(FaultState::new(spec.faults)),
+            method_blocks: Mutex::new(HashMap::new()),
             rest_enabled: AtomicBool::new(true),
             request_count: AtomicU64::new(0),
             started: Instant::now(),
@@ -409,6 +410,13 @@ impl PortalHandle {
     pub fn set_faults(&self, faults: Faults) {
         if let Ok(mut f) = self.state.faults.lock() {
             *f = FaultState::new(faults);
+        }
+    }
+
+    /// The next `calls` calls of `method` (alone or inside a batch) answer 429 `OPERATION_TIME_LIMIT`.
+    pub fn block_method(&self, method: &str, calls: u32) {
+        if let Ok(mut b) = self.state.method_blocks.lock() {
+            b.insert(method.to_string(), calls);
         }
     }
 

@@ -105,7 +105,16 @@ pub fn execute(
         Ok(mut l) => (l.blocked(&key, method, Instant::now()), l.limits.cost),
         Err(_) => (false, Default::default()),
     };
-    if blocked {
+    let aimed = portal
+        .method_blocks
+        .lock()
+        .ok()
+        .and_then(|mut b| {
+            let left = b.get_mut(method)?;
+            (*left > 0).then(|| *left -= 1)
+        })
+        .is_some();
+    if blocked || aimed {
         return (Err(RestError::operation_time_limit()), Value::Null);
     }
     let ctx = Ctx {

@@ -187,6 +187,9 @@ pub struct PortalState {
     pub offline_seq: AtomicU64,
     pub limiter: Mutex<LimiterState>,
     pub faults: Mutex<FaultState>,
+    /// Methods whose next calls answer `OPERATION_TIME_LIMIT` (method → calls left), as a portal does when one
+    /// method's time budget is spent: a test aims it at one sub-call of a batch.
+    pub method_blocks: Mutex<HashMap<String, u32>>,
     pub rest_enabled: std::sync::atomic::AtomicBool,
     pub request_count: AtomicU64,
     pub started: Instant,

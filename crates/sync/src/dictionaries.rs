@@ -73,17 +73,28 @@ impl PortalSync {
             };
             let key = format!("d_{}", e.name());
             let outcome = async {
-                if let Some(err) = resp.errors.get(&key) {
-                    return Err(SyncError::Api(err.clone()));
-                }
-                let first = resp.results.get(&key).cloned().unwrap_or(Value::Null);
+                // A sub-call refused by a limit is read again within the cycle: a first import without the
+                // currencies would convert every foreign amount at a rate the portal never gave.
+                let (first, next, total) = match resp.errors.get(&key) {
+                    None => (
+                        resp.results.get(&key).cloned().unwrap_or(Value::Null),
+                        resp.nexts.get(&key).copied(),
+                        resp.totals.get(&key).copied(),
+                    ),
+                    Some(err) if err.is_retryable() => {
+                        let env = self.first_page_again(method, &params, err).await?;
+                        (env.result, env.next, env.total)
+                    }
+                    Some(err) => return Err(SyncError::Api(err.clone())),
+                };
                 let spec = ListSpec {
                     rows_path: path.map(str::to_string),
                     ..ListSpec::crm(method, Value::Null)
                 };
                 let mut rows = spec.rows_of(&first)?;
-                if let Some(next) = resp.nexts.get(&key) {
-                    let total = resp.totals.get(&key).copied().unwrap_or(*next);
+                if let Some(next) = next {
+                    let next = &next;
+                    let total = total.unwrap_or(*next);
                     rows.extend(
                         self.fetch_offsets(method, &params, path, *next, total)
                             .await?,
@@ -140,6 +151,35 @@ impl PortalSync {
             }
         }
         Ok(probes)
+    }
+
+    /// The first page of a dictionary whose batch sub-call was refused by a limit (rate, operation time, 5xx):
+    /// asked again alone after a pause that grows (1, 2, 4, 8 s, or until the method's budget reopens if that is
+    /// sooner), so the cycle does not go on without it. The last refusal is returned if all four fail.
+    async fn first_page_again(
+        &self,
+        method: &str,
+        params: &Value,
+        first_error: &ApiError,
+    ) -> Result<b24a_client::Envelope, SyncError> {
+        let mut last = first_error.clone();
+        for attempt in 0..4u32 {
+            let mut pause = std::time::Duration::from_secs(1 << attempt);
+            if let ApiError::OperationTimeLimit {
+                reset_at: Some(at), ..
+            } = &last
+            {
+                let until = (*at - now()).max(0) as u64;
+                pause = pause.min(std::time::Duration::from_secs(until.max(1)));
+            }
+            tokio::time::sleep(pause).await;
+            match self.client.call(method, params.clone()).await {
+                Ok(env) => return Ok(env),
+                Err(e) if e.is_retryable() => last = e,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(SyncError::Api(last))
     }
 
     async fn fetch_offsets(

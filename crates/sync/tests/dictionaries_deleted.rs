@@ -169,3 +169,42 @@ async fn deleted_dictionary_rows_disappear_on_postgres() {
     let (store, _url) = common::postgres_store("dicts").await;
     run(store, 72).await;
 }
+
+/// The first batch's currencies sub-call refused by the method's time budget (twice: the batch and the first
+/// retry): the cycle asks again and the first import still has every currency, so no amount is ever converted at
+/// a rate the portal did not give.
+async fn refused_currencies_are_read_again_within_the_cycle(store: Store, seed: u64) {
+    let (_emu, p) =
+        common::emulator_with(&CompanyConfig::new(seed, Size::Tiny), common::no_limits()).await;
+    p.block_method("crm.currency.list", 2);
+    let hook = p.create_webhook(1);
+    let pid = portal::register_webhook(&store, &hook).await.unwrap();
+    let client = Client::webhook(&hook, ClientConfig::default()).unwrap();
+    let sync = PortalSync::new(store.clone(), client, pid, SyncOptions::default());
+    let report = sync.run_cycle().await.unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let expected = p.with_data(|d| d.currencies.len() as i64).unwrap();
+    assert!(expected >= 2, "the generated portal has foreign currencies");
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM currencies WHERE portal_id = $1",
+            pid
+        )
+        .await,
+        expected
+    );
+    common::assert_same(&store, pid, &p.snapshot()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_currencies_are_read_again_on_sqlite() {
+    let (store, _url, _dir) = common::sqlite_store().await;
+    refused_currencies_are_read_again_within_the_cycle(store, 73).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_currencies_are_read_again_on_postgres() {
+    let (store, _url) = common::postgres_store("dictretry").await;
+    refused_currencies_are_read_again_within_the_cycle(store, 74).await;
+}
