@@ -48,9 +48,12 @@ pub async fn put_forget_me_not(
 pub async fn put_access(
     State(state): State<AppState>,
     caller: Caller,
-    Json(rules): Json<Vec<b24a_store::AccessRule>>,
+    Json(body): Json<Value>,
 ) -> Result<Json<Value>, AppError> {
     caller.require_admin()?;
+    // Parsed here rather than by the extractor so a bad rule (an unknown scope …) is a field-named 400.
+    let rules: Vec<b24a_store::AccessRule> =
+        serde_json::from_value(body).map_err(|e| AppError::Field("rules".into(), e.to_string()))?;
     // The same check the store makes, here to name the rule's index in the field.
     if let Some((field, reason)) = b24a_store::access::list_problem(&rules) {
         return Err(AppError::Field(field, reason));
