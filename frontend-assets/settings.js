@@ -32,26 +32,30 @@ function accessCard(s, dicts, enabled) {
     const d = dicts.departments.find((x) => x.id === r.subject.id); return `${t('department')}: ${d ? d.name : r.subject.id}`;
   };
   const repName = (id) => (id === '*' ? t('all_reports') : (enabled.find((r) => r.id === id) || { title: id }).title);
+  // Whose records the rule shows (docs/ACCESS.md); a rule saved before scopes existed reads as 'own'.
+  const scopes = ['own', 'department', 'company'];
+  const scopeName = (sc) => t(`scope_${scopes.includes(sc) ? sc : 'own'}`);
   const draw = () => {
     clear(list);
     if (!rules.length) list.append(h('div', { class: 'hint' }, t('no_rules')));
-    else list.append(h('table', { class: 'grid access-rules' }, h('tbody', {}, rules.map((r, i) => h('tr', {}, h('td', {}, repName(r.report)), h('td', {}, name(r)),
+    else list.append(h('table', { class: 'grid access-rules' }, h('tbody', {}, rules.map((r, i) => h('tr', {}, h('td', {}, repName(r.report)), h('td', {}, name(r)), h('td', {}, scopeName(r.scope)),
       h('td', {}, h('button', { class: 'btn btn-link', type: 'button', onclick: () => { rules.splice(i, 1); draw(); } }, t('remove'))))))));
   };
   const report = h('select', { name: 'rule-report' }, [['*', t('all_reports')]].concat(enabled.map((r) => [r.id, r.title])).map(([v, l]) => h('option', { value: v }, l)));
   const kind = h('select', { name: 'rule-kind' }, h('option', { value: 'user' }, t('employee')), h('option', { value: 'department' }, t('department')));
   const who = h('select', { name: 'rule-who' });
+  const scope = h('select', { name: 'rule-scope' }, scopes.map((v) => h('option', { value: v }, scopeName(v))));
   const fillWho = () => {
     clear(who);
     const items = kind.value === 'user' ? dicts.users.filter((u) => u.active !== false) : dicts.departments;
     for (const it of items) who.append(h('option', { value: it.id }, it.name));
   };
   kind.addEventListener('change', fillWho); fillWho();
-  const add = () => { if (!who.value) return; rules.push({ report: report.value, subject: { type: kind.value, id: Number(who.value) } }); draw(); };
+  const add = () => { if (!who.value) return; rules.push({ report: report.value, subject: { type: kind.value, id: Number(who.value) }, scope: scope.value }); draw(); };
   const save = async () => { try { await api.put('/api/settings/access', rules); msg(out, t('saved'), true); } catch (e) { msg(out, e.message, false); } };
   draw();
   return h('section', { class: 'card settings', id: 'access-settings' }, h('h2', {}, t('access_title')), h('div', { class: 'hint' }, t('access_hint')), list,
-    h('div', { class: 'row' }, h('label', {}, t('report'), report), h('label', {}, t('who'), kind), h('label', {}, '\u00a0', who),
+    h('div', { class: 'row' }, h('label', {}, t('report'), report), h('label', {}, t('who'), kind), h('label', {}, '\u00a0', who), h('label', {}, t('scope'), scope),
       h('button', { class: 'btn btn-light', type: 'button', name: 'add-rule', onclick: add }, t('add'))),
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'save-access', onclick: save }, t('save')), out));
 }

@@ -84,6 +84,9 @@ pub struct PortalContext {
     pub history_months: u32,
     /// The moment the report is computed for (unix seconds); passed in so answers are reproducible.
     pub now: i64,
+    /// Whose records the caller may see; [`PortalContext::load`] gives the whole company, the server narrows it
+    /// for the caller (see `data_scope`).
+    pub data_scope: crate::data_scope::DataScope,
 }
 
 /// The honest freshness of one synced source, shown with every report.
@@ -141,6 +144,7 @@ impl PortalContext {
             rates,
             history_months,
             now,
+            data_scope: crate::data_scope::DataScope::Company,
         })
     }
 

@@ -16,6 +16,7 @@
 pub mod answer;
 pub mod cache;
 pub mod context;
+pub mod data_scope;
 pub mod definitions;
 pub mod dicts;
 pub mod drill;
@@ -37,6 +38,7 @@ pub mod tally;
 
 pub use answer::{Answer, Drill, ReportId, Table, Tile, Unit};
 pub use context::{PortalContext, PortalTz};
+pub use data_scope::DataScope;
 pub use definitions::{definition, definitions, MetricDef};
 pub use drill::{deal_list, drill_down, drill_ids};
 pub use error::ReportError;

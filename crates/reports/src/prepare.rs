@@ -28,7 +28,7 @@ impl Prepared {
     ) -> Result<Prepared, ReportError> {
         let resolved = filter.resolve(ctx)?;
         let dicts = Dicts::load(store, ctx.portal_id).await?;
-        let scope = Scope::build(store, ctx.portal_id, &dicts, filter).await?;
+        let scope = Scope::build(store, ctx, &dicts, filter).await?;
         Ok(Prepared {
             ctx: ctx.clone(),
             resolved,

@@ -299,7 +299,7 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) {
     }
     let all: Vec<&DealRec> = data.deals.iter().collect();
     for r in &data.rows {
-        if r.user.is_some_and(|u| !p.scope.person(Some(u))) {
+        if !p.scope.plan_row(r.user, r.department) {
             continue;
         }
         let candidates = match r.user {
@@ -367,7 +367,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
     let mut explicit_dept: HashSet<i64> = HashSet::new();
     let mut user_rows: BTreeMap<i64, Vec<&PlanRow>> = BTreeMap::new();
     for r in &data.rows {
-        if r.user.is_some_and(|u| !p.scope.person(Some(u))) {
+        if !p.scope.plan_row(r.user, r.department) {
             continue;
         }
         let g = Group::Plan(r.id);

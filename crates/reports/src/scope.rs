@@ -1,11 +1,13 @@
 //! Which records a filter lets through, besides the period: pipelines, people (employees ∩ departments with
-//! sub-departments), sources, projects and custom-field conditions. Built once per request and checked per record
-//! by reports and drill-downs alike. Unknown ids are rejected here (HTTP 400), never silently ignored.
+//! sub-departments ∩ the caller's data scope), sources, projects and custom-field conditions. Built once per request
+//! and checked per record by reports and drill-downs alike. Unknown ids are rejected here (HTTP 400), never silently
+//! ignored; people outside the data scope are intersected away, never reported.
 
 use std::collections::HashSet;
 
 use b24a_store::{with_pool, Store};
 
+use crate::context::PortalContext;
 use crate::dicts::Dicts;
 use crate::error::ReportError;
 use crate::filter::{Filter, FilterError};
@@ -15,6 +17,8 @@ pub struct Scope {
     pub pipelines: Option<HashSet<i64>>,
     /// Responsible employees allowed; `None` = everybody (including unassigned records).
     pub people: Option<HashSet<i64>>,
+    /// Departments whose plan rows the caller may see (the data scope's tree); `None` = all.
+    pub departments: Option<HashSet<i64>>,
     pub sources: Option<HashSet<String>>,
     pub projects: Option<HashSet<i64>>,
     /// Deals / leads matching every custom-field condition that applies to them (`None`: no condition does).
@@ -29,10 +33,11 @@ pub struct Scope {
 impl Scope {
     pub async fn build(
         store: &Store,
-        portal_id: i64,
+        ctx: &PortalContext,
         dicts: &Dicts,
         f: &Filter,
     ) -> Result<Scope, ReportError> {
+        let portal_id = ctx.portal_id;
         let mut s = Scope::default();
         if !f.pipelines.is_empty() {
             for (i, id) in f.pipelines.iter().enumerate() {
@@ -81,7 +86,15 @@ impl Scope {
                 None => members,
             });
         }
+        // The data scope is one more intersection: a filter naming people outside it shows nothing of theirs.
+        if let Some(visible) = ctx.data_scope.people(dicts) {
+            people = Some(match people {
+                Some(p) => p.intersection(&visible).copied().collect(),
+                None => visible,
+            });
+        }
         s.people = people;
+        s.departments = ctx.data_scope.departments(dicts);
         if !f.sources.is_empty() {
             s.sources = Some(f.sources.iter().cloned().collect());
         }
@@ -122,6 +135,16 @@ impl Scope {
             s.custom_leads = leads.ids;
         }
         Ok(s)
+    }
+
+    /// Whether a plan row of this employee or department is the caller's to see (a department row outside the data
+    /// scope's tree is not, whatever the filter).
+    pub fn plan_row(&self, user: Option<i64>, department: Option<i64>) -> bool {
+        match (user, department) {
+            (Some(u), _) => self.person(Some(u)),
+            (None, Some(d)) => self.departments.as_ref().is_none_or(|s| s.contains(&d)),
+            (None, None) => self.departments.is_none(),
+        }
     }
 
     pub fn person(&self, user: Option<i64>) -> bool {

@@ -148,10 +148,8 @@ async fn report_drill_export_after_first_import() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_and_plans_validate_and_persist() {
-    let h = common::start(false).await;
-    h.portal.install_app(CLIENT_ID).await.unwrap();
-    let l = h.portal.iframe_launch(CLIENT_ID, 1, "en");
-    let session = Harness::session_of(&h.launch(&l.query, &l.form).await.text().await.unwrap());
+    // Synced: a plan row must name an employee the portal has (as last synced).
+    let (h, session) = synced().await;
     let put = |p: &str, b: Value| {
         h.http
             .put(format!("{}{p}", h.base))

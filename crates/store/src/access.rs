@@ -1,6 +1,7 @@
-//! Who besides the portal's administrators may open which report: rules of (report, user or department).
-//! The store only keeps the rules; deciding whether a request passes (admin check, department tree) is the web
-//! server's job.
+//! Who besides the portal's administrators may open which report: rules of (report, user or department, data
+//! scope), and which departments a user heads (the portal's verified department structure). The store only keeps
+//! the rules; deciding whether a request passes and whose records it may see (admin check, department tree) is the
+//! web server's job.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,12 +28,52 @@ pub enum AccessSubject {
     Department(i64),
 }
 
+/// The most rules a portal keeps: the settings page saves the whole list at once, and every API call re-reads it.
+pub const MAX_ACCESS_RULES: usize = 500;
+
+/// Whose records a rule lets its subject see in the report it grants.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleScope {
+    /// Records the user is responsible for (a head of a department also sees that department's tree).
+    #[default]
+    Own,
+    /// Everything of the user's own departments with their sub-departments.
+    Department,
+    /// The whole company.
+    Company,
+}
+
+impl RuleScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleScope::Own => "own",
+            RuleScope::Department => "department",
+            RuleScope::Company => "company",
+        }
+    }
+
+    fn parse(s: &str) -> Option<RuleScope> {
+        match s {
+            "own" => Some(RuleScope::Own),
+            "department" => Some(RuleScope::Department),
+            "company" => Some(RuleScope::Company),
+            _ => None,
+        }
+    }
+}
+
 /// One access rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AccessRule {
     /// One of [`REPORTS`].
     pub report: String,
     pub subject: AccessSubject,
+    /// Missing in a request = the least privilege.
+    #[serde(default)]
+    pub scope: RuleScope,
 }
 
 impl AccessRule {
@@ -55,18 +96,68 @@ impl AccessRule {
     }
 }
 
+/// What is wrong with a whole list as the settings page saves it, as (field path, reason), e.g.
+/// (`rules[3].report`, …): bounded, each rule valid, no (report, subject) twice (two scopes for one grant would
+/// leave the wider one to chance). `None` when the list may be stored.
+pub fn list_problem(rules: &[AccessRule]) -> Option<(String, String)> {
+    if rules.len() > MAX_ACCESS_RULES {
+        return Some((
+            "rules".into(),
+            format!("at most {MAX_ACCESS_RULES} rules, got {}", rules.len()),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, r) in rules.iter().enumerate() {
+        if let Err(e) = r.check() {
+            let field = e.invalid_field().unwrap_or("rule");
+            let reason = match e {
+                StoreError::Invalid { reason, .. } => reason,
+                other => other.to_string(),
+            };
+            return Some((format!("rules[{i}].{field}"), reason));
+        }
+        if !seen.insert((r.report.as_str(), r.subject)) {
+            return Some((
+                format!("rules[{i}].subject"),
+                "the same report and subject appear twice".into(),
+            ));
+        }
+    }
+    None
+}
+
 impl Store {
+    /// The departments whose head (`UF_HEAD`, synced from the portal) is `user_id`.
+    pub async fn departments_headed_by(
+        &self,
+        portal: PortalId,
+        user_id: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = self
+            .fetch_all(
+                "SELECT id FROM departments WHERE portal_id = $1 AND head_user_id = $2 ORDER BY id",
+                &[Val::I64(portal.0), Val::I64(user_id)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Every rule of the portal, by report then subject.
     pub async fn access_rules(&self, portal: PortalId) -> Result<Vec<AccessRule>, StoreError> {
-        let rows: Vec<(String, String, i64)> = self
+        let rows: Vec<(String, String, i64, String)> = self
             .fetch_all(
-                "SELECT report, subject_type, subject_id FROM access_rules WHERE portal_id = $1 \
+                "SELECT report, subject_type, subject_id, scope FROM access_rules WHERE portal_id = $1 \
                  ORDER BY report, subject_type, subject_id",
                 &[Val::I64(portal.0)],
             )
             .await?;
         rows.into_iter()
-            .map(|(report, kind, id)| {
+            .map(|(report, kind, id, scope)| {
+                let scope = RuleScope::parse(&scope).ok_or_else(|| StoreError::Corrupt {
+                    table: "access_rules",
+                    column: "scope",
+                    detail: format!("unknown scope {scope:?}"),
+                })?;
                 let subject = match kind.as_str() {
                     "user" => AccessSubject::User(id),
                     "department" => AccessSubject::Department(id),
@@ -78,7 +169,11 @@ impl Store {
                         })
                     }
                 };
-                Ok(AccessRule { report, subject })
+                Ok(AccessRule {
+                    report,
+                    subject,
+                    scope,
+                })
             })
             .collect()
     }
@@ -93,9 +188,15 @@ impl Store {
         let (kind, id) = rule.parts();
         let n = self
             .execute(
-                "INSERT INTO access_rules (portal_id, report, subject_type, subject_id) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT DO NOTHING",
-                &[Val::I64(portal.0), Val::Str(&rule.report), Val::Str(kind), Val::I64(id)],
+                "INSERT INTO access_rules (portal_id, report, subject_type, subject_id, scope) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                &[
+                    Val::I64(portal.0),
+                    Val::Str(&rule.report),
+                    Val::Str(kind),
+                    Val::I64(id),
+                    Val::Str(rule.scope.as_str()),
+                ],
             )
             .await?;
         Ok(n == 1)
@@ -123,8 +224,12 @@ impl Store {
         portal: PortalId,
         rules: &[AccessRule],
     ) -> Result<(), StoreError> {
-        for r in rules {
-            r.check()?;
+        if let Some((path, reason)) = list_problem(rules) {
+            return Err(StoreError::invalid(
+                "access_rules",
+                "rules",
+                format!("{path}: {reason}"),
+            ));
         }
         let mut tx = self.begin().await?;
         tx.execute(
@@ -135,9 +240,15 @@ impl Store {
         for r in rules {
             let (kind, id) = r.parts();
             tx.execute(
-                "INSERT INTO access_rules (portal_id, report, subject_type, subject_id) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT DO NOTHING",
-                &[Val::I64(portal.0), Val::Str(&r.report), Val::Str(kind), Val::I64(id)],
+                "INSERT INTO access_rules (portal_id, report, subject_type, subject_id, scope) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    Val::I64(portal.0),
+                    Val::Str(&r.report),
+                    Val::Str(kind),
+                    Val::I64(id),
+                    Val::Str(r.scope.as_str()),
+                ],
             )
             .await?;
         }

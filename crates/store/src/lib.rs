@@ -35,7 +35,7 @@ pub mod tiers;
 mod validate;
 pub mod write;
 
-pub use access::{AccessRule, AccessSubject};
+pub use access::{AccessRule, AccessSubject, RuleScope};
 pub use apps::{AppStatus, AppTokens, PortalApp, StoredTokens};
 pub use custom_field_defs::{CustomFieldDef, CustomFieldItem, DefsOutcome};
 pub use db::{Backend, Pool, Store};

@@ -84,6 +84,19 @@ pub struct SalesPlan {
     pub updated_at: i64,
 }
 
+/// Plan periods start in these years: a typo like year 0 or 10000 would otherwise sit in the table forever,
+/// outside any period a report can ask for.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+/// The largest plan or bonus amount in hundredths (ten billion units of the base currency): far above any real
+/// plan, far below where sums of many rows could overflow.
+pub const MAX_CENTS: i64 = 1_000_000_000_000;
+/// The largest planned deal count of one row.
+pub const MAX_DEALS: i64 = 1_000_000;
+/// The longest grade text, in characters (a label such as "senior", not a document).
+pub const MAX_GRADE_CHARS: usize = 64;
+/// The most rows one request may add (a pasted spreadsheet of a large company fits many times over).
+pub const MAX_ROWS: usize = 5_000;
+
 fn bad(field: &'static str, reason: impl Into<String>) -> StoreError {
     StoreError::invalid("sales_plan", field, reason)
 }
@@ -132,6 +145,17 @@ pub fn validate_plan(p: &NewSalesPlan) -> Result<(), StoreError> {
                 format!("must be a date YYYY-MM-DD, got {:?}", p.period_start),
             )
         })?;
+    if !YEARS.contains(&start.year()) {
+        return Err(bad(
+            "period_start",
+            format!(
+                "year must be between {} and {}, got {}",
+                YEARS.start(),
+                YEARS.end(),
+                start.year()
+            ),
+        ));
+    }
     if !kind.starts_on(start) {
         return Err(bad(
             "period_start",
@@ -142,22 +166,37 @@ pub fn validate_plan(p: &NewSalesPlan) -> Result<(), StoreError> {
             ),
         ));
     }
-    if p.amount_cents < 0 {
+    if !(0..=MAX_CENTS).contains(&p.amount_cents) {
         return Err(bad(
             "amount_cents",
-            format!("must not be negative, got {}", p.amount_cents),
+            format!("must be between 0 and {MAX_CENTS}, got {}", p.amount_cents),
         ));
     }
     if let Some(n) = p.deal_count {
-        if n < 0 {
-            return Err(bad("deal_count", format!("must not be negative, got {n}")));
+        if !(0..=MAX_DEALS).contains(&n) {
+            return Err(bad(
+                "deal_count",
+                format!("must be between 0 and {MAX_DEALS}, got {n}"),
+            ));
         }
     }
-    if p.bonus_cents < 0 {
+    if !(0..=MAX_CENTS).contains(&p.bonus_cents) {
         return Err(bad(
             "bonus_cents",
-            format!("must not be negative, got {}", p.bonus_cents),
+            format!("must be between 0 and {MAX_CENTS}, got {}", p.bonus_cents),
         ));
+    }
+    if let Some(g) = &p.grade {
+        let n = g.chars().count();
+        if n > MAX_GRADE_CHARS {
+            return Err(bad(
+                "grade",
+                format!("at most {MAX_GRADE_CHARS} characters, got {n}"),
+            ));
+        }
+        if g.chars().any(char::is_control) {
+            return Err(bad("grade", "must not contain control characters"));
+        }
     }
     Ok(())
 }
@@ -189,6 +228,52 @@ const PLAN_COLUMNS: &str =
     deal_count, bonus_cents, grade, updated_by, updated_at";
 
 impl Store {
+    /// Checks that a plan row names an employee, department and pipeline the portal has (as last synced): a row
+    /// for someone unknown would never match a deal and only confuse the plan table. Run by the editor's API
+    /// before [`Store::create_plans`], after [`validate_plan`].
+    pub async fn check_plan_references(
+        &self,
+        portal: PortalId,
+        p: &NewSalesPlan,
+    ) -> Result<(), StoreError> {
+        let exists = |sql: &'static str, id: i64| async move {
+            let row: Option<(i64,)> = self
+                .fetch_optional(sql, &[Val::I64(portal.0), Val::I64(id)])
+                .await?;
+            Ok::<bool, StoreError>(row.is_some())
+        };
+        if let Some(u) = p.user_id {
+            if !exists("SELECT id FROM users WHERE portal_id = $1 AND id = $2", u).await? {
+                return Err(bad("user_id", format!("no employee {u} on the portal")));
+            }
+        }
+        if let Some(d) = p.department_id {
+            if !exists(
+                "SELECT id FROM departments WHERE portal_id = $1 AND id = $2",
+                d,
+            )
+            .await?
+            {
+                return Err(bad(
+                    "department_id",
+                    format!("no department {d} on the portal"),
+                ));
+            }
+        }
+        // Pipeline 0 is the default one, which the portal may not list.
+        if let Some(c) = p.category_id.filter(|c| *c != 0) {
+            if !exists(
+                "SELECT id FROM pipelines WHERE portal_id = $1 AND id = $2",
+                c,
+            )
+            .await?
+            {
+                return Err(bad("category_id", format!("no pipeline {c} on the portal")));
+            }
+        }
+        Ok(())
+    }
+
     /// Adds plan rows (one, or many pasted from a spreadsheet) in one transaction; their new ids in order.
     /// One invalid row rejects them all.
     pub async fn create_plans(
@@ -196,6 +281,12 @@ impl Store {
         portal: PortalId,
         plans: &[NewSalesPlan],
     ) -> Result<Vec<i64>, StoreError> {
+        if plans.len() > MAX_ROWS {
+            return Err(bad(
+                "rows",
+                format!("at most {MAX_ROWS} rows at once, got {}", plans.len()),
+            ));
+        }
         plans.iter().try_for_each(validate_plan)?;
         let t = now();
         let mut tx = self.begin().await?;

@@ -140,6 +140,7 @@ async fn fill(store: &Store, p: PortalId, tag: &str) {
             &AccessRule {
                 report: "plan".into(),
                 subject: AccessSubject::User(2),
+                scope: RuleScope::Own,
             },
         )
         .await

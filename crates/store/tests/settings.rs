@@ -201,10 +201,12 @@ store_test!(access_rules_and_presets, |store| {
     let user_rule = AccessRule {
         report: "plan".into(),
         subject: AccessSubject::User(5),
+        scope: RuleScope::Own,
     };
     let dept_rule = AccessRule {
         report: "*".into(),
         subject: AccessSubject::Department(3),
+        scope: RuleScope::Own,
     };
     assert!(store.add_access_rule(p, &user_rule).await.unwrap());
     assert!(!store.add_access_rule(p, &user_rule).await.unwrap());
@@ -219,6 +221,7 @@ store_test!(access_rules_and_presets, |store| {
     let bad = AccessRule {
         report: "salaries".into(),
         subject: AccessSubject::User(5),
+        scope: RuleScope::Own,
     };
     assert_eq!(
         store

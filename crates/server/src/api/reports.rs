@@ -1,5 +1,5 @@
 //! Report answers, drill-down lists and metric definitions as JSON. Computation is `b24a-reports`' job; this
-//! module checks access, applies the tier (the stored tier of the caller's portal × app, see `tier`), states it in
+//! module checks access and sets the caller's data scope (`guard`), applies the tier (the stored tier of the caller's portal × app, see `tier`), states it in
 //! every answer (`tier`: what it shows, whether and why the period was cut) and passes the filter through.
 
 use axum::extract::{Path, State};
@@ -40,25 +40,16 @@ fn parse_filter(v: &Value) -> Result<b24a_reports::Filter, AppError> {
 async fn context(
     state: &AppState,
     caller: &Caller,
+    data_scope: b24a_reports::DataScope,
 ) -> Result<b24a_reports::PortalContext, AppError> {
     let now = chrono::Utc::now().timestamp();
     // The stored tier, not the session's copy: a downgrade (daily refresh, end of grace) applies at once.
     let months = crate::tier::current(state, caller.portal(), &caller.0.a)
         .await?
         .history_months;
-    Ok(b24a_reports::PortalContext::load(&state.store, caller.0.p, months, now).await?)
-}
-
-async fn check(
-    state: &AppState,
-    caller: &Caller,
-    report: b24a_reports::ReportId,
-) -> Result<(), AppError> {
-    if caller.allowed(state).await?.contains(&report) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    let mut ctx = b24a_reports::PortalContext::load(&state.store, caller.0.p, months, now).await?;
+    ctx.data_scope = data_scope;
+    Ok(ctx)
 }
 
 /// Computes one report for the caller's filter.
@@ -68,9 +59,9 @@ pub async fn answer(
     report: b24a_reports::ReportId,
     req: &ReportRequest,
 ) -> Result<b24a_reports::Answer, AppError> {
-    check(state, caller, report).await?;
+    let scope = super::guard::report(state, caller, report).await?;
     let filter = parse_filter(&req.filter)?;
-    let ctx = context(state, caller).await?;
+    let ctx = context(state, caller, scope).await?;
     let a = match (report, &req.plan_options) {
         (b24a_reports::ReportId::Plan, Some(o)) if !o.is_null() => {
             let opts: b24a_reports::r3_plan::PlanOptions = serde_json::from_value(o.clone())
@@ -120,7 +111,7 @@ pub async fn drill(
     Json(req): Json<DrillRequest>,
 ) -> Result<Json<Value>, AppError> {
     let report = report_id(&id)?;
-    check(&state, &caller, report).await?;
+    let scope = super::guard::report(&state, &caller, report).await?;
     let filter = parse_filter(&req.filter)?;
     let drill: b24a_reports::Drill = serde_json::from_value(req.drill.clone())
         .map_err(|e| AppError::Field("drill".into(), e.to_string()))?;
@@ -130,7 +121,7 @@ pub async fn drill(
         serde_json::from_value(req.list.clone())
             .map_err(|e| AppError::Field("list".into(), e.to_string()))?
     };
-    let ctx = context(&state, &caller).await?;
+    let ctx = context(&state, &caller, scope).await?;
     let rows = b24a_reports::drill_down(&state.store, &ctx, report, &filter, &drill, &list).await?;
     Ok(Json(
         serde_json::to_value(&rows).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -153,15 +144,21 @@ pub async fn definitions(caller: Caller) -> Json<Value> {
 }
 
 /// `GET /api/dictionaries`: the lists the filter bar and the editors pick from (employees with the inactive ones
-/// marked, departments, pipelines, sources, projects, custom fields labelled in the caller's language).
+/// marked, departments, pipelines, sources, projects, custom fields labelled in the caller's language). Employees
+/// and departments are only those of the caller's widest data scope: the picker never names people whose records
+/// the caller may not see.
 pub async fn dictionaries(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, AppError> {
+    let scope = super::guard::widest(&state, &caller).await?;
     let d = b24a_reports::dicts::Dicts::load(&state.store, caller.0.p).await?;
+    let people = scope.people(&d);
+    let depts = scope.departments(&d);
     let mut users: Vec<Value> = d
         .users
         .iter()
+        .filter(|(id, _)| people.as_ref().is_none_or(|p| p.contains(id)))
         .map(|(id, u)| json!({"id": id, "name": u.name, "active": u.active, "departments": u.departments}))
         .collect();
     users.sort_by(|a, b| {
@@ -173,6 +170,7 @@ pub async fn dictionaries(
     let mut departments: Vec<Value> = d
         .departments
         .iter()
+        .filter(|(id, _)| depts.as_ref().is_none_or(|s| s.contains(id)))
         .map(|(id, x)| json!({"id": id, "name": x.name, "parent": x.parent_id}))
         .collect();
     departments.sort_by_key(|v| v["id"].as_i64().unwrap_or(0));

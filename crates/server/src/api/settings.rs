@@ -1,6 +1,7 @@
-//! Administrator settings: forget-me-not thresholds, access rules, sales plans; and each user's saved filter
-//! presets. Writes are for portal administrators only (checked on every call); the store validates values and
-//! its field-named errors become HTTP 400.
+//! Administrator settings: forget-me-not thresholds, access rules (with their data scope), sales plans; and each
+//! user's saved filter presets, readable and writable only for a report the user may open. Writes of settings are
+//! for portal administrators only (checked on every call); the store validates values and its field-named errors
+//! become HTTP 400.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -47,9 +48,16 @@ pub async fn put_forget_me_not(
 pub async fn put_access(
     State(state): State<AppState>,
     caller: Caller,
-    Json(rules): Json<Vec<b24a_store::AccessRule>>,
+    Json(body): Json<Value>,
 ) -> Result<Json<Value>, AppError> {
     caller.require_admin()?;
+    // Parsed here rather than by the extractor so a bad rule (an unknown scope …) is a field-named 400.
+    let rules: Vec<b24a_store::AccessRule> =
+        serde_json::from_value(body).map_err(|e| AppError::Field("rules".into(), e.to_string()))?;
+    // The same check the store makes, here to name the rule's index in the field.
+    if let Some((field, reason)) = b24a_store::access::list_problem(&rules) {
+        return Err(AppError::Field(field, reason));
+    }
     state
         .store
         .replace_access_rules(caller.portal(), &rules)
@@ -65,6 +73,7 @@ pub async fn get_preset(
     caller: Caller,
     Path(report): Path<String>,
 ) -> Result<Json<Value>, AppError> {
+    super::guard::report(&state, &caller, super::report_id(&report)?).await?;
     let v: Option<Value> = state
         .store
         .user_preset(caller.portal(), caller.0.u, &report)
@@ -85,7 +94,7 @@ pub async fn put_preset(
     Path(report): Path<String>,
     Json(body): Json<PresetBody>,
 ) -> Result<Json<Value>, AppError> {
-    super::report_id(&report)?;
+    super::guard::report(&state, &caller, super::report_id(&report)?).await?;
     state
         .store
         .set_user_preset(caller.portal(), caller.0.u, &report, &body.filter)
