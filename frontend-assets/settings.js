@@ -118,9 +118,15 @@ async function plansCard(dicts) {
   return card;
 }
 
+// The portal's time zone as the sync learned it (the server names it in the user's language).
+function zoneCard(s) {
+  return h('section', { class: 'card settings', id: 'zone-settings' }, h('h2', {}, t('zone_title')),
+    h('div', { class: 'row', name: 'portal-zone' }, s.time_zone || '—'), h('div', { class: 'hint' }, t('zone_hint')));
+}
+
 export async function renderSettings(root, dicts, enabled) {
   clear(root).append(h('div', { class: 'card' }, t('loading')));
   const s = await api.get('/api/settings');
   clear(root);
-  root.append(fmnCard(s), accessCard(s, dicts, enabled), await plansCard(dicts));
+  root.append(zoneCard(s), fmnCard(s), accessCard(s, dicts, enabled), await plansCard(dicts));
 }

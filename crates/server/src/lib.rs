@@ -26,6 +26,7 @@ pub mod telemetry;
 pub mod tier;
 pub mod tier_refresh;
 pub mod verify;
+pub mod zone_label;
 
 use anyhow::Context;
 

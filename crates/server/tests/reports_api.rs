@@ -186,6 +186,8 @@ async fn settings_and_plans_validate_and_persist() {
         s["forget_me_not"],
         json!({"lead_days": 5, "deal_days": 21, "planned_activity_counts_as_care": false})
     );
+    // The zone the sync learned from the (Moscow) portal, named in the session's language.
+    assert_eq!(s["time_zone"], json!("UTC+03:00, Москва"));
 
     let row = |start: &str| {
         json!({"user_id": 1, "department_id": null, "category_id": null, "period_kind": "month", "period_start": start,

@@ -23,8 +23,16 @@ pub async fn get_settings(
     } else {
         Vec::new()
     };
+    // The zone every day boundary is drawn in, as the sync last learned it from the portal.
+    let time_zone = state.store.portal(caller.portal()).await?.map(|p| {
+        crate::zone_label::label(
+            crate::i18n::Lang::from_code(&caller.0.l),
+            p.time_zone.as_deref(),
+            p.utc_offset_seconds,
+        )
+    });
     Ok(Json(
-        json!({ "forget_me_not": fmn, "access_rules": rules, "is_admin": caller.0.adm }),
+        json!({ "forget_me_not": fmn, "access_rules": rules, "is_admin": caller.0.adm, "time_zone": time_zone }),
     ))
 }
 
