@@ -75,9 +75,13 @@ pub async fn set_limits(h: &Harness, limits: Value) {
 
 /// Spends the portal's request budget (leaky bucket) with an admin webhook until the portal answers 503.
 pub async fn exhaust_budget(h: &Harness) {
-    let hook: Value = h
-        .http
-        .post(format!("{}_emulator/webhook", slash(&h.portal.base_url())))
+    exhaust(&h.http, &h.portal).await;
+}
+
+/// [`exhaust_budget`] of any portal of the emulator; returns the webhook method URL it used.
+pub async fn exhaust(http: &reqwest::Client, portal: &b24a_emulator::PortalHandle) -> String {
+    let hook: Value = http
+        .post(format!("{}_emulator/webhook", slash(&portal.base_url())))
         .json(&json!({"user_id": 1}))
         .send()
         .await
@@ -87,11 +91,27 @@ pub async fn exhaust_budget(h: &Harness) {
         .unwrap();
     let url = format!("{}server.time.json", hook["result"]["url"].as_str().unwrap());
     for _ in 0..500 {
-        if h.http.get(&url).send().await.unwrap().status() == 503 {
-            return;
+        if http.get(&url).send().await.unwrap().status() == 503 {
+            return url;
         }
     }
     panic!("the portal never answered 503");
+}
+
+/// Another integration of the same portal: fills its request budget, then keeps calling every `period` (stop it by
+/// aborting the task). It stands for the rest of a real portal's load during a first import.
+pub async fn noisy_neighbour(
+    portal: &b24a_emulator::PortalHandle,
+    period: Duration,
+) -> tokio::task::JoinHandle<()> {
+    let http = reqwest::Client::new();
+    let url = exhaust(&http, portal).await;
+    tokio::spawn(async move {
+        loop {
+            let _ = http.get(&url).send().await;
+            tokio::time::sleep(period).await;
+        }
+    })
 }
 
 fn slash(s: &str) -> String {
