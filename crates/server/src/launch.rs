@@ -139,8 +139,7 @@ async fn verify_launch(
     }
     let user = match crate::user_calls::portal_user(&state.http, &endpoint, auth).await {
         Ok(u) => u,
-        Err(crate::user_calls::UserCallError::Busy) => return Err(Refusal::Busy(origin)),
-        Err(_) => return Err(F("the portal refused to say who the user is")),
+        Err(_) => return Err(Refusal::Busy(origin)),
     };
     let user_id = if v.user_id > 0 {
         v.user_id

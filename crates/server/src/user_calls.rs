@@ -117,20 +117,36 @@ pub async fn is_admin(
     Ok(admin_flag(&v))
 }
 
-/// `user.admin` and `user.current` on the portal's verified REST endpoint. Either answer unknown = an error: a
-/// session is never issued on a guess.
+/// `user.admin` and `user.current` on the portal's verified REST endpoint. A definite refusal (the portal stops
+/// answering a lapsed app with PAYMENT_REQUIRED, docs/TIERS.md) means "not an administrator" / "no departments", as
+/// the portal says; an answer still unknown after the retry budget is [`UserCallError::Busy`] (the only error this
+/// returns): a session is never issued on a guess.
 pub async fn portal_user(
     http: &reqwest::Client,
     client_endpoint: &str,
     token: &str,
 ) -> Result<PortalUser, UserCallError> {
     let base = with_slash(client_endpoint);
-    let admin = call(http, &base, "user.admin", token).await?;
-    let current = call(http, &base, "user.current", token).await?;
+    let is_admin = match call(http, &base, "user.admin", token).await {
+        Ok(v) => admin_flag(&v),
+        Err(UserCallError::Busy) => return Err(UserCallError::Busy),
+        Err(e) => {
+            tracing::info!(error = %e, "user.admin refused: not an administrator");
+            false
+        }
+    };
+    let current = match call(http, &base, "user.current", token).await {
+        Ok(v) => v,
+        Err(UserCallError::Busy) => return Err(UserCallError::Busy),
+        Err(e) => {
+            tracing::info!(error = %e, "user.current refused: no departments");
+            Value::Null
+        }
+    };
     let first = current.get("NAME").and_then(str_of).unwrap_or_default();
     let last = current.get("LAST_NAME").and_then(str_of).unwrap_or_default();
     Ok(PortalUser {
-        is_admin: admin_flag(&admin),
+        is_admin,
         user_id: current.get("ID").and_then(int_of),
         name: format!("{first} {last}").trim().to_string(),
         departments: match current.get("UF_DEPARTMENT") {
