@@ -82,15 +82,24 @@ async fn verify_install(
     if verified.client_id != client_id {
         return Err(InstallRefusal::Forbidden("token of another app"));
     }
-    if c.member_id.as_deref().is_some_and(|m| m != verified.member_id) {
+    if c.member_id
+        .as_deref()
+        .is_some_and(|m| m != verified.member_id)
+    {
         return Err(InstallRefusal::Forbidden("token of another portal"));
     }
     let (Some(endpoint), Some(domain)) = (verified.endpoint(), verified.portal_domain()) else {
-        return Err(InstallRefusal::Forbidden("no portal endpoint in the OAuth answer"));
+        return Err(InstallRefusal::Forbidden(
+            "no portal endpoint in the OAuth answer",
+        ));
     };
     match crate::user_calls::is_admin(&state.http, &endpoint, &c.access_token).await {
         Ok(true) => {}
-        Ok(false) => return Err(InstallRefusal::Forbidden("installing user is not an administrator")),
+        Ok(false) => {
+            return Err(InstallRefusal::Forbidden(
+                "installing user is not an administrator",
+            ))
+        }
         Err(UserCallError::Busy) => return Err(InstallRefusal::Busy),
         Err(_) => return Err(InstallRefusal::Forbidden("user.admin refused")),
     }
@@ -166,7 +175,6 @@ async fn register(
     Ok((portal, d.client_endpoint))
 }
 
-
 /// `POST /install/{client_id}`: the ONAPPINSTALL event or the installer iframe.
 pub async fn install_post(
     State(state): State<AppState>,
@@ -203,7 +211,8 @@ pub async fn install_post(
     }
     // The installer page inside the portal's iframe: the same fields as a launch (DOMAIN and PROTOCOL unused).
     let lang = Lang::from_portal(query.get("LANG").map(String::as_str));
-    let (Some(auth), Some(refresh)) = (form::get(&p, "AUTH_ID"), form::get(&p, "REFRESH_ID")) else {
+    let (Some(auth), Some(refresh)) = (form::get(&p, "AUTH_ID"), form::get(&p, "REFRESH_ID"))
+    else {
         return Ok(crate::launch::forbidden_page(lang));
     };
     let expires_in: i64 = form::get(&p, "AUTH_EXPIRES")

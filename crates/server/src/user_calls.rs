@@ -45,12 +45,7 @@ enum Attempt {
     Refused(String),
 }
 
-async fn attempt(
-    http: &reqwest::Client,
-    base: &str,
-    method: &'static str,
-    token: &str,
-) -> Attempt {
+async fn attempt(http: &reqwest::Client, base: &str, method: &'static str, token: &str) -> Attempt {
     let resp = match http
         .get(format!("{base}{method}.json"))
         .query(&[("auth", token)])
@@ -144,7 +139,10 @@ pub async fn portal_user(
         }
     };
     let first = current.get("NAME").and_then(str_of).unwrap_or_default();
-    let last = current.get("LAST_NAME").and_then(str_of).unwrap_or_default();
+    let last = current
+        .get("LAST_NAME")
+        .and_then(str_of)
+        .unwrap_or_default();
     Ok(PortalUser {
         is_admin,
         user_id: current.get("ID").and_then(int_of),
@@ -158,8 +156,7 @@ pub async fn portal_user(
 
 /// PHP answers `true`, `"true"`, `"Y"` or `1`; anything else is "not an administrator".
 fn admin_flag(v: &Value) -> bool {
-    matches!(v, Value::Bool(true))
-        || matches!(str_of(v).as_deref(), Some("true" | "Y" | "1"))
+    matches!(v, Value::Bool(true)) || matches!(str_of(v).as_deref(), Some("true" | "Y" | "1"))
 }
 
 #[cfg(test)]
@@ -170,6 +167,8 @@ mod tests {
     #[test]
     fn admin_flag_is_strict() {
         assert!(admin_flag(&json!(true)) && admin_flag(&json!("Y")) && admin_flag(&json!(1)));
-        assert!(!admin_flag(&json!(false)) && !admin_flag(&json!("N")) && !admin_flag(&json!(null)));
+        assert!(
+            !admin_flag(&json!(false)) && !admin_flag(&json!("N")) && !admin_flag(&json!(null))
+        );
     }
 }

@@ -4,9 +4,9 @@
 //! demoted because the portal was rate-limited during the first import, and a session that outlives the uninstall.
 //! Each test proves the attack fails and that nothing the attack aimed at changed in the store (docs/SECURITY.md).
 
-mod common;
 #[path = "common/attack.rs"]
 mod attack;
+mod common;
 
 use attack::{stored, EvilHost};
 use b24a_emulator::{CompanyConfig, PortalSpec, Size};
@@ -46,7 +46,11 @@ async fn employee_onappinstall_cannot_move_the_endpoint() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 403, "an employee cannot (re)install");
-    assert_eq!(stored(&h).await, before, "the forged install changed the store");
+    assert_eq!(
+        stored(&h).await,
+        before,
+        "the forged install changed the store"
+    );
 
     let admin = h.portal.iframe_launch(CLIENT_ID, 1, "ru");
     let resp = h.launch(&admin.query, &admin.form).await;
@@ -55,10 +59,18 @@ async fn employee_onappinstall_cannot_move_the_endpoint() {
         .to_str()
         .unwrap()
         .to_string();
-    assert!(!csp.contains(&evil.origin), "CSP lets the attacker frame the page: {csp}");
+    assert!(
+        !csp.contains(&evil.origin),
+        "CSP lets the attacker frame the page: {csp}"
+    );
     assert!(csp.contains(&format!("frame-ancestors http://{};", h.portal.domain())));
     assert!(attack::session_claims(&h, &resp.text().await.unwrap()).adm);
-    assert_eq!(evil.hits(), 0, "requests reached the attacker: {:?}", evil.paths());
+    assert_eq!(
+        evil.hits(),
+        0,
+        "requests reached the attacker: {:?}",
+        evil.paths()
+    );
 }
 
 /// Item 2: the installer-page POST of an employee (with an application token of his choice) replaces nothing, and the
@@ -68,16 +80,32 @@ async fn employee_installer_post_cannot_replace_tokens_or_wipe_the_portal() {
     let h = common::start(true).await;
     h.portal.install_app(CLIENT_ID).await.unwrap();
     let admin = attack::launch_of(&h, 1, "ru").await;
-    let page = h.launch(&admin.query, &admin.form).await.text().await.unwrap();
+    let page = h
+        .launch(&admin.query, &admin.form)
+        .await
+        .text()
+        .await
+        .unwrap();
     attack::wait_first_import(&h, &Harness::session_of(&page)).await;
     let before = stored(&h).await;
-    let deals = before.counts.iter().find(|(e, _)| e == "Deals").map(|x| x.1);
-    assert!(deals.unwrap_or(0) > 0, "the import stored deals: {:?}", before.counts);
+    let deals = before
+        .counts
+        .iter()
+        .find(|(e, _)| e == "Deals")
+        .map(|x| x.1);
+    assert!(
+        deals.unwrap_or(0) > 0,
+        "the import stored deals: {:?}",
+        before.counts
+    );
 
     let employee = common::employee(&h.portal);
     let own = attack::launch_of(&h, employee, "ru").await;
     let mut form = own.form.clone();
-    form.push(("APPLICATION_TOKEN".into(), "mallory-application-token".into()));
+    form.push((
+        "APPLICATION_TOKEN".into(),
+        "mallory-application-token".into(),
+    ));
     let r = h
         .http
         .post(format!("{}/install/{CLIENT_ID}", h.base))
@@ -87,7 +115,11 @@ async fn employee_installer_post_cannot_replace_tokens_or_wipe_the_portal() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403, "an employee's installer POST is refused");
-    assert_eq!(stored(&h).await, before, "the installer POST changed the store");
+    assert_eq!(
+        stored(&h).await,
+        before,
+        "the installer POST changed the store"
+    );
 
     let wipe = h
         .http
@@ -103,8 +135,16 @@ async fn employee_installer_post_cannot_replace_tokens_or_wipe_the_portal() {
         .send()
         .await
         .unwrap();
-    assert_eq!(wipe.status(), 403, "the uninstall with his token is refused");
-    assert_eq!(stored(&h).await, before, "the forged uninstall changed the store");
+    assert_eq!(
+        wipe.status(),
+        403,
+        "the uninstall with his token is refused"
+    );
+    assert_eq!(
+        stored(&h).await,
+        before,
+        "the forged uninstall changed the store"
+    );
 }
 
 /// Item 3: when the portal answers QUERY_LIMIT_EXCEEDED for longer than the launch's retry budget, the admin is
@@ -124,10 +164,17 @@ async fn rate_limited_admin_launch_is_told_to_retry_never_refused() {
     let resp = h.launch(&l.query, &l.form).await;
     assert_eq!(resp.status(), 503, "an unknown answer is not a refusal");
     let html = resp.text().await.unwrap();
-    assert!(html.contains("Попробуйте открыть приложение ещё раз"), "{html}");
+    assert!(
+        html.contains("Попробуйте открыть приложение ещё раз"),
+        "{html}"
+    );
     assert!(!html.contains("\"session\""), "no session on a guess");
 
-    attack::set_limits(&h, json!({"rate_enabled": true, "drain_per_sec": 2.0, "burst": 50.0})).await;
+    attack::set_limits(
+        &h,
+        json!({"rate_enabled": true, "drain_per_sec": 2.0, "burst": 50.0}),
+    )
+    .await;
     let l = h.portal.iframe_launch(CLIENT_ID, 1, "ru");
     let resp = h.launch(&l.query, &l.form).await;
     assert_eq!(resp.status(), 200);
@@ -142,7 +189,12 @@ async fn briefly_rate_limited_admin_is_admitted_as_admin() {
     h.portal.install_app(CLIENT_ID).await.unwrap();
     let departments = h
         .portal
-        .with_data(|d| d.users.iter().find(|u| u.id == 1).map(|u| u.departments.clone()))
+        .with_data(|d| {
+            d.users
+                .iter()
+                .find(|u| u.id == 1)
+                .map(|u| u.departments.clone())
+        })
         .flatten()
         .expect("user 1");
     attack::set_limits(
@@ -178,7 +230,13 @@ async fn admin_launches_during_the_first_import_are_never_refused() {
         let l = portal.iframe_launch(CLIENT_ID, 1, "ru");
         let (http, url) = (h.http.clone(), format!("{}/app/{CLIENT_ID}/", h.base));
         launches.spawn(async move {
-            let r = http.post(url).query(&l.query).form(&l.form).send().await.unwrap();
+            let r = http
+                .post(url)
+                .query(&l.query)
+                .form(&l.form)
+                .send()
+                .await
+                .unwrap();
             (r.status().as_u16(), r.text().await.unwrap())
         });
     }
@@ -187,7 +245,10 @@ async fn admin_launches_during_the_first_import_are_never_refused() {
         let (status, html) = done.unwrap();
         match status {
             200 => assert!(attack::session_claims(&h, &html).adm, "admin demoted"),
-            503 => assert!(html.contains("Попробуйте открыть приложение ещё раз"), "{html}"),
+            503 => assert!(
+                html.contains("Попробуйте открыть приложение ещё раз"),
+                "{html}"
+            ),
             _ => {}
         }
         answers.push(status);
@@ -217,5 +278,9 @@ async fn session_of_an_uninstalled_app_is_refused_at_once() {
     h.portal.uninstall_app(CLIENT_ID, false).await;
     let s = stored(&h).await;
     assert!(s.app_uninstalled && s.status == b24a_store::PortalStatus::Uninstalled);
-    assert_eq!(call().await.unwrap().status(), 401, "the session outlived the uninstall");
+    assert_eq!(
+        call().await.unwrap().status(),
+        401,
+        "the session outlived the uninstall"
+    );
 }

@@ -89,7 +89,10 @@ pub async fn exhaust(http: &reqwest::Client, portal: &b24a_emulator::PortalHandl
         .json()
         .await
         .unwrap();
-    let url = format!("{}server.time.json", hook["result"]["url"].as_str().unwrap());
+    let url = format!(
+        "{}server.time.json",
+        hook["result"]["url"].as_str().unwrap()
+    );
     for _ in 0..500 {
         if http.get(&url).send().await.unwrap().status() == 503 {
             return url;
@@ -204,8 +207,16 @@ pub async fn stored(h: &Harness) -> Stored {
         .await
         .unwrap()
         .expect("portal stored");
-    let t = store.tokens(p.id, CLIENT_ID).await.unwrap().expect("tokens");
-    let app = store.portal_app(p.id, CLIENT_ID).await.unwrap().expect("app");
+    let t = store
+        .tokens(p.id, CLIENT_ID)
+        .await
+        .unwrap()
+        .expect("tokens");
+    let app = store
+        .portal_app(p.id, CLIENT_ID)
+        .await
+        .unwrap()
+        .expect("app");
     Stored {
         domain: p.domain,
         client_endpoint: p.client_endpoint,
