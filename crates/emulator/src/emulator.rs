@@ -305,7 +305,9 @@ impl PortalHandle {
         events::send_all(&self.state, deliveries).await;
     }
 
-    /// The POST fields and query the portal sends to the app page, with a fresh token of `user_id`.
+    /// The POST fields and query the portal sends to the app's own page (and its installer page), with a fresh token
+    /// of `user_id`. Like the real main page it carries no APPLICATION_TOKEN, SERVER_ENDPOINT or APPLICATION_SCOPE:
+    /// the docs list those only for widget (placement) handlers; the main page gets the simple-way set.
     pub fn iframe_launch(&self, client_id: &str, user_id: i64, lang: &str) -> IframeLaunch {
         let shared = &self.state.shared;
         let app = shared
@@ -330,7 +332,6 @@ impl PortalHandle {
             ("AUTH_ID".to_string(), pair.access_token.clone()),
             ("AUTH_EXPIRES".to_string(), pair.expires_in.to_string()),
             ("REFRESH_ID".to_string(), pair.refresh_token.clone()),
-            ("SERVER_ENDPOINT".to_string(), shared.server_endpoint()),
             ("member_id".to_string(), self.member_id()),
             (
                 "status".to_string(),
@@ -340,16 +341,6 @@ impl PortalHandle {
             ),
             ("PLACEMENT".to_string(), "DEFAULT".to_string()),
             ("PLACEMENT_OPTIONS".to_string(), "{}".to_string()),
-            (
-                "APPLICATION_TOKEN".to_string(),
-                inst.as_ref()
-                    .map(|i| i.application_token.clone())
-                    .unwrap_or_default(),
-            ),
-            (
-                "APPLICATION_SCOPE".to_string(),
-                app.as_ref().map(|a| a.scope.join(",")).unwrap_or_default(),
-            ),
         ];
         let base = app.map(|a| a.app_url).unwrap_or_default();
         let qs = url::form_urlencoded::Serializer::new(String::new())

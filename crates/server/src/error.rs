@@ -20,6 +20,9 @@ pub enum AppError {
     Unauthorized,
     #[error("forbidden")]
     Forbidden,
+    /// The portal's answer needed to decide is not known yet (rate limit, unreachable): retry shortly.
+    #[error("the portal is busy")]
+    Busy,
     #[error("{0} not found")]
     NotFound(String),
     #[error("internal: {0}")]
@@ -82,6 +85,12 @@ impl IntoResponse for AppError {
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "access denied".to_string(),
+                None,
+            ),
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "portal_busy",
+                "the portal is busy, try again in a moment".to_string(),
                 None,
             ),
             AppError::NotFound(what) => (

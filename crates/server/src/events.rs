@@ -96,20 +96,19 @@ async fn app_update(
         return Ok(StatusCode::OK);
     }
     let access = form::get(p, "auth[access_token]").unwrap_or_default();
-    let server = portal
-        .server_endpoint
-        .clone()
-        .unwrap_or_else(|| state.config.oauth_server.clone());
-    let verified = crate::verify::app_info(&state.http, &server, access)
+    // The configured OAuth server and the endpoint it names: never a server or endpoint the event claims.
+    let verified = crate::verify::app_info(&state.http, &state.config.oauth_server, access)
         .await
         .ok()
         .filter(|v| v.client_id == client_id && v.member_id == portal.member_id);
     // Only an administrator updates an app, and the event carries the updating user's token: a plain user who read
     // their own token from the page must not be able to take over the portal's events.
-    let admin = verified.is_some()
-        && crate::verify::portal_user(&state.http, &portal.client_endpoint, access)
+    let admin = match verified.as_ref().and_then(|v| v.endpoint()) {
+        Some(endpoint) => crate::user_calls::is_admin(&state.http, &endpoint, access)
             .await
-            .is_admin;
+            .unwrap_or(false),
+        None => false,
+    };
     if !admin || sent_token.trim().is_empty() {
         tracing::warn!(
             portal = portal.id.0,

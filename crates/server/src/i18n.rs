@@ -41,6 +41,11 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "Не удалось подтвердить запрос у Битрикс24. Откройте приложение из меню портала.",
             "The request could not be verified with Bitrix24. Open the app from the portal's menu.",
         ),
+        "busy_title" => ("Портал занят", "The portal is busy"),
+        "busy_text" => (
+            "Битрикс24 сейчас отвечает на много запросов и не успел подтвердить ваши права. Попробуйте открыть приложение ещё раз через минуту.",
+            "Bitrix24 is answering many requests right now and could not confirm your rights yet. Please open the app again in a moment.",
+        ),
         "no_access_title" => ("Нет доступа к отчётам", "No access to the reports"),
         "no_access_text" => (
             "Администратор портала ещё не открыл вам доступ к отчётам этого приложения. Обратитесь к нему — он может выдать доступ в настройках приложения.",

@@ -1,7 +1,11 @@
-//! The marketplace install flow: the ONAPPINSTALL event (tokens + application_token, stored per portal × app),
-//! the installer page opened in the portal's iframe (verified like any launch, then `BX24.installFinish()`),
-//! binding the uninstall event and kicking off the first import. Never stores a portal that the authorization
-//! server did not confirm; never trusts the event's member_id without the OAuth server's word on its token.
+//! The marketplace install flow: the ONAPPINSTALL event and the installer page opened in the portal's iframe, both
+//! storing the portal, its token pair and (from the event) the application token, binding the app's events and
+//! kicking off the first import. Trust: nothing in the request body decides where tokens go or who may install.
+//! The portal's member, domain and REST endpoint come from the configured OAuth server's `app.info` answer for the
+//! presented access token (never from `auth[client_endpoint]`, `auth[server_endpoint]`, DOMAIN or member_id as
+//! sent), and the token's user must be a portal administrator by `user.admin` asked of that verified endpoint: so
+//! an employee with his own token can neither install, re-install, move the endpoint nor replace the stored tokens
+//! or application token (docs/SECURITY.md).
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -13,13 +17,24 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::form;
 use crate::i18n::{t, Lang};
+use crate::user_calls::UserCallError;
 
-/// What the handler stores from an install.
+/// What an install request claims: only the tokens are used, and only after the OAuth server vouched for them.
+struct Claim {
+    /// member_id as sent; must equal the verified one (a mismatch is a forged or confused request).
+    member_id: Option<String>,
+    access_token: String,
+    refresh_token: String,
+    expires_at: i64,
+    /// Honoured only for a verified administrator.
+    application_token: Option<String>,
+}
+
+/// What the handler stores from an install: all of it from verified answers, except the admin's own tokens.
 struct InstallData {
     member_id: String,
     domain: String,
     client_endpoint: String,
-    server_endpoint: Option<String>,
     access_token: String,
     refresh_token: String,
     expires_at: i64,
@@ -27,39 +42,99 @@ struct InstallData {
     application_token: Option<String>,
 }
 
+/// Why an install was not stored.
+#[derive(Debug, thiserror::Error)]
+enum InstallRefusal {
+    #[error("install refused: {0}")]
+    Forbidden(&'static str),
+    /// The portal's answer about the user is not known yet (rate limit): the installer may be reopened.
+    #[error("the portal is busy")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] b24a_store::StoreError),
+}
+
+impl From<InstallRefusal> for AppError {
+    fn from(e: InstallRefusal) -> AppError {
+        match e {
+            InstallRefusal::Forbidden(_) => AppError::Forbidden,
+            InstallRefusal::Busy => AppError::Busy,
+            InstallRefusal::Store(e) => AppError::Store(e),
+        }
+    }
+}
+
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// Verifies the token with the OAuth server, then stores the portal, its tokens and starts the first import.
+/// Asks the configured OAuth server who the token belongs to and the portal (on the endpoint the OAuth server
+/// named) whether that user is an administrator; returns what may be stored.
+async fn verify_install(
+    state: &AppState,
+    client_id: &str,
+    c: Claim,
+) -> Result<InstallData, InstallRefusal> {
+    let verified =
+        crate::verify::app_info(&state.http, &state.config.oauth_server, &c.access_token)
+            .await
+            .map_err(|_| InstallRefusal::Forbidden("token not confirmed by the OAuth server"))?;
+    if verified.client_id != client_id {
+        return Err(InstallRefusal::Forbidden("token of another app"));
+    }
+    if c.member_id
+        .as_deref()
+        .is_some_and(|m| m != verified.member_id)
+    {
+        return Err(InstallRefusal::Forbidden("token of another portal"));
+    }
+    let (Some(endpoint), Some(domain)) = (verified.endpoint(), verified.portal_domain()) else {
+        return Err(InstallRefusal::Forbidden(
+            "no portal endpoint in the OAuth answer",
+        ));
+    };
+    match crate::user_calls::is_admin(&state.http, &endpoint, &c.access_token).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(InstallRefusal::Forbidden(
+                "installing user is not an administrator",
+            ))
+        }
+        Err(UserCallError::Busy) => return Err(InstallRefusal::Busy),
+        Err(_) => return Err(InstallRefusal::Forbidden("user.admin refused")),
+    }
+    Ok(InstallData {
+        member_id: verified.member_id.clone(),
+        domain,
+        client_endpoint: endpoint,
+        access_token: c.access_token,
+        refresh_token: c.refresh_token,
+        expires_at: c.expires_at,
+        scope: verified.scope.clone(),
+        application_token: c.application_token.filter(|t| !t.trim().is_empty()),
+    })
+}
+
+/// Verifies the claim (see [`verify_install`]), then stores the portal, its tokens and starts the first import.
 async fn register(
     state: &AppState,
     client_id: &str,
-    d: InstallData,
-) -> Result<b24a_store::PortalId, AppError> {
-    let _claimed_server = d.server_endpoint.clone();
-    let server = state.config.oauth_server.clone();
-    // An install that names an OAuth server other than the configured one could be forged; trust only the
-    // configured server, except in tests/demo where the configured one *is* that server.
-    let verified =
-        crate::verify::app_info(&state.http, &state.config.oauth_server, &d.access_token)
-            .await
-            .map_err(|_| AppError::Forbidden)?;
-    if verified.client_id != client_id || verified.member_id != d.member_id {
-        return Err(AppError::Forbidden);
-    }
-    let domain = if verified.domain.is_empty() {
-        d.domain.clone()
-    } else {
-        verified.domain.clone()
+    claim: Claim,
+) -> Result<(b24a_store::PortalId, String), InstallRefusal> {
+    let d = match verify_install(state, client_id, claim).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(client_id = %client_id, error = %e, "install refused");
+            return Err(e);
+        }
     };
     let portal = state
         .store
         .upsert_portal(&b24a_store::NewPortal {
             member_id: d.member_id.clone(),
-            domain,
+            domain: d.domain.clone(),
             client_endpoint: d.client_endpoint.clone(),
-            server_endpoint: Some(server),
+            server_endpoint: Some(state.config.oauth_server.clone()),
             ..Default::default()
         })
         .await?;
@@ -97,7 +172,7 @@ async fn register(
         }
     }
     crate::sync_runner::start_first_import(state, portal, client_id);
-    Ok(portal)
+    Ok((portal, d.client_endpoint))
 }
 
 /// `POST /install/{client_id}`: the ONAPPINSTALL event or the installer iframe.
@@ -113,14 +188,10 @@ pub async fn install_post(
         .map(|e| e.eq_ignore_ascii_case("ONAPPINSTALL"))
         .unwrap_or(false)
     {
+        // auth[domain], auth[client_endpoint] and auth[server_endpoint] are deliberately not read.
         let g = |k: &str| form::get(&p, &format!("auth[{k}]")).map(str::to_string);
-        let d = InstallData {
-            member_id: g("member_id")
-                .ok_or_else(|| AppError::BadRequest("auth[member_id] missing".into()))?,
-            domain: g("domain").unwrap_or_default(),
-            client_endpoint: g("client_endpoint")
-                .ok_or_else(|| AppError::BadRequest("auth[client_endpoint] missing".into()))?,
-            server_endpoint: g("server_endpoint"),
+        let claim = Claim {
+            member_id: g("member_id"),
             access_token: g("access_token")
                 .ok_or_else(|| AppError::BadRequest("auth[access_token] missing".into()))?,
             refresh_token: g("refresh_token")
@@ -133,54 +204,37 @@ pub async fn install_post(
                         .map(|s| now() + s)
                 })
                 .unwrap_or_else(|| now() + 3600),
-            scope: g("scope"),
             application_token: g("application_token"),
         };
-        register(&state, &app.client_id, d).await?;
+        register(&state, &app.client_id, claim).await?;
         return Ok("OK".into_response());
     }
-    // The installer page inside the portal's iframe: same fields as a launch.
+    // The installer page inside the portal's iframe: the same fields as a launch (DOMAIN and PROTOCOL unused).
     let lang = Lang::from_portal(query.get("LANG").map(String::as_str));
-    let member_id = form::get(&p, "member_id")
-        .ok_or(AppError::Forbidden)?
-        .to_string();
-    let auth = form::get(&p, "AUTH_ID")
-        .ok_or(AppError::Forbidden)?
-        .to_string();
-    let refresh = form::get(&p, "REFRESH_ID")
-        .ok_or(AppError::Forbidden)?
-        .to_string();
-    let domain = query.get("DOMAIN").cloned().unwrap_or_default();
-    let scheme = if query.get("PROTOCOL").map(String::as_str) == Some("0") {
-        "http"
-    } else {
-        "https"
+    let (Some(auth), Some(refresh)) = (form::get(&p, "AUTH_ID"), form::get(&p, "REFRESH_ID"))
+    else {
+        return Ok(crate::launch::forbidden_page(lang));
     };
     let expires_in: i64 = form::get(&p, "AUTH_EXPIRES")
         .and_then(|v| v.parse().ok())
         .unwrap_or(3600);
-    let verified = crate::verify::app_info(&state.http, &state.config.oauth_server, &auth)
-        .await
-        .map_err(|_| AppError::Forbidden)?;
-    // The endpoint comes from the domain the OAuth server confirmed, not the one in the query string.
-    let confirmed = if verified.domain.is_empty() {
-        domain
-    } else {
-        verified.domain.clone()
-    };
-    let d = InstallData {
-        member_id,
-        domain: confirmed.clone(),
-        client_endpoint: format!("{scheme}://{confirmed}/rest/"),
-        server_endpoint: None,
-        access_token: auth,
-        refresh_token: refresh,
+    let claim = Claim {
+        member_id: form::get(&p, "member_id").map(str::to_string),
+        access_token: auth.to_string(),
+        refresh_token: refresh.to_string(),
         expires_at: now() + expires_in,
-        scope: form::get(&p, "APPLICATION_SCOPE").map(str::to_string),
+        // The main page's POST carries no APPLICATION_TOKEN (only placements do); if one comes, it is an
+        // administrator's and may be kept like the event's.
         application_token: form::get(&p, "APPLICATION_TOKEN").map(str::to_string),
     };
-    let origin = format!("{scheme}://{confirmed}");
-    register(&state, &app.client_id, d).await?;
+    let endpoint = match register(&state, &app.client_id, claim).await {
+        Ok((_, endpoint)) => endpoint,
+        Err(InstallRefusal::Busy) => return Ok(crate::launch::busy_page(lang, None)),
+        Err(InstallRefusal::Forbidden(_)) => return Ok(crate::launch::forbidden_page(lang)),
+        Err(InstallRefusal::Store(e)) => return Err(e.into()),
+    };
+    let origin = crate::csp::portal_origin(&endpoint)
+        .ok_or_else(|| AppError::Internal("verified endpoint without an origin".into()))?;
     let html = format!(
         r#"<!doctype html><html lang="{code}"><head><meta charset="utf-8"><title>{title}</title>
 <link rel="stylesheet" href="/assets/app.css">{bx24}</head>

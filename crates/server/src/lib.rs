@@ -25,6 +25,7 @@ pub mod sync_runner;
 pub mod telemetry;
 pub mod tier;
 pub mod tier_refresh;
+pub mod user_calls;
 pub mod verify;
 pub mod zone_label;
 

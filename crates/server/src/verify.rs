@@ -1,6 +1,7 @@
 //! Asks the authorization server and the portal who is really behind a token the browser handed us. Nothing the
-//! browser POSTs (DOMAIN, member_id, status) is trusted: only the OAuth server's `app.info` answer and the portal's
-//! own answers on the stored REST endpoint. Never logs tokens.
+//! browser POSTs (DOMAIN, member_id, status, endpoints) is trusted: only the configured OAuth server's `app.info`
+//! answer (which names the portal's member, domain and REST endpoint) and the portal's own answers on that verified
+//! endpoint. Never logs tokens; never turns an unknown answer into "not an administrator" (see `user_calls`).
 
 use std::time::Duration;
 
@@ -12,6 +13,11 @@ pub struct VerifiedToken {
     pub client_id: String,
     pub member_id: String,
     pub domain: String,
+    /// `install.client_endpoint`: the portal's REST endpoint as the authorization server knows it (empty when the
+    /// answer lacks it). The only source of the endpoint we store and call.
+    pub client_endpoint: String,
+    /// The app's granted scopes (`scope`), when the answer has them.
+    pub scope: Option<String>,
     pub user_id: i64,
     /// App status letter from the OAuth server (trusted).
     pub status: String,
@@ -40,7 +46,7 @@ pub fn http_client() -> reqwest::Client {
         .unwrap_or_else(|_| reqwest::Client::new())
 }
 
-fn str_of(v: &Value) -> Option<String> {
+pub(crate) fn str_of(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -48,7 +54,7 @@ fn str_of(v: &Value) -> Option<String> {
     }
 }
 
-fn int_of(v: &Value) -> Option<i64> {
+pub(crate) fn int_of(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -107,6 +113,14 @@ pub async fn app_info(
             .and_then(str_of)
             .ok_or(VerifyError::Malformed)?,
         domain: install.get("domain").and_then(str_of).unwrap_or_default(),
+        client_endpoint: install
+            .get("client_endpoint")
+            .and_then(str_of)
+            .unwrap_or_default(),
+        scope: r
+            .get("scope")
+            .and_then(str_of)
+            .filter(|s| !s.trim().is_empty()),
         user_id: r.get("user_id").and_then(int_of).unwrap_or(0),
         status: install.get("status").and_then(str_of).unwrap_or_default(),
         payment_expired: install.get("payment_expired").is_some_and(flag_of),
@@ -114,48 +128,31 @@ pub async fn app_info(
     })
 }
 
-/// What the portal says about the token's user: admin flag and departments.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PortalUser {
-    pub is_admin: bool,
-    pub user_id: Option<i64>,
-    pub name: String,
-    pub departments: Vec<i64>,
-}
-
-/// `user.admin` and `user.current` on the portal's stored REST endpoint. A failure of `user.current` only loses
-/// the departments; a failure of `user.admin` means "not an admin" (the safe side).
-pub async fn portal_user(http: &reqwest::Client, client_endpoint: &str, token: &str) -> PortalUser {
-    let base = with_slash(client_endpoint);
-    let call = |method: &str| {
-        http.get(format!("{base}{method}.json"))
-            .query(&[("auth", token)])
-            .send()
-    };
-    let mut user = PortalUser::default();
-    if let Ok(resp) = call("user.admin").await {
-        if let Ok(v) = resp.json::<Value>().await {
-            user.is_admin = matches!(v.get("result"), Some(Value::Bool(true)))
-                || matches!(
-                    v.get("result").and_then(str_of).as_deref(),
-                    Some("true" | "Y" | "1")
-                );
-        }
-    }
-    if let Ok(resp) = call("user.current").await {
-        if let Ok(v) = resp.json::<Value>().await {
-            if let Some(r) = v.get("result") {
-                user.user_id = r.get("ID").and_then(int_of);
-                let first = r.get("NAME").and_then(str_of).unwrap_or_default();
-                let last = r.get("LAST_NAME").and_then(str_of).unwrap_or_default();
-                user.name = format!("{first} {last}").trim().to_string();
-                if let Some(Value::Array(ds)) = r.get("UF_DEPARTMENT") {
-                    user.departments = ds.iter().filter_map(int_of).collect();
-                }
+impl VerifiedToken {
+    /// The portal's REST endpoint from the authorization server's answer: `install.client_endpoint` when it is an
+    /// http(s) URL with a host, else `https://<install.domain>/rest/`; `None` when the answer names neither.
+    pub fn endpoint(&self) -> Option<String> {
+        if let Ok(u) = url::Url::parse(self.client_endpoint.trim()) {
+            if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() {
+                return Some(with_slash(self.client_endpoint.trim()));
             }
         }
+        let d = self.domain.trim();
+        if d.is_empty() || d.contains(['/', '?', '#', '@']) {
+            return None;
+        }
+        Some(format!("https://{d}/rest/"))
     }
-    user
+
+    /// The portal's host (with port) from the verified endpoint: the domain we store.
+    pub fn portal_domain(&self) -> Option<String> {
+        let u = url::Url::parse(&self.endpoint()?).ok()?;
+        let host = u.host_str()?;
+        Some(match u.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
+        })
+    }
 }
 
 /// Binds an event handler on the portal with the app's token (`event.bind`); errors are reported, not fatal.
@@ -189,7 +186,7 @@ pub async fn bind_event(
     }
 }
 
-fn with_slash(s: &str) -> String {
+pub(crate) fn with_slash(s: &str) -> String {
     if s.ends_with('/') {
         s.to_string()
     } else {
@@ -210,5 +207,31 @@ mod tests {
         assert_eq!(int_of(&json!(12)), Some(12));
         assert_eq!(int_of(&json!(null)), None);
         assert_eq!(int_of(&json!("")), None);
+    }
+
+    fn verified(client_endpoint: &str, domain: &str) -> VerifiedToken {
+        VerifiedToken {
+            client_id: "app".into(),
+            member_id: "m".into(),
+            domain: domain.into(),
+            client_endpoint: client_endpoint.into(),
+            scope: None,
+            user_id: 1,
+            status: "L".into(),
+            payment_expired: false,
+            days: None,
+        }
+    }
+
+    #[test]
+    fn endpoint_comes_from_the_verified_answer_only() {
+        let v = verified("http://127.0.0.1:4567/rest/", "127.0.0.1:4567");
+        assert_eq!(v.endpoint().as_deref(), Some("http://127.0.0.1:4567/rest/"));
+        assert_eq!(v.portal_domain().as_deref(), Some("127.0.0.1:4567"));
+        let v = verified("", "a.bitrix24.ru");
+        assert_eq!(v.endpoint().as_deref(), Some("https://a.bitrix24.ru/rest/"));
+        assert_eq!(v.portal_domain().as_deref(), Some("a.bitrix24.ru"));
+        assert_eq!(verified("javascript:x", "").endpoint(), None);
+        assert_eq!(verified("", "evil.example/x").endpoint(), None);
     }
 }

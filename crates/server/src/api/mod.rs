@@ -1,6 +1,7 @@
 //! The JSON API the page calls with its signed session (`X-B24A-Session`). Every handler gets a [`Caller`] —
 //! portal, user and app from a verified session — and asks `access` before touching a report. Nothing here takes
-//! a portal id from the request: the session is the only source of it.
+//! a portal id from the request: the session is the only source of it. A session stands only while its portal × app
+//! is installed: after an uninstall (or a cleaning one) every call is refused at once, not when the session expires.
 
 pub mod custom_fields;
 pub mod guard;
@@ -41,6 +42,9 @@ impl FromRequestParts<AppState> for Caller {
         if state.app(&s.a).is_none() {
             return Err(AppError::Unauthorized);
         }
+        if !install_live(state, b24a_store::PortalId(s.p), &s.a).await? {
+            return Err(AppError::Unauthorized);
+        }
         let caller = Caller(s);
         // A user without access to any report gets nothing from the API (not even dictionaries of employees).
         if !caller.0.adm && caller.allowed(state).await?.is_empty() {
@@ -77,6 +81,26 @@ impl Caller {
         )
         .await?)
     }
+}
+
+/// Whether app `client_id` is still installed on the portal: the portal row exists and is not uninstalled, and the
+/// app's registration exists and carries no uninstall time (ONAPPUNINSTALL sets both).
+pub async fn install_live(
+    state: &AppState,
+    portal: b24a_store::PortalId,
+    client_id: &str,
+) -> Result<bool, AppError> {
+    let Some(p) = state.store.portal(portal).await? else {
+        return Ok(false);
+    };
+    if p.status == b24a_store::PortalStatus::Uninstalled {
+        return Ok(false);
+    }
+    Ok(state
+        .store
+        .portal_app(portal, client_id)
+        .await?
+        .is_some_and(|a| a.uninstalled_at.is_none()))
 }
 
 /// Parses a report id from the URL.

@@ -76,7 +76,7 @@ pub async fn renew(
         .await?
         .ok_or(AppError::Forbidden)?;
     // Uninstalled, or installed again after this launch: the old launch's claims no longer stand.
-    if portal.status == b24a_store::PortalStatus::Uninstalled || portal.installed_at > launched_at {
+    if !super::install_live(&state, portal.id, &s.a).await? || portal.installed_at > launched_at {
         return Err(AppError::Forbidden);
     }
     Ok(Json(
