@@ -21,6 +21,22 @@ fn version(v: &str) -> Vec<u64> {
         .collect()
 }
 
+/// The workspace's `cargo metadata` (every platform's packages, the resolved graph). Not `--offline`: a Linux build
+/// never downloads the Windows or Android packages it lists, so on a fresh machine cargo fetches what it reads.
+fn metadata() -> serde_json::Value {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("metadata JSON")
+}
+
 #[test]
 fn dockerfile_and_compose_build_with_the_readme_commands() {
     let readme = read("README.md");
@@ -70,19 +86,7 @@ fn the_build_image_is_new_enough_for_every_locked_dependency() {
         version(&workspace_min),
         "the build image is the workspace's rust-version"
     );
-    // Not `--offline`: the metadata of every platform's packages is read (a Linux build never downloads the
-    // Windows or Android ones), so on a fresh machine cargo fetches what it reads from the registry.
-    let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .current_dir(root())
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let meta = metadata();
     let too_new: Vec<String> = meta["packages"]
         .as_array()
         .expect("packages")
@@ -117,17 +121,7 @@ fn deploy_files_pass_the_linters() {
 #[test]
 fn the_production_server_does_not_link_the_emulator() {
     // The demo lives in its own crate so that the emulator never enters the server's (and the image's) build.
-    let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .current_dir(root())
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let meta = metadata();
     let nodes = meta["resolve"]["nodes"].as_array().expect("resolve nodes");
     let name_of = |id: &str| {
         meta["packages"]
