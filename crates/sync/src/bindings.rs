@@ -214,6 +214,27 @@ impl PortalSync {
     }
 }
 
+/// Checks and repairs a stored portal's bindings outside a cycle (the server calls it right after an install, so
+/// events flow before the first import ends). Safe next to a running cycle: `event.get` + idempotent binds, no
+/// lease needed. `handler_base` as in `SyncOptions::event_handler_base`.
+pub async fn ensure_now(
+    store: &b24a_store::Store,
+    portal_id: i64,
+    app: Option<&b24a_client::OAuthApp>,
+    holder: &str,
+    config: b24a_client::ClientConfig,
+    handler_base: Option<String>,
+) -> Result<BindingReport, SyncError> {
+    let client = crate::portal::client_for(store, portal_id, app, holder, config).await?;
+    let opts = crate::SyncOptions {
+        event_handler_base: handler_base,
+        ..Default::default()
+    };
+    PortalSync::new(store.clone(), client, portal_id, opts)
+        .ensure_bindings(None)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
