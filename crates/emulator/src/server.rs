@@ -108,11 +108,7 @@ pub fn execute(
     if blocked {
         return (Err(RestError::operation_time_limit()), Value::Null);
     }
-    if portal
-        .faults
-        .lock()
-        .is_ok_and(|f| f.method_fails(method))
-    {
+    if portal.faults.lock().is_ok_and(|f| f.method_fails(method)) {
         return (
             Err(RestError::new(
                 500,

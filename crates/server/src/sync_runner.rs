@@ -224,7 +224,11 @@ pub async fn bind_events(state: &AppState, portal: b24a_store::PortalId, client_
     match res {
         Ok(r) if r.failed.is_empty() => {}
         Ok(r) => {
-            tracing::warn!(portal = portal.0, failed = r.failed.len(), "some event bindings failed at install; the next sync cycle retries")
+            tracing::warn!(
+                portal = portal.0,
+                failed = r.failed.len(),
+                "some event bindings failed at install; the next sync cycle retries"
+            )
         }
         Err(e) => {
             tracing::warn!(portal = portal.0, error = %e, "binding events at install failed; the next sync cycle retries")

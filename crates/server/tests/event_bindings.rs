@@ -230,7 +230,10 @@ async fn open_delete_events(env: &Env) -> Vec<i64> {
 async fn delete_a_counted_deal(env: &Env, session: &str) -> (u64, i64) {
     let (n, ids) = created_deals(env, session).await;
     assert_eq!(n as usize, ids.len(), "the list behind the number");
-    let victim = *ids.iter().next().expect("a year of deals in the generated company");
+    let victim = *ids
+        .iter()
+        .next()
+        .expect("a year of deals in the generated company");
     env.h.portal.delete_deal(victim).await.unwrap();
     (n, victim)
 }
@@ -342,7 +345,9 @@ async fn bindings_removed_in_the_portal_are_restored_by_the_next_cycle() {
     }
     unbind(&env, &[("event", "ONCRMDEALDELETE")]).await;
     let left = bound(&env).await;
-    assert!(!left.iter().any(|(ev, _)| ev == "ONCRMDEALDELETE" || ev == "ONAPPPAYMENT"));
+    assert!(!left
+        .iter()
+        .any(|(ev, _)| ev == "ONCRMDEALDELETE" || ev == "ONAPPPAYMENT"));
     let r = cycle(&env).await;
     assert!(r.failed.is_empty(), "{:?}", r.failed);
     assert_eq!(bound(&env).await, expected(&env.h));

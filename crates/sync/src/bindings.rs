@@ -266,7 +266,10 @@ mod tests {
             handler: Some(h.into())
         }));
         // A PHP map instead of a list, and garbage, do not panic.
-        assert_eq!(listed(&json!({"0": {"event": "ONTASKADD", "offline": 1}})).len(), 1);
+        assert_eq!(
+            listed(&json!({"0": {"event": "ONTASKADD", "offline": 1}})).len(),
+            1
+        );
         assert!(listed(&json!("nonsense")).is_empty());
         // Without a handler only the offline queue is wanted.
         assert_eq!(wanted(None).len(), SYNC_EVENTS.len());

@@ -176,7 +176,10 @@ impl PortalSync {
                     if let Some((first, err)) = b.failed.first() {
                         report.failed.insert(
                             EVENT_BINDINGS.into(),
-                            format!("{} binding(s) failed; first: {first}: {err}", b.failed.len()),
+                            format!(
+                                "{} binding(s) failed; first: {first}: {err}",
+                                b.failed.len()
+                            ),
                         );
                     }
                 }

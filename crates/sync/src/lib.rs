@@ -26,10 +26,10 @@ pub mod state;
 pub mod tokens;
 pub mod write;
 
+pub use bindings::SYNC_EVENTS;
 pub use engine::{CycleReport, PortalSync, Progress, ProgressFn, SyncOptions};
 pub use entity::Entity;
 pub use error::SyncError;
-pub use bindings::SYNC_EVENTS;
 
 use b24a_client::{ClientConfig, OAuthApp};
 use b24a_store::Store;
