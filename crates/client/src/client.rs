@@ -217,6 +217,15 @@ impl Client {
         )
     }
 
+    /// The app (client id) this client calls as, `None` for a webhook: app-only methods such as `event.bind` and
+    /// the offline event queue need the application context.
+    pub fn app_client_id(&self) -> Option<&str> {
+        match &self.inner.auth {
+            Auth::OAuth { app, .. } => Some(app.client_id.as_str()),
+            Auth::Webhook { .. } => None,
+        }
+    }
+
     /// HTTP requests sent so far (every attempt counts, token refreshes do not).
     pub fn request_count(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)

@@ -1,5 +1,6 @@
 //! Fault injection for reliability tests: a share of requests answers 500 JSON errors, HTML error
-//! pages (a proxy's 502), hangs until a timeout (504 after a delay) or arrives slowly.
+//! pages (a proxy's 502), hangs until a timeout (504 after a delay) or arrives slowly; named methods can be made
+//! to fail every time (also inside a batch), e.g. `event.bind` during an install.
 //!
 //! Deterministic for a seed; decides only *whether* and *which* fault, never the normal answer.
 
@@ -23,6 +24,9 @@ pub struct Faults {
     pub slow: f64,
     pub slow_ms: u64,
     pub seed: u64,
+    /// Methods (lower case, e.g. `event.bind`) that always answer `500 INTERNAL_SERVER_ERROR`, as a
+    /// whole request or as a batch sub-call; the method does nothing.
+    pub failing_methods: Vec<String>,
 }
 
 impl Default for Faults {
@@ -35,6 +39,7 @@ impl Default for Faults {
             slow: 0.0,
             slow_ms: 3_000,
             seed: 7,
+            failing_methods: Vec::new(),
         }
     }
 }
@@ -57,6 +62,14 @@ impl FaultState {
     pub fn new(faults: Faults) -> Self {
         let rng = ChaCha8Rng::seed_from_u64(faults.seed);
         FaultState { faults, rng }
+    }
+
+    /// Whether calls of `method` are set to fail (see [`Faults::failing_methods`]).
+    pub fn method_fails(&self, method: &str) -> bool {
+        self.faults
+            .failing_methods
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(method))
     }
 
     /// Draws the fault (if any) for the next request.

@@ -117,6 +117,16 @@ pub fn execute(
     if blocked || aimed {
         return (Err(RestError::operation_time_limit()), Value::Null);
     }
+    if portal.faults.lock().is_ok_and(|f| f.method_fails(method)) {
+        return (
+            Err(RestError::new(
+                500,
+                "INTERNAL_SERVER_ERROR",
+                "Internal server error",
+            )),
+            Value::Null,
+        );
+    }
     let ctx = Ctx {
         portal,
         caller,

@@ -153,24 +153,8 @@ async fn register(
         )
         .await?;
     state.store.mark_portal_active(portal).await?;
-    let handler = format!(
-        "{}/events/{client_id}",
-        state.config.public_url.trim_end_matches('/')
-    );
-    // ONAPPUNINSTALL stops the sync (and cleans when asked); ONAPPPAYMENT re-reads the tier at once.
-    for event in ["ONAPPUNINSTALL", "ONAPPPAYMENT"] {
-        if let Err(e) = crate::verify::bind_event(
-            &state.http,
-            &d.client_endpoint,
-            &d.access_token,
-            event,
-            &handler,
-        )
-        .await
-        {
-            tracing::warn!(portal = portal.0, event, error = %e, "binding an app event failed");
-        }
-    }
+    // App events (uninstall, payment) and the change events the sync needs; every sync cycle checks them again.
+    crate::sync_runner::bind_events(state, portal, client_id).await;
     crate::sync_runner::start_first_import(state, portal, client_id);
     Ok((portal, d.client_endpoint))
 }

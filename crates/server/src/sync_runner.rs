@@ -60,7 +60,7 @@ async fn run_scheduler(state: AppState, mut stop: watch::Receiver<bool>) {
         .collect();
     let opts = b24a_sync::SyncOptions {
         lease_ttl_secs: ttl,
-        ..Default::default()
+        ..sync_options(&cfg)
     };
     let client_cfg = b24a_client::ClientConfig::default();
     // Often enough to take over a dead replica's portals soon after its lease expires.
@@ -184,6 +184,58 @@ async fn release_after_cut(state: &AppState, portal_id: i64, holder: &str) {
     tracing::info!(portal_id, "sync cycle cut by shutdown; lease released");
 }
 
+/// The sync options of this server: the online event handlers are `PUBLIC_URL/events/{client_id}` (the route of
+/// `events::intake`), which every cycle checks are bound.
+pub fn sync_options(config: &crate::config::Config) -> b24a_sync::SyncOptions {
+    b24a_sync::SyncOptions {
+        event_handler_base: Some(format!(
+            "{}/events",
+            config.public_url.trim_end_matches('/')
+        )),
+        ..Default::default()
+    }
+}
+
+/// Binds the portal's events right after an install, with the stored tokens (app events and change events to
+/// `PUBLIC_URL/events/{client_id}`, change events to the offline queue). Every sync cycle checks the bindings
+/// again and repairs what is missing, so a failure here is only logged.
+pub async fn bind_events(state: &AppState, portal: b24a_store::PortalId, client_id: &str) {
+    let Some(app) = state.app(client_id) else {
+        return;
+    };
+    let oauth = b24a_client::OAuthApp {
+        client_id: app.client_id.clone(),
+        client_secret: app.client_secret.clone(),
+    };
+    let res = b24a_sync::bindings::ensure_now(
+        &state.store,
+        portal.0,
+        Some(&oauth),
+        &format!("server-{}", std::process::id()),
+        // The portal's install call waits for this: few retries, short timeouts; the cycle repairs the rest.
+        b24a_client::ClientConfig {
+            max_attempts: 2,
+            timeout: Duration::from_secs(10),
+            ..Default::default()
+        },
+        sync_options(&state.config).event_handler_base,
+    )
+    .await;
+    match res {
+        Ok(r) if r.failed.is_empty() => {}
+        Ok(r) => {
+            tracing::warn!(
+                portal = portal.0,
+                failed = r.failed.len(),
+                "some event bindings failed at install; the next sync cycle retries"
+            )
+        }
+        Err(e) => {
+            tracing::warn!(portal = portal.0, error = %e, "binding events at install failed; the next sync cycle retries")
+        }
+    }
+}
+
 /// Spawns import cycles for the portal until one completes without error, then incremental cycles every minute.
 pub fn start_first_import(state: &AppState, portal: b24a_store::PortalId, client_id: &str) {
     if !state.config.sync_in_process {
@@ -198,6 +250,7 @@ pub fn start_first_import(state: &AppState, portal: b24a_store::PortalId, client
         return;
     };
     let store = state.store.clone();
+    let opts = sync_options(&state.config);
     let oauth = b24a_client::OAuthApp {
         client_id: app.client_id.clone(),
         client_secret: app.client_secret.clone(),
@@ -211,7 +264,7 @@ pub fn start_first_import(state: &AppState, portal: b24a_store::PortalId, client
                 Some(&oauth),
                 &holder,
                 b24a_client::ClientConfig::default(),
-                b24a_sync::SyncOptions::default(),
+                opts.clone(),
             )
             .await;
             match res {

@@ -1,5 +1,6 @@
 //! Dictionaries of a portal, re-read whole every cycle in one batch together with the ID probes of the bulk kinds
-//! (and `app.info` for the licence, and the custom-field definitions of `custom_fields`), further pages by offset
+//! (and `app.info` for the licence, the custom-field definitions of `custom_fields`, and `event.get` for the
+//! binding check of `bindings`), further pages by offset
 //! batches; each refresh makes the stored set exactly
 //! the portal's (rows no longer listed are removed; deals and leads keep the codes they carry).
 //! Never touches bulk kinds.
@@ -22,6 +23,12 @@ use crate::write;
 /// The name custom-field definitions go by in a cycle's report.
 pub const CUSTOM_FIELDS: &str = "custom_fields";
 
+/// The batch key of the binding check's `event.get`.
+const EVENT_GET: &str = "event_get";
+
+/// An `event.get` answer taken in the dictionary batch (`None`: not asked, a webhook client).
+pub(crate) type EventListing = Option<Result<Value, ApiError>>;
+
 impl PortalSync {
     /// Re-reads every dictionary (first pages of all of them plus the bulk probes in one batch; further pages by
     /// offset batches) and replaces what changed; dictionary rows the portal no longer has are removed.
@@ -29,7 +36,20 @@ impl PortalSync {
         &self,
         report: &mut CycleReport,
     ) -> Result<Probes, SyncError> {
+        Ok(self.refresh_dictionaries_with_bindings(report).await?.0)
+    }
+
+    /// [`Self::refresh_dictionaries`], with `event.get` in the same batch for an app client (the cycle's binding
+    /// check costs no request of its own). The listing is `None` for a webhook client.
+    pub(crate) async fn refresh_dictionaries_with_bindings(
+        &self,
+        report: &mut CycleReport,
+    ) -> Result<(Probes, EventListing), SyncError> {
         let mut batch = Batch::new();
+        let with_events = self.client.app_client_id().is_some();
+        if with_events {
+            batch.push(EVENT_GET, "event.get", json!({}))?;
+        }
         for e in Entity::DICTIONARIES {
             if let Some((method, params, _)) = dictionary_query(e) {
                 batch.push(format!("d_{}", e.name()), method, params)?;
@@ -150,7 +170,11 @@ impl PortalSync {
                 _ => {}
             }
         }
-        Ok(probes)
+        let listing = with_events.then(|| match resp.errors.get(EVENT_GET) {
+            Some(e) => Err(e.clone()),
+            None => Ok(resp.results.get(EVENT_GET).cloned().unwrap_or(Value::Null)),
+        });
+        Ok((probes, listing))
     }
 
     /// The first page of a dictionary whose batch sub-call was refused by a limit (rate, operation time, 5xx):

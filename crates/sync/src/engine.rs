@@ -1,7 +1,9 @@
-//! The sync of one portal: dictionaries first (plus one-page ID probes of every bulk kind, all in one batch), then
-//! the bulk kinds in parallel — a resumable full pass by ID cursor (newest first), afterwards incremental passes by
-//! modified-since watermark on the portal's clock with an overlap (append-only logs by `>ID`) — then queued events,
-//! then call statistics by date windows, then periodic ID reconciliation for deletions. Every chunk of rows is stored in one transaction with its cursor.
+//! The sync of one portal: dictionaries first (plus one-page ID probes of every bulk kind and the event binding
+//! check, all in one batch; missing bindings are bound again), then the bulk kinds in parallel — a resumable full
+//! pass by ID cursor (newest first), afterwards incremental passes by modified-since watermark on the portal's
+//! clock with an overlap (append-only logs by `>ID`) and periodic ID reconciliation for deletions — then call
+//! statistics by date windows, then the offline event queue and the queued events. Every chunk of rows is stored
+//! in one transaction with its cursor.
 //! It must never delete anything because of an auth failure, and never run without the portal's lease when given one.
 
 use std::collections::{BTreeMap, HashMap};
@@ -45,6 +47,10 @@ pub struct SyncOptions {
     pub lease_ttl_secs: i64,
     /// Pull call statistics (`voximplant.statistic.get`, windows by date) after the bulk kinds.
     pub call_statistics: bool,
+    /// Where the app's online event handlers live: an app's handler is `{base}/{client_id}` (the server passes
+    /// its `PUBLIC_URL/events`). `None` (the CLI): change events only through the offline queue, app events not
+    /// bound. See `bindings.rs`.
+    pub event_handler_base: Option<String>,
     pub progress: Option<ProgressFn>,
 }
 
@@ -58,6 +64,7 @@ impl Default for SyncOptions {
             adopt_license_limits: true,
             lease_ttl_secs: 120,
             call_statistics: true,
+            event_handler_base: None,
             progress: None,
         }
     }
@@ -70,6 +77,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("overlap_secs", &self.overlap_secs)
             .field("reconcile_every_secs", &self.reconcile_every_secs)
             .field("max_chain", &self.max_chain)
+            .field("event_handler_base", &self.event_handler_base)
             .finish()
     }
 }
@@ -81,9 +89,18 @@ pub struct CycleReport {
     pub written: BTreeMap<String, i64>,
     pub deleted: BTreeMap<String, i64>,
     pub events_applied: usize,
+    /// Event bindings found missing and restored this cycle (see `bindings.rs`).
+    pub bindings_restored: usize,
+    /// Events moved from the portal's offline queue into `pending_events` this cycle.
+    pub offline_events: usize,
     /// Entities that failed this cycle, with the error (the others went on).
     pub failed: BTreeMap<String, String>,
 }
+
+/// The name a failed binding check goes by in a cycle's `failed`.
+pub const EVENT_BINDINGS: &str = "event_bindings";
+/// The name a failed pull of the offline event queue goes by in a cycle's `failed`.
+pub const OFFLINE_QUEUE: &str = "offline_events";
 
 /// A bulk kind and what its pass did: (rows written, rows deleted) or the error.
 type BulkOutcome = (Entity, Result<(i64, i64), SyncError>);
@@ -150,7 +167,31 @@ impl PortalSync {
     /// reconciliations. The first cycle of a portal is its first import; a killed cycle resumes where it stopped.
     pub async fn run_cycle(&self) -> Result<CycleReport, SyncError> {
         let mut report = CycleReport::default();
-        let probes = self.refresh_dictionaries(&mut report).await?;
+        let (probes, listing) = self.refresh_dictionaries_with_bindings(&mut report).await?;
+        // Bindings before the bulk passes: a deletion during this cycle is then queued, not lost.
+        if listing.is_some() {
+            match self.ensure_bindings(listing).await {
+                Ok(b) => {
+                    report.bindings_restored = b.bound.len();
+                    if let Some((first, err)) = b.failed.first() {
+                        report.failed.insert(
+                            EVENT_BINDINGS.into(),
+                            format!(
+                                "{} binding(s) failed; first: {first}: {err}",
+                                b.failed.len()
+                            ),
+                        );
+                    }
+                }
+                Err(err) if err.needs_attention() => {
+                    return Err(SyncError::NeedsAttention(err.to_string()))
+                }
+                Err(err) => {
+                    tracing::warn!(portal = self.portal_id, error = %err, "event binding check failed");
+                    report.failed.insert(EVENT_BINDINGS.into(), err.to_string());
+                }
+            }
+        }
         self.keep_alive().await?;
         let mut order: Vec<Entity> = Entity::BULK.to_vec();
         // Deals first: the first reports need dictionaries and recent deals.
@@ -208,6 +249,19 @@ impl PortalSync {
                     report
                         .failed
                         .insert(crate::calls::CALLS.into(), err.to_string());
+                }
+            }
+        }
+        if self.client.app_client_id().is_some() {
+            // Every cycle: deletions reach the store within one cycle even when no online event got through.
+            match self.pull_offline_events().await {
+                Ok(n) => report.offline_events = n,
+                Err(err) if err.needs_attention() => {
+                    return Err(SyncError::NeedsAttention(err.to_string()))
+                }
+                Err(err) => {
+                    tracing::warn!(portal = self.portal_id, error = %err, "pulling the offline event queue failed");
+                    report.failed.insert(OFFLINE_QUEUE.into(), err.to_string());
                 }
             }
         }

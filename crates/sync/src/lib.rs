@@ -4,6 +4,7 @@
 //! [`PortalSync`] (the pieces), [`events::enqueue`] (feed an event from the server's handler).
 //! It must never delete portal data because of an authorization failure.
 
+pub mod bindings;
 pub mod calls;
 pub mod custom_fields;
 mod dictionaries;
@@ -26,10 +27,10 @@ pub mod state;
 pub mod tokens;
 pub mod write;
 
+pub use bindings::SYNC_EVENTS;
 pub use engine::{CycleReport, PortalSync, Progress, ProgressFn, SyncOptions};
 pub use entity::Entity;
 pub use error::SyncError;
-pub use refresh::OFFLINE_EVENTS;
 
 use b24a_client::{ClientConfig, OAuthApp};
 use b24a_store::Store;

@@ -1,11 +1,11 @@
-//! Refreshing records by id and the event paths that use it: queued online events, the offline queue
-//! (`event.offline.get` / `clear`, at-least-once), binding the offline events. Records the portal no longer
+//! Refreshing records by id and the event paths that use it: queued online events and the offline queue
+//! (`event.offline.get` / `clear`, at-least-once; binding is `bindings.rs`). Records the portal no longer
 //! returns are deleted (with their custom fields, stage history and bound activities).
 
 use std::collections::{BTreeMap, HashSet};
 
 use b24a_client::export::PAGE_SIZE;
-use b24a_client::{ApiError, Batch};
+use b24a_client::Batch;
 use serde_json::{json, Value};
 
 use crate::engine::{now, PortalSync};
@@ -14,28 +14,6 @@ use crate::error::SyncError;
 use crate::sink;
 use crate::state::{self, PHASE_INCREMENTAL};
 use crate::write;
-
-/// The events whose offline queue feeds the sync.
-pub const OFFLINE_EVENTS: &[&str] = &[
-    "ONCRMDEALADD",
-    "ONCRMDEALUPDATE",
-    "ONCRMDEALDELETE",
-    "ONCRMLEADADD",
-    "ONCRMLEADUPDATE",
-    "ONCRMLEADDELETE",
-    "ONCRMACTIVITYADD",
-    "ONCRMACTIVITYUPDATE",
-    "ONCRMACTIVITYDELETE",
-    "ONCRMCOMPANYADD",
-    "ONCRMCOMPANYUPDATE",
-    "ONCRMCOMPANYDELETE",
-    "ONCRMCONTACTADD",
-    "ONCRMCONTACTUPDATE",
-    "ONCRMCONTACTDELETE",
-    "ONTASKADD",
-    "ONTASKUPDATE",
-    "ONTASKDELETE",
-];
 
 impl PortalSync {
     /// Re-reads the given records of one kind (50 ids per sub-call, 50 sub-calls per request); stores those the
@@ -150,37 +128,16 @@ impl PortalSync {
         }
     }
 
-    /// Binds the offline events the sync consumes (app context, admin token). Already bound events are fine.
-    pub async fn bind_offline_events(&self) -> Result<(), SyncError> {
-        let mut batch = Batch::new();
-        for (i, ev) in OFFLINE_EVENTS.iter().enumerate() {
-            batch.push(
-                format!("b{i}"),
-                "event.bind",
-                json!({ "event": ev, "event_type": "offline" }),
-            )?;
-        }
-        let resp = self.client.batch(&batch).await?;
-        for (key, err) in &resp.errors {
-            match err {
-                ApiError::Method { code, .. } if code == "ERROR_HANDLER_ALREADY_EXIST" => {}
-                other => {
-                    tracing::warn!(portal = self.portal_id, key = key.as_str(), error = %other, "event.bind failed");
-                    return Err(SyncError::Api(other.clone()));
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Moves the portal's offline event queue (`event.offline.get`) into `pending_events`, confirming each batch
-    /// only after it is stored (at-least-once). Returns how many events were queued.
+    /// only after it is stored (at-least-once). Returns how many events were queued. An empty queue costs one
+    /// request; a short page ends the loop after its confirmation. Needs an app client (a webhook has no queue).
     pub async fn pull_offline_events(&self) -> Result<usize, SyncError> {
+        const LIMIT: usize = 50;
         let mut queued = 0;
         loop {
             let env = self
                 .client
-                .call("event.offline.get", json!({ "clear": 0, "limit": 50 }))
+                .call("event.offline.get", json!({ "clear": 0, "limit": LIMIT }))
                 .await?;
             let process_id = env.result.get("process_id").cloned().unwrap_or(Value::Null);
             let events = env
@@ -208,6 +165,9 @@ impl PortalSync {
                 self.client
                     .call("event.offline.clear", json!({ "process_id": process_id }))
                     .await?;
+            }
+            if events.len() < LIMIT {
+                return Ok(queued);
             }
         }
     }

@@ -270,8 +270,10 @@ async fn offline_queue_brings_the_store_to_the_emulator_state() {
     )
     .unwrap();
     let sync = PortalSync::new(store.clone(), client, portal_id, SyncOptions::default());
-    sync.bind_offline_events().await.unwrap();
-    sync.bind_offline_events().await.unwrap(); // idempotent
+    let first = sync.ensure_bindings(None).await.unwrap();
+    assert_eq!(first.bound.len(), b24a_sync::SYNC_EVENTS.len());
+    let again = sync.ensure_bindings(None).await.unwrap(); // idempotent: nothing missing
+    assert!(again.bound.is_empty() && again.failed.is_empty());
     assert!(sync.run_cycle().await.unwrap().failed.is_empty());
     mutate(&p).await;
     assert!(p.offline_queue_len() > 0);
