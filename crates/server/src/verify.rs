@@ -155,37 +155,6 @@ impl VerifiedToken {
     }
 }
 
-/// Binds an event handler on the portal with the app's token (`event.bind`); errors are reported, not fatal.
-pub async fn bind_event(
-    http: &reqwest::Client,
-    client_endpoint: &str,
-    token: &str,
-    event: &str,
-    handler: &str,
-) -> Result<(), String> {
-    let url = format!("{}event.bind.json", with_slash(client_endpoint));
-    let resp = http
-        .post(url)
-        .form(&[("auth", token), ("event", event), ("handler", handler)])
-        .send()
-        .await
-        .map_err(|e| e.without_url().to_string())?;
-    let v: Value = resp.json().await.map_err(|e| e.without_url().to_string())?;
-    match v.get("error").and_then(str_of) {
-        // Binding twice is fine: a re-install keeps the old binding.
-        Some(e)
-            if !v
-                .get("error_description")
-                .and_then(str_of)
-                .unwrap_or_default()
-                .contains("already") =>
-        {
-            Err(e)
-        }
-        _ => Ok(()),
-    }
-}
-
 pub(crate) fn with_slash(s: &str) -> String {
     if s.ends_with('/') {
         s.to_string()
