@@ -3,7 +3,7 @@
 const WORDS = {
   period: ['Период', 'Period'], compare: ['Сравнение', 'Compare with'], pipelines: ['Воронки', 'Pipelines'],
   departments: ['Отделы', 'Departments'], employees: ['Сотрудники', 'Employees'], sources: ['Источники', 'Sources'],
-  projects: ['Проекты', 'Projects'], cohort: ['Сделки', 'Deals'], bucket: ['Шаг', 'Step'], apply: ['Применить', 'Apply'],
+  projects: ['Проекты', 'Projects'], cohort: ['Список сделок', 'Deal list'], bucket: ['Шаг', 'Step'], apply: ['Применить', 'Apply'],
   reset: ['Сбросить', 'Reset'], all: ['Все', 'All'], search: ['Поиск…', 'Search…'], from: ['С', 'From'], to: ['По', 'To'],
   this_week: ['Эта неделя', 'This week'], last_week: ['Прошлая неделя', 'Last week'], this_month: ['Этот месяц', 'This month'],
   last_month: ['Прошлый месяц', 'Last month'], this_quarter: ['Этот квартал', 'This quarter'], last_quarter: ['Прошлый квартал', 'Last quarter'],

@@ -24,7 +24,7 @@ const NOTES = {
   forget_me_not_deal_days: ['Сделка забыта через, дней', 'Deal forgotten after, days'],
   planned_activity_counts_as_care: ['Запланированное дело = забота', 'Planned activity counts as care'],
   threshold_pct: ['Порог бонуса, %', 'Bonus threshold, %'],
-  conversion_method: ['Конверсия считается по сделкам', 'Conversion counts deals'],
+  deal_list_cohort: ['Список сделок — по сделкам', 'Deal list — deals'],
   custom_fields_not_for_leads: ['Лиды не отфильтрованы по полям (у лидов их нет)', 'Leads not filtered by fields leads do not have'],
   custom_fields_not_for_deals: ['Сделки не отфильтрованы по полям (у сделок их нет)', 'Deals not filtered by fields deals do not have'],
 };

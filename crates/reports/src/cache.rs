@@ -546,6 +546,7 @@ struct CLead {
     source: u32,
     utm: [u32; 3],
     status: Status,
+    returning: bool,
 }
 
 pub(crate) struct LeadsPart {
@@ -575,6 +576,7 @@ impl LeadsPart {
                     strings.id(&l.utm.2),
                 ],
                 status: l.status,
+                returning: l.returning,
             })
             .collect();
         leads.sort_by_key(|l| l.id);
@@ -631,6 +633,7 @@ impl LeadsPart {
                 last_activity_time: l.last_activity_time.get(),
                 amount: l.amount,
                 utm: (s.get(l.utm[0]), s.get(l.utm[1]), s.get(l.utm[2])),
+                returning: l.returning,
             })
             .collect()
     }

@@ -250,6 +250,8 @@ pub struct LeadRec {
     pub last_activity_time: Option<i64>,
     pub amount: i64,
     pub utm: (String, String, String),
+    /// IS_RETURN_CUSTOMER: the lead came from a client the portal already had (R4 "returning").
+    pub returning: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -311,6 +313,7 @@ pub(crate) async fn lead_rows_raw(
         "utm_source",
         "utm_medium",
         "utm_campaign",
+        "is_return_customer",
     ];
     let rows = packed::fetch(store, &cols, &format!("leads WHERE {cond}"), binds).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -341,6 +344,7 @@ pub(crate) async fn lead_rows_raw(
                     None,
                 ),
                 utm: (r[12].clone(), r[13].clone(), r[14].clone()),
+                returning: packed::b(&r[15]),
             },
             date_closed,
         ));

@@ -163,6 +163,11 @@ pub fn pct(num: f64, den: f64) -> Option<f64> {
     }
 }
 
+/// Win rate in percent: won ÷ (won + lost), both closed in the period; `None` when nothing closed.
+pub fn win_rate(won: u64, lost: u64) -> Option<f64> {
+    pct(won as f64, (won + lost) as f64)
+}
+
 /// Mean; `None` over nothing.
 pub fn mean(sum: f64, n: u64) -> Option<f64> {
     if n > 0 {

@@ -285,17 +285,22 @@ async fn r2_activities_index_results_overdue() {
             Some("inactive")
         );
         assert!(approx(v(Group::User(10), "call_minutes"), 5.0));
-        // Results, created cohort: 10 created 2, won 1 (1000.00), lost 1 -> 50 %; 11 created 1 (in work) -> 0 %.
+        // Results: 10 created 2 and closed both in the period, won 1 (1000.00), lost 1 -> win conversion 50 %, cohort
+        // conversion 1 / 2; 11 created 1 (in work) -> cohort conversion 0 %, but won deal 4 (created before the
+        // period, closed in it, 9000.00) -> win conversion 1 / (1 + 0) = 100 %, whatever the cohort switch.
         assert_eq!(v(Group::User(10), "deal_created"), Some(2.0));
         assert!(approx(v(Group::User(10), "conversion"), 50.0));
-        assert!(approx(v(Group::User(11), "conversion"), 0.0));
+        assert!(approx(v(Group::User(10), "cohort_conversion"), 50.0));
+        assert!(approx(v(Group::User(11), "conversion"), 100.0));
+        assert!(approx(v(Group::User(11), "cohort_conversion"), 0.0));
         assert_eq!(v(Group::User(11), "deal_in_work"), Some(1.0));
         // Leads of 12: created 1 (converted) -> 100 %; processed in the period: l1 (03-05) and l2 (03-03) = 2.
         assert_eq!(v(Group::User(12), "leads_processed"), Some(2.0));
         assert!(approx(v(Group::User(12), "lead_conversion"), 100.0));
         // "Activity vs results" scatter (R2, docs/METRICS.md): the server plots, per employee row (subtotals and the team total
         // left out), the only index column against the first money column, which must be the won sum. By hand:
-        // 10 -> (3 / 1.75 * 100, 1000.00), 11 -> (2 / 1.75 * 100, 0), 12 -> (1 / 1.75 * 100, 0), 13 -> same as 12.
+        // 10 -> (3 / 1.75 * 100, 1000.00), 11 -> (2 / 1.75 * 100, 9000.00: deal 4 won in the period),
+        // 12 -> (1 / 1.75 * 100, 0), 13 -> same as 12.
         let index_cols: Vec<usize> = (0..t.columns.len())
             .filter(|i| t.columns[*i].unit == b24a_reports::Unit::Index)
             .collect();
@@ -321,7 +326,7 @@ async fn r2_activities_index_results_overdue() {
             .collect();
         let want = [
             (Group::User(10), 300.0 / 1.75, 1000.0),
-            (Group::User(11), 200.0 / 1.75, 0.0),
+            (Group::User(11), 200.0 / 1.75, 9000.0),
             (Group::User(12), 100.0 / 1.75, 0.0),
             (Group::User(13), 100.0 / 1.75, 0.0),
         ];
@@ -377,7 +382,7 @@ async fn r2_activities_index_results_overdue() {
         ));
         assert_eq!(
             a.meta.notes[0],
-            ("conversion_method".to_string(), "closed".to_string())
+            ("deal_list_cohort".to_string(), "closed".to_string())
         );
         let won_money = t
             .columns
