@@ -63,7 +63,7 @@ pub(crate) async fn load(
     let (deals, leads, acts, overdue, calls) = futures::try_join!(
         load::deals(store, ctx, DealWindow::CreatedOrClosed(range)),
         load::leads(store, ctx, LeadWindow::CreatedOrClosed(range)),
-        acts(ActWindow::HappenedIn(range)),
+        acts(ActWindow::CompletedIn(range)),
         overdue,
         calls
     )?;

@@ -393,3 +393,74 @@ async fn r2_activities_index_results_overdue() {
         assert!(approx(row11.cells[won_money].value, 9000.0));
     }
 }
+
+/// Activities count by when they were done (LAST_UPDATED of a completed activity, docs/METRICS.md), not by their
+/// planned date; someone without calls has 0 talk minutes.
+#[tokio::test]
+async fn r2_activities_count_when_done_not_when_planned() {
+    for db in both().await {
+        let s = &db.store;
+        seed_portal(s).await;
+        let todo = |id, resp, planned, done, completed| A {
+            id,
+            responsible: Some(resp),
+            created: msk(2026, 2, 1, 9, 0),
+            start: Some(planned),
+            deadline: Some(planned),
+            updated: Some(done),
+            completed,
+            ..A::default()
+        };
+        // 1: planned for 20 Feb, done 5 Mar -> March's work. 2: planned 3 Mar, done 12 Mar -> not in 1..10 March.
+        // 3: open, planned 4 Mar -> never counted. 4: a call of 11 made and completed 2 Mar.
+        activity(s, todo(1, 12, msk(2026, 2, 20, 9, 0), msk(2026, 3, 5, 11, 0), true)).await;
+        activity(s, todo(2, 12, msk(2026, 3, 3, 9, 0), msk(2026, 3, 12, 11, 0), true)).await;
+        activity(s, todo(3, 12, msk(2026, 3, 4, 9, 0), msk(2026, 3, 4, 9, 0), false)).await;
+        activity(
+            s,
+            A {
+                id: 4,
+                type_id: 2,
+                provider: Some("VOXIMPLANT_CALL"),
+                provider_type: Some("CALL"),
+                direction: 2,
+                responsible: Some(11),
+                created: msk(2026, 3, 2, 11, 0),
+                start: Some(msk(2026, 3, 2, 11, 0)),
+                updated: Some(msk(2026, 3, 2, 11, 5)),
+                ..A::default()
+            },
+        )
+        .await;
+        let ctx = ctx(s, now(), 24).await;
+        let f = filter(&format!("{{{PERIOD}}}"));
+        let a = run_report(s, &ctx, ReportId::Managers, &f).await.unwrap();
+        let t = a.table("employees").unwrap();
+        let v = |g: Group, m: &str| t.cell(&g, m).unwrap().value;
+        assert_eq!(v(Group::User(12), "act_todos_done"), Some(1.0), "{}", db.label);
+        assert_eq!(v(Group::User(11), "act_calls_out"), Some(1.0));
+        assert_eq!(v(Group::Total, "act_completed"), Some(2.0));
+        // Rows: active 10, 11, 12 -> mean 2 / 3; 12's index = 1 / (2 / 3) * 100 = 150.
+        assert!(approx(v(Group::User(12), "activity_index"), 150.0));
+        // No calls at all for 10 and 12: talk minutes are 0, not "—".
+        assert_eq!(v(Group::User(10), "call_minutes"), Some(0.0));
+        assert_eq!(v(Group::User(12), "call_minutes"), Some(0.0));
+        // The drill lists exactly to-do 1, with the day it was done.
+        let d = t
+            .cell(&Group::User(12), "act_todos_done")
+            .unwrap()
+            .drill
+            .clone()
+            .unwrap();
+        let l = drill_down(s, &ctx, ReportId::Managers, &f, &d, &ListQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(l.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(l.rows[0].columns["done"], "2026-03-05");
+        // 11..20 March: to-do 2 (done 12 March).
+        let f = filter(r#"{"period": {"preset": "custom", "from": "2026-03-11", "to": "2026-03-20"}}"#);
+        let a = run_report(s, &ctx, ReportId::Managers, &f).await.unwrap();
+        let t = a.table("employees").unwrap();
+        assert_eq!(t.cell(&Group::User(12), "act_todos_done").unwrap().value, Some(1.0));
+    }
+}
