@@ -471,7 +471,9 @@ async fn activity_rows(
                 );
                 c.insert(
                     "done".into(),
-                    day_json(metrics::activity_done_at(completed, last_updated).map(|d| ctx.tz.day(d))),
+                    day_json(
+                        metrics::activity_done_at(completed, last_updated).map(|d| ctx.tz.day(d)),
+                    ),
                 );
                 c.insert("deadline".into(), day_json(deadline.map(|d| ctx.tz.day(d))));
                 c.insert(

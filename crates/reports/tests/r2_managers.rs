@@ -413,9 +413,21 @@ async fn r2_activities_count_when_done_not_when_planned() {
         };
         // 1: planned for 20 Feb, done 5 Mar -> March's work. 2: planned 3 Mar, done 12 Mar -> not in 1..10 March.
         // 3: open, planned 4 Mar -> never counted. 4: a call of 11 made and completed 2 Mar.
-        activity(s, todo(1, 12, msk(2026, 2, 20, 9, 0), msk(2026, 3, 5, 11, 0), true)).await;
-        activity(s, todo(2, 12, msk(2026, 3, 3, 9, 0), msk(2026, 3, 12, 11, 0), true)).await;
-        activity(s, todo(3, 12, msk(2026, 3, 4, 9, 0), msk(2026, 3, 4, 9, 0), false)).await;
+        activity(
+            s,
+            todo(1, 12, msk(2026, 2, 20, 9, 0), msk(2026, 3, 5, 11, 0), true),
+        )
+        .await;
+        activity(
+            s,
+            todo(2, 12, msk(2026, 3, 3, 9, 0), msk(2026, 3, 12, 11, 0), true),
+        )
+        .await;
+        activity(
+            s,
+            todo(3, 12, msk(2026, 3, 4, 9, 0), msk(2026, 3, 4, 9, 0), false),
+        )
+        .await;
         activity(
             s,
             A {
@@ -437,7 +449,12 @@ async fn r2_activities_count_when_done_not_when_planned() {
         let a = run_report(s, &ctx, ReportId::Managers, &f).await.unwrap();
         let t = a.table("employees").unwrap();
         let v = |g: Group, m: &str| t.cell(&g, m).unwrap().value;
-        assert_eq!(v(Group::User(12), "act_todos_done"), Some(1.0), "{}", db.label);
+        assert_eq!(
+            v(Group::User(12), "act_todos_done"),
+            Some(1.0),
+            "{}",
+            db.label
+        );
         assert_eq!(v(Group::User(11), "act_calls_out"), Some(1.0));
         assert_eq!(v(Group::Total, "act_completed"), Some(2.0));
         // Rows: active 10, 11, 12 -> mean 2 / 3; 12's index = 1 / (2 / 3) * 100 = 150.
@@ -458,9 +475,13 @@ async fn r2_activities_count_when_done_not_when_planned() {
         assert_eq!(l.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![1]);
         assert_eq!(l.rows[0].columns["done"], "2026-03-05");
         // 11..20 March: to-do 2 (done 12 March).
-        let f = filter(r#"{"period": {"preset": "custom", "from": "2026-03-11", "to": "2026-03-20"}}"#);
+        let f =
+            filter(r#"{"period": {"preset": "custom", "from": "2026-03-11", "to": "2026-03-20"}}"#);
         let a = run_report(s, &ctx, ReportId::Managers, &f).await.unwrap();
         let t = a.table("employees").unwrap();
-        assert_eq!(t.cell(&Group::User(12), "act_todos_done").unwrap().value, Some(1.0));
+        assert_eq!(
+            t.cell(&Group::User(12), "act_todos_done").unwrap().value,
+            Some(1.0)
+        );
     }
 }
