@@ -3,6 +3,7 @@
 //! a portal id from the request: the session is the only source of it.
 
 pub mod custom_fields;
+pub mod plan_presets;
 pub mod plans;
 pub mod progress;
 pub mod reports;
