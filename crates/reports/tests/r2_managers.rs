@@ -428,6 +428,12 @@ async fn r2_activities_count_when_done_not_when_planned() {
             todo(3, 12, msk(2026, 3, 4, 9, 0), msk(2026, 3, 4, 9, 0), false),
         )
         .await;
+        // 5: planned for 15 January, done 8 March -> March's work too.
+        activity(
+            s,
+            todo(5, 12, msk(2026, 1, 15, 9, 0), msk(2026, 3, 8, 11, 0), true),
+        )
+        .await;
         activity(
             s,
             A {
@@ -449,20 +455,21 @@ async fn r2_activities_count_when_done_not_when_planned() {
         let a = run_report(s, &ctx, ReportId::Managers, &f).await.unwrap();
         let t = a.table("employees").unwrap();
         let v = |g: Group, m: &str| t.cell(&g, m).unwrap().value;
+        // 12: to-dos 1 and 5 (not 2, planned in the period but done after it).
         assert_eq!(
             v(Group::User(12), "act_todos_done"),
-            Some(1.0),
+            Some(2.0),
             "{}",
             db.label
         );
         assert_eq!(v(Group::User(11), "act_calls_out"), Some(1.0));
-        assert_eq!(v(Group::Total, "act_completed"), Some(2.0));
-        // Rows: active 10, 11, 12 -> mean 2 / 3; 12's index = 1 / (2 / 3) * 100 = 150.
-        assert!(approx(v(Group::User(12), "activity_index"), 150.0));
+        assert_eq!(v(Group::Total, "act_completed"), Some(3.0));
+        // Rows: active 10, 11, 12 -> mean 3 / 3 = 1; 12's index = 2 / 1 * 100 = 200.
+        assert!(approx(v(Group::User(12), "activity_index"), 200.0));
         // No calls at all for 10 and 12: talk minutes are 0, not "—".
         assert_eq!(v(Group::User(10), "call_minutes"), Some(0.0));
         assert_eq!(v(Group::User(12), "call_minutes"), Some(0.0));
-        // The drill lists exactly to-do 1, with the day it was done.
+        // The drill lists exactly to-dos 1 and 5, with the day each was done.
         let d = t
             .cell(&Group::User(12), "act_todos_done")
             .unwrap()
@@ -472,8 +479,16 @@ async fn r2_activities_count_when_done_not_when_planned() {
         let l = drill_down(s, &ctx, ReportId::Managers, &f, &d, &ListQuery::default())
             .await
             .unwrap();
-        assert_eq!(l.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![1]);
-        assert_eq!(l.rows[0].columns["done"], "2026-03-05");
+        let mut done: Vec<(i64, String)> = l
+            .rows
+            .iter()
+            .map(|r| (r.id, r.columns["done"].as_str().unwrap_or("").to_string()))
+            .collect();
+        done.sort();
+        assert_eq!(
+            done,
+            vec![(1, "2026-03-05".to_string()), (5, "2026-03-08".to_string())]
+        );
         // 11..20 March: to-do 2 (done 12 March).
         let f =
             filter(r#"{"period": {"preset": "custom", "from": "2026-03-11", "to": "2026-03-20"}}"#);
