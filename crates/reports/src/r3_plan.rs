@@ -255,7 +255,14 @@ pub(crate) async fn load(
             continue;
         }
         let own = Range::new(ctx, s, e);
-        let window = Range::new(ctx, s.max(range.from), e.min(range.to));
+        // A view reaching today ("this month" ends today) is taken to the row's end: the rest of the row's period is
+        // still ahead of it, not outside it, so a month row in "this month" is never cut to the days so far.
+        let to = if range.to >= ctx.today() {
+            e
+        } else {
+            e.min(range.to)
+        };
+        let window = Range::new(ctx, s.max(range.from), to);
         let (part, whole) = (window.days(), own.days());
         rows.push(PlanRow {
             id,
