@@ -33,6 +33,7 @@ async function boot() {
   } catch (e) { fail(content, e); return; }
   const filters = {};
   let planOptions = defaultPlanOptions();
+  let planLoaded = false;
   const show = async () => {
     closeSlider();
     const id = (location.hash.slice(1) || (pages[0] && pages[0].id) || '');
@@ -53,7 +54,8 @@ async function boot() {
       exportAll: () => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, plan_options: opts() }, `${id}.xlsx`).catch((e) => fail(body, e)),
     };
     const opts = () => (id === 'plan' ? planOptions : null);
-    const drawRule = () => { if (rule) renderBonusRule(rule, planOptions, (o) => { planOptions = o; drawRule(); run(filters[id]); }); };
+    if (rule && !planLoaded) { try { planOptions = await api.get('/api/presets/plan/bonus'); } catch (_) { /* default rule */ } planLoaded = true; }
+    const drawRule = () => { if (rule) renderBonusRule(rule, planOptions, (o) => { planOptions = o; drawRule(); run(filters[id]); api.put('/api/presets/plan/bonus', o).catch(() => {}); }); };
     drawRule();
     const run = async (f) => {
       filters[id] = f; ctx.filter = f;

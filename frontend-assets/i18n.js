@@ -3,7 +3,7 @@
 const WORDS = {
   period: ['Период', 'Period'], compare: ['Сравнение', 'Compare with'], pipelines: ['Воронки', 'Pipelines'],
   departments: ['Отделы', 'Departments'], employees: ['Сотрудники', 'Employees'], sources: ['Источники', 'Sources'],
-  projects: ['Проекты', 'Projects'], cohort: ['Сделки', 'Deals'], bucket: ['Шаг', 'Step'], apply: ['Применить', 'Apply'],
+  projects: ['Проекты', 'Projects'], cohort: ['Список сделок', 'Deal list'], bucket: ['Шаг', 'Step'], apply: ['Применить', 'Apply'],
   reset: ['Сбросить', 'Reset'], all: ['Все', 'All'], search: ['Поиск…', 'Search…'], from: ['С', 'From'], to: ['По', 'To'],
   this_week: ['Эта неделя', 'This week'], last_week: ['Прошлая неделя', 'Last week'], this_month: ['Этот месяц', 'This month'],
   last_month: ['Прошлый месяц', 'Last month'], this_quarter: ['Этот квартал', 'This quarter'], last_quarter: ['Прошлый квартал', 'Last quarter'],
@@ -42,7 +42,7 @@ const WORDS = {
   plan_empty: ['План на этот период ещё не задан. Администратор задаёт его в настройках приложения.', 'No plan is set for this period yet. An administrator sets it in the app settings.'],
   plan_amount: ['План, сумма', 'Plan amount'], plan_count: ['План, сделок', 'Plan, deals'], bonus: ['Бонус', 'Bonus'],
   subtotal: ['итого по отделу', 'department subtotal'],
-  plans_title: ['План продаж', 'Sales plan'], inactive: ['уволен', 'inactive'],
+  plans_title: ['План продаж', 'Sales plan'], inactive: ['уволен', 'inactive'], prorated: ['пропорционально дням', 'prorated by days'],
   session_expired: ['Сессия истекла — откройте приложение из меню портала заново.', 'The session expired — open the app again from the portal menu.'],
   filters: ['Фильтры', 'Filters'], no_project: ['Без проекта', 'No project'], no_utm: ['Без UTM-меток', 'No UTM tags'], customers_new: ['Новые клиенты', 'New customers'], customers_returning: ['Повторные клиенты', 'Returning customers'], deals_only: ['только сделки', 'deals only'], leads_only: ['только лиды', 'leads only'], all_pipelines: ['Все воронки', 'All pipelines'], grade: ['Грейд', 'Grade'],
   bonus_rules: ['Правило бонуса', 'Bonus rule'], threshold: ['Порог', 'Threshold'], ladder: ['Лестница', 'Ladder'],

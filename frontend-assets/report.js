@@ -24,13 +24,14 @@ const NOTES = {
   forget_me_not_deal_days: ['Сделка забыта через, дней', 'Deal forgotten after, days'],
   planned_activity_counts_as_care: ['Запланированное дело = забота', 'Planned activity counts as care'],
   threshold_pct: ['Порог бонуса, %', 'Bonus threshold, %'],
-  conversion_method: ['Конверсия считается по сделкам', 'Conversion counts deals'],
+  deal_list_cohort: ['Список сделок — по сделкам', 'Deal list — deals'],
+  plan_prorated: ['Строки плана за период длиннее выбранного пересчитаны', 'Plan rows longer than the chosen period are prorated'],
   custom_fields_not_for_leads: ['Лиды не отфильтрованы по полям (у лидов их нет)', 'Leads not filtered by fields leads do not have'],
   custom_fields_not_for_deals: ['Сделки не отфильтрованы по полям (у сделок их нет)', 'Deals not filtered by fields deals do not have'],
 };
 function noteValue(v) {
   const ru = LANG !== 'en';
-  const map = { true: ru ? 'да' : 'yes', false: ru ? 'нет' : 'no', created: ru ? 'созданным в периоде' : 'created in the period', closed: ru ? 'закрытым в периоде' : 'closed in the period' };
+  const map = { true: ru ? 'да' : 'yes', false: ru ? 'нет' : 'no', created: ru ? 'созданным в периоде' : 'created in the period', closed: ru ? 'закрытым в периоде' : 'closed in the period', days: ru ? 'по дням' : 'by days' };
   if (map[v]) return map[v];
   if (ru && v.startsWith('last of:')) return 'последнее из: правка, смена стадии, активность портала, дело создано или выполнено';
   return v;
@@ -107,7 +108,7 @@ function table(tb, meta, ctx) {
       if (i === sortCol) th.className = desc ? 'sorted-desc' : 'sorted-asc';
       th.addEventListener('click', () => { if (sortCol === i) desc = !desc; else { sortCol = i; desc = i !== 0; } draw(); });
     });
-    const noteText = (n) => (n === 'inactive' ? t('inactive') : n === 'subtotal' ? t('subtotal') : n);
+    const noteText = (n) => (n === 'inactive' ? t('inactive') : n === 'subtotal' ? t('subtotal') : n === 'prorated' ? t('prorated') : n);
     const body = rows.map((r) => h('tr', { class: r.note === 'subtotal' ? 'subtotal' : null }, h('td', {}, groupLabel(r), r.note ? h('span', { class: 'note' }, noteText(r.note)) : null),
       r.cells.map((c, i) => h('td', {}, cellEl(c, tb.columns[i], meta, ctx)))));
     const foot = tb.total ? h('tfoot', {}, h('tr', {}, h('td', {}, t('total')), tb.total.cells.map((c, i) => h('td', {}, cellEl(c, tb.columns[i], meta, ctx))))) : null;

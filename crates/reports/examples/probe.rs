@@ -40,7 +40,7 @@ async fn main() -> Result<()> {
         .len();
     println!("leads {n} rows {:?}", t.elapsed());
     for (name, w) in [
-        ("happened", ActWindow::HappenedIn(r)),
+        ("happened", ActWindow::CompletedIn(r)),
         ("overdue", ActWindow::OverdueAt(ctx.now)),
         ("open cards", ActWindow::OnOpenCards),
     ] {

@@ -546,6 +546,7 @@ struct CLead {
     source: u32,
     utm: [u32; 3],
     status: Status,
+    returning: bool,
 }
 
 pub(crate) struct LeadsPart {
@@ -575,6 +576,7 @@ impl LeadsPart {
                     strings.id(&l.utm.2),
                 ],
                 status: l.status,
+                returning: l.returning,
             })
             .collect();
         leads.sort_by_key(|l| l.id);
@@ -631,6 +633,7 @@ impl LeadsPart {
                 last_activity_time: l.last_activity_time.get(),
                 amount: l.amount,
                 utm: (s.get(l.utm[0]), s.get(l.utm[1]), s.get(l.utm[2])),
+                returning: l.returning,
             })
             .collect()
     }
@@ -881,16 +884,16 @@ impl ActsPart {
         out
     }
 
-    /// Activities that happened in the range, grouped by responsible, kind, direction and completion, with `when`
-    /// the range start (as `load::activity_groups` gives `HappenedIn`).
-    pub(crate) fn happened_in(&self, r: Range) -> Vec<ActRec> {
+    /// Completed activities done in the range, grouped by responsible, kind, direction and completion, with `when`
+    /// the range start (as `load::activity_groups` gives `CompletedIn`).
+    pub(crate) fn completed_in(&self, r: Range) -> Vec<ActRec> {
         if r.is_empty() {
             return vec![];
         }
         let start = self.when.partition_point(|t| *t < r.from_ts);
         let end = self.when.partition_point(|t| *t < r.to_ts);
         let mut groups: HashMap<(u32, ActivityKind, i64, bool), u64> = HashMap::new();
-        for i in start..end.max(start) {
+        for i in (start..end.max(start)).filter(|i| self.completed[*i]) {
             *groups
                 .entry((
                     self.responsible[i],
@@ -974,6 +977,7 @@ async fn build_activities(
                 "completed",
                 "responsible_id",
                 "deadline",
+                "last_updated",
             ],
             "activities WHERE portal_id = $1 AND id >= $2 AND id < $3",
             &[Bind::I(ctx.portal_id), Bind::I(a), Bind::I(b)],
@@ -983,7 +987,7 @@ async fn build_activities(
         let mut kinds: HashMap<(i64, String, String), ActivityKind> = HashMap::new();
         Ok(rows
             .into_iter()
-            .filter(|r| r.len() == 9)
+            .filter(|r| r.len() == 10)
             .map(|r| {
                 let type_id = packed::i0(&r[2]);
                 let key = (type_id, r[3].clone(), r[4].clone());
@@ -994,8 +998,11 @@ async fn build_activities(
                         packed::s(&r[4]).as_deref(),
                     )
                 });
+                let completed = packed::b(&r[6]);
                 (
-                    metrics::activity_time(packed::i(&r[0]), packed::i0(&r[1])),
+                    metrics::activity_done_at(completed, packed::i0(&r[9])).unwrap_or_else(|| {
+                        metrics::activity_time(packed::i(&r[0]), packed::i0(&r[1]))
+                    }),
                     kind,
                     packed::i0(&r[5]),
                     packed::b(&r[6]),

@@ -403,7 +403,7 @@ async fn activity_rows(
 ) -> Result<Vec<Record>, ReportError> {
     let sql = format!(
         "SELECT id, type_id, provider_id, provider_type_id, direction, completed, responsible_id, owner_type_id, owner_id, subject, \
-         start_time, created, deadline FROM activities WHERE portal_id = $1 AND id IN ({})",
+         start_time, created, deadline, last_updated FROM activities WHERE portal_id = $1 AND id IN ({})",
         placeholders(ids.len())
     );
     type ActRaw = (
@@ -420,6 +420,7 @@ async fn activity_rows(
         Option<i64>,
         i64,
         Option<i64>,
+        i64,
     );
     let raw: Vec<ActRaw> = with_pool!(store.pool(), p => {
         let mut q = sqlx::query_as(&sql).bind(ctx.portal_id);
@@ -444,6 +445,7 @@ async fn activity_rows(
                 start,
                 created,
                 deadline,
+                last_updated,
             )| {
                 let kind = metrics::activity_kind(type_id, pid.as_deref(), ptype.as_deref());
                 let mut c = serde_json::Map::new();
@@ -466,6 +468,12 @@ async fn activity_rows(
                 c.insert(
                     "when".into(),
                     day_json(Some(ctx.tz.day(metrics::activity_time(start, created)))),
+                );
+                c.insert(
+                    "done".into(),
+                    day_json(
+                        metrics::activity_done_at(completed, last_updated).map(|d| ctx.tz.day(d)),
+                    ),
                 );
                 c.insert("deadline".into(), day_json(deadline.map(|d| ctx.tz.day(d))));
                 c.insert(

@@ -250,6 +250,8 @@ pub struct LeadRec {
     pub last_activity_time: Option<i64>,
     pub amount: i64,
     pub utm: (String, String, String),
+    /// IS_RETURN_CUSTOMER: the lead came from a client the portal already had (R4 "returning").
+    pub returning: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -311,6 +313,7 @@ pub(crate) async fn lead_rows_raw(
         "utm_source",
         "utm_medium",
         "utm_campaign",
+        "is_return_customer",
     ];
     let rows = packed::fetch(store, &cols, &format!("leads WHERE {cond}"), binds).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -341,6 +344,7 @@ pub(crate) async fn lead_rows_raw(
                     None,
                 ),
                 utm: (r[12].clone(), r[13].clone(), r[14].clone()),
+                returning: packed::b(&r[15]),
             },
             date_closed,
         ));
@@ -370,7 +374,7 @@ pub struct ActRec {
     pub responsible: Option<i64>,
     pub owner_type: Option<i64>,
     pub owner_id: Option<i64>,
-    /// `metrics::activity_time`.
+    /// For a completed activity its completion (`metrics::activity_done_at`), else `metrics::activity_time`.
     pub when: i64,
     pub created: i64,
     pub last_updated: i64,
@@ -382,8 +386,8 @@ pub struct ActRec {
 
 #[derive(Debug, Clone, Copy)]
 pub enum ActWindow {
-    /// Activities that happened in the range (`metrics::activity_time`).
-    HappenedIn(Range),
+    /// Completed activities done in the range (`metrics::activity_done_at`).
+    CompletedIn(Range),
     /// Open activities whose deadline is before the instant.
     OverdueAt(i64),
     /// Activities bound to open deals (owner 2) or open leads (owner 1).
@@ -397,15 +401,14 @@ pub async fn activities(
 ) -> Result<Vec<ActRec>, ReportError> {
     const COLS: &str = "a.id, a.type_id, a.provider_id, a.provider_type_id, a.direction, a.completed, a.responsible_id, \
         a.owner_type_id, a.owner_id, a.start_time, a.created, a.last_updated, a.deadline";
-    // Written so that indexes on (portal_id, start_time) and (portal_id, completed, deadline), when present, serve
-    // the range conditions; the owner join uses activities_by_owner.
+    // Written so that indexes on (portal_id, last_updated) and (portal_id, completed, deadline) serve the range
+    // conditions; the owner join uses activities_by_owner.
     let (sql, a, b) = match window {
-        ActWindow::HappenedIn(r) if r.is_empty() => return Ok(vec![]),
-        ActWindow::HappenedIn(r) => (
-            // Two disjoint halves (START_TIME set / empty), each a range over activities_by_time.
+        ActWindow::CompletedIn(r) if r.is_empty() => return Ok(vec![]),
+        ActWindow::CompletedIn(r) => (
             format!(
-                "SELECT {COLS} FROM activities a WHERE a.portal_id = $1 AND a.start_time >= $2 AND a.start_time < $3 \
-                 UNION ALL SELECT {COLS} FROM activities a WHERE a.portal_id = $1 AND a.start_time IS NULL AND a.created >= $2 AND a.created < $3"
+                "SELECT {COLS} FROM activities a WHERE a.portal_id = $1 AND a.last_updated >= $2 AND a.last_updated < $3 \
+                 AND a.completed = TRUE"
             ),
             r.from_ts,
             r.to_ts,
@@ -431,17 +434,21 @@ pub async fn activities(
             let pid: Option<String> = r.try_get(2)?;
             let ptype: Option<String> = r.try_get(3)?;
             let created: i64 = r.try_get(10)?;
+            let completed: bool = r.try_get(5)?;
+            let last_updated: i64 = r.try_get(11)?;
+            let start: Option<i64> = r.try_get(9)?;
             out.push(ActRec {
                 id: r.try_get(0)?,
                 kind: metrics::activity_kind(r.try_get(1)?, pid.as_deref(), ptype.as_deref()),
                 direction: r.try_get(4)?,
-                completed: r.try_get(5)?,
+                completed,
                 responsible: r.try_get(6)?,
                 owner_type: r.try_get(7)?,
                 owner_id: r.try_get(8)?,
-                when: metrics::activity_time(r.try_get(9)?, created),
+                when: metrics::activity_done_at(completed, last_updated)
+                    .unwrap_or_else(|| metrics::activity_time(start, created)),
                 created,
-                last_updated: r.try_get(11)?,
+                last_updated,
                 deadline: r.try_get(12)?,
                 weight: 1,
             });
@@ -571,7 +578,7 @@ pub async fn setting(
 
 /// The same windows as [`activities`], counted by the database into groups that the report predicates treat
 /// exactly as they treat single activities (so answers need not move millions of rows):
-/// - `HappenedIn`: by kind fields, direction, completion and responsible; `when` is the window start;
+/// - `CompletedIn`: by kind fields, direction, completion and responsible; `when` is the window start;
 /// - `OverdueAt`: by responsible, with the oldest deadline;
 /// - `OnOpenCards`: by card and completion, with the latest creation / update, the latest deadline (`None` when any
 ///   open activity has no deadline, which is what makes a card cared for).
@@ -581,9 +588,9 @@ pub async fn activity_groups(
     window: ActWindow,
 ) -> Result<Vec<ActRec>, ReportError> {
     match window {
-        ActWindow::HappenedIn(r) => {
+        ActWindow::CompletedIn(r) => {
             if let Some(acts) = cache::activities(store, ctx).await? {
-                return Ok(acts.happened_in(r));
+                return Ok(acts.completed_in(r));
             }
         }
         ActWindow::OnOpenCards => {
@@ -625,15 +632,12 @@ pub async fn activity_groups(
         i64,
     );
     let (sql, a, b) = match window {
-        ActWindow::HappenedIn(r) if r.is_empty() => return Ok(vec![]),
-        ActWindow::HappenedIn(r) => (
-            // Two disjoint halves (START_TIME set / empty), each read from activities_by_time alone.
-            "SELECT a.type_id, a.provider_id, a.provider_type_id, a.direction, a.completed, a.responsible_id, {NI}, {NI}, {NI}, {NI}, {NI}, {ZERO}, COUNT(*) \
-             FROM (SELECT type_id, provider_id, provider_type_id, direction, completed, responsible_id FROM activities \
-             WHERE portal_id = $1 AND start_time >= $2 AND start_time < $3 \
-             UNION ALL SELECT type_id, provider_id, provider_type_id, direction, completed, responsible_id FROM activities \
-             WHERE portal_id = $1 AND start_time IS NULL AND created >= $2 AND created < $3) a \
-             GROUP BY a.type_id, a.provider_id, a.provider_type_id, a.direction, a.completed, a.responsible_id"
+        ActWindow::CompletedIn(r) if r.is_empty() => return Ok(vec![]),
+        ActWindow::CompletedIn(r) => (
+            // A range over activities_by_modified (portal_id, last_updated).
+            "SELECT type_id, provider_id, provider_type_id, direction, completed, responsible_id, {NI}, {NI}, {NI}, {NI}, {NI}, {ZERO}, COUNT(*) \
+             FROM activities WHERE portal_id = $1 AND last_updated >= $2 AND last_updated < $3 AND completed = TRUE \
+             GROUP BY type_id, provider_id, provider_type_id, direction, completed, responsible_id"
                 .replace("{NI}", NI).replace("{ZERO}", ZERO),
             r.from_ts,
             r.to_ts,
@@ -696,7 +700,7 @@ pub async fn activity_groups(
         })
         .collect();
     let start = match window {
-        ActWindow::HappenedIn(r) => r.from_ts,
+        ActWindow::CompletedIn(r) => r.from_ts,
         _ => 0,
     };
     Ok(rows

@@ -144,6 +144,14 @@ pub fn activity_time(start_time: Option<i64>, created: i64) -> i64 {
     start_time.unwrap_or(created)
 }
 
+/// The moment a completed activity was done, by which R2 counts it: LAST_UPDATED, the portal's time of the
+/// activity's last change, which for a completed activity is its completion (Bitrix24 keeps no separate completion
+/// time; an edit after completion moves it). `None` for an open activity. A to-do planned for October and done in
+/// November is November's work.
+pub fn activity_done_at(completed: bool, last_updated: i64) -> Option<i64> {
+    completed.then_some(last_updated)
+}
+
 /// An open activity whose deadline has passed (counters' "overdue").
 pub fn activity_overdue(completed: bool, deadline: Option<i64>, now: i64) -> bool {
     !completed && matches!(deadline, Some(d) if d < now)
@@ -161,6 +169,11 @@ pub fn pct(num: f64, den: f64) -> Option<f64> {
     } else {
         None
     }
+}
+
+/// Win rate in percent: won ÷ (won + lost), both closed in the period; `None` when nothing closed.
+pub fn win_rate(won: u64, lost: u64) -> Option<f64> {
+    pct(won as f64, (won + lost) as f64)
 }
 
 /// Mean; `None` over nothing.

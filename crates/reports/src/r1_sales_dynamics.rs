@@ -123,8 +123,35 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
                 t.add("deal_in_work", Group::Total, d.id, d.amount);
             }
         }
-        if let (true, Status::Won, Some(c)) = (closed_in, d.status, d.close_day) {
-            t.add("series_won", Group::Bucket(bucket.start(c)), d.id, d.amount);
+        // Won / lost in the period = closed in the period (close day), whatever the cohort switch shows below.
+        if let (true, Some(c)) = (closed_in, d.close_day) {
+            match d.status {
+                Status::Won => {
+                    t.add("series_won", Group::Bucket(bucket.start(c)), d.id, d.amount);
+                    t.add("deal_won", Group::Total, d.id, d.amount);
+                    t.add_full(
+                        "deal_cycle",
+                        Group::Total,
+                        d.id,
+                        d.amount,
+                        metrics::cycle_days(d.created, c, tz) as f64,
+                    );
+                }
+                Status::Lost => {
+                    t.add("deal_lost", Group::Total, d.id, d.amount);
+                    t.add(
+                        "lost_by_stage",
+                        Group::Stage(d.stage_id.clone()),
+                        d.id,
+                        d.amount,
+                    );
+                }
+                Status::InWork => {}
+            }
+        }
+        // The created cohort under its own name: of the deals created in the period, won by now.
+        if created_in && d.status == Status::Won {
+            t.add("cohort_won", Group::Total, d.id, d.amount);
         }
         let member = match cohort {
             Cohort::Created => created_in,
@@ -134,30 +161,6 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
             continue;
         }
         t.add("deals_cohort", Group::Total, d.id, d.amount);
-        match d.status {
-            Status::Won => {
-                t.add("deal_won", Group::Total, d.id, d.amount);
-                if let Some(c) = d.close_day {
-                    t.add_full(
-                        "deal_cycle",
-                        Group::Total,
-                        d.id,
-                        d.amount,
-                        metrics::cycle_days(d.created, c, tz) as f64,
-                    );
-                }
-            }
-            Status::Lost => {
-                t.add("deal_lost", Group::Total, d.id, d.amount);
-                t.add(
-                    "lost_by_stage",
-                    Group::Stage(d.stage_id.clone()),
-                    d.id,
-                    d.amount,
-                );
-            }
-            Status::InWork => {}
-        }
         t.add(
             "pipeline_deals",
             Group::Pipeline(d.pipeline),
@@ -211,12 +214,6 @@ fn avg(t: &Tally, metric: &'static str, g: &Group) -> Option<f64> {
 }
 
 pub(crate) fn tiles(cur: &Tally, prev: Option<&Tally>) -> Vec<Tile> {
-    let won_of_cohort = |t: &Tally| {
-        pct(
-            t.get("deal_won", &Group::Total).count as f64,
-            t.get("deals_cohort", &Group::Total).count as f64,
-        )
-    };
     let avg_check = |t: &Tally| {
         let a = t.get("deal_won", &Group::Total);
         metrics::mean(a.amount as f64 / 100.0, a.count)
@@ -231,7 +228,12 @@ pub(crate) fn tiles(cur: &Tally, prev: Option<&Tally>) -> Vec<Tile> {
             Unit::Percent,
             cur,
             prev,
-            won_of_cohort,
+            |t| {
+                metrics::win_rate(
+                    t.get("deal_won", &Group::Total).count,
+                    t.get("deal_lost", &Group::Total).count,
+                )
+            },
             false,
             Some("deal_won"),
         ),
@@ -252,6 +254,21 @@ pub(crate) fn tiles(cur: &Tally, prev: Option<&Tally>) -> Vec<Tile> {
             avg_check,
             false,
             Some("deal_won"),
+        ),
+        count_tile("cohort_won", cur, prev, true),
+        tile(
+            "cohort_conversion",
+            Unit::Percent,
+            cur,
+            prev,
+            |t| {
+                pct(
+                    t.get("cohort_won", &Group::Total).count as f64,
+                    t.get("deal_created", &Group::Total).count as f64,
+                )
+            },
+            false,
+            Some("cohort_won"),
         ),
         count_tile("lead_created", cur, prev, false),
         count_tile("lead_in_work", cur, prev, false),
@@ -451,6 +468,8 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
 
     let empty = cur.get("deal_created", &Group::Total).count == 0
         && cur.get("deals_cohort", &Group::Total).count == 0
+        && cur.get("deal_won", &Group::Total).count == 0
+        && cur.get("deal_lost", &Group::Total).count == 0
         && cur.get("lead_created", &Group::Total).count == 0;
     let meta = p
         .meta(store, ReportId::SalesDynamics, empty, "no_deals_in_period")

@@ -63,7 +63,7 @@ pub(crate) async fn load(
     let (deals, leads, acts, overdue, calls) = futures::try_join!(
         load::deals(store, ctx, DealWindow::CreatedOrClosed(range)),
         load::leads(store, ctx, LeadWindow::CreatedOrClosed(range)),
-        acts(ActWindow::HappenedIn(range)),
+        acts(ActWindow::CompletedIn(range)),
         overdue,
         calls
     )?;
@@ -153,16 +153,9 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
                 c.add("deal_in_work", d.manager, d.id, d.amount, 0.0);
             }
         }
-        let member = match cohort {
-            Cohort::Created => created_in,
-            Cohort::Closed => closed_in,
-        };
-        if !member {
-            continue;
-        }
-        c.add("deals_cohort", d.manager, d.id, d.amount, 0.0);
-        match (d.status, d.close_day) {
-            (Status::Won, Some(day)) => {
+        // Won / lost in the period = closed in the period (close day), whatever the cohort switch.
+        match (closed_in, d.status, d.close_day) {
+            (true, Status::Won, Some(day)) => {
                 c.add("deal_won", d.manager, d.id, d.amount, 0.0);
                 c.add(
                     "deal_cycle",
@@ -172,8 +165,18 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
                     metrics::cycle_days(d.created, day, tz) as f64,
                 );
             }
-            (Status::Lost, _) => c.add("deal_lost", d.manager, d.id, d.amount, 0.0),
+            (true, Status::Lost, _) => c.add("deal_lost", d.manager, d.id, d.amount, 0.0),
             _ => {}
+        }
+        if created_in && d.status == Status::Won {
+            c.add("cohort_won", d.manager, d.id, d.amount, 0.0);
+        }
+        let member = match cohort {
+            Cohort::Created => created_in,
+            Cohort::Closed => closed_in,
+        };
+        if member {
+            c.add("deals_cohort", d.manager, d.id, d.amount, 0.0);
         }
     }
     for l in &data.leads {
@@ -207,6 +210,7 @@ const COLUMNS: &[(&str, Unit)] = &[
     ("deal_lost", Unit::Count),
     ("deal_in_work", Unit::Count),
     ("conversion", Unit::Percent),
+    ("cohort_conversion", Unit::Percent),
     ("deal_cycle", Unit::Days),
     ("avg_check", Unit::Money),
     ("lead_created", Unit::Count),
@@ -281,6 +285,8 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
         "act_completed",
         "deal_created",
         "deals_cohort",
+        "deal_won",
+        "deal_lost",
         "lead_created",
         "leads_processed",
         "act_overdue",
@@ -320,13 +326,20 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
             .iter()
             .enumerate()
             .map(|(i, (m, unit))| match (*m, unit, i) {
-                ("call_minutes", _, _) => value_cell(minutes.get(&g).copied()),
+                ("call_minutes", _, _) => value_cell(Some(minutes.get(&g).copied().unwrap_or(0.0))),
                 ("activity_index", _, _) => value_cell(index),
                 ("deal_won", Unit::Money, _) => amount_cell(&cur, "deal_won", &g),
                 ("conversion", _, _) => Cell {
-                    value: pct(won.count as f64, cur.get("deals_cohort", &g).count as f64),
+                    value: metrics::win_rate(won.count, cur.get("deal_lost", &g).count),
                     drill: drill("deal_won", &g, Side::Current, won.count),
                 },
+                ("cohort_conversion", _, _) => {
+                    let cw = cur.get("cohort_won", &g).count;
+                    Cell {
+                        value: pct(cw as f64, cur.get("deal_created", &g).count as f64),
+                        drill: drill("cohort_won", &g, Side::Current, cw),
+                    }
+                }
                 ("deal_cycle", _, _) => avg_cell(&cur, "deal_cycle", &g),
                 ("avg_check", _, _) => value_cell(metrics::mean(money(won.amount), won.count)),
                 ("lead_conversion", _, _) => value_cell(pct(
@@ -377,9 +390,9 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
             &cur,
             prev.as_ref(),
             |t| {
-                pct(
-                    t.get("deal_won", &Group::Total).count as f64,
-                    t.get("deals_cohort", &Group::Total).count as f64,
+                metrics::win_rate(
+                    t.get("deal_won", &Group::Total).count,
+                    t.get("deal_lost", &Group::Total).count,
                 )
             },
             false,
@@ -392,7 +405,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
         .meta(store, ReportId::Managers, empty, "no_employees_in_scope")
         .await?;
     meta.notes.push((
-        "conversion_method".into(),
+        "deal_list_cohort".into(),
         format!("{:?}", p.resolved.filter.cohort).to_lowercase(),
     ));
     Ok(Answer {

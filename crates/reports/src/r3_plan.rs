@@ -4,7 +4,9 @@
 //! Also the validation of plan rows for the server's plan editor. Counting happens in `compute` (re-run by
 //! drill-downs); it must never read the store.
 //!
-//! Rows shown: those whose plan period overlaps the filter period; each row's fact is taken over its own period.
+//! Rows shown: those whose plan period overlaps the filter period. A row's fact, coverage and forecast are taken over
+//! the part of its period inside the filter period, and its plan, count and bonus are prorated by days to that part
+//! (a quarter row in a month view counts a month's share, marked "prorated"), so the team's fact is R1's won.
 //! A deal matching two rows of one employee counts once in that employee's (and department's, and the team's) fact.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -189,11 +191,24 @@ pub(crate) struct PlanRow {
     user: Option<i64>,
     department: Option<i64>,
     pipeline: Option<i64>,
+    /// The row's own period.
     range: Range,
+    /// The part of the row's period inside the chosen period: fact, coverage and forecast are taken over it.
+    window: Range,
+    /// Plan, count and bonus prorated by days to `window` (the whole row when its period lies inside the view).
     amount: i64,
     count: Option<i64>,
     bonus: i64,
     grade: Option<String>,
+    prorated: bool,
+}
+
+/// `value` × `part` ÷ `whole` days, rounded.
+fn prorate(value: i64, part: i64, whole: i64) -> i64 {
+    if whole <= 0 || part >= whole {
+        return value;
+    }
+    (value as f64 * part as f64 / whole as f64).round() as i64
 }
 
 pub(crate) struct Data {
@@ -239,21 +254,33 @@ pub(crate) async fn load(
         if range.is_empty() || e < range.from || s > range.to {
             continue;
         }
+        let own = Range::new(ctx, s, e);
+        // A view reaching today ("this month" ends today) is taken to the row's end: the rest of the row's period is
+        // still ahead of it, not outside it, so a month row in "this month" is never cut to the days so far.
+        let to = if range.to >= ctx.today() {
+            e
+        } else {
+            e.min(range.to)
+        };
+        let window = Range::new(ctx, s.max(range.from), to);
+        let (part, whole) = (window.days(), own.days());
         rows.push(PlanRow {
             id,
             user,
             department,
             pipeline,
-            range: Range::new(ctx, s, e),
-            amount,
-            count,
-            bonus,
+            range: own,
+            window,
+            amount: prorate(amount, part, whole),
+            count: count.map(|c| prorate(c, part, whole)),
+            bonus: prorate(bonus, part, whole),
             grade,
+            prorated: part < whole,
         });
     }
     let deals = match (
-        rows.iter().map(|r| r.range.from).min(),
-        rows.iter().map(|r| r.range.to).max(),
+        rows.iter().map(|r| r.window.from).min(),
+        rows.iter().map(|r| r.window.to).max(),
     ) {
         (Some(from), Some(to)) => {
             load::deals(
@@ -311,8 +338,8 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) {
                 continue;
             }
             let metric = match (d.status, d.close_day, d.closedate) {
-                (Status::Won, Some(c), _) if r.range.contains_day(c) => "plan_fact",
-                (Status::InWork, _, Some(planned)) if r.range.contains_day(planned) => "plan_open",
+                (Status::Won, Some(c), _) if r.window.contains_day(c) => "plan_fact",
+                (Status::InWork, _, Some(planned)) if r.window.contains_day(planned) => "plan_open",
                 _ => continue,
             };
             add(t, metric, Group::Plan(r.id), d);
@@ -347,8 +374,13 @@ const COLUMNS: &[(&str, Unit)] = &[
 struct Sums {
     plan: i64,
     count: Option<i64>,
-    forecast: i64,
+    /// Σ over the rows of (row forecast − row fact): what the pace adds to the group's fact (0 once every row's
+    /// period is over, so a finished period's forecast is its fact).
+    ahead: i64,
     bonus: i64,
+    /// Set for groups whose remainder is the sum of their members' (departments, team); rows and employees take
+    /// plan − fact.
+    remaining: Option<i64>,
 }
 
 pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answer, ReportError> {
@@ -373,18 +405,20 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
         let g = Group::Plan(r.id);
         let fact = t.get("plan_fact", &g);
         let done = pct(fact.amount as f64, r.amount as f64);
-        let elapsed = if today < r.range.from {
+        let w = r.window;
+        let elapsed = if today < w.from {
             0
         } else {
-            (today.min(r.range.to) - r.range.from).num_days() + 1
+            (today.min(w.to) - w.from).num_days() + 1
         };
-        let forecast = metrics::forecast(fact.amount, elapsed, r.range.days());
+        let forecast = metrics::forecast(fact.amount, elapsed, w.days());
         let bonus = metrics::bonus_earned(r.bonus, done, &steps);
         let s = Sums {
             plan: r.amount,
             count: r.count,
-            forecast,
+            ahead: forecast - fact.amount,
             bonus,
+            remaining: None,
         };
         let mut targets = vec![Group::Total];
         match (r.user, r.department) {
@@ -406,7 +440,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
                 (None, None) => None,
                 (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
             };
-            e.forecast += s.forecast;
+            e.ahead += s.ahead;
             e.bonus += s.bonus;
         }
         let who = match (r.user, r.department) {
@@ -423,12 +457,16 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
             .as_ref()
             .map(|g| format!(" ({g})"))
             .unwrap_or_default();
-        table.rows.push(row(
+        let mut shown = row(
             &t,
             g,
             format!("{who}{grade} · {pipeline} · {}", r.range.from),
             s,
-        ));
+        );
+        if r.prorated {
+            shown.note = Some("prorated");
+        }
+        table.rows.push(shown);
     }
     // A department plan set explicitly replaces the sum of its employees' plans (the sums above added both: the
     // employees' part is taken out again).
@@ -446,6 +484,30 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
                 e.plan -= members.plan;
             }
         }
+    }
+    // Remaining: an employee's (or an explicit department row's) plan − fact, not below 0; a department without its
+    // own row and the team add up their members' remainders (one employee ahead of plan never hides another's gap).
+    let left = |g: &Group| {
+        let s = sums.get(&key(g)).copied().unwrap_or_default();
+        (s.plan - t.get("plan_fact", g).amount).max(0)
+    };
+    let mut dept_left: BTreeMap<i64, i64> = BTreeMap::new();
+    for u in user_rows.keys() {
+        let d = p.dicts.main_department(Some(*u));
+        if !explicit_dept.contains(&d) {
+            *dept_left.entry(d).or_default() += left(&Group::User(*u));
+        }
+    }
+    for d in &explicit_dept {
+        dept_left.insert(*d, left(&Group::Department(*d)));
+    }
+    for (d, rem) in &dept_left {
+        if let Some(e) = sums.get_mut(&key(&Group::Department(*d))) {
+            e.remaining = Some(*rem);
+        }
+    }
+    if let Some(e) = sums.get_mut(&key(&Group::Total)) {
+        e.remaining = Some(dept_left.values().sum());
     }
     for u in user_rows.keys() {
         let g = Group::User(*u);
@@ -509,7 +571,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
         Tile {
             metric: "plan_forecast",
             unit: Unit::Money,
-            value: v(total.forecast),
+            value: v(fact.amount + total.ahead),
             amount: None,
             previous: None,
             previous_amount: None,
@@ -533,6 +595,10 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
         .await?;
     meta.notes
         .push(("threshold_pct".into(), opts.threshold_pct.to_string()));
+    if data.rows.iter().any(|r| r.prorated) {
+        // Rows whose period reaches beyond the chosen one count the part inside it, prorated by days.
+        meta.notes.push(("plan_prorated".into(), "days".into()));
+    }
     if !opts.ladder.is_empty() {
         meta.notes.push((
             "ladder".into(),
@@ -555,8 +621,10 @@ fn row(t: &Tally, g: Group, label: String, s: Sums) -> Row {
         count_cell(t, "plan_fact", &g, Side::Current),
         value_cell(Some(money(fact.amount))),
         value_cell(pct(fact.amount as f64, s.plan as f64)),
-        value_cell(Some(money((s.plan - fact.amount).max(0)))),
-        value_cell(Some(money(s.forecast))),
+        value_cell(Some(money(
+            s.remaining.unwrap_or((s.plan - fact.amount).max(0)),
+        ))),
+        value_cell(Some(money(fact.amount + s.ahead))),
         count_cell(t, "plan_open", &g, Side::Current),
         value_cell(Some(money(open.amount))),
         value_cell(Some(money(s.bonus))),

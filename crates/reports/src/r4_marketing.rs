@@ -70,27 +70,40 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
                 d.amount,
             );
         }
+        // Won / lost in the period = closed in the period (close day), whatever the cohort switch.
+        if let (true, Some(c)) = (
+            d.close_day.is_some_and(|c| range.contains_day(c)),
+            d.close_day,
+        ) {
+            match d.status {
+                Status::Won => {
+                    let cycle = metrics::cycle_days(d.created, c, tz) as f64;
+                    for g in &groups {
+                        t.add("deal_won", g.clone(), d.id, d.amount);
+                        t.add_full("deal_cycle", g.clone(), d.id, d.amount, cycle);
+                    }
+                    let industry = d
+                        .company_id
+                        .and_then(|c| data.industries.get(&c).cloned())
+                        .unwrap_or_default();
+                    t.add("industry_won", Group::Industry(industry), d.id, d.amount);
+                }
+                Status::Lost => {
+                    for g in &groups {
+                        t.add("deal_lost", g.clone(), d.id, d.amount);
+                    }
+                }
+                Status::InWork => {}
+            }
+        }
         let member = match cohort {
             Cohort::Created => created_in,
             Cohort::Closed => d.close_day.is_some_and(|c| range.contains_day(c)),
         };
-        if !member {
-            continue;
-        }
-        for g in &groups {
-            t.add("deals_cohort", g.clone(), d.id, d.amount);
-        }
-        if let (Status::Won, Some(c)) = (d.status, d.close_day) {
-            let cycle = metrics::cycle_days(d.created, c, tz) as f64;
+        if member {
             for g in &groups {
-                t.add("deal_won", g.clone(), d.id, d.amount);
-                t.add_full("deal_cycle", g.clone(), d.id, d.amount, cycle);
+                t.add("deals_cohort", g.clone(), d.id, d.amount);
             }
-            let industry = d
-                .company_id
-                .and_then(|c| data.industries.get(&c).cloned())
-                .unwrap_or_default();
-            t.add("industry_won", Group::Industry(industry), d.id, d.amount);
         }
     }
     for l in &data.leads {
@@ -99,7 +112,12 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
         }
         let src = l.source.clone().unwrap_or_default();
         let (us, um, uc) = l.utm.clone();
-        for g in [Group::Total, Group::Source(src), Group::Utm(us, um, uc)] {
+        for g in [
+            Group::Total,
+            Group::Source(src),
+            Group::Utm(us, um, uc),
+            Group::Returning(l.returning),
+        ] {
             t.add("lead_created", g.clone(), l.id, l.amount);
             if l.status == Status::Won {
                 t.add("lead_converted", g, l.id, l.amount);
@@ -133,7 +151,7 @@ fn row(t: &Tally, g: Group, label: String) -> Row {
             )),
             ("deal_won", Unit::Money) => amount_cell(t, "deal_won", &g),
             ("win_conversion", _) => Cell {
-                value: pct(won.count as f64, t.get("deals_cohort", &g).count as f64),
+                value: metrics::win_rate(won.count, t.get("deal_lost", &g).count),
                 drill: drill("deal_won", &g, Side::Current, won.count),
             },
             ("avg_check", _) => value_cell(metrics::mean(money(won.amount), won.count)),
@@ -167,11 +185,17 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
         x
     });
     let groups_of = |pick: &dyn Fn(&Group) -> bool| -> Vec<Group> {
-        let mut set: Vec<Group> = ["deal_created", "deals_cohort", "lead_created"]
-            .iter()
-            .flat_map(|m| t.groups(m))
-            .filter(|g| pick(g))
-            .collect();
+        let mut set: Vec<Group> = [
+            "deal_created",
+            "deals_cohort",
+            "deal_won",
+            "deal_lost",
+            "lead_created",
+        ]
+        .iter()
+        .flat_map(|m| t.groups(m))
+        .filter(|g| pick(g))
+        .collect();
         set.sort_by_key(|g| format!("{g:?}"));
         set.dedup();
         set
@@ -228,10 +252,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
             count_cell(&t, "deal_created", &g, Side::Current),
             count_cell(&t, "deal_won", &g, Side::Current),
             amount_cell(&t, "deal_won", &g),
-            value_cell(pct(
-                won.count as f64,
-                t.get("deals_cohort", &g).count as f64,
-            )),
+            value_cell(metrics::win_rate(won.count, t.get("deal_lost", &g).count)),
         ];
         matrix.rows.push(Row {
             group: g,
@@ -300,7 +321,9 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     ];
     let empty = t.get("deal_created", &Group::Total).count == 0
         && t.get("lead_created", &Group::Total).count == 0
-        && t.get("deals_cohort", &Group::Total).count == 0;
+        && t.get("deals_cohort", &Group::Total).count == 0
+        && t.get("deal_won", &Group::Total).count == 0
+        && t.get("deal_lost", &Group::Total).count == 0;
     let meta = p
         .meta(
             store,

@@ -232,18 +232,26 @@ async fn r1_created_cohort_hand_computed() {
         // Comparison 02-19..28: deals 4 and 6 -> delta +5.
         assert_eq!(t("deal_created").previous, Some(2.0));
         assert_eq!(t("deal_created").delta, Some(5.0));
-        // Won: 1 and 7 (reopened 8 is in work) -> 2, 5600.00. Lost: 2 -> 500.00. In work: 3,5,8,9 -> 370.00.
-        assert_eq!(t("deal_won").value, Some(2.0));
-        assert!(approx(t("deal_won").amount, 5600.0));
+        // Won in the period = closed in it, whatever the cohort: 1 (03-05), 4 (created in February, won 03-06) and 7
+        // (03-09) -> 3, 1000 + 9000 + 4600 = 14600.00 (reopened 8 is in work). Lost: 2 (03-04) -> 500.00.
+        // In work (created in the period): 3,5,8,9 -> 370.00.
+        assert_eq!(t("deal_won").value, Some(3.0));
+        assert!(approx(t("deal_won").amount, 14600.0));
         assert_eq!(t("deal_lost").value, Some(1.0));
         assert_eq!(t("deal_in_work").value, Some(4.0));
         assert!(approx(t("deal_in_work").amount, 370.0));
-        // Conversion 2/7; comparison: of deals 4 and 6, 4 is won -> 50 %.
-        assert!(approx(t("conversion").value, 200.0 / 7.0));
-        assert!(approx(t("conversion").previous, 50.0));
-        // Cycle (3 + 4) / 2; average check 5600 / 2.
-        assert!(approx(t("deal_cycle").value, 3.5));
-        assert!(approx(t("avg_check").value, 2800.0));
+        // Win conversion 3 / (3 + 1); nothing closed in the comparison period -> no comparison value.
+        assert!(approx(t("conversion").value, 75.0));
+        assert_eq!(t("conversion").previous, None);
+        // The created cohort under its own name: of the 7 created, 1 and 7 won by now -> 2, 5600.00, 2/7; comparison:
+        // of deals 4 and 6, 4 is won -> 50 %.
+        assert_eq!(t("cohort_won").value, Some(2.0));
+        assert!(approx(t("cohort_won").amount, 5600.0));
+        assert!(approx(t("cohort_conversion").value, 200.0 / 7.0));
+        assert!(approx(t("cohort_conversion").previous, 50.0));
+        // Cycle (3 + 9 + 4) / 3 (deal 4: 02-25 -> 03-06); average check 14600 / 3.
+        assert!(approx(t("deal_cycle").value, 16.0 / 3.0));
+        assert!(approx(t("avg_check").value, 14600.0 / 3.0));
         // Leads: created 3 (L1..L3), converted 1, junk 1, in work 1, 33.3 %, 3 days to conversion; comparison 1 lead.
         assert_eq!(t("lead_created").value, Some(3.0));
         assert_eq!(t("lead_created").previous, Some(1.0));
@@ -331,7 +339,7 @@ async fn r1_created_cohort_hand_computed() {
         .unwrap();
         let mut ids: Vec<i64> = won.rows.iter().map(|r| r.id).collect();
         ids.sort();
-        assert_eq!(ids, vec![1, 7]);
+        assert_eq!(ids, vec![1, 4, 7]);
         let reached = Drill {
             metric: "stage_reached".into(),
             group: Group::Stage("NEW".into()),

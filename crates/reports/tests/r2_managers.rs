@@ -285,17 +285,22 @@ async fn r2_activities_index_results_overdue() {
             Some("inactive")
         );
         assert!(approx(v(Group::User(10), "call_minutes"), 5.0));
-        // Results, created cohort: 10 created 2, won 1 (1000.00), lost 1 -> 50 %; 11 created 1 (in work) -> 0 %.
+        // Results: 10 created 2 and closed both in the period, won 1 (1000.00), lost 1 -> win conversion 50 %, cohort
+        // conversion 1 / 2; 11 created 1 (in work) -> cohort conversion 0 %, but won deal 4 (created before the
+        // period, closed in it, 9000.00) -> win conversion 1 / (1 + 0) = 100 %, whatever the cohort switch.
         assert_eq!(v(Group::User(10), "deal_created"), Some(2.0));
         assert!(approx(v(Group::User(10), "conversion"), 50.0));
-        assert!(approx(v(Group::User(11), "conversion"), 0.0));
+        assert!(approx(v(Group::User(10), "cohort_conversion"), 50.0));
+        assert!(approx(v(Group::User(11), "conversion"), 100.0));
+        assert!(approx(v(Group::User(11), "cohort_conversion"), 0.0));
         assert_eq!(v(Group::User(11), "deal_in_work"), Some(1.0));
         // Leads of 12: created 1 (converted) -> 100 %; processed in the period: l1 (03-05) and l2 (03-03) = 2.
         assert_eq!(v(Group::User(12), "leads_processed"), Some(2.0));
         assert!(approx(v(Group::User(12), "lead_conversion"), 100.0));
         // "Activity vs results" scatter (R2, docs/METRICS.md): the server plots, per employee row (subtotals and the team total
         // left out), the only index column against the first money column, which must be the won sum. By hand:
-        // 10 -> (3 / 1.75 * 100, 1000.00), 11 -> (2 / 1.75 * 100, 0), 12 -> (1 / 1.75 * 100, 0), 13 -> same as 12.
+        // 10 -> (3 / 1.75 * 100, 1000.00), 11 -> (2 / 1.75 * 100, 9000.00: deal 4 won in the period),
+        // 12 -> (1 / 1.75 * 100, 0), 13 -> same as 12.
         let index_cols: Vec<usize> = (0..t.columns.len())
             .filter(|i| t.columns[*i].unit == b24a_reports::Unit::Index)
             .collect();
@@ -321,7 +326,7 @@ async fn r2_activities_index_results_overdue() {
             .collect();
         let want = [
             (Group::User(10), 300.0 / 1.75, 1000.0),
-            (Group::User(11), 200.0 / 1.75, 0.0),
+            (Group::User(11), 200.0 / 1.75, 9000.0),
             (Group::User(12), 100.0 / 1.75, 0.0),
             (Group::User(13), 100.0 / 1.75, 0.0),
         ];
@@ -377,7 +382,7 @@ async fn r2_activities_index_results_overdue() {
         ));
         assert_eq!(
             a.meta.notes[0],
-            ("conversion_method".to_string(), "closed".to_string())
+            ("deal_list_cohort".to_string(), "closed".to_string())
         );
         let won_money = t
             .columns
@@ -386,5 +391,112 @@ async fn r2_activities_index_results_overdue() {
             .unwrap();
         let row11 = t.rows.iter().find(|r| r.group == Group::User(11)).unwrap();
         assert!(approx(row11.cells[won_money].value, 9000.0));
+    }
+}
+
+/// Activities count by when they were done (LAST_UPDATED of a completed activity, docs/METRICS.md), not by their
+/// planned date; someone without calls has 0 talk minutes.
+#[tokio::test]
+async fn r2_activities_count_when_done_not_when_planned() {
+    for db in both().await {
+        let s = &db.store;
+        seed_portal(s).await;
+        let todo = |id, resp, planned, done, completed| A {
+            id,
+            responsible: Some(resp),
+            created: msk(2026, 2, 1, 9, 0),
+            start: Some(planned),
+            deadline: Some(planned),
+            updated: Some(done),
+            completed,
+            ..A::default()
+        };
+        // 1: planned for 20 Feb, done 5 Mar -> March's work. 2: planned 3 Mar, done 12 Mar -> not in 1..10 March.
+        // 3: open, planned 4 Mar -> never counted. 4: a call of 11 made and completed 2 Mar.
+        activity(
+            s,
+            todo(1, 12, msk(2026, 2, 20, 9, 0), msk(2026, 3, 5, 11, 0), true),
+        )
+        .await;
+        activity(
+            s,
+            todo(2, 12, msk(2026, 3, 3, 9, 0), msk(2026, 3, 12, 11, 0), true),
+        )
+        .await;
+        activity(
+            s,
+            todo(3, 12, msk(2026, 3, 4, 9, 0), msk(2026, 3, 4, 9, 0), false),
+        )
+        .await;
+        // 5: planned for 15 January, done 8 March -> March's work too.
+        activity(
+            s,
+            todo(5, 12, msk(2026, 1, 15, 9, 0), msk(2026, 3, 8, 11, 0), true),
+        )
+        .await;
+        activity(
+            s,
+            A {
+                id: 4,
+                type_id: 2,
+                provider: Some("VOXIMPLANT_CALL"),
+                provider_type: Some("CALL"),
+                direction: 2,
+                responsible: Some(11),
+                created: msk(2026, 3, 2, 11, 0),
+                start: Some(msk(2026, 3, 2, 11, 0)),
+                updated: Some(msk(2026, 3, 2, 11, 5)),
+                ..A::default()
+            },
+        )
+        .await;
+        let ctx = ctx(s, now(), 24).await;
+        let f = filter(&format!("{{{PERIOD}}}"));
+        let a = run_report(s, &ctx, ReportId::Managers, &f).await.unwrap();
+        let t = a.table("employees").unwrap();
+        let v = |g: Group, m: &str| t.cell(&g, m).unwrap().value;
+        // 12: to-dos 1 and 5 (not 2, planned in the period but done after it).
+        assert_eq!(
+            v(Group::User(12), "act_todos_done"),
+            Some(2.0),
+            "{}",
+            db.label
+        );
+        assert_eq!(v(Group::User(11), "act_calls_out"), Some(1.0));
+        assert_eq!(v(Group::Total, "act_completed"), Some(3.0));
+        // Rows: active 10, 11, 12 -> mean 3 / 3 = 1; 12's index = 2 / 1 * 100 = 200.
+        assert!(approx(v(Group::User(12), "activity_index"), 200.0));
+        // No calls at all for 10 and 12: talk minutes are 0, not "—".
+        assert_eq!(v(Group::User(10), "call_minutes"), Some(0.0));
+        assert_eq!(v(Group::User(12), "call_minutes"), Some(0.0));
+        // The drill lists exactly to-dos 1 and 5, with the day each was done.
+        let d = t
+            .cell(&Group::User(12), "act_todos_done")
+            .unwrap()
+            .drill
+            .clone()
+            .unwrap();
+        let l = drill_down(s, &ctx, ReportId::Managers, &f, &d, &ListQuery::default())
+            .await
+            .unwrap();
+        let mut done: Vec<(i64, String)> = l
+            .rows
+            .iter()
+            .map(|r| (r.id, r.columns["done"].as_str().unwrap_or("").to_string()))
+            .collect();
+        done.sort();
+        assert_eq!(
+            done,
+            vec![(1, "2026-03-05".to_string()), (5, "2026-03-08".to_string())]
+        );
+        // 11..20 March: to-do 2 (done 12 March).
+        let f =
+            filter(r#"{"period": {"preset": "custom", "from": "2026-03-11", "to": "2026-03-20"}}"#);
+        let a = run_report(s, &ctx, ReportId::Managers, &f).await.unwrap();
+        let t = a.table("employees").unwrap();
+        assert_eq!(
+            t.cell(&Group::User(12), "act_todos_done").unwrap().value,
+            Some(1.0)
+        );
     }
 }

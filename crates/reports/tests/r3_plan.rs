@@ -180,9 +180,21 @@ async fn r3_plan_fact_forecast_bonus() {
         assert!(approx(col(rows, &Group::Plan(2), 4), 80.0));
         assert!(approx(col(rows, &Group::Plan(2), 9), 0.0));
         assert!(approx(col(rows, &Group::Plan(2), 6), 8266.67));
-        // P3 (Q1, pipeline 0): d4 15000 of 30000; 74 of 90 days elapsed -> 1500000 / 74 * 90 = 1824324 cents.
-        assert!(approx(col(rows, &Group::Plan(3), 4), 50.0));
-        assert!(approx(col(rows, &Group::Plan(3), 6), 18243.24));
+        // P3 (Q1, pipeline 0) in a March view counts March's part, prorated by days: plan 30000 * 31 / 90 =
+        // 10333.33, fact in March none (d4 was won in February) -> 0 %, forecast 0; marked "prorated".
+        assert!(approx(col(rows, &Group::Plan(3), 0), 10333.33));
+        assert!(approx(col(rows, &Group::Plan(3), 4), 0.0));
+        assert!(approx(col(rows, &Group::Plan(3), 6), 0.0));
+        let p3 = rows
+            .rows
+            .iter()
+            .find(|r| r.group == Group::Plan(3))
+            .unwrap();
+        assert_eq!(p3.note, Some("prorated"));
+        assert!(a
+            .meta
+            .notes
+            .contains(&("plan_prorated".to_string(), "days".to_string())));
         assert!(rows.rows.iter().any(|r| r.label.contains("(senior)")));
         assert!(!rows.rows.iter().any(|r| r.group == Group::Plan(4)));
         // Employee 10: plan 15000, fact {d1, d2} = 12000 (d2 once) = 80 %; coverage d6: 1 deal, 3000.00.
@@ -196,12 +208,12 @@ async fn r3_plan_fact_forecast_bonus() {
         let depts = a.table("by_department").unwrap();
         assert!(approx(col(depts, &Group::Department(3), 0), 20000.0));
         assert!(approx(col(depts, &Group::Department(3), 4), 10.0));
-        // Team: plan 15000 + 30000 + 20000 = 65000; fact d1, d2, d4, d7 = 29000; bonus 500.
-        assert!(approx(a.tile("plan_amount").unwrap().value, 65000.0));
-        assert!(approx(a.tile("plan_fact").unwrap().value, 29000.0));
+        // Team: plan 15000 + 10333.33 + 20000 = 45333.33; fact d1, d2, d7 = 14000; bonus 500.
+        assert!(approx(a.tile("plan_amount").unwrap().value, 45333.33));
+        assert!(approx(a.tile("plan_fact").unwrap().value, 14000.0));
         assert!(approx(
             a.tile("plan_done_pct").unwrap().value,
-            29000.0 / 65000.0 * 100.0
+            14000.0 / 45333.33 * 100.0
         ));
         assert!(approx(a.tile("plan_bonus").unwrap().value, 500.0));
         let dr = a.tile("plan_fact").unwrap().drill.clone().unwrap();
@@ -210,7 +222,24 @@ async fn r3_plan_fact_forecast_bonus() {
             .unwrap();
         assert_eq!(
             l.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
-            vec![1, 2, 4, 7]
+            vec![1, 2, 7]
+        );
+        // The whole quarter in a Q1 view: d4 15000 of 30000; 74 of 90 days elapsed -> 1500000 / 74 * 90 cents.
+        let q1 =
+            filter(r#"{"period": {"preset": "custom", "from": "2026-01-01", "to": "2026-03-31"}}"#);
+        let a = run_plan_report(s, &ctx, &q1, &PlanOptions::default())
+            .await
+            .unwrap();
+        let rows = a.table("plan_rows").unwrap();
+        assert!(approx(col(rows, &Group::Plan(3), 4), 50.0));
+        assert!(approx(col(rows, &Group::Plan(3), 6), 18243.24));
+        assert_eq!(
+            rows.rows
+                .iter()
+                .find(|r| r.group == Group::Plan(3))
+                .unwrap()
+                .note,
+            None
         );
 
         // Threshold 80 %: P2 (80 %) now earns its 200.00 -> 700.00.

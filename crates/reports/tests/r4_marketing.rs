@@ -151,6 +151,18 @@ async fn seed(s: &b24a_store::Store) {
         },
     )
     .await;
+    // A lead from a client the portal already had (IS_RETURN_CUSTOMER), in work.
+    lead(
+        s,
+        L {
+            id: 5,
+            source: Some("WEB"),
+            created: c(6),
+            returning: true,
+            ..L::default()
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -169,7 +181,10 @@ async fn r4_sources_utm_matrix_industry() {
         };
         let call = Group::Source("CALL".into());
         let web = Group::Source("WEB".into());
-        // CALL: leads 2 (1 converted) = 50 %; deals created 2, won d1 1000.00 -> 50 %, cycle 3, share 1000 / 5000 = 20 %.
+        // Won in the period = closed in it: d1 1000 (CALL), d3 3000 (WEB), d5 1000 (none), d6 7000 (WEB, created in
+        // February, won 03-03) = 12000.00.
+        // CALL: leads 2 (1 converted) = 50 %; deals created 2; won d1, lost d2 -> win conversion 50 %, cycle 3, share
+        // 1000 / 12000.
         assert_eq!(
             v(src, call.clone(), "lead_created"),
             Some(2.0),
@@ -181,10 +196,12 @@ async fn r4_sources_utm_matrix_industry() {
         assert!(approx(v(src, call.clone(), "win_conversion"), 50.0));
         assert!(approx(v(src, call.clone(), "avg_check"), 1000.0));
         assert!(approx(v(src, call.clone(), "deal_cycle"), 3.0));
-        assert!(approx(v(src, call, "revenue_share"), 20.0));
-        // WEB: deals d3 (won 3000.00) and d4 (in work); d6 was created in February -> not in the cohort. Share 60 %.
+        assert!(approx(v(src, call, "revenue_share"), 100.0 / 12.0));
+        // WEB: created d3 and d4 (in work); won d3 3000 and d6 7000 (created in February, closed in the period).
+        // Share 10000 / 12000. Leads l3 and l5, none converted -> 0 %.
         assert_eq!(v(src, web.clone(), "deal_created"), Some(2.0));
-        assert!(approx(v(src, web.clone(), "revenue_share"), 60.0));
+        assert_eq!(v(src, web.clone(), "deal_won"), Some(2.0));
+        assert!(approx(v(src, web.clone(), "revenue_share"), 1000.0 / 12.0));
         assert!(approx(v(src, web.clone(), "lead_conversion"), 0.0));
         // No source: d5 and l4.
         assert_eq!(v(src, Group::Source(String::new()), "deal_won"), Some(1.0));
@@ -196,15 +213,23 @@ async fn r4_sources_utm_matrix_industry() {
             utm.rows.iter().find(|r| r.group == g).unwrap().cells[5].value,
             4000.0
         ));
-        // Returning: d3 only.
+        // Returning: deal d3 and lead l5; new: deals d1, d2, d4, d5 and leads l1..l4 (l1, l4 converted).
         let ret = a.table("returning").unwrap();
         assert_eq!(v(ret, Group::Returning(true), "deal_created"), Some(1.0));
         assert_eq!(v(ret, Group::Returning(false), "deal_created"), Some(4.0));
-        // Source x manager: WEB x 10 created 2, won 1 -> 50 %.
+        assert_eq!(v(ret, Group::Returning(true), "lead_created"), Some(1.0));
+        assert_eq!(v(ret, Group::Returning(true), "lead_converted"), Some(0.0));
+        assert_eq!(v(ret, Group::Returning(false), "lead_created"), Some(4.0));
+        assert_eq!(v(ret, Group::Returning(false), "lead_converted"), Some(2.0));
+        assert!(approx(
+            v(ret, Group::Returning(false), "lead_conversion"),
+            50.0
+        ));
+        // Source x manager: WEB x 10 won d3 and d6, lost none -> 100 %.
         let mx = a.table("source_manager").unwrap();
         assert!(approx(
             v(mx, Group::SourceUser("WEB".into(), 10), "win_conversion"),
-            50.0
+            100.0
         ));
         assert_eq!(
             v(mx, Group::SourceUser("CALL".into(), 11), "deal_won"),
@@ -235,7 +260,7 @@ async fn r4_sources_utm_matrix_industry() {
                 .value,
             3000.0
         ));
-        // Drill from WEB's win conversion lists its won deals: d3.
+        // Drill from WEB's win conversion lists its won deals: d3, d6.
         let dr = src
             .cell(&web, "win_conversion")
             .unwrap()
@@ -245,7 +270,9 @@ async fn r4_sources_utm_matrix_industry() {
         let l = drill_down(s, &ctx, ReportId::Marketing, &f, &dr, &ListQuery::default())
             .await
             .unwrap();
-        assert_eq!(l.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![3]);
+        let mut ids: Vec<i64> = l.rows.iter().map(|r| r.id).collect();
+        ids.sort();
+        assert_eq!(ids, vec![3, 6]);
         // Source filter: WEB only -> 2 deals created.
         let f = filter(
             r#"{"period": {"preset": "custom", "from": "2026-03-01", "to": "2026-03-10"}, "sources": ["WEB"]}"#,

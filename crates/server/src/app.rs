@@ -87,6 +87,10 @@ pub fn router(state: AppState) -> Router {
             put(crate::api::settings::put_access),
         )
         .route(
+            "/api/presets/plan/bonus",
+            get(crate::api::plan_presets::get_bonus).put(crate::api::plan_presets::put_bonus),
+        )
+        .route(
             "/api/presets/{report}",
             get(crate::api::settings::get_preset).put(crate::api::settings::put_preset),
         )

@@ -53,6 +53,12 @@ fn store_answer(e: &b24a_store::StoreError) -> (StatusCode, &'static str, String
             format!("{field}: {reason}"),
             Some(field.to_string()),
         ),
+        b24a_store::StoreError::DuplicatePlan { row, .. } => (
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            e.to_string(),
+            Some(format!("rows[{row}].period_start")),
+        ),
         e => {
             tracing::error!(error = %e, "store error");
             (

@@ -12,6 +12,11 @@ pub fn metric_label(metric: &str, lang: Lang) -> Option<&'static str> {
         "deal_lost" => ("Проигранные сделки", "Deals lost"),
         "deal_in_work" => ("Сделки в работе", "Deals in work"),
         "conversion" => ("Конверсия в успех", "Win conversion"),
+        "cohort_won" => (
+            "Из созданных в периоде: выиграно на сегодня",
+            "Of the deals created in the period: won by now",
+        ),
+        "cohort_conversion" => ("Конверсия когорты", "Cohort conversion"),
         "deal_cycle" => ("Средний цикл, дней", "Average cycle, days"),
         "avg_check" => ("Средний чек", "Average deal"),
         "series_created" => ("Создано", "Created"),

@@ -241,4 +241,60 @@ async fn settings_and_plans_validate_and_persist() {
         .await
         .unwrap();
     assert_eq!(plans.as_array().unwrap().len(), 2);
+    // The same employee × pipeline × period again (pasted twice): refused, naming the row; nothing written.
+    let r = h
+        .http
+        .post(format!("{}/api/plans", h.base))
+        .header("x-b24a-session", &session)
+        .json(&json!({"rows": [row("2026-03-01"), row("2026-02-01")]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a repeated plan row is refused");
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["field"], "rows[1].period_start", "{e}");
+    let plans: Value = h
+        .http
+        .get(format!("{}/api/plans", h.base))
+        .header("x-b24a-session", &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plans.as_array().unwrap().len(), 2);
+
+    // The bonus rule is kept per user: default, a bad threshold refused by field, a ladder saved and read back.
+    let get_bonus = || async {
+        h.http
+            .get(format!("{}/api/presets/plan/bonus", h.base))
+            .header("x-b24a-session", &session)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        get_bonus().await,
+        json!({"threshold_pct": 100.0, "ladder": []})
+    );
+    let r = put(
+        "/api/presets/plan/bonus",
+        json!({"threshold_pct": 120, "ladder": []}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["field"],
+        "plan.threshold_pct"
+    );
+    let rule =
+        json!({"threshold_pct": 90.0, "ladder": [{"percent_done": 80.0, "bonus_share": 50.0}]});
+    let r = put("/api/presets/plan/bonus", rule.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(get_bonus().await, rule);
 }

@@ -33,6 +33,14 @@ pub enum StoreError {
         field: &'static str,
         reason: String,
     },
+    /// A plan row repeats a stored one (or another row of the same paste): same employee / department, pipeline
+    /// and period. `row` is its index in the submitted rows; nothing of that call was written.
+    #[error("rows[{row}].period_start: a plan for the same {who}, pipeline and period {repeats}")]
+    DuplicatePlan {
+        row: usize,
+        who: &'static str,
+        repeats: String,
+    },
 }
 
 impl StoreError {

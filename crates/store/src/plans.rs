@@ -227,6 +227,63 @@ const PLAN_COLUMNS: &str =
     "id, user_id, department_id, category_id, period_kind, period_start, amount_cents, \
     deal_count, bonus_cents, grade, updated_by, updated_at";
 
+/// What makes two plan rows the same plan: employee, department, pipeline, period kind and start.
+type PlanKey = (Option<i64>, Option<i64>, Option<i64>, String, String);
+
+fn plan_key(
+    user: Option<i64>,
+    dept: Option<i64>,
+    cat: Option<i64>,
+    kind: &str,
+    start: &str,
+) -> PlanKey {
+    (user, dept, cat, kind.to_string(), start.to_string())
+}
+
+/// The first of `plans` that repeats a row of `stored` (other than `except`) or an earlier row of `plans`.
+pub fn find_duplicate_plan(
+    plans: &[NewSalesPlan],
+    stored: &[SalesPlan],
+    except: Option<i64>,
+) -> Option<StoreError> {
+    let mut seen: std::collections::HashMap<PlanKey, String> = stored
+        .iter()
+        .filter(|s| Some(s.id) != except)
+        .map(|s| {
+            let k = plan_key(
+                s.user_id,
+                s.department_id,
+                s.category_id,
+                &s.period_kind,
+                &s.period_start,
+            );
+            (k, format!("is already planned (plan row {})", s.id))
+        })
+        .collect();
+    for (i, p) in plans.iter().enumerate() {
+        let k = plan_key(
+            p.user_id,
+            p.department_id,
+            p.category_id,
+            &p.period_kind,
+            &p.period_start,
+        );
+        if let Some(repeats) = seen.get(&k) {
+            return Some(StoreError::DuplicatePlan {
+                row: i,
+                who: if p.user_id.is_some() {
+                    "employee"
+                } else {
+                    "department"
+                },
+                repeats: repeats.clone(),
+            });
+        }
+        seen.insert(k, format!("is already in rows[{i}]"));
+    }
+    None
+}
+
 impl Store {
     /// Checks that a plan row names an employee, department and pipeline the portal has (as last synced): a row
     /// for someone unknown would never match a deal and only confuse the plan table. Run by the editor's API
@@ -275,7 +332,7 @@ impl Store {
     }
 
     /// Adds plan rows (one, or many pasted from a spreadsheet) in one transaction; their new ids in order.
-    /// One invalid row rejects them all.
+    /// One invalid row rejects them all, and so does a row repeating a stored one or another row of the paste.
     pub async fn create_plans(
         &self,
         portal: PortalId,
@@ -288,6 +345,9 @@ impl Store {
             ));
         }
         plans.iter().try_for_each(validate_plan)?;
+        if let Some(e) = find_duplicate_plan(plans, &self.plans(portal).await?, None) {
+            return Err(e);
+        }
         let t = now();
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(plans.len());
@@ -326,6 +386,10 @@ impl Store {
         plan: &NewSalesPlan,
     ) -> Result<(), StoreError> {
         validate_plan(plan)?;
+        let stored = self.plans(portal).await?;
+        if let Some(e) = find_duplicate_plan(std::slice::from_ref(plan), &stored, Some(id)) {
+            return Err(e);
+        }
         let mut vals = plan_vals(portal, plan, now());
         vals.push(Val::I64(id));
         let n = self

@@ -379,3 +379,45 @@ store_test!(sales_plans_crud_and_validation, |store| {
     }
     assert_eq!(store.plans(p).await.unwrap(), before);
 });
+
+store_test!(sales_plans_refuse_a_repeated_row, |store| {
+    let p = portal(&store, "plans-dup").await;
+    let q = portal(&store, "plans-other").await;
+    let first = store.create_plan(p, &plan()).await.unwrap();
+    // The same employee × pipeline × period pasted again: refused, naming the row and the row it repeats.
+    let mut other = plan();
+    other.period_kind = "month".into();
+    other.period_start = "2026-05-01".into();
+    let err = store
+        .create_plans(p, &[other.clone(), plan()])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::DuplicatePlan { row: 1, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().starts_with("rows[1].period_start"), "{err}");
+    assert!(
+        err.to_string().contains(&format!("plan row {first}")),
+        "{err}"
+    );
+    // Twice in one paste: the second is refused; nothing of the paste is written.
+    let err = store
+        .create_plans(p, &[other.clone(), other.clone()])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("rows[0]"), "{err}");
+    assert_eq!(store.plans(p).await.unwrap().len(), 1);
+    // A different pipeline, or "all pipelines", is another plan; another portal may plan the same.
+    let mut all = plan();
+    all.category_id = None;
+    store.create_plans(p, &[other.clone(), all]).await.unwrap();
+    store.create_plan(q, &plan()).await.unwrap();
+    // Editing a row into a copy of another is refused too; saving a row unchanged is not.
+    let all_id = store.plans(p).await.unwrap()[1].id;
+    assert!(matches!(
+        store.update_plan(p, all_id, &plan()).await,
+        Err(StoreError::DuplicatePlan { .. })
+    ));
+    store.update_plan(p, first, &plan()).await.unwrap();
+});

@@ -226,6 +226,8 @@ pub struct L {
     pub modified: Option<i64>,
     pub source: Option<&'static str>,
     pub last_activity: Option<i64>,
+    /// IS_RETURN_CUSTOMER.
+    pub returning: bool,
 }
 
 impl Default for L {
@@ -240,6 +242,7 @@ impl Default for L {
             modified: None,
             source: None,
             last_activity: None,
+            returning: false,
         }
     }
 }
@@ -249,7 +252,7 @@ pub async fn lead(store: &Store, l: L) {
         store,
         &format!(
             "INSERT INTO leads (portal_id, id, title, status_id, status_semantic_id, assigned_by_id, date_create, date_modify, date_closed, \
-             source_id, last_activity_time, synced_at) VALUES (1, {}, 'Lead {}', '{}', '{}', {}, {}, {}, {}, {}, {}, 0)",
+             source_id, last_activity_time, is_return_customer, synced_at) VALUES (1, {}, 'Lead {}', '{}', '{}', {}, {}, {}, {}, {}, {}, {}, 0)",
             l.id,
             l.id,
             l.status,
@@ -259,7 +262,8 @@ pub async fn lead(store: &Store, l: L) {
             l.modified.unwrap_or(l.created),
             lit_i(l.closed),
             lit_s(l.source),
-            lit_i(l.last_activity)
+            lit_i(l.last_activity),
+            if l.returning { "TRUE" } else { "FALSE" }
         ),
     )
     .await;
