@@ -303,6 +303,17 @@ async fn plans_and_presets_need_the_report() {
     );
     assert_eq!(get(&h, &employee, "/api/presets/plan").await.0, 403);
     assert_eq!(store.user_preset(portal, 5, "plan").await.unwrap(), None);
+    // The plan's bonus rule is the plan report's too.
+    let rule = json!({"threshold_pct": 80.0, "ladder": []});
+    assert_eq!(
+        put(&h, &employee, "/api/presets/plan/bonus", rule).await.0,
+        403
+    );
+    assert_eq!(get(&h, &employee, "/api/presets/plan/bonus").await.0, 403);
+    assert_eq!(
+        store.user_preset(portal, 5, "plan_bonus").await.unwrap(),
+        None
+    );
     store
         .set_user_preset(portal, 5, "managers", &json!({"employees": [3]}))
         .await

@@ -1,7 +1,7 @@
 //! Each user's bonus rule on the plan report (threshold slider or ladder), remembered between visits like the filter
 //! presets: `GET` / `PUT /api/presets/plan/bonus`. Stored per portal × user under the preset key `plan_bonus`;
 //! validated on the way in and on the way back (a stored rule that no longer validates reads as the default).
-//! Never computes anything and never touches another user's rule.
+//! Only for a user who may open the plan report. Never computes anything and never touches another user's rule.
 
 use axum::extract::State;
 use axum::Json;
@@ -19,6 +19,7 @@ pub async fn get_bonus(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<PlanOptions>, AppError> {
+    super::guard::report(&state, &caller, b24a_reports::ReportId::Plan).await?;
     let saved = state
         .store
         .user_preset(caller.portal(), caller.0.u, KEY)
@@ -34,6 +35,7 @@ pub async fn put_bonus(
     caller: Caller,
     Json(body): Json<PlanOptions>,
 ) -> Result<Json<PlanOptions>, AppError> {
+    super::guard::report(&state, &caller, b24a_reports::ReportId::Plan).await?;
     body.validate()?;
     let value = serde_json::to_value(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     state
