@@ -462,7 +462,7 @@ async fn the_app_in_chromium() {
         .as_secs() as i64;
     let claims = key.verify(cfg_session.as_str().unwrap(), now).unwrap();
     let expired = key.sign(&b24a_server::session::Session {
-        exp: now - 1,
+        expires_at: now - 1,
         ..claims
     });
     let renewed = b.js_async(&format!("const done=arguments[arguments.length-1]; import('/assets/api.js').then(async (m) => {{ \

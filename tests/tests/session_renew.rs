@@ -55,7 +55,7 @@ async fn expired_sessions_renew_only_with_a_genuine_renewal_token() {
     let key = Signer::new(SESSION_SECRET);
     let claims = key.verify(&session, now()).unwrap();
     let expired = key.sign(&b24a_server::session::Session {
-        exp: now() - 1,
+        expires_at: now() - 1,
         ..claims.clone()
     });
     let (st, body) = api_status(&http, &w.base, &expired).await;
@@ -67,10 +67,14 @@ async fn expired_sessions_renew_only_with_a_genuine_renewal_token() {
     let fresh = body["session"].as_str().unwrap();
     let fresh_claims = key.verify(fresh, now()).unwrap();
     assert_eq!(
-        (fresh_claims.p, fresh_claims.u, fresh_claims.a.as_str()),
-        (claims.p, claims.u, CLIENT_ID)
+        (
+            fresh_claims.portal_id,
+            fresh_claims.user_id,
+            fresh_claims.client_id.as_str()
+        ),
+        (claims.portal_id, claims.user_id, CLIENT_ID)
     );
-    assert!(fresh_claims.exp <= now() + TTL_SECS + 1);
+    assert!(fresh_claims.expires_at <= now() + TTL_SECS + 1);
     assert_eq!(
         api_status(&http, &w.base, fresh).await.0,
         200,
@@ -83,7 +87,7 @@ async fn expired_sessions_renew_only_with_a_genuine_renewal_token() {
     // past the window, and one claiming admin rights for another user.
     let other = Signer::new("not-the-server-key").sign(&key.verify(&renewal, now()).unwrap());
     let mut window = key.verify(&renewal, now()).unwrap();
-    window.exp = now() - 1;
+    window.expires_at = now() - 1;
     let past_window = key.sign(&window);
     let (payload, sig) = renewal.split_once('.').unwrap();
     let mut tampered_payload = payload.to_string();

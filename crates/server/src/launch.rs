@@ -168,14 +168,14 @@ async fn verify_launch(
     // A user without access gets the polite page with 403, so a proxy or a test cannot mistake it for the app.
     let no_access = allowed.is_empty() && !user.is_admin;
     let session = Session {
-        p: portal.id.0,
-        u: user_id,
-        a: app.client_id.clone(),
-        adm: user.is_admin,
-        d: user.departments.clone(),
-        l: lang.code().to_string(),
-        t: tier.history_months,
-        exp: now + crate::session::TTL_SECS,
+        portal_id: portal.id.0,
+        user_id: user_id,
+        client_id: app.client_id.clone(),
+        is_admin: user.is_admin,
+        departments: user.departments.clone(),
+        lang: lang.code().to_string(),
+        history_months: tier.history_months,
+        expires_at: now + crate::session::TTL_SECS,
     };
     let token = state.signer.sign(&session);
     let page = crate::pages::ShellPage {

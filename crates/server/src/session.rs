@@ -14,40 +14,40 @@ pub const HEADER: &str = "x-b24a-session";
 /// How long a page session lives (the page asks the portal for a new launch after that).
 pub const TTL_SECS: i64 = 2 * 3600;
 
-/// What a session proves.
+/// What a session proves. The wire names are one letter each (the token rides in every API request's header);
+/// the code uses the full names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     /// Portal id in the store.
-    pub p: i64,
+    #[serde(rename = "p")]
+    pub portal_id: i64,
     /// Bitrix24 user id.
-    pub u: i64,
+    #[serde(rename = "u")]
+    pub user_id: i64,
     /// client_id of the app the user opened.
-    pub a: String,
+    #[serde(rename = "a")]
+    pub client_id: String,
     /// Portal administrator (from `user.admin`, verified at launch).
-    pub adm: bool,
+    #[serde(rename = "adm")]
+    pub is_admin: bool,
     /// Departments of the user at launch.
-    #[serde(default)]
-    pub d: Vec<i64>,
+    #[serde(rename = "d", default)]
+    pub departments: Vec<i64>,
     /// UI language (`ru` / `en`).
-    pub l: String,
+    #[serde(rename = "l")]
+    pub lang: String,
     /// History months of the app's tier at launch (3 free, 24 paid; see `tier`). Informational: the API
     /// re-reads the stored tier on every call, so a downgrade by the daily refresh or the end of a grace period
     /// bites at once.
-    #[serde(default = "default_history")]
-    pub t: u32,
+    #[serde(rename = "t", default = "default_history")]
+    pub history_months: u32,
     /// Expiry, unix seconds.
-    pub exp: i64,
+    #[serde(rename = "exp")]
+    pub expires_at: i64,
 }
 
 fn default_history() -> u32 {
     crate::tier::FREE_MONTHS
-}
-
-impl Session {
-    /// History months of the tier at launch.
-    pub fn hm(&self) -> u32 {
-        self.t
-    }
 }
 
 /// Signs and checks sessions with one secret.
@@ -103,7 +103,7 @@ impl Signer {
             return None;
         }
         let s: Session = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-        (s.exp > now).then_some(s)
+        (s.expires_at > now).then_some(s)
     }
 }
 
@@ -113,14 +113,14 @@ mod tests {
 
     fn sample(exp: i64) -> Session {
         Session {
-            p: 7,
-            u: 3,
-            a: "app".into(),
-            adm: false,
-            d: vec![1],
-            l: "ru".into(),
-            t: 3,
-            exp,
+            portal_id: 7,
+            user_id: 3,
+            client_id: "app".into(),
+            is_admin: false,
+            departments: vec![1],
+            lang: "ru".into(),
+            history_months: 3,
+            expires_at: exp,
         }
     }
 
@@ -140,7 +140,7 @@ mod tests {
         let (_, sig) = t.split_once('.').unwrap();
         let forged = URL_SAFE_NO_PAD.encode(
             serde_json::to_vec(&Session {
-                adm: true,
+                is_admin: true,
                 ..sample(100)
             })
             .unwrap(),

@@ -64,7 +64,7 @@ async fn employee_onappinstall_cannot_move_the_endpoint() {
         "CSP lets the attacker frame the page: {csp}"
     );
     assert!(csp.contains(&format!("frame-ancestors http://{};", h.portal.domain())));
-    assert!(attack::session_claims(&h, &resp.text().await.unwrap()).adm);
+    assert!(attack::session_claims(&h, &resp.text().await.unwrap()).is_admin);
     assert_eq!(
         evil.hits(),
         0,
@@ -178,7 +178,7 @@ async fn rate_limited_admin_launch_is_told_to_retry_never_refused() {
     let l = h.portal.iframe_launch(CLIENT_ID, 1, "ru");
     let resp = h.launch(&l.query, &l.form).await;
     assert_eq!(resp.status(), 200);
-    assert!(attack::session_claims(&h, &resp.text().await.unwrap()).adm);
+    assert!(attack::session_claims(&h, &resp.text().await.unwrap()).is_admin);
 }
 
 /// Item 3: a rate-limit answer that clears within the retry budget (the portal's real drain of two requests a
@@ -207,8 +207,8 @@ async fn briefly_rate_limited_admin_is_admitted_as_admin() {
     let resp = h.launch(&l.query, &l.form).await;
     assert_eq!(resp.status(), 200, "the retry budget covers a brief limit");
     let s = attack::session_claims(&h, &resp.text().await.unwrap());
-    assert!(s.adm, "admin demoted by a rate limit");
-    assert_eq!(s.d, departments);
+    assert!(s.is_admin, "admin demoted by a rate limit");
+    assert_eq!(s.departments, departments);
 }
 
 /// Item 3 as seen in the field: twenty admins open the app at once while the first import runs under the portal's
@@ -244,7 +244,7 @@ async fn admin_launches_during_the_first_import_are_never_refused() {
     while let Some(done) = launches.join_next().await {
         let (status, html) = done.unwrap();
         match status {
-            200 => assert!(attack::session_claims(&h, &html).adm, "admin demoted"),
+            200 => assert!(attack::session_claims(&h, &html).is_admin, "admin demoted"),
             503 => assert!(
                 html.contains("Попробуйте открыть приложение ещё раз"),
                 "{html}"

@@ -13,9 +13,9 @@ use crate::error::AppError;
 fn who(caller: &Caller) -> Who<'_> {
     Who {
         portal: caller.portal(),
-        user_id: caller.0.u,
-        is_admin: caller.0.adm,
-        departments: &caller.0.d,
+        user_id: caller.0.user_id,
+        is_admin: caller.0.is_admin,
+        departments: &caller.0.departments,
     }
 }
 
@@ -23,7 +23,9 @@ async fn grants(
     state: &AppState,
     caller: &Caller,
 ) -> Result<Vec<(ReportId, b24a_store::RuleScope)>, AppError> {
-    let app = state.app(&caller.0.a).ok_or(AppError::Unauthorized)?;
+    let app = state
+        .app(&caller.0.client_id)
+        .ok_or(AppError::Unauthorized)?;
     Ok(access::grants(&state.store, who(caller), &app.enabled_reports()).await?)
 }
 

@@ -40,15 +40,15 @@ impl FromRequestParts<AppState> for Caller {
             .signer
             .verify(token, now)
             .ok_or(AppError::Unauthorized)?;
-        if state.app(&s.a).is_none() {
+        if state.app(&s.client_id).is_none() {
             return Err(AppError::Unauthorized);
         }
-        if !install_live(state, b24a_store::PortalId(s.p), &s.a).await? {
+        if !install_live(state, b24a_store::PortalId(s.portal_id), &s.client_id).await? {
             return Err(AppError::Unauthorized);
         }
         let caller = Caller(s);
         // A user without access to any report gets nothing from the API (not even dictionaries of employees).
-        if !caller.0.adm && caller.allowed(state).await?.is_empty() {
+        if !caller.0.is_admin && caller.allowed(state).await?.is_empty() {
             return Err(AppError::Forbidden);
         }
         Ok(caller)
@@ -57,12 +57,12 @@ impl FromRequestParts<AppState> for Caller {
 
 impl Caller {
     pub fn portal(&self) -> b24a_store::PortalId {
-        b24a_store::PortalId(self.0.p)
+        b24a_store::PortalId(self.0.portal_id)
     }
 
     /// Only portal administrators pass.
     pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.0.adm {
+        if self.0.is_admin {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -71,13 +71,13 @@ impl Caller {
 
     /// The reports this caller may open now (rules are re-read on every call, so a revoked rule bites at once).
     pub async fn allowed(&self, state: &AppState) -> Result<Vec<b24a_reports::ReportId>, AppError> {
-        let app = state.app(&self.0.a).ok_or(AppError::Unauthorized)?;
+        let app = state.app(&self.0.client_id).ok_or(AppError::Unauthorized)?;
         Ok(crate::access::allowed_reports(
             &state.store,
             self.portal(),
-            self.0.u,
-            self.0.adm,
-            &self.0.d,
+            self.0.user_id,
+            self.0.is_admin,
+            &self.0.departments,
             &app.enabled_reports(),
         )
         .await?)

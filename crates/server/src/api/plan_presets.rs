@@ -22,7 +22,7 @@ pub async fn get_bonus(
     super::guard::report(&state, &caller, b24a_reports::ReportId::Plan).await?;
     let saved = state
         .store
-        .user_preset(caller.portal(), caller.0.u, KEY)
+        .user_preset(caller.portal(), caller.0.user_id, KEY)
         .await?
         .and_then(|v| serde_json::from_value::<PlanOptions>(v).ok())
         .filter(|o| o.validate().is_ok());
@@ -40,7 +40,7 @@ pub async fn put_bonus(
     let value = serde_json::to_value(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     state
         .store
-        .set_user_preset(caller.portal(), caller.0.u, KEY, &value)
+        .set_user_preset(caller.portal(), caller.0.user_id, KEY, &value)
         .await?;
     Ok(Json(body))
 }

@@ -17,7 +17,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<
     let scope = super::guard::report(&state, &caller, b24a_reports::ReportId::Plan).await?;
     let mut rows = state.store.plans(caller.portal()).await?;
     if scope != b24a_reports::DataScope::Company {
-        let d = b24a_reports::dicts::Dicts::load(&state.store, caller.0.p).await?;
+        let d = b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?;
         let people = scope.people(&d).unwrap_or_default();
         let depts = scope.departments(&d).unwrap_or_default();
         rows.retain(|r| match (r.user_id, r.department_id) {
@@ -56,7 +56,7 @@ pub async fn add(
         ));
     }
     for (i, r) in body.rows.iter_mut().enumerate() {
-        r.updated_by = Some(caller.0.u);
+        r.updated_by = Some(caller.0.user_id);
         let checked = match b24a_store::plans::validate_plan(r) {
             Ok(()) => state.store.check_plan_references(caller.portal(), r).await,
             Err(e) => Err(e),

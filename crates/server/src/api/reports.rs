@@ -44,10 +44,11 @@ async fn context(
 ) -> Result<b24a_reports::PortalContext, AppError> {
     let now = chrono::Utc::now().timestamp();
     // The stored tier, not the session's copy: a downgrade (daily refresh, end of grace) applies at once.
-    let months = crate::tier::current(state, caller.portal(), &caller.0.a)
+    let months = crate::tier::current(state, caller.portal(), &caller.0.client_id)
         .await?
         .history_months;
-    let mut ctx = b24a_reports::PortalContext::load(&state.store, caller.0.p, months, now).await?;
+    let mut ctx =
+        b24a_reports::PortalContext::load(&state.store, caller.0.portal_id, months, now).await?;
     ctx.data_scope = data_scope;
     Ok(ctx)
 }
@@ -75,9 +76,11 @@ pub async fn answer(
 
 /// The portal's pipeline names, for funnel titles in charts and sheets.
 async fn pipeline_names(state: &AppState, caller: &Caller) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(b24a_reports::dicts::Dicts::load(&state.store, caller.0.p)
-        .await?
-        .pipelines)
+    Ok(
+        b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id)
+            .await?
+            .pipelines,
+    )
 }
 
 /// `POST /api/reports/{id}`.
@@ -92,13 +95,13 @@ pub async fn report(
     let mut v = serde_json::to_value(&a).map_err(|e| AppError::Internal(e.to_string()))?;
     let pipelines = pipeline_names(&state, &caller).await?;
     v["charts"] =
-        crate::charts::charts_for(&a, crate::i18n::Lang::from_code(&caller.0.l), &pipelines);
+        crate::charts::charts_for(&a, crate::i18n::Lang::from_code(&caller.0.lang), &pipelines);
     v["freshness"] = crate::api::progress::freshness(&state, caller.portal()).await?;
-    let tier = crate::tier::current(&state, caller.portal(), &caller.0.a).await?;
+    let tier = crate::tier::current(&state, caller.portal(), &caller.0.client_id).await?;
     v["tier"] = crate::tier::answer_json(
         &tier,
         v["meta"].get("clamp"),
-        crate::i18n::Lang::from_code(&caller.0.l),
+        crate::i18n::Lang::from_code(&caller.0.lang),
     );
     Ok(Json(v))
 }
@@ -130,7 +133,7 @@ pub async fn drill(
 
 /// `GET /api/definitions`: every metric's definition in the caller's language.
 pub async fn definitions(caller: Caller) -> Json<Value> {
-    let lang = crate::i18n::Lang::from_code(&caller.0.l);
+    let lang = crate::i18n::Lang::from_code(&caller.0.lang);
     Json(Value::Array(
         b24a_reports::definitions()
             .iter()
@@ -152,7 +155,7 @@ pub async fn dictionaries(
     caller: Caller,
 ) -> Result<Json<Value>, AppError> {
     let scope = super::guard::widest(&state, &caller).await?;
-    let d = b24a_reports::dicts::Dicts::load(&state.store, caller.0.p).await?;
+    let d = b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?;
     let people = scope.people(&d);
     let depts = scope.departments(&d);
     let mut users: Vec<Value> = d
@@ -197,7 +200,8 @@ pub async fn dictionaries(
         .collect();
     projects.sort_by_key(|v| v["id"].as_i64().unwrap_or(0));
     let custom_fields =
-        crate::api::custom_fields::custom_fields(&state.store, caller.0.p, &caller.0.l).await?;
+        crate::api::custom_fields::custom_fields(&state.store, caller.0.portal_id, &caller.0.lang)
+            .await?;
     Ok(Json(json!({
         "users": users, "departments": departments, "pipelines": pipelines, "sources": sources, "projects": projects,
         "custom_fields": custom_fields
@@ -228,7 +232,7 @@ pub async fn export(
         plan_options: req.plan_options.clone(),
     };
     let a = answer(&state, &caller, report, &rr).await?;
-    let lang = crate::i18n::Lang::from_code(&caller.0.l);
+    let lang = crate::i18n::Lang::from_code(&caller.0.lang);
     let pipelines = pipeline_names(&state, &caller).await?;
     let tables = crate::export::tables(&a, req.block.as_deref(), lang, &pipelines);
     if tables.is_empty() {

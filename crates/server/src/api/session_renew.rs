@@ -24,10 +24,10 @@ const PREFIX: &str = "renew:";
 
 /// The renewal token for a session just issued at a verified launch.
 pub fn issue(signer: &Signer, launched: &Session) -> String {
-    let launch_at = launched.exp - TTL_SECS;
+    let launch_at = launched.expires_at - TTL_SECS;
     signer.sign(&Session {
-        a: format!("{PREFIX}{}", launched.a),
-        exp: launch_at + WINDOW_SECS,
+        client_id: format!("{PREFIX}{}", launched.client_id),
+        expires_at: launch_at + WINDOW_SECS,
         ..launched.clone()
     })
 }
@@ -41,12 +41,12 @@ pub fn renewed(signer: &Signer, token: &str, now: i64) -> Option<Session> {
 /// [`renewed`] and the launch time the token was issued at.
 fn renewed_with_launch(signer: &Signer, token: &str, now: i64) -> Option<(Session, i64)> {
     let r = signer.verify(token, now)?;
-    let app = r.a.strip_prefix(PREFIX)?.to_string();
-    let launched_at = r.exp - WINDOW_SECS;
+    let app = r.client_id.strip_prefix(PREFIX)?.to_string();
+    let launched_at = r.expires_at - WINDOW_SECS;
     Some((
         Session {
-            a: app,
-            exp: (now + TTL_SECS).min(r.exp),
+            client_id: app,
+            expires_at: (now + TTL_SECS).min(r.expires_at),
             ..r
         },
         launched_at,
@@ -67,20 +67,22 @@ pub async fn renew(
     let now = chrono::Utc::now().timestamp();
     let (s, launched_at) =
         renewed_with_launch(&state.signer, &req.renew, now).ok_or(AppError::Forbidden)?;
-    if state.app(&s.a).is_none() {
+    if state.app(&s.client_id).is_none() {
         return Err(AppError::Forbidden);
     }
     let portal = state
         .store
-        .portal(b24a_store::PortalId(s.p))
+        .portal(b24a_store::PortalId(s.portal_id))
         .await?
         .ok_or(AppError::Forbidden)?;
     // Uninstalled, or installed again after this launch: the old launch's claims no longer stand.
-    if !super::install_live(&state, portal.id, &s.a).await? || portal.installed_at > launched_at {
+    if !super::install_live(&state, portal.id, &s.client_id).await?
+        || portal.installed_at > launched_at
+    {
         return Err(AppError::Forbidden);
     }
     Ok(Json(
-        json!({"session": state.signer.sign(&s), "exp": s.exp}),
+        json!({"session": state.signer.sign(&s), "exp": s.expires_at}),
     ))
 }
 
@@ -90,14 +92,14 @@ mod tests {
 
     fn launched(exp: i64) -> Session {
         Session {
-            p: 7,
-            u: 3,
-            a: "app".into(),
-            adm: true,
-            d: vec![1],
-            l: "ru".into(),
-            t: 3,
-            exp,
+            portal_id: 7,
+            user_id: 3,
+            client_id: "app".into(),
+            is_admin: true,
+            departments: vec![1],
+            lang: "ru".into(),
+            history_months: 3,
+            expires_at: exp,
         }
     }
 
@@ -108,15 +110,23 @@ mod tests {
         let s = launched(launch + TTL_SECS);
         let r = issue(&k, &s);
         // The renewal token is not a session of any app, and a session is not a renewal token.
-        assert_eq!(k.verify(&r, launch).map(|x| x.a), Some("renew:app".into()));
+        assert_eq!(
+            k.verify(&r, launch).map(|x| x.client_id),
+            Some("renew:app".into())
+        );
         assert_eq!(renewed(&k, &k.sign(&s), launch + 1), None);
         // After expiry the session renews with the same claims.
         let n = renewed(&k, &r, launch + TTL_SECS + 5).unwrap();
-        assert_eq!((n.p, n.u, n.a.as_str(), n.adm), (7, 3, "app", true));
-        assert_eq!(n.exp, launch + 2 * TTL_SECS + 5);
+        assert_eq!(
+            (n.portal_id, n.user_id, n.client_id.as_str(), n.is_admin),
+            (7, 3, "app", true)
+        );
+        assert_eq!(n.expires_at, launch + 2 * TTL_SECS + 5);
         // Near the end of the window the session is cut at the window; past it, nothing.
         assert_eq!(
-            renewed(&k, &r, launch + WINDOW_SECS - 60).unwrap().exp,
+            renewed(&k, &r, launch + WINDOW_SECS - 60)
+                .unwrap()
+                .expires_at,
             launch + WINDOW_SECS
         );
         assert_eq!(renewed(&k, &r, launch + WINDOW_SECS), None);

@@ -18,7 +18,7 @@ pub async fn get_settings(
     caller: Caller,
 ) -> Result<Json<Value>, AppError> {
     let fmn = state.store.forget_me_not_settings(caller.portal()).await?;
-    let rules = if caller.0.adm {
+    let rules = if caller.0.is_admin {
         state.store.access_rules(caller.portal()).await?
     } else {
         Vec::new()
@@ -26,13 +26,13 @@ pub async fn get_settings(
     // The zone every day boundary is drawn in, as the sync last learned it from the portal.
     let time_zone = state.store.portal(caller.portal()).await?.map(|p| {
         crate::zone_label::label(
-            crate::i18n::Lang::from_code(&caller.0.l),
+            crate::i18n::Lang::from_code(&caller.0.lang),
             p.time_zone.as_deref(),
             p.utc_offset_seconds,
         )
     });
     Ok(Json(
-        json!({ "forget_me_not": fmn, "access_rules": rules, "is_admin": caller.0.adm, "time_zone": time_zone }),
+        json!({ "forget_me_not": fmn, "access_rules": rules, "is_admin": caller.0.is_admin, "time_zone": time_zone }),
     ))
 }
 
@@ -45,7 +45,7 @@ pub async fn put_forget_me_not(
     caller.require_admin()?;
     state
         .store
-        .set_forget_me_not_settings(caller.portal(), &body, Some(caller.0.u))
+        .set_forget_me_not_settings(caller.portal(), &body, Some(caller.0.user_id))
         .await?;
     Ok(Json(json!(
         state.store.forget_me_not_settings(caller.portal()).await?
@@ -84,7 +84,7 @@ pub async fn get_preset(
     super::guard::report(&state, &caller, super::report_id(&report)?).await?;
     let v: Option<Value> = state
         .store
-        .user_preset(caller.portal(), caller.0.u, &report)
+        .user_preset(caller.portal(), caller.0.user_id, &report)
         .await?;
     Ok(Json(v.unwrap_or(Value::Null)))
 }
@@ -105,7 +105,7 @@ pub async fn put_preset(
     super::guard::report(&state, &caller, super::report_id(&report)?).await?;
     state
         .store
-        .set_user_preset(caller.portal(), caller.0.u, &report, &body.filter)
+        .set_user_preset(caller.portal(), caller.0.user_id, &report, &body.filter)
         .await?;
     Ok(Json(body.filter))
 }
