@@ -27,7 +27,7 @@ use crate::{auth, batch, envelope};
 pub fn router(portal: Arc<PortalState>) -> Router {
     Router::new()
         .route("/rest/{*path}", any(rest))
-        .route("/_emulator/{*path}", any(crate::admin::handle))
+        .nest_service("/_emulator", crate::admin::service(portal.clone()))
         .route(
             "/marketplace/app/{client_id}/",
             axum::routing::get(crate::pages::app_page),

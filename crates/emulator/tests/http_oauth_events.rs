@@ -1,5 +1,5 @@
-//! OAuth server, tokens, app status, iframe launch, events (online and offline), mutations and the
-//! admin HTTP API, all over real HTTP.
+//! OAuth server, tokens, app status, iframe launch, events (online and offline), and mutations, all
+//! over real HTTP (the admin API has `admin_api.rs`).
 
 mod common;
 
@@ -629,85 +629,6 @@ async fn overdue_task_meta_status_filter() {
         .await;
     assert_eq!(a.body["total"], json!(expected));
     assert_eq!(a.body["result"]["tasks"][0]["subStatus"], json!("-1"));
-}
-
-#[tokio::test]
-async fn admin_http_api_drives_the_same_operations() {
-    let e = env().await;
-    let base = format!("{}/_emulator", e.portal.base_url());
-    let post = |path: &str, body: Value| {
-        let http = e.http.clone();
-        let url = format!("{base}/{path}");
-        async move { answer(http.post(url).json(&body).send().await.unwrap()).await }
-    };
-    let info = answer(e.http.get(format!("{base}/info")).send().await.unwrap()).await;
-    assert_eq!(
-        info.body["result"]["member_id"],
-        json!(e.portal.member_id())
-    );
-    let created = post(
-        "deals",
-        json!({"title": "Через админку", "opportunity": 100.0}),
-    )
-    .await;
-    let id = created.body["result"]["id"].as_i64().unwrap();
-    assert_eq!(
-        post(&format!("deals/{id}/stage"), json!({"stage_id": "WON"}))
-            .await
-            .status,
-        200
-    );
-    let d = e.call("crm.deal.get", json!({"id": id})).await;
-    assert_eq!(d.body["result"]["STAGE_ID"], json!("WON"));
-    assert_eq!(d.body["result"]["STAGE_SEMANTIC_ID"], json!("S"));
-    let missing = post("deals/99999999/stage", json!({"stage_id": "WON"})).await;
-    assert_eq!(missing.status, 404);
-    let bad = answer(
-        e.http
-            .post(format!("{base}/deals"))
-            .body("{not json")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(bad.status, 400);
-    let hook = post("webhook", json!({"user_id": 1})).await;
-    let url = hook.body["result"]["url"].as_str().unwrap().to_string();
-    assert!(url.ends_with('/'));
-    assert_eq!(
-        answer(
-            e.http
-                .get(format!("{url}user.current"))
-                .send()
-                .await
-                .unwrap()
-        )
-        .await
-        .body["result"]["ID"],
-        json!("1")
-    );
-    assert_eq!(
-        post("limits", json!({"burst": 1.0, "drain_per_sec": 0.001}))
-            .await
-            .status,
-        200
-    );
-    e.call("profile", json!({})).await;
-    assert_eq!(e.call("profile", json!({})).await.status, 503);
-    post("limits", json!({"rate_enabled": false})).await;
-    post("app_status", json!({"client_id": CLIENT_ID, "status": "F"})).await;
-    assert_eq!(
-        e.call("app.info", json!({})).await.body["result"]["STATUS"],
-        json!("F")
-    );
-    post("expire_tokens", json!({})).await;
-    assert_eq!(
-        e.call("profile", json!({})).await.body["error"],
-        json!("expired_token")
-    );
-    let iframe = post("iframe", json!({"client_id": CLIENT_ID, "user_id": 2})).await;
-    assert!(iframe.body["result"]["form"].is_array());
 }
 
 #[tokio::test]
