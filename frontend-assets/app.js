@@ -49,7 +49,7 @@ async function boot() {
     const rule = id === 'plan' ? h('div', { id: 'bonus-rule' }) : null;
     content.append(...[bar, rule, body].filter(Boolean));
     const ctx = {
-      report: id, filter: filters[id], dicts, currency: 'RUB', isAdmin: CFG.isAdmin,
+      report: id, filter: filters[id], dicts, currency: '', isAdmin: CFG.isAdmin,
       exportBlock: (key) => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, block: key, plan_options: opts() }, `${id}-${key}.xlsx`).catch((e) => fail(body, e)),
       exportAll: () => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, plan_options: opts() }, `${id}.xlsx`).catch((e) => fail(body, e)),
     };

@@ -61,8 +61,10 @@ export function num(v, digits = 0) {
 }
 export function money(v, currency) {
   if (v === null || v === undefined) return '—';
+  // No base currency known: a plain number, never an assumed currency.
+  if (!currency) return num(v);
   try {
-    return new Intl.NumberFormat(loc(), { style: 'currency', currency: currency || 'RUB', currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 }).format(v);
+    return new Intl.NumberFormat(loc(), { style: 'currency', currency, currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 }).format(v);
   } catch (_) { return num(v) + ' ' + (currency || ''); }
 }
 export function date(ts) {

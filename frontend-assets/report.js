@@ -28,6 +28,8 @@ const NOTES = {
   plan_prorated: ['Строки плана за период длиннее выбранного пересчитаны', 'Plan rows longer than the chosen period are prorated'],
   custom_fields_not_for_leads: ['Лиды не отфильтрованы по полям (у лидов их нет)', 'Leads not filtered by fields leads do not have'],
   custom_fields_not_for_deals: ['Сделки не отфильтрованы по полям (у сделок их нет)', 'Deals not filtered by fields deals do not have'],
+  no_rate: ['Нет курса — сделки и лиды в этих валютах посчитаны в количестве, но не в суммах', 'No rate — deals and leads in these currencies are counted, but left out of sums'],
+  base_currency_unknown: ['Портал не сообщил базовую валюту — суммы показаны без валюты', 'The portal named no base currency — sums are shown without one'],
 };
 function noteValue(v) {
   const ru = LANG !== 'en';
@@ -103,7 +105,7 @@ function table(tb, meta, ctx) {
         const r = typeof x === 'string' ? x.localeCompare(y) : x - y; return desc ? -r : r;
       });
     }
-    const ths = [h('th', {}, '')].concat(tb.columns.map((c) => h('th', { title: defText(c.metric) }, defName(c.metric) + (c.unit === 'money' ? `, ${meta.currency}` : ''))));
+    const ths = [h('th', {}, '')].concat(tb.columns.map((c) => h('th', { title: defText(c.metric) }, defName(c.metric) + (c.unit === 'money' && meta.currency ? `, ${meta.currency}` : ''))));
     ths.forEach((th, i) => {
       if (i === sortCol) th.className = desc ? 'sorted-desc' : 'sorted-asc';
       th.addEventListener('click', () => { if (sortCol === i) desc = !desc; else { sortCol = i; desc = i !== 0; } draw(); });
@@ -135,7 +137,7 @@ export function renderAnswer(root, report, answer, ctx) {
   root.append(freshnessLine(answer.freshness));
   if (meta.clamp) root.append(h('div', { class: 'lock' }, `${t('clamp')} ${isoDay(meta.clamp.from || meta.period.from)}. ${t('clamp_tail')}`));
   // The plan's bonus rule card already states the threshold or the ladder in use.
-  const notes = (meta.notes || []).filter(([k]) => !(report === 'plan' && k === 'threshold_pct')).map(([k, v]) => { const n = NOTES[k]; return n ? `${n[LANG === 'en' ? 1 : 0]}: ${noteValue(v)}` : null; }).filter(Boolean);
+  const notes = (meta.notes || []).filter(([k]) => !(report === 'plan' && k === 'threshold_pct')).map(([k, v]) => { const n = NOTES[k]; return n ? (v === '' ? n[LANG === 'en' ? 1 : 0] : `${n[LANG === 'en' ? 1 : 0]}: ${noteValue(v)}`) : null; }).filter(Boolean);
   if (notes.length) root.append(h('div', { class: 'meta-line notes' }, notes.map((x) => h('span', {}, x))));
   if (meta.empty) {
     const planHint = report === 'plan' ? h('div', {}, t('plan_empty'), ctx.isAdmin ? h('a', { href: '#settings' }, ' ' + t('settings') + ' →') : null) : h('div', {}, t('empty_hint'));

@@ -186,6 +186,26 @@ pub struct Meta {
     pub notes: Vec<(String, String)>,
 }
 
+impl Meta {
+    /// The money notes of a report that sums amounts: `no_rate` names the currencies without a rate among the
+    /// records counted in any of `tallies` (those records are counted, their money is not), and
+    /// `base_currency_unknown` says the portal named no base currency (sums are then in an unnamed currency).
+    pub(crate) fn note_money(&mut self, tallies: &[Option<&Tally>]) {
+        let mut codes = std::collections::BTreeSet::new();
+        for t in tallies.iter().flatten() {
+            codes.extend(t.no_rate_currencies().iter().cloned());
+        }
+        if !codes.is_empty() {
+            let list: Vec<String> = codes.into_iter().collect();
+            self.notes.push(("no_rate".into(), list.join(", ")));
+        }
+        if self.currency.is_empty() {
+            self.notes
+                .push(("base_currency_unknown".into(), String::new()));
+        }
+    }
+}
+
 /// One report's answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Answer {

@@ -216,7 +216,7 @@ fn avg(t: &Tally, metric: &'static str, g: &Group) -> Option<f64> {
 pub(crate) fn tiles(cur: &Tally, prev: Option<&Tally>) -> Vec<Tile> {
     let avg_check = |t: &Tally| {
         let a = t.get("deal_won", &Group::Total);
-        metrics::mean(a.amount as f64 / 100.0, a.count)
+        metrics::mean(a.amount as f64 / 100.0, a.priced())
     };
     vec![
         count_tile("deal_created", cur, prev, true),
@@ -471,9 +471,10 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
         && cur.get("deal_won", &Group::Total).count == 0
         && cur.get("deal_lost", &Group::Total).count == 0
         && cur.get("lead_created", &Group::Total).count == 0;
-    let meta = p
+    let mut meta = p
         .meta(store, ReportId::SalesDynamics, empty, "no_deals_in_period")
         .await?;
+    meta.note_money(&[Some(&cur), prev.as_ref()]);
     Ok(Answer {
         meta,
         tiles: tiles(&cur, prev.as_ref()),

@@ -593,6 +593,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
     let mut meta = p
         .meta(store, ReportId::Plan, empty, "no_plan_rows_for_period")
         .await?;
+    meta.note_money(&[Some(&t)]);
     meta.notes
         .push(("threshold_pct".into(), opts.threshold_pct.to_string()));
     if data.rows.iter().any(|r| r.prorated) {
