@@ -24,7 +24,15 @@ const WORDS = {
   records: ['записей', 'records'], open_card: ['Открыть карточку', 'Open the card'], more: ['Показать ещё', 'Show more'],
   clamp: ['Бесплатный тариф показывает данные за последние 3 месяца. Период обрезан до', 'The free plan shows the last 3 months. The period was cut to'],
   clamp_tail: ['Подписка открывает 24 месяца истории.', 'A subscription opens 24 months of history.'],
-  vs: ['к пред. периоду', 'vs comparison'], error: ['Ошибка', 'Error'], settings: ['Настройки', 'Settings'],
+  vs_previous_period: ['к тому же числу дней до периода', 'vs the same number of days before'],
+  vs_same_days_previous_week: ['к тем же дням прошлой недели', 'vs the same days of last week'],
+  vs_same_days_previous_month: ['к тем же дням прошлого месяца', 'vs the same days of last month'],
+  vs_same_days_previous_quarter: ['к тем же дням прошлого квартала', 'vs the same days of last quarter'],
+  vs_same_days_previous_year: ['к тем же дням прошлого года', 'vs the same days of last year'],
+  vs_year_ago: ['к тем же дням год назад', 'vs the same days a year earlier'],
+  compared_with: ['Сравнение с', 'Compared with'], pp: ['п. п.', 'pp'],
+  partial_week: ['неполная неделя', 'partial week'], partial_month: ['неполный месяц', 'partial month'],
+  partial_quarter: ['неполный квартал', 'partial quarter'], partial_day: ['неполный день', 'partial day'], error: ['Ошибка', 'Error'], settings: ['Настройки', 'Settings'],
   save: ['Сохранить', 'Save'], saved: ['Сохранено', 'Saved'], add: ['Добавить', 'Add'], remove: ['Удалить', 'Remove'],
   fmn_title: ['Незабудка: когда карточка считается забытой', 'Forget-me-not: when a card is forgotten'],
   lead_days: ['Лид забыт через, дней', 'A lead is forgotten after, days'], deal_days: ['Сделка забыта через, дней', 'A deal is forgotten after, days'],
@@ -84,6 +92,8 @@ export function value(v, unit, currency) {
   switch (unit) {
     case 'money': return money(v, currency);
     case 'percent': return v === null || v === undefined ? '—' : num(v, 1) + ' %';
+    // A difference of two percents: percentage points, never "%".
+    case 'points': return v === null || v === undefined ? '—' : num(v, 1) + '\u00a0' + t('pp');
     case 'days': return v === null || v === undefined ? '—' : num(v, 1);
     case 'minutes': return num(v, 0);
     case 'index': return num(v, 0);

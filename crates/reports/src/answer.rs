@@ -80,6 +80,8 @@ pub enum Unit {
     Index,
     /// A unix timestamp (seconds).
     Instant,
+    /// Percentage points: the difference of two percents (a conversion's delta), never shown as "%".
+    Points,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,6 +96,8 @@ pub struct Tile {
     pub previous_amount: Option<f64>,
     /// value − previous.
     pub delta: Option<f64>,
+    /// The unit of `delta`: percentage points for a percent tile, else the tile's unit.
+    pub delta_unit: Unit,
     pub drill: Option<Drill>,
 }
 
@@ -170,6 +174,8 @@ pub struct Meta {
     pub portal_id: i64,
     pub period: Range,
     pub comparison: Option<Range>,
+    /// How the comparison period was chosen (the page names it next to every delta).
+    pub comparison_rule: Option<crate::comparison::CompareRule>,
     /// Set when the tier cut the period (never silently).
     pub clamp: Option<Clamp>,
     pub comparison_clamp: Option<Clamp>,
@@ -297,7 +303,17 @@ pub(crate) fn tile(
         previous: p,
         previous_amount,
         delta: v.zip(p).map(|(a, b)| a - b),
+        delta_unit: delta_unit(unit),
         drill,
+    }
+}
+
+/// The unit of a difference of two values in `unit`: percents differ by percentage points.
+pub fn delta_unit(unit: Unit) -> Unit {
+    if unit == Unit::Percent {
+        Unit::Points
+    } else {
+        unit
     }
 }
 

@@ -15,6 +15,7 @@
 
 pub mod answer;
 pub mod cache;
+pub mod comparison;
 pub mod context;
 pub mod data_scope;
 pub mod definitions;

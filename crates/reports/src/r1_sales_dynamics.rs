@@ -334,9 +334,11 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
         let mut day = bucket.start(range.from);
         while day <= range.to {
             let g = Group::Bucket(day);
+            // A bucket reaching outside the period (the week of 30.11 in December) is labelled by its days inside.
+            let (label, note) = crate::comparison::bucket_label(bucket, day, range.from, range.to);
             dyn_t.rows.push(Row {
-                label: day.format("%Y-%m-%d").to_string(),
-                note: None,
+                label,
+                note,
                 cells: vec![
                     count_cell(&cur, "series_created", &g, s),
                     count_cell(&cur, "series_won", &g, s),
