@@ -79,9 +79,24 @@ export function date(ts) {
   if (!ts) return '—';
   return new Intl.DateTimeFormat(loc(), { day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date(ts * 1000));
 }
+// The portal's time zone (IANA name or "+03:00", from the answer's meta): instants are shown on the portal's clock.
+let ZONE;
+export function setZone(z) {
+  ZONE = undefined;
+  // A fixed offset of whole hours as the IANA "Etc/GMT∓h" zone (its sign is inverted by definition).
+  const m = typeof z === 'string' && z.match(/^([+-])(\d{2}):00$/);
+  if (m) z = Number(m[2]) === 0 ? 'UTC' : `Etc/GMT${m[1] === '+' ? '-' : '+'}${Number(m[2])}`;
+  try { if (z) { new Intl.DateTimeFormat('en-US', { timeZone: z }); ZONE = z; } } catch (_) { /* unknown to this browser: its own zone */ } }
+const zoned = (opts) => (ZONE ? { ...opts, timeZone: ZONE } : opts);
+const yearOf = (d) => new Intl.DateTimeFormat('en-US', zoned({ year: 'numeric' })).format(d);
+// A day and time; the year is shown whenever it is not the current one ("16 дек. 2024 г., 09:03"), so an old
+// date never reads like a coming one.
 export function dateTime(ts) {
   if (!ts) return '—';
-  return new Intl.DateTimeFormat(loc(), { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(ts * 1000));
+  const d = new Date(ts * 1000);
+  const opts = { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' };
+  if (yearOf(d) !== yearOf(new Date())) opts.year = 'numeric';
+  return new Intl.DateTimeFormat(loc(), zoned(opts)).format(d);
 }
 export function isoDay(s) {
   if (!s) return '—';
