@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn amounts_and_missing_currencies_round_trip() {
-        for c in [0, 1, -1, 123_456_789_00, i64::MAX, -5_000] {
+        for c in [0, 1, -1, 12_345_678_900, i64::MAX, -5_000] {
             assert_eq!(Money::cents(c).known(), Some(c));
             assert_eq!(Money::cents(c).missing_currency(), None);
         }
