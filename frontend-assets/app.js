@@ -1,7 +1,7 @@
 // The app page: reads the config the server embedded, draws the tabs of the reports this user may open (plus
 // settings for administrators), the filter bar and the report. No framework, no build step.
 import { h, clear } from './dom.js';
-import { t, setLang, LANG } from './i18n.js';
+import { t, setLang, setZone, LANG } from './i18n.js';
 import * as api from './api.js';
 import { setOrigin } from './links.js';
 import { defaultFilter, renderFilters } from './filters.js';
@@ -49,7 +49,7 @@ async function boot() {
     const rule = id === 'plan' ? h('div', { id: 'bonus-rule' }) : null;
     content.append(...[bar, rule, body].filter(Boolean));
     const ctx = {
-      report: id, filter: filters[id], dicts, currency: 'RUB', isAdmin: CFG.isAdmin,
+      report: id, filter: filters[id], dicts, currency: '', isAdmin: CFG.isAdmin,
       exportBlock: (key) => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, block: key, plan_options: opts() }, `${id}-${key}.xlsx`).catch((e) => fail(body, e)),
       exportAll: () => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, plan_options: opts() }, `${id}.xlsx`).catch((e) => fail(body, e)),
     };
@@ -61,7 +61,7 @@ async function boot() {
       filters[id] = f; ctx.filter = f;
       renderFilters(bar, id, dicts, f, (nf) => { run(nf); api.put(`/api/presets/${id}`, { filter: nf }).catch(() => {}); });
       clear(body).append(h('div', { class: 'card' }, t('loading')));
-      try { const a = await loadReport(id, f, opts()); ctx.currency = a.meta.currency; renderAnswer(body, id, a, ctx); document.body.dataset.loaded = id; } catch (e) {
+      try { const a = await loadReport(id, f, opts()); ctx.currency = a.meta.currency; setZone(a.meta.time_zone); renderAnswer(body, id, a, ctx); document.body.dataset.loaded = id; } catch (e) {
         fail(body, e.field ? { message: `${e.field}: ${e.message}` } : e);
         document.body.dataset.loaded = id;
       }

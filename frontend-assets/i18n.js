@@ -24,7 +24,15 @@ const WORDS = {
   records: ['записей', 'records'], open_card: ['Открыть карточку', 'Open the card'], more: ['Показать ещё', 'Show more'],
   clamp: ['Бесплатный тариф показывает данные за последние 3 месяца. Период обрезан до', 'The free plan shows the last 3 months. The period was cut to'],
   clamp_tail: ['Подписка открывает 24 месяца истории.', 'A subscription opens 24 months of history.'],
-  vs: ['к пред. периоду', 'vs comparison'], error: ['Ошибка', 'Error'], settings: ['Настройки', 'Settings'],
+  vs_previous_period: ['к тому же числу дней до периода', 'vs the same number of days before'],
+  vs_same_days_previous_week: ['к тем же дням прошлой недели', 'vs the same days of last week'],
+  vs_same_days_previous_month: ['к тем же дням прошлого месяца', 'vs the same days of last month'],
+  vs_same_days_previous_quarter: ['к тем же дням прошлого квартала', 'vs the same days of last quarter'],
+  vs_same_days_previous_year: ['к тем же дням прошлого года', 'vs the same days of last year'],
+  vs_year_ago: ['к тем же дням год назад', 'vs the same days a year earlier'],
+  compared_with: ['Сравнение с', 'Compared with'], pp: ['п. п.', 'pp'],
+  partial_week: ['неполная неделя', 'partial week'], partial_month: ['неполный месяц', 'partial month'],
+  partial_quarter: ['неполный квартал', 'partial quarter'], partial_day: ['неполный день', 'partial day'], error: ['Ошибка', 'Error'], settings: ['Настройки', 'Settings'],
   save: ['Сохранить', 'Save'], saved: ['Сохранено', 'Saved'], add: ['Добавить', 'Add'], remove: ['Удалить', 'Remove'],
   fmn_title: ['Незабудка: когда карточка считается забытой', 'Forget-me-not: when a card is forgotten'],
   lead_days: ['Лид забыт через, дней', 'A lead is forgotten after, days'], deal_days: ['Сделка забыта через, дней', 'A deal is forgotten after, days'],
@@ -61,17 +69,34 @@ export function num(v, digits = 0) {
 }
 export function money(v, currency) {
   if (v === null || v === undefined) return '—';
+  // No base currency known: a plain number, never an assumed currency.
+  if (!currency) return num(v);
   try {
-    return new Intl.NumberFormat(loc(), { style: 'currency', currency: currency || 'RUB', currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 }).format(v);
+    return new Intl.NumberFormat(loc(), { style: 'currency', currency, currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 }).format(v);
   } catch (_) { return num(v) + ' ' + (currency || ''); }
 }
 export function date(ts) {
   if (!ts) return '—';
   return new Intl.DateTimeFormat(loc(), { day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date(ts * 1000));
 }
+// The portal's time zone (IANA name or "+03:00", from the answer's meta): instants are shown on the portal's clock.
+let ZONE;
+export function setZone(z) {
+  ZONE = undefined;
+  // A fixed offset of whole hours as the IANA "Etc/GMT∓h" zone (its sign is inverted by definition).
+  const m = typeof z === 'string' && z.match(/^([+-])(\d{2}):00$/);
+  if (m) z = Number(m[2]) === 0 ? 'UTC' : `Etc/GMT${m[1] === '+' ? '-' : '+'}${Number(m[2])}`;
+  try { if (z) { new Intl.DateTimeFormat('en-US', { timeZone: z }); ZONE = z; } } catch (_) { /* unknown to this browser: its own zone */ } }
+const zoned = (opts) => (ZONE ? { ...opts, timeZone: ZONE } : opts);
+const yearOf = (d) => new Intl.DateTimeFormat('en-US', zoned({ year: 'numeric' })).format(d);
+// A day and time; the year is shown whenever it is not the current one ("16 дек. 2024 г., 09:03"), so an old
+// date never reads like a coming one.
 export function dateTime(ts) {
   if (!ts) return '—';
-  return new Intl.DateTimeFormat(loc(), { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(ts * 1000));
+  const d = new Date(ts * 1000);
+  const opts = { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' };
+  if (yearOf(d) !== yearOf(new Date())) opts.year = 'numeric';
+  return new Intl.DateTimeFormat(loc(), zoned(opts)).format(d);
 }
 export function isoDay(s) {
   if (!s) return '—';
@@ -82,6 +107,8 @@ export function value(v, unit, currency) {
   switch (unit) {
     case 'money': return money(v, currency);
     case 'percent': return v === null || v === undefined ? '—' : num(v, 1) + ' %';
+    // A difference of two percents: percentage points, never "%".
+    case 'points': return v === null || v === undefined ? '—' : num(v, 1) + '\u00a0' + t('pp');
     case 'days': return v === null || v === undefined ? '—' : num(v, 1);
     case 'minutes': return num(v, 0);
     case 'index': return num(v, 0);

@@ -28,11 +28,15 @@ const NOTES = {
   plan_prorated: ['Строки плана за период длиннее выбранного пересчитаны', 'Plan rows longer than the chosen period are prorated'],
   custom_fields_not_for_leads: ['Лиды не отфильтрованы по полям (у лидов их нет)', 'Leads not filtered by fields leads do not have'],
   custom_fields_not_for_deals: ['Сделки не отфильтрованы по полям (у сделок их нет)', 'Deals not filtered by fields deals do not have'],
+  no_rate: ['Нет курса — сделки и лиды в этих валютах посчитаны в количестве, но не в суммах', 'No rate — deals and leads in these currencies are counted, but left out of sums'],
+  comparison_beyond_tier: ['Сравнение недоступно: период сравнения за пределами тарифа, данные доступны с', 'No comparison: the comparison period lies beyond the plan, data is available from'],
+  base_currency_unknown: ['Портал не сообщил базовую валюту — суммы показаны без валюты', 'The portal named no base currency — sums are shown without one'],
 };
 function noteValue(v) {
   const ru = LANG !== 'en';
   const map = { true: ru ? 'да' : 'yes', false: ru ? 'нет' : 'no', created: ru ? 'созданным в периоде' : 'created in the period', closed: ru ? 'закрытым в периоде' : 'closed in the period', days: ru ? 'по дням' : 'by days' };
   if (map[v]) return map[v];
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return isoDay(v);
   if (ru && v.startsWith('last of:')) return 'последнее из: правка, смена стадии, активность портала, дело создано или выполнено';
   return v;
 }
@@ -52,6 +56,9 @@ export function blockTitle(key, pipelines) {
 
 function groupLabel(row) {
   const g = row.group || {};
+  // A partial bucket comes as "YYYY-MM-DD..YYYY-MM-DD": the days of it inside the period.
+  const part = g.by === 'bucket' && typeof row.label === 'string' && row.label.match(/^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/);
+  if (part) return `${isoDay(part[1])}–${isoDay(part[2])}`;
   if (g.by === 'bucket') return isoDay(g.key);
   // Plan rows come as "who · pipeline · YYYY-MM-DD" ("*" = all pipelines): words and a local date instead.
   const m = typeof row.label === 'string' && row.label.match(/^(.*) · (.*) · (\d{4}-\d{2}-\d{2})$/);
@@ -72,7 +79,7 @@ function tile(tl, meta, ctx) {
     const good = tl.delta * (LOWER_IS_BETTER.has(tl.metric) ? -1 : 1);
     const cls = good > 0 ? 'better' : good < 0 ? 'worse' : 'flat';
     const sign = tl.delta > 0 ? '+' : '';
-    delta = h('div', { class: 'delta ' + cls }, `${sign}${value(tl.delta, tl.unit, meta.currency)} ${t('vs')} (${value(tl.previous, tl.unit, meta.currency)})`);
+    delta = h('div', { class: 'delta ' + cls }, `${sign}${value(tl.delta, tl.delta_unit || tl.unit, meta.currency)} ${t('vs_' + (meta.comparison_rule || 'previous_period'))} (${value(tl.previous, tl.unit, meta.currency)})`);
   }
   return h('div', { class: 'tile', dataset: { metric: tl.metric } },
     h('div', { class: 'name' }, defName(tl.metric)),
@@ -103,12 +110,12 @@ function table(tb, meta, ctx) {
         const r = typeof x === 'string' ? x.localeCompare(y) : x - y; return desc ? -r : r;
       });
     }
-    const ths = [h('th', {}, '')].concat(tb.columns.map((c) => h('th', { title: defText(c.metric) }, defName(c.metric) + (c.unit === 'money' ? `, ${meta.currency}` : ''))));
+    const ths = [h('th', {}, '')].concat(tb.columns.map((c) => h('th', { title: defText(c.metric) }, defName(c.metric) + (c.unit === 'money' && meta.currency ? `, ${meta.currency}` : ''))));
     ths.forEach((th, i) => {
       if (i === sortCol) th.className = desc ? 'sorted-desc' : 'sorted-asc';
       th.addEventListener('click', () => { if (sortCol === i) desc = !desc; else { sortCol = i; desc = i !== 0; } draw(); });
     });
-    const noteText = (n) => (n === 'inactive' ? t('inactive') : n === 'subtotal' ? t('subtotal') : n === 'prorated' ? t('prorated') : n);
+    const noteText = (n) => (n === 'inactive' ? t('inactive') : n === 'subtotal' ? t('subtotal') : n === 'prorated' ? t('prorated') : n === 'partial' ? t('partial_' + meta.bucket) : n);
     const body = rows.map((r) => h('tr', { class: r.note === 'subtotal' ? 'subtotal' : null }, h('td', {}, groupLabel(r), r.note ? h('span', { class: 'note' }, noteText(r.note)) : null),
       r.cells.map((c, i) => h('td', {}, cellEl(c, tb.columns[i], meta, ctx)))));
     const foot = tb.total ? h('tfoot', {}, h('tr', {}, h('td', {}, t('total')), tb.total.cells.map((c, i) => h('td', {}, cellEl(c, tb.columns[i], meta, ctx))))) : null;
@@ -135,8 +142,12 @@ export function renderAnswer(root, report, answer, ctx) {
   root.append(freshnessLine(answer.freshness));
   if (meta.clamp) root.append(h('div', { class: 'lock' }, `${t('clamp')} ${isoDay(meta.clamp.from || meta.period.from)}. ${t('clamp_tail')}`));
   // The plan's bonus rule card already states the threshold or the ladder in use.
-  const notes = (meta.notes || []).filter(([k]) => !(report === 'plan' && k === 'threshold_pct')).map(([k, v]) => { const n = NOTES[k]; return n ? `${n[LANG === 'en' ? 1 : 0]}: ${noteValue(v)}` : null; }).filter(Boolean);
+  const notes = (meta.notes || []).filter(([k]) => !(report === 'plan' && k === 'threshold_pct')).map(([k, v]) => { const n = NOTES[k]; return n ? (v === '' ? n[LANG === 'en' ? 1 : 0] : `${n[LANG === 'en' ? 1 : 0]}: ${noteValue(v)}`) : null; }).filter(Boolean);
   if (notes.length) root.append(h('div', { class: 'meta-line notes' }, notes.map((x) => h('span', {}, x))));
+  // Which days the deltas compare with, in words and dates.
+  if (meta.comparison && meta.comparison_rule) {
+    root.append(h('div', { class: 'meta-line comparison' }, `${t('compared_with')}: ${isoDay(meta.comparison.from)}–${isoDay(meta.comparison.to)} (${t('vs_' + meta.comparison_rule)})`));
+  }
   if (meta.empty) {
     const planHint = report === 'plan' ? h('div', {}, t('plan_empty'), ctx.isAdmin ? h('a', { href: '#settings' }, ' ' + t('settings') + ' →') : null) : h('div', {}, t('empty_hint'));
     root.append(h('div', { class: 'card empty' }, h('div', { class: 'big' }, meta.empty_reason ? (defText(meta.empty_reason) || t('empty')) : t('empty')), planHint));

@@ -171,6 +171,20 @@ pub fn format_percent(fraction: f64, locale: Locale) -> String {
     }
 }
 
+/// A difference of two percents, in percentage points, signed: "+2,5 п. п." / "+2.5 pp" (never "%": 40 % → 42 %
+/// is +2 points, not +2 %).
+pub fn format_points(points: f64, locale: Locale) -> String {
+    if !points.is_finite() {
+        return NO_VALUE.to_string();
+    }
+    let sign = if points > 0.0 { "+" } else { "" };
+    let number = format_number(points, 1, locale);
+    match locale {
+        Locale::Ru => format!("{sign}{number}{NBSP}п.{NBSP}п."),
+        Locale::En => format!("{sign}{number} pp"),
+    }
+}
+
 /// A duration in days, one decimal at most: "36 дн." / "36 days", "1 day".
 pub fn format_days(days: f64, locale: Locale) -> String {
     if !days.is_finite() {
@@ -186,6 +200,22 @@ pub fn format_days(days: f64, locale: Locale) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn percent_differences_are_percentage_points() {
+        use super::*;
+        assert_eq!(
+            format_points(2.5, Locale::Ru),
+            format!("+2,5{NBSP}п.{NBSP}п.")
+        );
+        assert_eq!(format_points(2.5, Locale::En), "+2.5 pp");
+        assert_eq!(format_points(-10.0, Locale::En), "-10 pp");
+        assert_eq!(format_points(f64::NAN, Locale::Ru), NO_VALUE);
+        assert_eq!(
+            crate::spec::ValueFormat::Points.exact(-1.25, Locale::Ru),
+            format!("-1,3{NBSP}п.{NBSP}п.")
+        );
+    }
+
     use super::*;
 
     #[test]

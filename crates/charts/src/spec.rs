@@ -99,6 +99,8 @@ pub enum ValueFormat {
     Days,
     /// A plain decimal number (indices).
     Number,
+    /// A difference of two percents, in percentage points ("+2,5 п. п.").
+    Points,
 }
 
 impl ValueFormat {
@@ -110,6 +112,7 @@ impl ValueFormat {
             ValueFormat::Money { currency } => format::format_money_units(v, currency, locale),
             ValueFormat::Percent => format::format_percent(v, locale),
             ValueFormat::Days => format::format_days(v, locale),
+            ValueFormat::Points => format::format_points(v, locale),
         }
     }
 
@@ -126,6 +129,7 @@ impl ValueFormat {
                 }
             }
             ValueFormat::Count | ValueFormat::Number => compact(v, locale),
+            ValueFormat::Points => format::format_points(v, locale),
         }
     }
 }

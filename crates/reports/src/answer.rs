@@ -80,6 +80,8 @@ pub enum Unit {
     Index,
     /// A unix timestamp (seconds).
     Instant,
+    /// Percentage points: the difference of two percents (a conversion's delta), never shown as "%".
+    Points,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,6 +96,8 @@ pub struct Tile {
     pub previous_amount: Option<f64>,
     /// value − previous.
     pub delta: Option<f64>,
+    /// The unit of `delta`: percentage points for a percent tile, else the tile's unit.
+    pub delta_unit: Unit,
     pub drill: Option<Drill>,
 }
 
@@ -170,6 +174,8 @@ pub struct Meta {
     pub portal_id: i64,
     pub period: Range,
     pub comparison: Option<Range>,
+    /// How the comparison period was chosen (the page names it next to every delta).
+    pub comparison_rule: Option<crate::comparison::CompareRule>,
     /// Set when the tier cut the period (never silently).
     pub clamp: Option<Clamp>,
     pub comparison_clamp: Option<Clamp>,
@@ -184,6 +190,26 @@ pub struct Meta {
     pub empty_reason: Option<&'static str>,
     /// Report-specific facts the page states (e.g. R6's clock and settings).
     pub notes: Vec<(String, String)>,
+}
+
+impl Meta {
+    /// The money notes of a report that sums amounts: `no_rate` names the currencies without a rate among the
+    /// records counted in any of `tallies` (those records are counted, their money is not), and
+    /// `base_currency_unknown` says the portal named no base currency (sums are then in an unnamed currency).
+    pub(crate) fn note_money(&mut self, tallies: &[Option<&Tally>]) {
+        let mut codes = std::collections::BTreeSet::new();
+        for t in tallies.iter().flatten() {
+            codes.extend(t.no_rate_currencies().iter().cloned());
+        }
+        if !codes.is_empty() {
+            let list: Vec<String> = codes.into_iter().collect();
+            self.notes.push(("no_rate".into(), list.join(", ")));
+        }
+        if self.currency.is_empty() {
+            self.notes
+                .push(("base_currency_unknown".into(), String::new()));
+        }
+    }
 }
 
 /// One report's answer.
@@ -277,7 +303,17 @@ pub(crate) fn tile(
         previous: p,
         previous_amount,
         delta: v.zip(p).map(|(a, b)| a - b),
+        delta_unit: delta_unit(unit),
         drill,
+    }
+}
+
+/// The unit of a difference of two values in `unit`: percents differ by percentage points.
+pub fn delta_unit(unit: Unit) -> Unit {
+    if unit == Unit::Percent {
+        Unit::Points
+    } else {
+        unit
     }
 }
 

@@ -444,7 +444,7 @@ impl DealsPart {
             .map(|d| CDeal {
                 id: d.id,
                 pipeline: d.pipeline,
-                amount: d.amount,
+                amount: d.amount.packed(),
                 created: d.created,
                 date_modify: d.date_modify,
                 manager: O64::new(d.manager),
@@ -500,7 +500,7 @@ impl DealsPart {
             pipeline: d.pipeline,
             stage_id: s.get(d.stage),
             status: d.status,
-            amount: d.amount,
+            amount: crate::money::Money::from_packed(d.amount),
             manager: d.manager.get(),
             source: s.get_opt(d.source),
             created: d.created,
@@ -561,7 +561,7 @@ impl LeadsPart {
             .into_iter()
             .map(|(l, date_closed)| CLead {
                 id: l.id,
-                amount: l.amount,
+                amount: l.amount.packed(),
                 created: l.created,
                 date_modify: l.date_modify,
                 date_closed: O64::new(date_closed),
@@ -631,7 +631,7 @@ impl LeadsPart {
                 date_modify: l.date_modify,
                 moved_time: l.moved_time.get(),
                 last_activity_time: l.last_activity_time.get(),
-                amount: l.amount,
+                amount: crate::money::Money::from_packed(l.amount),
                 utm: (s.get(l.utm[0]), s.get(l.utm[1]), s.get(l.utm[2])),
                 returning: l.returning,
             })

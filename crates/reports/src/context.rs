@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, TimeZone};
 use serde::Serialize;
 
 use crate::error::ReportError;
+use crate::money::Money;
 
 /// The portal's clock: an IANA zone when the portal told us one, else its fixed UTC offset.
 #[derive(Debug, Clone, Copy)]
@@ -76,7 +77,8 @@ fn utc() -> FixedOffset {
 pub struct PortalContext {
     pub portal_id: i64,
     pub tz: PortalTz,
-    /// The base (report) currency code; amounts in answers are hundredths of it.
+    /// The base (report) currency code; amounts in answers are hundredths of it. Empty when the portal named none
+    /// (never assumed: the answer says so, note `base_currency_unknown`).
     pub base_currency: String,
     /// Units of base currency per one unit of each currency (`amount / amount_cnt`).
     pub rates: HashMap<String, f64>,
@@ -134,9 +136,12 @@ impl PortalContext {
             }
         }
         let base_currency = base
+            .filter(|b| !b.is_empty())
             .or(base_from_table)
-            .unwrap_or_else(|| "RUB".to_string());
-        rates.insert(base_currency.clone(), 1.0);
+            .unwrap_or_default();
+        if !base_currency.is_empty() {
+            rates.insert(base_currency.clone(), 1.0);
+        }
         Ok(PortalContext {
             portal_id,
             tz: PortalTz::from_parts(tz_name.as_deref(), offset),
@@ -151,29 +156,29 @@ impl PortalContext {
     /// An amount in hundredths of the base currency.
     ///
     /// The account-currency amount (OPPORTUNITY_ACCOUNT) wins when the portal gave it and its currency is the base
-    /// (or unnamed); otherwise the record's own amount is converted by the portal's rate. An unknown currency is
-    /// taken at rate 1 (the portal lost its rate; we do not drop the deal).
+    /// (or unnamed); otherwise the record's own amount is converted by the portal's rate. A currency the portal
+    /// has no rate for gives no amount ([`Money::no_rate`]): the record counts, its money does not.
     pub fn to_base_cents(
         &self,
         cents: i64,
         currency: Option<&str>,
         account_cents: Option<i64>,
         account_currency: Option<&str>,
-    ) -> i64 {
+    ) -> Money {
         if let Some(acc) = account_cents {
-            match account_currency {
-                None => return acc,
-                Some(c) if c == self.base_currency => return acc,
+            match account_currency.filter(|c| !c.is_empty()) {
+                None => return Money::cents(acc),
+                Some(c) if c == self.base_currency => return Money::cents(acc),
                 _ => {}
             }
         }
-        match currency {
-            None => cents,
-            Some(c) if c == self.base_currency => cents,
-            Some(c) => {
-                let rate = self.rates.get(c).copied().unwrap_or(1.0);
-                (cents as f64 * rate).round() as i64
-            }
+        match currency.filter(|c| !c.is_empty()) {
+            None => Money::cents(cents),
+            Some(c) if c == self.base_currency => Money::cents(cents),
+            Some(c) => match self.rates.get(c) {
+                Some(rate) => Money::cents((cents as f64 * rate).round() as i64),
+                None => Money::no_rate(c),
+            },
         }
     }
 

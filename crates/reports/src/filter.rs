@@ -67,7 +67,8 @@ pub struct Period {
 #[serde(rename_all = "snake_case")]
 pub enum Compare {
     None,
-    /// The same number of days immediately before the period.
+    /// The previous period, like with like (`comparison::comparison_days`): the same days of the previous
+    /// week / month / quarter / year for a period running to today, else the same number of days right before.
     #[default]
     Previous,
     /// The same days one year earlier.
@@ -157,29 +158,21 @@ impl Filter {
         let (from, to) = self.requested_days(today)?;
         let floor = ctx.history_floor();
         let (period, clamp) = clamp_range(ctx, from, to, floor);
-        let comparison = match self.compare {
-            Compare::None => None,
-            Compare::Previous => {
-                let len = (to - from).num_days();
-                let cto = from - Duration::days(1);
-                Some((cto - Duration::days(len), cto))
-            }
-            Compare::YearAgo => {
-                let cf = from.checked_sub_months(Months::new(12)).unwrap_or(from);
-                let ct = to.checked_sub_months(Months::new(12)).unwrap_or(to);
-                Some((cf, ct))
-            }
-        };
-        let (comparison, comparison_clamp) = match comparison {
-            Some((f, t)) => {
-                let (r, c) = clamp_range(ctx, f, t, floor);
-                (Some(r), c)
-            }
+        let compared =
+            crate::comparison::comparison_days(self.compare, self.period.preset, from, to);
+        // A comparison the tier cuts (or locks entirely) is not like with like: no comparison, and the answer says
+        // it lies beyond the plan (`comparison_clamp`, note `comparison_beyond_tier`).
+        let (comparison, comparison_clamp) = match compared {
+            Some((f, t, _)) => match clamp_range(ctx, f, t, floor) {
+                (r, None) => (Some(r), None),
+                (_, Some(c)) => (None, Some(c)),
+            },
             None => (None, None),
         };
         Ok(Resolved {
             period,
             comparison,
+            comparison_rule: comparison.and(compared.map(|c| c.2)),
             clamp,
             comparison_clamp,
             filter: self.clone(),
@@ -417,7 +410,10 @@ fn clamp_range(
 pub struct Resolved {
     pub period: Range,
     pub comparison: Option<Range>,
+    /// How `comparison` was chosen (shown next to every delta).
+    pub comparison_rule: Option<crate::comparison::CompareRule>,
     pub clamp: Option<Clamp>,
+    /// Set when the tier cut the comparison period: then there is no comparison.
     pub comparison_clamp: Option<Clamp>,
     pub filter: Filter,
 }

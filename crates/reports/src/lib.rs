@@ -15,6 +15,7 @@
 
 pub mod answer;
 pub mod cache;
+pub mod comparison;
 pub mod context;
 pub mod data_scope;
 pub mod definitions;
@@ -25,6 +26,7 @@ pub mod filter;
 pub mod list;
 pub mod load;
 pub mod metrics;
+pub mod money;
 pub mod packed;
 pub mod prepare;
 pub mod r1_sales_dynamics;
@@ -44,6 +46,7 @@ pub use drill::{deal_list, drill_down, drill_ids};
 pub use error::ReportError;
 pub use filter::{Filter, FilterError};
 pub use list::{Entity, ListQuery, RecordList};
+pub use money::Money;
 pub use prepare::Prepared;
 pub use tally::{Group, Side};
 

@@ -278,7 +278,10 @@ async fn deal_rows(
                 c.insert("stage_id".into(), stage_id.clone().into());
                 c.insert("stage".into(), dicts.stage_name(&stage_id).into());
                 c.insert("status".into(), status.key().into());
-                c.insert("amount".into(), (amount as f64 / 100.0).into());
+                c.insert(
+                    "amount".into(),
+                    amount.known().map(|c| c as f64 / 100.0).into(),
+                );
                 c.insert("manager_id".into(), manager.into());
                 c.insert("manager".into(), dicts.user_name(manager).into());
                 c.insert(
@@ -370,7 +373,10 @@ async fn lead_rows(
                 c.insert("status".into(), status.key().into());
                 c.insert(
                     "amount".into(),
-                    (ctx.to_base_cents(cents, cur.as_deref(), None, None) as f64 / 100.0).into(),
+                    ctx.to_base_cents(cents, cur.as_deref(), None, None)
+                        .known()
+                        .map(|c| c as f64 / 100.0)
+                        .into(),
                 );
                 c.insert("manager_id".into(), manager.into());
                 c.insert("manager".into(), dicts.user_name(manager).into());

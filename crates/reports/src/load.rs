@@ -16,14 +16,14 @@ use crate::filter::Range;
 use crate::metrics::{self, ActivityKind, Status};
 use crate::packed::{self, Bind};
 
-/// A deal as the reports see it: amounts already in base-currency cents, status from the stage semantics.
+/// A deal as the reports see it: amounts already in base-currency cents (or without a rate), status from the stage semantics.
 #[derive(Debug, Clone)]
 pub struct DealRec {
     pub id: i64,
     pub pipeline: i64,
     pub stage_id: String,
     pub status: Status,
-    pub amount: i64,
+    pub amount: crate::money::Money,
     pub manager: Option<i64>,
     pub source: Option<String>,
     pub created: i64,
@@ -248,7 +248,7 @@ pub struct LeadRec {
     pub date_modify: i64,
     pub moved_time: Option<i64>,
     pub last_activity_time: Option<i64>,
-    pub amount: i64,
+    pub amount: crate::money::Money,
     pub utm: (String, String, String),
     /// IS_RETURN_CUSTOMER: the lead came from a client the portal already had (R4 "returning").
     pub returning: bool,

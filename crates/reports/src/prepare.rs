@@ -69,11 +69,19 @@ impl Prepared {
                 notes.push((key.to_string(), fields.join(", ")));
             }
         }
+        if let Some(c) = &r.comparison_clamp {
+            // The comparison reaches beyond the tier: no deltas (never "+2 993 (0)"); the page says why.
+            notes.push((
+                "comparison_beyond_tier".to_string(),
+                c.applied_from.format("%Y-%m-%d").to_string(),
+            ));
+        }
         Ok(Meta {
             report,
             portal_id: self.ctx.portal_id,
             period: r.period,
             comparison: r.comparison,
+            comparison_rule: r.comparison_rule,
             clamp: r.clamp.clone(),
             comparison_clamp: r.comparison_clamp.clone(),
             cohort: r.filter.cohort,

@@ -216,7 +216,7 @@ fn avg(t: &Tally, metric: &'static str, g: &Group) -> Option<f64> {
 pub(crate) fn tiles(cur: &Tally, prev: Option<&Tally>) -> Vec<Tile> {
     let avg_check = |t: &Tally| {
         let a = t.get("deal_won", &Group::Total);
-        metrics::mean(a.amount as f64 / 100.0, a.count)
+        metrics::mean(a.amount as f64 / 100.0, a.priced())
     };
     vec![
         count_tile("deal_created", cur, prev, true),
@@ -334,9 +334,11 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
         let mut day = bucket.start(range.from);
         while day <= range.to {
             let g = Group::Bucket(day);
+            // A bucket reaching outside the period (the week of 30.11 in December) is labelled by its days inside.
+            let (label, note) = crate::comparison::bucket_label(bucket, day, range.from, range.to);
             dyn_t.rows.push(Row {
-                label: day.format("%Y-%m-%d").to_string(),
-                note: None,
+                label,
+                note,
                 cells: vec![
                     count_cell(&cur, "series_created", &g, s),
                     count_cell(&cur, "series_won", &g, s),
@@ -471,9 +473,10 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
         && cur.get("deal_won", &Group::Total).count == 0
         && cur.get("deal_lost", &Group::Total).count == 0
         && cur.get("lead_created", &Group::Total).count == 0;
-    let meta = p
+    let mut meta = p
         .meta(store, ReportId::SalesDynamics, empty, "no_deals_in_period")
         .await?;
+    meta.note_money(&[Some(&cur), prev.as_ref()]);
     Ok(Answer {
         meta,
         tiles: tiles(&cur, prev.as_ref()),

@@ -18,6 +18,7 @@ use crate::error::ReportError;
 use crate::filter::{Cohort, Range};
 use crate::load::{self, ActRec, ActWindow, DealRec, DealWindow, LeadRec, LeadWindow};
 use crate::metrics::{self, pct, ActivityKind, Status};
+use crate::money::Money;
 use crate::prepare::Prepared;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
@@ -98,7 +99,14 @@ struct Counter<'a> {
 
 impl Counter<'_> {
     /// Counts under the person, their main department and the team.
-    fn add(&mut self, metric: &'static str, user: Option<i64>, id: i64, amount: i64, value: f64) {
+    fn add(
+        &mut self,
+        metric: &'static str,
+        user: Option<i64>,
+        id: i64,
+        amount: impl Into<Money>,
+        value: f64,
+    ) {
         self.add_n(metric, user, id, 1, amount, value);
     }
     /// Counts `n` records at once (a group the database counted).
@@ -108,9 +116,10 @@ impl Counter<'_> {
         user: Option<i64>,
         id: i64,
         n: u64,
-        amount: i64,
+        amount: impl Into<Money>,
         value: f64,
     ) {
+        let amount: Money = amount.into();
         let dept = Group::Department(self.p.dicts.main_department(user));
         for g in [Group::User(user.unwrap_or(0)), dept, Group::Total] {
             self.t.add_weighted(metric, g, id, n, amount, value);
@@ -341,7 +350,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
                     }
                 }
                 ("deal_cycle", _, _) => avg_cell(&cur, "deal_cycle", &g),
-                ("avg_check", _, _) => value_cell(metrics::mean(money(won.amount), won.count)),
+                ("avg_check", _, _) => value_cell(metrics::mean(money(won.amount), won.priced())),
                 ("lead_conversion", _, _) => value_cell(pct(
                     cur.get("lead_converted", &g).count as f64,
                     cur.get("lead_created", &g).count as f64,
@@ -404,6 +413,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     let mut meta = p
         .meta(store, ReportId::Managers, empty, "no_employees_in_scope")
         .await?;
+    meta.note_money(&[Some(&cur), prev.as_ref()]);
     meta.notes.push((
         "deal_list_cohort".into(),
         format!("{:?}", p.resolved.filter.cohort).to_lowercase(),

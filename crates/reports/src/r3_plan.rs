@@ -546,6 +546,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
             previous: None,
             previous_amount: None,
             delta: None,
+            delta_unit: crate::answer::delta_unit(Unit::Money),
             drill: None,
         },
         Tile {
@@ -556,6 +557,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
             previous: None,
             previous_amount: None,
             delta: None,
+            delta_unit: crate::answer::delta_unit(Unit::Money),
             drill: drill("plan_fact", &Group::Total, Side::Current, fact.count),
         },
         Tile {
@@ -566,6 +568,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
             previous: None,
             previous_amount: None,
             delta: None,
+            delta_unit: crate::answer::delta_unit(Unit::Percent),
             drill: None,
         },
         Tile {
@@ -576,6 +579,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
             previous: None,
             previous_amount: None,
             delta: None,
+            delta_unit: crate::answer::delta_unit(Unit::Money),
             drill: None,
         },
         Tile {
@@ -586,6 +590,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
             previous: None,
             previous_amount: None,
             delta: None,
+            delta_unit: crate::answer::delta_unit(Unit::Money),
             drill: None,
         },
     ];
@@ -593,6 +598,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
     let mut meta = p
         .meta(store, ReportId::Plan, empty, "no_plan_rows_for_period")
         .await?;
+    meta.note_money(&[Some(&t)]);
     meta.notes
         .push(("threshold_pct".into(), opts.threshold_pct.to_string()));
     if data.rows.iter().any(|r| r.prorated) {

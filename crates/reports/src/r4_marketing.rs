@@ -154,7 +154,7 @@ fn row(t: &Tally, g: Group, label: String) -> Row {
                 value: metrics::win_rate(won.count, t.get("deal_lost", &g).count),
                 drill: drill("deal_won", &g, Side::Current, won.count),
             },
-            ("avg_check", _) => value_cell(metrics::mean(money(won.amount), won.count)),
+            ("avg_check", _) => value_cell(metrics::mean(money(won.amount), won.priced())),
             ("deal_cycle", _) => avg_cell(t, "deal_cycle", &g),
             ("revenue_share", _) => value_cell(pct(won.amount as f64, total_won as f64)),
             (m, _) => count_cell(t, m, &g, Side::Current),
@@ -324,7 +324,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
         && t.get("deals_cohort", &Group::Total).count == 0
         && t.get("deal_won", &Group::Total).count == 0
         && t.get("deal_lost", &Group::Total).count == 0;
-    let meta = p
+    let mut meta = p
         .meta(
             store,
             ReportId::Marketing,
@@ -332,6 +332,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
             "no_leads_or_deals_in_period",
         )
         .await?;
+    meta.note_money(&[Some(&t), prev.as_ref()]);
     Ok(Answer {
         meta,
         tiles,

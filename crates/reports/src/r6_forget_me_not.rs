@@ -22,6 +22,7 @@ use crate::load::{
     self, ActRec, ActWindow, ClientKind, ClientRec, DealRec, DealWindow, LeadRec, LeadWindow,
 };
 use crate::metrics::{self, Status};
+use crate::money::Money;
 use crate::prepare::Prepared;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
@@ -175,7 +176,7 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) {
     let now = p.ctx.now;
     let s = data.settings;
     let touches = last_touches(data, now);
-    let add = |t: &mut Tally, metric: &'static str, user: Option<i64>, id: i64, amount: i64| {
+    let add = |t: &mut Tally, metric: &'static str, user: Option<i64>, id: i64, amount: Money| {
         t.add(metric, Group::User(user.unwrap_or(0)), id, amount);
         t.add(
             metric,
@@ -239,7 +240,7 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) {
                     now,
                 )
             {
-                add(t, metric, c.manager, c.id, 0);
+                add(t, metric, c.manager, c.id, Money::cents(0));
             }
         }
     }
@@ -336,6 +337,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     let mut meta = p
         .meta(store, ReportId::ForgetMeNot, empty, "nothing_forgotten")
         .await?;
+    meta.note_money(&[Some(&t)]);
     let s = data.settings;
     meta.notes.push((
         "clock".into(),

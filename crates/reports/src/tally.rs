@@ -3,10 +3,12 @@
 //! drill-down list is produced by the very call that produced the count, the two cannot disagree.
 //! Must never contain metric definitions: those live in `metrics` and in the reports.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
 
 /// What a number is grouped by. `0` / `""` stand for "none" (unassigned, no source, no project ...).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -47,8 +49,18 @@ pub enum Side {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Agg {
     pub count: u64,
+    /// The sum over the counted records that have an amount in the base currency.
     pub amount: i64,
     pub value: f64,
+    /// Counted records whose currency has no rate: in `count`, not in `amount`.
+    pub no_rate: u64,
+}
+
+impl Agg {
+    /// How many counted records have an amount (the divisor of a money average).
+    pub fn priced(&self) -> u64 {
+        self.count - self.no_rate
+    }
 }
 
 #[derive(Debug, Default)]
@@ -56,6 +68,7 @@ pub struct Tally {
     map: HashMap<(&'static str, Group), Agg>,
     want: Option<(String, Group)>,
     hits: Vec<i64>,
+    no_rate: BTreeSet<String>,
 }
 
 impl Tally {
@@ -76,7 +89,7 @@ impl Tally {
         metric: &'static str,
         group: Group,
         id: i64,
-        amount: i64,
+        amount: impl Into<Money>,
         value: f64,
     ) {
         self.add_weighted(metric, group, id, 1, amount, value);
@@ -89,9 +102,10 @@ impl Tally {
         group: Group,
         id: i64,
         weight: u64,
-        amount: i64,
+        amount: impl Into<Money>,
         value: f64,
     ) {
+        let amount: Money = amount.into();
         if let Some((m, g)) = &self.want {
             if m == metric && *g == group {
                 self.hits.push(id);
@@ -99,10 +113,14 @@ impl Tally {
         }
         let a = self.map.entry((metric, group)).or_default();
         a.count += weight;
-        a.amount += amount;
+        a.amount += amount.or_zero();
         a.value += value;
+        if let Some(code) = amount.missing_currency() {
+            a.no_rate += weight;
+            self.no_rate.insert(code);
+        }
     }
-    pub fn add(&mut self, metric: &'static str, group: Group, id: i64, amount: i64) {
+    pub fn add(&mut self, metric: &'static str, group: Group, id: i64, amount: impl Into<Money>) {
         self.add_full(metric, group, id, amount, 0.0);
     }
 
@@ -123,6 +141,10 @@ impl Tally {
             .collect();
         v.sort_by_key(|g| format!("{g:?}"));
         v
+    }
+    /// The currencies without a rate of the records counted so far.
+    pub fn no_rate_currencies(&self) -> &BTreeSet<String> {
+        &self.no_rate
     }
     /// The ids collected for the wanted key, in counting order.
     pub fn into_hits(self) -> Vec<i64> {

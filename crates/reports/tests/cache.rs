@@ -315,6 +315,12 @@ async fn portals_never_share_cached_records() {
     for db in both().await {
         let store = &db.store;
         seed_portal(store).await;
+        // Portal 2 names its base currency (without one, its RUB deals would have no rate and no sum).
+        exec(
+            store,
+            "UPDATE portals SET base_currency = 'RUB' WHERE id = 2",
+        )
+        .await;
         // Portal 1: one deal created 03-02. Portal 2 (UTC clock): two deals created 03-02 and 03-03.
         deal(
             store,

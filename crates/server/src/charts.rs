@@ -20,6 +20,7 @@ fn fmt(unit: Unit, currency: &str) -> ValueFormat {
         Unit::Percent => ValueFormat::Percent,
         Unit::Days => ValueFormat::Days,
         Unit::Index => ValueFormat::Number,
+        Unit::Points => ValueFormat::Points,
         _ => ValueFormat::Count,
     }
 }
@@ -51,8 +52,16 @@ fn spec(title: String, kind: ChartKind, lang: Lang, vf: ValueFormat) -> ChartSpe
 }
 
 /// A bucket's `YYYY-MM-DD` in the page's order with a short year (`02.11.26` / `11/02/26`), so a year of weeks
-/// fits the axis without labels running into each other; any other label unchanged.
+/// fits the axis without labels running into each other; a partial bucket (`YYYY-MM-DD..YYYY-MM-DD`, the days of
+/// it inside the period) as its days (`01.12–06.12.26`); any other label unchanged.
 fn axis_date(label: &str, lang: Lang) -> String {
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    if let Some((a, b)) = label.split_once("..").and_then(|(a, b)| day(a).zip(day(b))) {
+        return match lang {
+            Lang::Ru => format!("{}–{}", a.format("%d.%m"), b.format("%d.%m.%y")),
+            Lang::En => format!("{}–{}", a.format("%m/%d"), b.format("%m/%d/%y")),
+        };
+    }
     match chrono::NaiveDate::parse_from_str(label, "%Y-%m-%d") {
         Ok(d) => match lang {
             Lang::Ru => d.format("%d.%m.%y").to_string(),
@@ -384,6 +393,14 @@ mod tests {
     fn axis_dates_read_like_the_tables_and_funnels_are_named() {
         assert_eq!(axis_date("2026-11-02", Lang::Ru), "02.11.26");
         assert_eq!(axis_date("2026-11-02", Lang::En), "11/02/26");
+        assert_eq!(
+            axis_date("2026-12-01..2026-12-06", Lang::Ru),
+            "01.12–06.12.26"
+        );
+        assert_eq!(
+            axis_date("2026-12-28..2026-12-31", Lang::En),
+            "12/28–12/31/26"
+        );
         assert_eq!(axis_date("Иван Петров", Lang::Ru), "Иван Петров");
         assert!(
             value(None, Unit::Percent).is_nan(),

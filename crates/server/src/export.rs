@@ -37,7 +37,7 @@ fn kind(unit: Unit, currency: &str) -> ColumnKind {
             currency: currency.to_string(),
         },
         Unit::Percent => ColumnKind::Percent,
-        Unit::Days => ColumnKind::Days,
+        Unit::Days | Unit::Points => ColumnKind::Days,
         Unit::Instant => ColumnKind::DateTime,
     }
 }
@@ -85,6 +85,17 @@ pub fn row_label(block: &str, label: &str, lang: Lang) -> String {
             "No project"
         }
         .to_string();
+    }
+    // A partial time bucket: the days of it inside the period, marked (docs/METRICS.md, "Partial buckets").
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    if let Some((a, b)) = label.split_once("..").and_then(|(a, b)| day(a).zip(day(b))) {
+        let f = if ru { "%d.%m.%Y" } else { "%m/%d/%Y" };
+        let word = if ru {
+            "неполный интервал"
+        } else {
+            "partial"
+        };
+        return format!("{}–{} ({word})", a.format(f), b.format(f));
     }
     if block == "plan_rows" {
         let parts: Vec<&str> = label.rsplitn(3, " · ").collect();
@@ -181,5 +192,9 @@ mod tests {
             "Повторные клиенты"
         );
         assert_eq!(row_label("returning", "new", Lang::En), "New customers");
+        assert_eq!(
+            row_label("dynamics", "2026-12-01..2026-12-06", Lang::Ru),
+            "01.12.2026–06.12.2026 (неполный интервал)"
+        );
     }
 }
