@@ -600,6 +600,24 @@ async fn the_app_in_chromium() {
         .await
         .unwrap();
     open_report(&b, "managers").await;
+    // Dates of another year say which (an overdue deadline of December 2024 read on a December day of 2026 must not
+    // look like next week); this year's dates stay short. The page's own formatter, in the portal's zone (Moscow).
+    let dates = b
+        .js_async(
+            "const done=arguments[arguments.length-1]; import('/assets/i18n.js').then(m=>done([m.dateTime(1734328980),              m.dateTime(Math.floor(Date.now()/1000)), String(new Date().getFullYear())]));",
+        )
+        .await
+        .unwrap();
+    let old_date = dates[0].as_str().unwrap_or_default();
+    assert!(
+        old_date.contains("2024") && old_date.contains("09:03"),
+        "16 Dec 2024 06:03 UTC on the page: {old_date}"
+    );
+    let this_year = dates[1].as_str().unwrap_or_default();
+    assert!(
+        !this_year.contains(dates[2].as_str().unwrap_or("?")),
+        "this year's date without its year: {this_year}"
+    );
     let warn = b
         .js("const w=document.querySelector('.freshness .warn'); return w ? w.innerText : ''")
         .await
