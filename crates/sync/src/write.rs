@@ -156,6 +156,22 @@ pub fn upsert_rows_skipping_bad(
     }
 }
 
+/// Stores one chunk of portal rows of `entity` with the sync state `st` in one transaction; rows that cannot be
+/// read are left out and their errors returned (see [`upsert_rows_skipping_bad`]).
+pub async fn store_chunk(
+    store: &b24a_store::Store,
+    entity: Entity,
+    portal_id: i64,
+    rows: &[Row],
+    st: &crate::state::SyncState,
+) -> Result<Vec<String>, SyncError> {
+    let t = crate::engine::now();
+    let (mut stmts, bad) = upsert_rows_skipping_bad(entity, portal_id, rows, t)?;
+    stmts.push(st.save_stmt(portal_id, t));
+    sink::run(store, stmts).await?;
+    Ok(bad)
+}
+
 /// Bitrix24 entity type id of a stage-history kind.
 pub fn stage_history_type(entity: Entity) -> i64 {
     if entity == Entity::LeadStageHistory {
