@@ -50,7 +50,7 @@ async fn time_path(backend: Backend, rows: &[Row]) -> f64 {
         .expect("state");
     for chunk in rows.chunks(CHUNK) {
         st.done_count += chunk.len() as i64;
-        b24a_sync::write::store_chunk(&store, Entity::Deals, p.0, chunk, &st)
+        b24a_sync::write::store_chunk(&store, Entity::Deals, p.0, chunk, Some(&st))
             .await
             .expect("write");
     }
