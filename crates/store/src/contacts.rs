@@ -1,12 +1,10 @@
-//! Contacts (crm.contact.list): validation of a record, deletes by id and reads by id range. Upserts go through the
-//! shared batched writer ([`crate::Records::Contacts`], `Store::upsert_contacts`). Contacts are kept apart from
-//! [`crate::Entity`] so the entity list (and its counts) stays as the other crates know it.
+//! Contacts (crm.contact.list): validation of a record and reads by id range. Upserts and deletes go through the
+//! shared writers ([`crate::Records::Contacts`], `Store::upsert_contacts`, `Store::delete_contacts`).
 //! Never touches other tables.
 
 use crate::records::Contact;
 use crate::sql::Val;
 use crate::validate::positive_id;
-use crate::write::delete_by_ids_in;
 use crate::{PortalId, Store, StoreError};
 
 pub(crate) fn validate(c: &Contact) -> Result<(), StoreError> {
@@ -18,14 +16,6 @@ const COLUMNS: &str =
     date_create, date_modify, last_activity_time";
 
 impl Store {
-    /// Deletes contacts by Bitrix24 id; the number deleted.
-    pub async fn delete_contacts(&self, portal: PortalId, ids: &[i64]) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
-        let n = delete_by_ids_in(&mut tx, portal, "contacts", "id", "", ids).await?;
-        tx.commit().await?;
-        Ok(n)
-    }
-
     /// Up to `limit` (at most 1,000) contacts with id > `after_id`, by id.
     pub async fn contacts_page(
         &self,

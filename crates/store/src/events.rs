@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::now;
+use crate::exec::Tx;
 use crate::sql::{Ph, Val, MAX_BINDS};
 use crate::{validate, PortalId, Store, StoreError};
 
@@ -18,6 +19,30 @@ pub struct PendingEvent {
     pub entity: String,
     pub entity_id: i64,
     pub received_at: i64,
+}
+
+/// Marks events processed at `t` inside `tx` (also part of a [`crate::Batch`]); the number marked.
+pub(crate) async fn mark_processed_in(
+    tx: &mut Tx,
+    portal: PortalId,
+    ids: &[i64],
+    t: i64,
+) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for chunk in ids.chunks(MAX_BINDS - 2) {
+        let mut ph = Ph::new(tx.backend());
+        let mut sql = format!(
+            "UPDATE pending_events SET processed_at = {} WHERE portal_id = {} AND processed_at IS NULL AND id IN (",
+            ph.next(),
+            ph.next()
+        );
+        ph.list(&mut sql, chunk.len());
+        sql.push(')');
+        let mut vals = vec![Val::I64(t), Val::I64(portal.0)];
+        vals.extend(chunk.iter().map(|id| Val::I64(*id)));
+        n += tx.execute(&sql, &vals).await?;
+    }
+    Ok(n)
 }
 
 impl Store {
@@ -63,22 +88,8 @@ impl Store {
         portal: PortalId,
         ids: &[i64],
     ) -> Result<u64, StoreError> {
-        let t = now();
         let mut tx = self.begin().await?;
-        let mut n = 0;
-        for chunk in ids.chunks(MAX_BINDS - 2) {
-            let mut ph = Ph::new(tx.backend());
-            let mut sql = format!(
-                "UPDATE pending_events SET processed_at = {} WHERE portal_id = {} AND processed_at IS NULL AND id IN (",
-                ph.next(),
-                ph.next()
-            );
-            ph.list(&mut sql, chunk.len());
-            sql.push(')');
-            let mut vals = vec![Val::I64(t), Val::I64(portal.0)];
-            vals.extend(chunk.iter().map(|id| Val::I64(*id)));
-            n += tx.execute(&sql, &vals).await?;
-        }
+        let n = mark_processed_in(&mut tx, portal, ids, now()).await?;
         tx.commit().await?;
         Ok(n)
     }

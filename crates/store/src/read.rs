@@ -248,6 +248,7 @@ impl Store {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<i64>, StoreError> {
+        entity.numeric_id()?;
         let sql = format!(
             "SELECT id FROM {} WHERE portal_id = $1{} AND id > $2 ORDER BY id LIMIT $3",
             entity.table(),
@@ -266,6 +267,19 @@ impl Store {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
+    /// Every stored id of `entity`, ascending, in one query (the sync's reconciliation compares the whole set with
+    /// the portal's; a million ids are 8 MB, far less than the records they stand for).
+    pub async fn all_ids(&self, portal: PortalId, entity: Entity) -> Result<Vec<i64>, StoreError> {
+        entity.numeric_id()?;
+        let sql = format!(
+            "SELECT id FROM {} WHERE portal_id = $1{} ORDER BY id",
+            entity.table(),
+            entity.filter()
+        );
+        let rows: Vec<(i64,)> = self.fetch_all(&sql, &[Val::I64(portal.0)]).await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// How many ids of `entity` lie in `[from_id, to_id)` (range counts for bisecting reconciliation).
     pub async fn count_in_range(
         &self,
@@ -274,6 +288,7 @@ impl Store {
         from_id: i64,
         to_id: i64,
     ) -> Result<i64, StoreError> {
+        entity.numeric_id()?;
         let sql = format!(
             "SELECT COUNT(*) FROM {} WHERE portal_id = $1{} AND id >= $2 AND id < $3",
             entity.table(),

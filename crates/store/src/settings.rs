@@ -75,6 +75,30 @@ impl Store {
         .transpose()
     }
 
+    /// Every active portal (by id) with its install time and its value of setting `key`, in one query (the
+    /// scheduler's due list and sync lag). A value that is not JSON reads as `None`, like an unset one: the caller
+    /// treats the portal as never having recorded it.
+    pub async fn active_portals_setting(
+        &self,
+        key: &str,
+    ) -> Result<Vec<(PortalId, i64, Option<serde_json::Value>)>, StoreError> {
+        let rows: Vec<(i64, i64, Option<String>)> = self
+            .fetch_all(
+                "SELECT p.id, p.installed_at, s.value FROM portals p \
+                 LEFT JOIN portal_settings s ON s.portal_id = p.id AND s.key = $1 \
+                 WHERE p.status = 'active' ORDER BY p.id",
+                &[Val::Str(key)],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, installed_at, v)| {
+                let value = v.and_then(|t| serde_json::from_str(&t).ok());
+                (PortalId(id), installed_at, value)
+            })
+            .collect())
+    }
+
     /// A setting as `T`, or `None` when unset. A stored value that does not fit `T` is an error.
     pub async fn setting<T: DeserializeOwned>(
         &self,

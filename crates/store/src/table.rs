@@ -39,8 +39,21 @@ impl KeyVals for (String, String) {
     }
 }
 
+/// The store's checks of one record (`validate.rs`), the same ones every write runs. Public so a writer that must
+/// not lose a whole batch to one bad record (the sync) can check each record first, leave the bad ones out and
+/// report them by kind, id and field ([`StoreError::Invalid`]).
+pub trait Validate {
+    fn validate(&self) -> Result<(), StoreError>;
+}
+
+impl Validate for crate::records::CustomFieldValue {
+    fn validate(&self) -> Result<(), StoreError> {
+        validate::custom_field_value(self)
+    }
+}
+
 /// A record stored one row per key in a portal-owned table with `portal_id` and `synced_at` columns.
-pub(crate) trait Table: FromAnyRow + Sync {
+pub(crate) trait Table: FromAnyRow + Validate + Sync {
     const TABLE: &'static str;
     /// Record columns in bind order (without `portal_id` and `synced_at`).
     const COLUMNS: &'static [&'static str];
@@ -50,7 +63,6 @@ pub(crate) trait Table: FromAnyRow + Sync {
     fn key(&self) -> Self::Key;
     /// Pushes the values of [`Table::COLUMNS`], in that order.
     fn values<'a>(&'a self, out: &mut Vec<Val<'a>>);
-    fn validate(&self) -> Result<(), StoreError>;
 }
 
 macro_rules! table {
@@ -68,6 +80,8 @@ macro_rules! table {
                 let $ty { $($c,)+ $($($skip: _,)*)? } = self;
                 $(out.push(ToVal::to_val($c));)+
             }
+        }
+        impl Validate for $ty {
             fn validate(&self) -> Result<(), StoreError> {
                 $check(self)
             }

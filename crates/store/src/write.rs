@@ -1,20 +1,26 @@
 //! Writing synced records: idempotent batched upserts (multi-row `INSERT … ON CONFLICT DO UPDATE` in chunks under
-//! both backends' bind limits, one transaction per call), dictionary replacement (upsert the set, delete the rest)
-//! and deletes by id with their dependent rows. Every statement is scoped by `portal_id`.
+//! both backends' bind limits, anonymous placeholders on SQLite), custom-field replacement, and [`Batch`]: everything
+//! one sync step stores — records, dictionaries replaced whole (`replace.rs`), deletes by id (`delete.rs`), events
+//! marked processed and the sync state — in one transaction. Every statement is scoped by `portal_id`.
 //! Never writes a partial batch: a row failing validation (checked chunk by chunk inside the transaction) or a
-//! database error rolls the whole call back.
+//! database error rolls the whole call back; callers that must not lose a batch check records first
+//! ([`crate::Validate`]).
 
 use std::collections::{HashMap, HashSet};
 
 use crate::clock::now;
+use crate::delete::{delete_by_ids_in, delete_records_in};
+use crate::events::mark_processed_in;
 use crate::exec::Tx;
 use crate::records::{
     Activity, Call, Company, Contact, CrmStatus, Currency, CustomFieldValue, Deal, Department,
     Lead, Pipeline, Project, StageHistory, Task, User,
 };
+use crate::replace::dictionary_in;
+pub use crate::replace::{Dictionary, ReplaceOutcome};
 use crate::sql::{Ph, Val, MAX_BINDS};
 use crate::sync_state::{save_sync_state_in, SyncState};
-use crate::table::{KeyVals, Table};
+use crate::table::Table;
 use crate::{validate, Backend, Entity, PortalId, Store, StoreError};
 
 /// A batch of one kind of synced record, for [`Store::write_records`].
@@ -34,26 +40,6 @@ pub enum Records<'a> {
     Calls(&'a [Call]),
     Projects(&'a [Project]),
     Tasks(&'a [Task]),
-}
-
-/// The complete current set of a small dictionary, for [`Store::replace_dictionary`].
-#[derive(Debug, Clone, Copy)]
-pub enum Dictionary<'a> {
-    Users(&'a [User]),
-    Departments(&'a [Department]),
-    Pipelines(&'a [Pipeline]),
-    CrmStatuses(&'a [CrmStatus]),
-    Currencies(&'a [Currency]),
-    Projects(&'a [Project]),
-}
-
-/// What a dictionary replacement did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ReplaceOutcome {
-    /// Distinct rows inserted or updated.
-    pub written: usize,
-    /// Rows of the portal that were not in the new set and were deleted.
-    pub deleted: usize,
 }
 
 /// The rows to write: the last occurrence of each key wins (PostgreSQL refuses to update one row twice in a
@@ -106,7 +92,7 @@ fn upsert_sql<T: Table>(backend: Backend, n: usize) -> String {
 }
 
 /// Upserts `rows` inside `tx`; the number of distinct rows written.
-async fn upsert_in<T: Table>(
+pub(crate) async fn upsert_in<T: Table>(
     tx: &mut Tx,
     portal: PortalId,
     rows: &[T],
@@ -137,80 +123,8 @@ async fn upsert_in<T: Table>(
     Ok(rows.len())
 }
 
-/// Deletes the rows of `portal` with these keys inside `tx`; the number deleted.
-async fn delete_keys_in<T: Table>(
-    tx: &mut Tx,
-    portal: PortalId,
-    keys: &[T::Key],
-) -> Result<u64, StoreError> {
-    let mut deleted = 0;
-    if T::KEY.len() == 1 {
-        for chunk in keys.chunks(MAX_BINDS - 1) {
-            let mut ph = Ph::new(tx.backend());
-            let mut sql = format!(
-                "DELETE FROM {} WHERE portal_id = {} AND {} IN (",
-                T::TABLE,
-                ph.next(),
-                T::KEY[0]
-            );
-            ph.list(&mut sql, chunk.len());
-            sql.push(')');
-            let mut vals = vec![Val::I64(portal.0)];
-            chunk.iter().for_each(|k| k.push(&mut vals));
-            deleted += tx.execute(&sql, &vals).await?;
-        }
-    } else {
-        // Composite keys (statuses) belong to small dictionaries: a plain OR of key matches is enough.
-        for chunk in keys.chunks(200) {
-            let mut ph = Ph::new(tx.backend());
-            let mut sql = format!(
-                "DELETE FROM {} WHERE portal_id = {} AND (",
-                T::TABLE,
-                ph.next()
-            );
-            let mut vals = vec![Val::I64(portal.0)];
-            for (i, k) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(" OR ");
-                }
-                let cond: Vec<String> = T::KEY
-                    .iter()
-                    .map(|c| format!("{c} = {}", ph.next()))
-                    .collect();
-                sql.push('(');
-                sql.push_str(&cond.join(" AND "));
-                sql.push(')');
-                k.push(&mut vals);
-            }
-            sql.push(')');
-            deleted += tx.execute(&sql, &vals).await?;
-        }
-    }
-    Ok(deleted)
-}
-
-/// Upserts the complete set `rows` and deletes the portal's rows whose key is not in it, inside `tx`.
-async fn replace_in<T: Table>(
-    tx: &mut Tx,
-    portal: PortalId,
-    rows: &[T],
-    now: i64,
-) -> Result<ReplaceOutcome, StoreError> {
-    let written = upsert_in(tx, portal, rows, now).await?;
-    let keep: HashSet<T::Key> = rows.iter().map(Table::key).collect();
-    let sql = format!(
-        "SELECT {} FROM {} WHERE portal_id = $1",
-        T::KEY.join(", "),
-        T::TABLE
-    );
-    let stored: Vec<T::Key> = tx.fetch_all(&sql, &[Val::I64(portal.0)]).await?;
-    let stale: Vec<T::Key> = stored.into_iter().filter(|k| !keep.contains(k)).collect();
-    let deleted = delete_keys_in::<T>(tx, portal, &stale).await? as usize;
-    Ok(ReplaceOutcome { written, deleted })
-}
-
 /// Replaces the department membership of the given users with what the records say.
-async fn replace_user_departments_in(
+pub(crate) async fn replace_user_departments_in(
     tx: &mut Tx,
     portal: PortalId,
     users: &[User],
@@ -247,31 +161,6 @@ async fn replace_user_departments_in(
     Ok(())
 }
 
-/// Deletes rows of `table` whose `column` is one of `ids` (plus `filter`), inside `tx`.
-pub(crate) async fn delete_by_ids_in(
-    tx: &mut Tx,
-    portal: PortalId,
-    table: &str,
-    column: &str,
-    filter: &str,
-    ids: &[i64],
-) -> Result<u64, StoreError> {
-    let mut deleted = 0;
-    for chunk in ids.chunks(MAX_BINDS - 1) {
-        let mut ph = Ph::new(tx.backend());
-        let mut sql = format!(
-            "DELETE FROM {table} WHERE portal_id = {}{filter} AND {column} IN (",
-            ph.next()
-        );
-        ph.list(&mut sql, chunk.len());
-        sql.push(')');
-        let mut vals = vec![Val::I64(portal.0)];
-        vals.extend(chunk.iter().map(|id| Val::I64(*id)));
-        deleted += tx.execute(&sql, &vals).await?;
-    }
-    Ok(deleted)
-}
-
 /// Upserts one batch of records inside `tx`; the distinct rows written.
 async fn records_in(
     tx: &mut Tx,
@@ -299,63 +188,6 @@ async fn records_in(
         Records::Projects(r) => upsert_in(tx, portal, r, t).await?,
         Records::Tasks(r) => upsert_in(tx, portal, r, t).await?,
     })
-}
-
-/// Deletes records by id with their dependent rows inside `tx`; the number of records deleted.
-async fn delete_records_in(
-    tx: &mut Tx,
-    portal: PortalId,
-    entity: Entity,
-    ids: &[i64],
-) -> Result<u64, StoreError> {
-    let n = delete_by_ids_in(tx, portal, entity.table(), "id", entity.filter(), ids).await?;
-    match entity {
-        Entity::Deals => {
-            delete_by_ids_in(
-                tx,
-                portal,
-                "custom_field_values",
-                "entity_id",
-                " AND entity_type = 'DEAL'",
-                ids,
-            )
-            .await?;
-            delete_by_ids_in(
-                tx,
-                portal,
-                "stage_history",
-                "owner_id",
-                " AND entity_type_id = 2",
-                ids,
-            )
-            .await?;
-        }
-        Entity::Leads => {
-            delete_by_ids_in(
-                tx,
-                portal,
-                "custom_field_values",
-                "entity_id",
-                " AND entity_type = 'LEAD'",
-                ids,
-            )
-            .await?;
-            delete_by_ids_in(
-                tx,
-                portal,
-                "stage_history",
-                "owner_id",
-                " AND entity_type_id = 1",
-                ids,
-            )
-            .await?;
-        }
-        Entity::Users => {
-            delete_by_ids_in(tx, portal, "user_departments", "user_id", "", ids).await?;
-        }
-        _ => {}
-    }
-    Ok(n)
 }
 
 /// The complete custom-field values of some deals or leads, for [`Store::replace_custom_field_values`] and
@@ -448,9 +280,14 @@ async fn custom_fields_in(
 #[derive(Debug, Clone, Default)]
 pub struct Batch<'a> {
     pub records: Vec<Records<'a>>,
+    /// Dictionaries made exactly these sets (as in [`Store::replace_dictionary`]).
+    pub dictionaries: Vec<Dictionary<'a>>,
     pub custom_fields: Vec<CustomFieldSet<'a>>,
     /// Records deleted on the portal (with their dependent rows, as in [`Store::delete_records`]).
     pub deletes: Vec<(Entity, &'a [i64])>,
+    /// Pending events this step has applied (as in [`Store::mark_events_processed`]): marked with the writes they
+    /// caused, so an event is never marked without its record stored.
+    pub events_processed: &'a [i64],
     pub state: Option<&'a SyncState>,
 }
 
@@ -459,6 +296,8 @@ pub struct Batch<'a> {
 pub struct BatchOutcome {
     /// Distinct records written, over all `records` parts.
     pub written: usize,
+    /// Dictionary rows written and deleted, over all `dictionaries` parts.
+    pub dictionaries: ReplaceOutcome,
     /// Custom-field values written.
     pub custom_field_values: usize,
     /// Records deleted.
@@ -486,8 +325,8 @@ impl Store {
         Ok(n)
     }
 
-    /// Writes every part of `batch` in one transaction: records first, then custom-field replacements, then
-    /// deletes, then the sync state. All or nothing.
+    /// Writes every part of `batch` in one transaction: records first, then dictionaries, custom-field
+    /// replacements, deletes, processed events, then the sync state. All or nothing.
     pub async fn write_batch(
         &self,
         portal: PortalId,
@@ -499,62 +338,23 @@ impl Store {
         for records in &batch.records {
             out.written += records_in(&mut tx, portal, *records, t).await?;
         }
+        for set in &batch.dictionaries {
+            let o = dictionary_in(&mut tx, portal, *set, t).await?;
+            out.dictionaries.written += o.written;
+            out.dictionaries.deleted += o.deleted;
+        }
         for set in &batch.custom_fields {
             out.custom_field_values += custom_fields_in(&mut tx, portal, *set).await?;
         }
         for (entity, ids) in &batch.deletes {
             out.deleted += delete_records_in(&mut tx, portal, *entity, ids).await?;
         }
+        mark_processed_in(&mut tx, portal, batch.events_processed, t).await?;
         if let Some(state) = batch.state {
             save_sync_state_in(&mut tx, portal, state, t).await?;
         }
         tx.commit().await?;
         Ok(out)
-    }
-
-    /// Makes the portal's dictionary exactly `set`: upserts it and deletes the portal's rows not in it, in one
-    /// transaction. An empty `set` empties the dictionary — callers pass only complete, successful fetches.
-    pub async fn replace_dictionary(
-        &self,
-        portal: PortalId,
-        set: Dictionary<'_>,
-    ) -> Result<ReplaceOutcome, StoreError> {
-        let t = now();
-        let mut tx = self.begin().await?;
-        let outcome = match set {
-            Dictionary::Users(r) => {
-                let o = replace_in(&mut tx, portal, r, t).await?;
-                replace_user_departments_in(&mut tx, portal, r).await?;
-                tx.execute(
-                    "DELETE FROM user_departments WHERE portal_id = $1 \
-                     AND user_id NOT IN (SELECT id FROM users WHERE portal_id = $1)",
-                    &[Val::I64(portal.0)],
-                )
-                .await?;
-                o
-            }
-            Dictionary::Departments(r) => replace_in(&mut tx, portal, r, t).await?,
-            Dictionary::Pipelines(r) => replace_in(&mut tx, portal, r, t).await?,
-            Dictionary::CrmStatuses(r) => replace_in(&mut tx, portal, r, t).await?,
-            Dictionary::Currencies(r) => replace_in(&mut tx, portal, r, t).await?,
-            Dictionary::Projects(r) => replace_in(&mut tx, portal, r, t).await?,
-        };
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
-    /// Deletes records of `entity` by Bitrix24 id, with what depends on them: a deal's or lead's custom-field
-    /// values and stage history, a user's department memberships. Returns the number of records deleted.
-    pub async fn delete_records(
-        &self,
-        portal: PortalId,
-        entity: Entity,
-        ids: &[i64],
-    ) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
-        let n = delete_records_in(&mut tx, portal, entity, ids).await?;
-        tx.commit().await?;
-        Ok(n)
     }
 
     /// Makes the custom-field values of the records `entity_ids` (of `entity_type` "DEAL" or "LEAD") exactly
@@ -616,51 +416,4 @@ typed_writes! {
     upsert_calls, upsert_calls_with_state, Calls, Call;
     upsert_projects, upsert_projects_with_state, Projects, Project;
     upsert_tasks, upsert_tasks_with_state, Tasks, Task;
-}
-
-macro_rules! typed_replaces {
-    ($($replace:ident, $variant:ident, $ty:ty;)+) => {
-        impl Store {
-            $(
-                #[doc = concat!("Makes the portal's `", stringify!($ty), "` rows exactly `set` (see [`Store::replace_dictionary`]).")]
-                pub async fn $replace(&self, portal: PortalId, set: &[$ty]) -> Result<ReplaceOutcome, StoreError> {
-                    self.replace_dictionary(portal, Dictionary::$variant(set)).await
-                }
-            )+
-        }
-    };
-}
-
-typed_replaces! {
-    replace_users, Users, User;
-    replace_departments, Departments, Department;
-    replace_pipelines, Pipelines, Pipeline;
-    replace_crm_statuses, CrmStatuses, CrmStatus;
-    replace_currencies, Currencies, Currency;
-    replace_projects, Projects, Project;
-}
-
-macro_rules! typed_deletes {
-    ($($delete:ident, $entity:ident;)+) => {
-        impl Store {
-            $(
-                #[doc = concat!("Deletes by id (see [`Store::delete_records`] for what goes with them).")]
-                pub async fn $delete(&self, portal: PortalId, ids: &[i64]) -> Result<u64, StoreError> {
-                    self.delete_records(portal, Entity::$entity, ids).await
-                }
-            )+
-        }
-    };
-}
-
-typed_deletes! {
-    delete_users, Users;
-    delete_departments, Departments;
-    delete_companies, Companies;
-    delete_deals, Deals;
-    delete_leads, Leads;
-    delete_activities, Activities;
-    delete_calls, Calls;
-    delete_projects, Projects;
-    delete_tasks, Tasks;
 }

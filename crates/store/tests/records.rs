@@ -6,8 +6,8 @@ mod common;
 use b24a_store::records::entity_type::{DEAL, LEAD};
 use b24a_store::records::*;
 use b24a_store::{
-    store_test, Batch, BatchOutcome, CustomFieldSet, Entity, Records, ReplaceOutcome, StoreError,
-    SyncState,
+    store_test, Batch, BatchOutcome, CustomFieldSet, Dictionary, Entity, Records, ReplaceOutcome,
+    StoreError, SyncState, Validate,
 };
 use common::*;
 
@@ -122,7 +122,10 @@ store_test!(every_record_type_round_trips, |store| {
         (Entity::Users, 3),
         (Entity::Departments, 2),
         (Entity::Pipelines, 2),
+        (Entity::Statuses, statuses.len() as i64),
+        (Entity::Currencies, currencies.len() as i64),
         (Entity::Companies, 2),
+        (Entity::Contacts, 0),
         (Entity::Deals, 0),
         (Entity::Leads, 2),
         (Entity::DealStageHistory, 2),
@@ -615,14 +618,35 @@ store_test!(a_batch_writes_all_its_parts_or_none, |store| {
         cf("DEAL", 4, "UF_CRM_A", Some("4")),
     ];
     let gone = [1_i64];
+    // Deal 1 has an activity (deleted with it, as the portal does); deal 2 has one that stays.
+    let on_two = Activity {
+        owner_id: Some(2),
+        ..activity(2)
+    };
+    store
+        .upsert_activities(p, &[activity(1), on_two])
+        .await
+        .unwrap();
+    store
+        .upsert_pipelines(p, &[pipeline(0), pipeline(3)])
+        .await
+        .unwrap();
+    store
+        .enqueue_event(p, "ONCRMDEALDELETE", "deals", 1)
+        .await
+        .unwrap();
+    let event = store.take_events(p, 10).await.unwrap()[0].id;
+    let pipelines = [pipeline(0), pipeline(5)];
     let good = Batch {
         records: vec![Records::Deals(&new_deals), Records::StageHistory(&history)],
+        dictionaries: vec![Dictionary::Pipelines(&pipelines)],
         custom_fields: vec![CustomFieldSet {
             entity_type: "DEAL",
             entity_ids: &[3, 4],
             values: &values,
         }],
         deletes: vec![(Entity::Deals, &gone)],
+        events_processed: &[event],
         state: Some(&state),
     };
 
@@ -653,16 +677,29 @@ store_test!(a_batch_writes_all_its_parts_or_none, |store| {
     );
     assert_eq!(store.count(p, Entity::DealStageHistory).await.unwrap(), 0);
     assert_eq!(store.sync_state(p, "deals").await.unwrap(), None);
+    assert_eq!(store.count(p, Entity::Activities).await.unwrap(), 2);
+    assert_eq!(
+        store.pipelines(p).await.unwrap(),
+        vec![pipeline(0), pipeline(3)]
+    );
+    assert_eq!(store.take_events(p, 10).await.unwrap().len(), 1);
 
     let outcome = store.write_batch(p, &good).await.unwrap();
     assert_eq!(
         outcome,
         BatchOutcome {
             written: 3,
+            dictionaries: ReplaceOutcome {
+                written: 2,
+                deleted: 1
+            },
             custom_field_values: 2,
             deleted: 1
         }
     );
+    assert_eq!(store.all_ids(p, Entity::Activities).await.unwrap(), vec![2]);
+    assert_eq!(store.pipelines(p).await.unwrap(), pipelines.to_vec());
+    assert!(store.take_events(p, 10).await.unwrap().is_empty());
     assert_eq!(
         store.ids(p, Entity::Deals, 0, 10).await.unwrap(),
         vec![2, 3, 4]
@@ -685,3 +722,23 @@ store_test!(a_batch_writes_all_its_parts_or_none, |store| {
         Some(1_763_000_000)
     );
 });
+
+#[test]
+fn records_can_be_checked_before_a_write() {
+    // The checks a write runs, callable per record: a writer can leave a bad record out and name it.
+    assert!(deal(1).validate().is_ok());
+    let no_stage = Deal {
+        stage_id: " ".into(),
+        ..deal(1)
+    };
+    let err = no_stage.validate().unwrap_err();
+    assert_eq!(err.invalid_field(), Some("stage_id"));
+    assert!(err.to_string().contains("deal"), "{err}");
+    assert_eq!(
+        cf("DEAL", 0, "UF_CRM_A", None)
+            .validate()
+            .unwrap_err()
+            .invalid_field(),
+        Some("entity_id")
+    );
+}

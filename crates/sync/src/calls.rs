@@ -14,8 +14,8 @@ use serde_json::json;
 use crate::engine::{now, PortalSync};
 use crate::error::SyncError;
 use crate::map::bad;
-use crate::sink::{self, SinkRow, Val};
 use crate::state::{self, PHASE_INCREMENTAL};
+use b24a_store::{Entity, PortalId, Records, Validate};
 
 /// The `sync_state.entity` of call statistics.
 pub const CALLS: &str = "calls";
@@ -39,31 +39,6 @@ pub fn call(r: &Row) -> Result<Call, SyncError> {
         })
     })()
     .map_err(bad("call", r))
-}
-
-impl SinkRow for Call {
-    const TABLE: &'static str = "calls";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "user_id",
-        "call_type",
-        "duration_seconds",
-        "start_time",
-        "failed_code",
-        "crm_activity_id",
-    ];
-    const KEY: &'static [&'static str] = &["id"];
-    fn values(&self) -> Vec<Val> {
-        vec![
-            self.id.into(),
-            self.user_id.into(),
-            self.call_type.into(),
-            self.duration_seconds.into(),
-            self.start_time.into(),
-            (&self.failed_code).into(),
-            self.crm_activity_id.into(),
-        ]
-    }
 }
 
 /// The list of one window `[from, to)` by ID cursor (UPPER_CASE FILTER/SORT/ORDER as the method takes them).
@@ -100,7 +75,7 @@ impl PortalSync {
                 let mut st = state::load(&self.store, self.portal_id, CALLS).await?;
                 st.last_error = Some(format!("call statistics not available: {e}"));
                 st.last_error_at = Some(t);
-                sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
+                state::save(&self.store, self.portal_id, &st).await?;
                 Ok(0)
             }
             other => other,
@@ -131,31 +106,33 @@ impl PortalSync {
                 self.keep_alive().await?;
                 let mut records = Vec::with_capacity(chunk.rows.len());
                 for r in &chunk.rows {
+                    // Unreadable or refused by the store's checks: left out and counted, never the whole chunk.
                     match call(r) {
-                        Ok(c) => records.push(c),
-                        Err(_) => skipped += 1,
+                        Ok(c) if c.validate().is_ok() => records.push(c),
+                        _ => skipped += 1,
                     }
                 }
                 written += records.len() as i64;
-                sink::run(&self.store, sink::upsert(self.portal_id, &records, now())).await?;
+                self.store
+                    .write_records(PortalId(self.portal_id), Records::Calls(&records), None)
+                    .await?;
             }
-            let t = now();
             st.watermark = Some(to.min(pass_start));
-            sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
+            state::save(&self.store, self.portal_id, &st).await?;
             from = to;
         }
         let t = now();
         st.phase = PHASE_INCREMENTAL.into();
         st.full_finished_at.get_or_insert(t);
         st.last_success_at = Some(t);
-        st.done_count = b24a_store::with_pool!(self.store.pool(), p => {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM calls WHERE portal_id = $1")
-                .bind(self.portal_id).fetch_one(p).await?
-        });
+        st.done_count = self
+            .store
+            .count(PortalId(self.portal_id), Entity::Calls)
+            .await?;
         st.estimated_total = Some(st.done_count);
         st.last_error =
             (skipped > 0).then(|| format!("{skipped} unreadable call record(s) skipped"));
-        sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
+        state::save(&self.store, self.portal_id, &st).await?;
         Ok(written)
     }
 }

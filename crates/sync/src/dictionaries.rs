@@ -5,18 +5,14 @@
 //! the portal's (rows no longer listed are removed; deals and leads keep the codes they carry).
 //! Never touches bulk kinds.
 
-use std::collections::HashSet;
-
 use b24a_client::export::{ListSpec, PAGE_SIZE};
 use b24a_client::{ApiError, Batch, Direction, Row};
 use serde_json::{json, Value};
 
 use crate::custom_fields;
 use crate::engine::{now, CycleReport, PortalSync, Probes};
-use crate::entity::{dictionary_query, Entity};
+use crate::entity::{dictionary_query, Entity, SyncKind};
 use crate::error::SyncError;
-use crate::map;
-use crate::sink;
 use crate::state::{self, PHASE_INCREMENTAL};
 use crate::write;
 
@@ -131,7 +127,7 @@ impl PortalSync {
                 Err(err) if err.needs_attention() => return Err(err),
                 Err(err) => {
                     tracing::warn!(portal = self.portal_id, entity = e.name(), error = %err, "dictionary failed");
-                    state::record_error(&self.store, self.portal_id, e.name(), &err.to_string(), t)
+                    state::record_error(&self.store, self.portal_id, e.name(), &err.to_string())
                         .await?;
                     report.failed.insert(e.name().into(), err.to_string());
                 }
@@ -249,42 +245,24 @@ impl PortalSync {
         }
     }
 
+    /// Stores a dictionary's complete set with its sync state in one store batch. All or nothing: a row that
+    /// cannot be read or that the store refuses fails the dictionary (a set without it would delete it).
     async fn store_dictionary(&self, e: Entity, rows: &[Row], t: i64) -> Result<i64, SyncError> {
-        let mut stmts = write::upsert_rows(e, self.portal_id, rows, t)?;
-        // Whole-set refresh: rows no longer listed are gone from the portal.
-        if matches!(
-            e,
-            Entity::Users | Entity::Departments | Entity::Pipelines | Entity::Projects
-        ) {
-            let id_field = if e == Entity::Pipelines { "id" } else { "ID" };
-            let fresh: HashSet<i64> = rows
-                .iter()
-                .filter_map(|r| r.opt_int(id_field).ok().flatten())
-                .collect();
-            let stored = write::stored_ids(&self.store, e, self.portal_id).await?;
-            let gone: Vec<i64> = stored
-                .into_iter()
-                .filter(|id| !fresh.contains(id))
-                .collect();
-            stmts.extend(write::delete_ids(e, self.portal_id, &gone));
+        let (mapped, bad) = write::map_rows(e, rows);
+        if let Some(first) = bad.into_iter().next() {
+            return Err(first);
         }
-        // Statuses and currencies are keyed by codes. A portal always has stages and a base currency, so an empty
-        // answer is not taken as "everything was deleted".
-        if matches!(e, Entity::Statuses | Entity::Currencies) && !rows.is_empty() {
-            let fresh: HashSet<(String, String)> = rows
-                .iter()
-                .filter_map(|r| match e {
-                    Entity::Statuses => map::crm_status(r).ok().map(|s| (s.entity_id, s.status_id)),
-                    _ => map::currency(r).ok().map(|c| (c.currency, String::new())),
-                })
-                .collect();
-            let gone: Vec<(String, String)> =
-                write::stored_code_keys(&self.store, e, self.portal_id)
-                    .await?
-                    .into_iter()
-                    .filter(|k| !fresh.contains(k))
-                    .collect();
-            stmts.extend(write::delete_code_keys(e, self.portal_id, &gone));
+        let Some(mapped) = mapped else {
+            return Ok(0);
+        };
+        let mut batch = mapped.upsert_batch();
+        // Whole-set refresh: rows no longer listed are gone from the portal. Statuses and currencies are keyed by
+        // codes; a portal always has stages and a base currency, so an empty answer is not taken as "everything
+        // was deleted". Deals and leads keep the codes they carry.
+        let whole = !rows.is_empty() || !matches!(e, Entity::Statuses | Entity::Currencies);
+        if let (true, Some(set)) = (whole, mapped.dictionary()) {
+            batch.records.clear();
+            batch.dictionaries.push(set);
         }
         let mut st = state::load(&self.store, self.portal_id, e.name()).await?;
         st.phase = PHASE_INCREMENTAL.into();
@@ -293,8 +271,10 @@ impl PortalSync {
         st.full_finished_at.get_or_insert(t);
         st.last_success_at = Some(t);
         st.last_error = None;
-        stmts.push(st.save_stmt(self.portal_id, t));
-        sink::run(&self.store, stmts).await?;
+        batch.state = Some(&st);
+        self.store
+            .write_batch(b24a_store::PortalId(self.portal_id), &batch)
+            .await?;
         Ok(rows.len() as i64)
     }
 }

@@ -217,14 +217,8 @@ impl PortalSync {
                 }
                 Err(SyncError::Busy(p)) => return Err(SyncError::Busy(p)),
                 Err(err) => {
-                    state::record_error(
-                        &self.store,
-                        self.portal_id,
-                        e.name(),
-                        &err.to_string(),
-                        now(),
-                    )
-                    .await?;
+                    state::record_error(&self.store, self.portal_id, e.name(), &err.to_string())
+                        .await?;
                     report.failed.insert(e.name().into(), err.to_string());
                 }
             }
@@ -243,7 +237,6 @@ impl PortalSync {
                         self.portal_id,
                         crate::calls::CALLS,
                         &err.to_string(),
-                        now(),
                     )
                     .await?;
                     report

@@ -5,76 +5,26 @@ use b24a_client::export::OrderStyle;
 use b24a_client::{Direction, ListSpec};
 use serde_json::{json, Value};
 
-/// One kind of portal data with its own sync state row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Entity {
-    Users,
-    Departments,
-    Pipelines,
-    Statuses,
-    Currencies,
-    Deals,
-    Leads,
-    Companies,
-    Contacts,
-    DealStageHistory,
-    LeadStageHistory,
-    Activities,
-    Tasks,
-    Projects,
+/// The kinds of portal data, each with its own sync state row: the store's list, so the sync, the store and the
+/// progress display never disagree about what a kind is called or where it is kept.
+pub use b24a_store::Entity;
+
+/// What the sync needs to know about pulling a kind from the portal.
+pub trait SyncKind: Sized {
+    /// The list of this kind by ID cursor (bulk kinds, users and projects).
+    fn list_spec(self) -> Option<ListSpec>;
+    /// The first import walks newest first where recent data matters for the first reports.
+    fn full_direction(self) -> Direction;
+    /// The modified-since filter field for incremental passes (`None`: append-only by ID, or re-read whole).
+    fn modified_field(self) -> Option<&'static str>;
+    /// Append-only logs: incremental by `>ID` above the highest stored id.
+    fn append_only(self) -> bool;
+    /// Which kind an event name touches (`ONCRMDEALUPDATE` → deals).
+    fn for_event(event: &str) -> Option<Self>;
 }
 
-impl Entity {
-    /// Small reference data (and projects), re-read whole every cycle by offset pages.
-    pub const DICTIONARIES: [Entity; 6] = [
-        Entity::Users,
-        Entity::Departments,
-        Entity::Pipelines,
-        Entity::Statuses,
-        Entity::Currencies,
-        Entity::Projects,
-    ];
-    /// Large data, exported by ID cursor and then kept current incrementally.
-    pub const BULK: [Entity; 8] = [
-        Entity::Deals,
-        Entity::Leads,
-        Entity::DealStageHistory,
-        Entity::LeadStageHistory,
-        Entity::Activities,
-        Entity::Tasks,
-        Entity::Companies,
-        Entity::Contacts,
-    ];
-
-    /// The name in `sync_state.entity`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Entity::Users => "users",
-            Entity::Departments => "departments",
-            Entity::Pipelines => "pipelines",
-            Entity::Statuses => "statuses",
-            Entity::Currencies => "currencies",
-            Entity::Deals => "deals",
-            Entity::Leads => "leads",
-            Entity::Companies => "companies",
-            Entity::Contacts => "contacts",
-            Entity::DealStageHistory => "deal_stage_history",
-            Entity::LeadStageHistory => "lead_stage_history",
-            Entity::Activities => "activities",
-            Entity::Tasks => "tasks",
-            Entity::Projects => "projects",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Entity> {
-        Entity::DICTIONARIES
-            .into_iter()
-            .chain(Entity::BULK)
-            .find(|e| e.name() == name)
-    }
-
-    /// The list of this kind by ID cursor (bulk kinds and users).
-    pub fn list_spec(self) -> Option<ListSpec> {
+impl SyncKind for Entity {
+    fn list_spec(self) -> Option<ListSpec> {
         Some(match self {
             Entity::Deals => ListSpec::crm(
                 "crm.deal.list",
@@ -127,7 +77,7 @@ impl Entity {
     }
 
     /// The first import walks newest first where recent data matters for the first reports.
-    pub fn full_direction(self) -> Direction {
+    fn full_direction(self) -> Direction {
         match self {
             Entity::Deals
             | Entity::Leads
@@ -140,7 +90,7 @@ impl Entity {
     }
 
     /// The modified-since filter field for incremental passes (`None`: append-only by ID, or re-read whole).
-    pub fn modified_field(self) -> Option<&'static str> {
+    fn modified_field(self) -> Option<&'static str> {
         match self {
             Entity::Deals | Entity::Leads | Entity::Companies | Entity::Contacts => {
                 Some("DATE_MODIFY")
@@ -152,31 +102,12 @@ impl Entity {
     }
 
     /// Append-only logs: incremental by `>ID` above the highest stored id.
-    pub fn append_only(self) -> bool {
+    fn append_only(self) -> bool {
         matches!(self, Entity::DealStageHistory | Entity::LeadStageHistory)
     }
 
-    /// The store table holding this kind (for id listing and deletions).
-    pub fn table(self) -> &'static str {
-        match self {
-            Entity::Users => "users",
-            Entity::Departments => "departments",
-            Entity::Pipelines => "pipelines",
-            Entity::Statuses => "crm_statuses",
-            Entity::Currencies => "currencies",
-            Entity::Deals => "deals",
-            Entity::Leads => "leads",
-            Entity::Companies => "companies",
-            Entity::Contacts => "contacts",
-            Entity::DealStageHistory | Entity::LeadStageHistory => "stage_history",
-            Entity::Activities => "activities",
-            Entity::Tasks => "tasks",
-            Entity::Projects => "projects",
-        }
-    }
-
     /// Which kind an event name touches (`ONCRMDEALUPDATE` → deals).
-    pub fn for_event(event: &str) -> Option<Entity> {
+    fn for_event(event: &str) -> Option<Entity> {
         let e = event.to_ascii_uppercase();
         if e.starts_with("ONCRMDEAL") {
             Some(Entity::Deals)

@@ -18,10 +18,16 @@ pub enum SyncError {
         id: Option<i64>,
         source: FieldError,
     },
+    /// A row was read but the store's checks refuse the record (an empty stage, a non-positive id …); the row is
+    /// left out, the rest of its chunk stored.
+    #[error("bad {entity} row {id:?}: {source}")]
+    Rejected {
+        entity: &'static str,
+        id: Option<i64>,
+        source: StoreError,
+    },
     #[error("store: {0}")]
     Store(#[from] StoreError),
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
     /// Another process holds the portal's sync lease.
     #[error("portal {0} is being synced by another process")]
     Busy(i64),

@@ -1,14 +1,13 @@
 //! Event intake: turning an online event payload or an offline-queue row into a `pending_events` row (entity and
-//! id only — events are hints, the record is always re-read), listing open events and marking them processed.
+//! id only — events are hints, the record is always re-read), listing open events (they are marked processed in the store batch that applies them, `refresh.rs`).
 //! Verifying `application_token` is the server's job before it calls [`enqueue`].
 
 use b24a_store::events::PendingEvent;
 use b24a_store::{PortalId, Store};
 use serde_json::Value;
 
-use crate::entity::Entity;
+use crate::entity::{Entity, SyncKind};
 use crate::error::SyncError;
-use crate::sink::Stmt;
 
 /// The record id an event's `data` names: `FIELDS.ID`, or `FIELDS_AFTER.ID` / `FIELDS_BEFORE.ID` for tasks.
 pub fn entity_id_of(data: &Value) -> Option<i64> {
@@ -65,26 +64,6 @@ pub async fn open_events(
     limit: i64,
 ) -> Result<Vec<PendingEvent>, SyncError> {
     Ok(store.take_events(PortalId(portal_id), limit).await?)
-}
-
-/// Statements marking events processed.
-pub fn mark_processed(portal_id: i64, ids: &[i64], now: i64) -> Vec<Stmt> {
-    ids.chunks(500)
-        .map(|chunk| {
-            let mut vals = vec![now.into(), portal_id.into()];
-            let ph: Vec<String> = chunk
-                .iter()
-                .map(|id| {
-                    vals.push((*id).into());
-                    format!("${}", vals.len())
-                })
-                .collect();
-            Stmt {
-                sql: format!("UPDATE pending_events SET processed_at = $1 WHERE portal_id = $2 AND id IN ({})", ph.join(", ")),
-                vals,
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -21,8 +21,6 @@ pub mod portal;
 pub mod reconcile;
 mod refresh;
 pub mod scheduler;
-pub mod sink;
-mod sink_rows;
 pub mod state;
 pub mod tokens;
 pub mod write;
@@ -47,10 +45,10 @@ pub async fn sync_portal(
     opts: SyncOptions,
 ) -> Result<CycleReport, SyncError> {
     let p = portal::load(store, portal_id).await?;
-    if p.status != "active" {
+    if p.status != b24a_store::PortalStatus::Active {
         return Err(SyncError::NeedsAttention(format!(
             "portal {portal_id} is {}: {}",
-            p.status,
+            p.status.as_str(),
             p.attention_reason.unwrap_or_default()
         )));
     }

@@ -1,13 +1,12 @@
-//! Companies and contacts (crm.company.list, crm.contact.list): portal rows into the store's records, and the
-//! records' table columns for the sink's upserts. A company's INDUSTRY is kept as the portal's STATUS_ID (the
-//! INDUSTRY dictionary in `crm_statuses` names it). Pure; column lists must match the migrations exactly.
+//! Companies and contacts (crm.company.list, crm.contact.list): portal rows into the store's records. A company's
+//! INDUSTRY is kept as the portal's STATUS_ID (the INDUSTRY dictionary in `crm_statuses` names it). Pure: never
+//! writes anything.
 
 use b24a_client::Row;
 use b24a_store::records::{Company, Contact};
 
 use crate::error::SyncError;
 use crate::map::bad;
-use crate::sink::{SinkRow, Val};
 
 pub fn company(r: &Row) -> Result<Company, SyncError> {
     (|| {
@@ -41,64 +40,6 @@ pub fn contact(r: &Row) -> Result<Contact, SyncError> {
         })
     })()
     .map_err(bad("contact", r))
-}
-
-impl SinkRow for Company {
-    const TABLE: &'static str = "companies";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "title",
-        "company_type",
-        "industry",
-        "assigned_by_id",
-        "date_create",
-        "date_modify",
-    ];
-    const KEY: &'static [&'static str] = &["id"];
-    fn values(&self) -> Vec<Val> {
-        vec![
-            self.id.into(),
-            (&self.title).into(),
-            (&self.company_type).into(),
-            (&self.industry).into(),
-            self.assigned_by_id.into(),
-            self.date_create.into(),
-            self.date_modify.into(),
-        ]
-    }
-}
-
-impl SinkRow for Contact {
-    const TABLE: &'static str = "contacts";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "name",
-        "last_name",
-        "second_name",
-        "type_id",
-        "source_id",
-        "company_id",
-        "assigned_by_id",
-        "date_create",
-        "date_modify",
-        "last_activity_time",
-    ];
-    const KEY: &'static [&'static str] = &["id"];
-    fn values(&self) -> Vec<Val> {
-        vec![
-            self.id.into(),
-            (&self.name).into(),
-            (&self.last_name).into(),
-            (&self.second_name).into(),
-            (&self.type_id).into(),
-            (&self.source_id).into(),
-            self.company_id.into(),
-            self.assigned_by_id.into(),
-            self.date_create.into(),
-            self.date_modify.into(),
-            self.last_activity_time.into(),
-        ]
-    }
 }
 
 #[cfg(test)]

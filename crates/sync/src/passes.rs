@@ -6,10 +6,9 @@ use b24a_client::{Direction, IdCursorExport};
 use serde_json::{json, Map, Value};
 
 use crate::engine::{now, PortalSync};
-use crate::entity::Entity;
+use crate::entity::{Entity, SyncKind};
 use crate::error::SyncError;
-use crate::sink;
-use crate::state::{SyncState, PHASE_FULL, PHASE_INCREMENTAL};
+use crate::state::{self, SyncState, PHASE_FULL, PHASE_INCREMENTAL};
 use crate::write;
 
 impl PortalSync {
@@ -35,7 +34,7 @@ impl PortalSync {
                 Some(self.client.portal_now().unwrap_or(t))
             };
             st.estimated_total = probe.map(|p| p.map(|(lo, hi)| hi - lo + 1).unwrap_or(0));
-            sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
+            state::save(&self.store, self.portal_id, &st).await?;
         }
         let far_end = probe
             .flatten()
@@ -50,10 +49,6 @@ impl PortalSync {
         } else {
             while let Some(chunk) = export.next_chunk().await? {
                 self.keep_alive().await?;
-                let t = now();
-                let (mut stmts, bad) =
-                    write::upsert_rows_skipping_bad(e, self.portal_id, &chunk.rows, t)?;
-                skipped.extend(bad);
                 if let Some(c) = chunk.cursor {
                     st.cursor_id = c;
                 }
@@ -62,8 +57,10 @@ impl PortalSync {
                 if let Some(est) = st.estimated_total {
                     st.estimated_total = Some(est.max(st.done_count));
                 }
-                stmts.push(st.save_stmt(self.portal_id, t));
-                sink::run(&self.store, stmts).await?;
+                let bad =
+                    write::store_chunk(&self.store, e, self.portal_id, &chunk.rows, Some(&st))
+                        .await?;
+                skipped.extend(bad);
                 self.report(e, PHASE_FULL, st.done_count, st.estimated_total);
             }
         }
@@ -73,7 +70,7 @@ impl PortalSync {
         st.last_success_at = Some(t);
         st.estimated_total = Some(st.done_count);
         st.last_error = skipped_summary(&skipped);
-        sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
+        state::save(&self.store, self.portal_id, &st).await?;
         self.report(e, PHASE_INCREMENTAL, st.done_count, st.estimated_total);
         Ok(written)
     }
@@ -98,17 +95,15 @@ impl PortalSync {
             .with_max_chain(self.opts.max_chain);
             while let Some(chunk) = export.next_chunk().await? {
                 self.keep_alive().await?;
-                let t = now();
-                let (mut stmts, bad) =
-                    write::upsert_rows_skipping_bad(e, self.portal_id, &chunk.rows, t)?;
-                skipped.extend(bad);
                 if chunk.cursor.is_some() {
                     st.watermark = chunk.cursor;
                 }
                 st.done_count += chunk.rows.len() as i64;
                 written += chunk.rows.len() as i64;
-                stmts.push(st.save_stmt(self.portal_id, t));
-                sink::run(&self.store, stmts).await?;
+                let bad =
+                    write::store_chunk(&self.store, e, self.portal_id, &chunk.rows, Some(&st))
+                        .await?;
+                skipped.extend(bad);
             }
         } else if let Some(field) = e.modified_field() {
             // Taken before the first query: changes made while we read are caught next time.
@@ -130,11 +125,9 @@ impl PortalSync {
                     .with_max_chain(self.opts.max_chain);
             while let Some(chunk) = export.next_chunk().await? {
                 self.keep_alive().await?;
-                let t = now();
-                let (stmts, bad) =
-                    write::upsert_rows_skipping_bad(e, self.portal_id, &chunk.rows, t)?;
+                let bad =
+                    write::store_chunk(&self.store, e, self.portal_id, &chunk.rows, None).await?;
                 skipped.extend(bad);
-                sink::run(&self.store, stmts).await?;
                 written += chunk.rows.len() as i64;
             }
             st.watermark = Some(pass_start);
@@ -142,7 +135,7 @@ impl PortalSync {
         let t = now();
         st.last_success_at = Some(t);
         st.last_error = skipped_summary(&skipped);
-        sink::run(&self.store, vec![st.save_stmt(self.portal_id, t)]).await?;
+        state::save(&self.store, self.portal_id, &st).await?;
         Ok(written)
     }
 }

@@ -5,48 +5,27 @@
 use std::sync::Arc;
 
 use b24a_client::{Client, ClientConfig, OAuthApp};
-use b24a_store::{with_pool, Store};
+use b24a_store::{AppTokens, NewPortal, Portal, PortalId, Store};
 
 use crate::error::SyncError;
-use crate::sink::{self, Stmt};
 use crate::tokens::DbTokenStore;
 
-/// A portal's connection data.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct PortalRow {
-    pub id: i64,
-    pub member_id: String,
-    pub domain: String,
-    pub client_endpoint: String,
-    pub server_endpoint: Option<String>,
-    pub webhook_url: Option<String>,
-    pub status: String,
-    pub attention_reason: Option<String>,
-}
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-pub async fn load(store: &Store, portal_id: i64) -> Result<PortalRow, SyncError> {
-    let row: Option<PortalRow> = with_pool!(store.pool(), p => {
-        sqlx::query_as::<_, PortalRow>(
-            "SELECT id, member_id, domain, client_endpoint, server_endpoint, webhook_url, status, attention_reason \
-             FROM portals WHERE id = $1",
-        )
-        .bind(portal_id)
-        .fetch_optional(p)
+/// A stored portal's connection data and status.
+pub async fn load(store: &Store, portal_id: i64) -> Result<Portal, SyncError> {
+    store
+        .portal(PortalId(portal_id))
         .await?
-    });
-    row.ok_or_else(|| SyncError::Config(format!("portal {portal_id} not found")))
+        .ok_or_else(|| SyncError::Config(format!("portal {portal_id} not found")))
 }
 
 /// Portals that are active (candidates for a sync cycle), by id.
 pub async fn active_ids(store: &Store) -> Result<Vec<i64>, SyncError> {
-    let ids: Vec<i64> = with_pool!(store.pool(), p => {
-        sqlx::query_scalar::<_, i64>("SELECT id FROM portals WHERE status = 'active' ORDER BY id").fetch_all(p).await?
-    });
-    Ok(ids)
+    Ok(store
+        .active_portals()
+        .await?
+        .into_iter()
+        .map(|p| p.id.0)
+        .collect())
 }
 
 async fn upsert_portal(
@@ -57,24 +36,17 @@ async fn upsert_portal(
     server_endpoint: Option<&str>,
     webhook_url: Option<&str>,
 ) -> Result<i64, SyncError> {
-    let t = now();
-    let id: i64 = with_pool!(store.pool(), p => {
-        sqlx::query_scalar::<_, i64>(
-            "INSERT INTO portals (member_id, domain, client_endpoint, server_endpoint, webhook_url, installed_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (member_id) DO UPDATE SET domain = excluded.domain, \
-             client_endpoint = excluded.client_endpoint, server_endpoint = excluded.server_endpoint, \
-             webhook_url = excluded.webhook_url, updated_at = excluded.updated_at RETURNING id",
-        )
-        .bind(member_id)
-        .bind(domain)
-        .bind(client_endpoint)
-        .bind(server_endpoint)
-        .bind(webhook_url)
-        .bind(t)
-        .fetch_one(p)
-        .await?
-    });
-    Ok(id)
+    let id = store
+        .upsert_portal(&NewPortal {
+            member_id: member_id.to_string(),
+            domain: domain.to_string(),
+            client_endpoint: client_endpoint.to_string(),
+            server_endpoint: server_endpoint.map(str::to_string),
+            webhook_url: webhook_url.map(str::to_string),
+            ..NewPortal::default()
+        })
+        .await?;
+    Ok(id.0)
 }
 
 /// Registers (or updates) a portal reached through an incoming webhook; the member id is derived from the URL.
@@ -120,37 +92,20 @@ pub async fn register_install(store: &Store, i: &AppInstall) -> Result<i64, Sync
         None,
     )
     .await?;
-    let t = now();
-    sink::exec(
-        store,
-        Stmt {
-            sql: "INSERT INTO portal_apps (portal_id, client_id, access_token, refresh_token, access_expires_at, \
-                  application_token, installed_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                  ON CONFLICT (portal_id, client_id) DO UPDATE SET access_token = excluded.access_token, \
-                  refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at, \
-                  application_token = excluded.application_token, token_version = portal_apps.token_version + 1"
-                .into(),
-            vals: vec![
-                id.into(),
-                (&i.client_id).into(),
-                (&i.access_token).into(),
-                (&i.refresh_token).into(),
-                i.expires_at.into(),
-                (&i.application_token).into(),
-                t.into(),
-            ],
-        },
-    )
-    .await?;
-    sink::exec(
-        store,
-        Stmt {
-            sql: "UPDATE portals SET status = 'active', attention_reason = NULL WHERE id = $1"
-                .into(),
-            vals: vec![id.into()],
-        },
-    )
-    .await?;
+    // A (re-)install replaces the pair and bumps the token version; the portal upsert made it active again.
+    store
+        .save_app_install(
+            PortalId(id),
+            &i.client_id,
+            &AppTokens {
+                access_token: i.access_token.clone(),
+                refresh_token: i.refresh_token.clone(),
+                access_expires_at: i.expires_at,
+                scope: None,
+            },
+            i.application_token.as_deref(),
+        )
+        .await?;
     Ok(id)
 }
 

@@ -13,9 +13,8 @@ use b24a_client::{Batch, Direction, IdCursorExport, ListSpec};
 use serde_json::{json, Map, Value};
 
 use crate::engine::{now, PortalSync};
-use crate::entity::Entity;
+use crate::entity::{Entity, SyncKind};
 use crate::error::SyncError;
-use crate::sink;
 use crate::state;
 use crate::write;
 
@@ -118,13 +117,19 @@ impl PortalSync {
         let t = now();
         let mut st = state::load(&self.store, self.portal_id, e.name()).await?;
         st.reconciled_at = Some(t);
-        let mut stmts = write::delete_ids(e, self.portal_id, &gone);
-        stmts.push(st.save_stmt(self.portal_id, t));
-        sink::run(&self.store, stmts).await?;
+        // The deletions and the reconciliation time commit together.
+        let batch = b24a_store::Batch {
+            deletes: vec![(e, &gone)],
+            state: Some(&st),
+            ..b24a_store::Batch::default()
+        };
+        self.store
+            .write_batch(b24a_store::PortalId(self.portal_id), &batch)
+            .await?;
         let (added, _) = if missing.is_empty() {
             (0, 0)
         } else {
-            self.refresh_ids(e, &missing, vec![]).await?
+            self.refresh_ids(e, &missing, &[]).await?
         };
         Ok((gone.len() as i64, added))
     }

@@ -8,21 +8,22 @@ use b24a_client::export::PAGE_SIZE;
 use b24a_client::Batch;
 use serde_json::{json, Value};
 
-use crate::engine::{now, PortalSync};
-use crate::entity::{by_ids_params, Entity};
+use crate::engine::PortalSync;
+use crate::entity::{by_ids_params, Entity, SyncKind};
 use crate::error::SyncError;
-use crate::sink;
 use crate::state::{self, PHASE_INCREMENTAL};
 use crate::write;
 
 impl PortalSync {
     /// Re-reads the given records of one kind (50 ids per sub-call, 50 sub-calls per request); stores those the
-    /// portal returns and deletes those it no longer has. Returns (stored, deleted).
+    /// portal returns and deletes those it no longer has. `events` (pending event ids) are marked processed in the
+    /// first write. A row that cannot be read or that the store refuses is left out and recorded in the kind's
+    /// `last_error`. Returns (stored, deleted).
     pub async fn refresh_ids(
         &self,
         e: Entity,
         ids: &[i64],
-        extra: Vec<sink::Stmt>,
+        events: &[i64],
     ) -> Result<(i64, i64), SyncError> {
         let mut ids: Vec<i64> = ids.to_vec();
         ids.sort_unstable();
@@ -32,7 +33,8 @@ impl PortalSync {
         };
         let mut stored = 0;
         let mut deleted = 0;
-        let mut extra = Some(extra);
+        let mut events = Some(events);
+        let mut skipped: Vec<String> = Vec::new();
         let chunks: Vec<&[i64]> = ids.chunks(PAGE_SIZE).collect();
         for group in chunks.chunks(50) {
             let mut batch = Batch::new();
@@ -58,16 +60,32 @@ impl PortalSync {
                         .filter(|r| spec.id_of(r).is_ok_and(|id| chunk.contains(&id))),
                 );
             }
-            let t = now();
-            let mut stmts = write::upsert_rows(e, self.portal_id, &rows, t)?;
-            stmts.extend(write::delete_ids(e, self.portal_id, &missing));
-            stmts.extend(extra.take().unwrap_or_default());
-            sink::run(&self.store, stmts).await?;
+            let (mapped, bad) = write::map_rows(e, &rows);
+            skipped.extend(bad.iter().map(ToString::to_string));
+            let mut batch = mapped
+                .as_ref()
+                .map(write::Mapped::upsert_batch)
+                .unwrap_or_default();
+            batch.deletes = vec![(e, &missing)];
+            batch.events_processed = events.take().unwrap_or_default();
+            self.store
+                .write_batch(b24a_store::PortalId(self.portal_id), &batch)
+                .await?;
             stored += rows.len() as i64;
             deleted += missing.len() as i64;
         }
-        if let Some(rest) = extra.take() {
-            sink::run(&self.store, rest).await?;
+        if let Some(rest) = events.take() {
+            self.store
+                .mark_events_processed(b24a_store::PortalId(self.portal_id), rest)
+                .await?;
+        }
+        if let Some(first) = skipped.first() {
+            let summary = format!(
+                "{} unreadable row(s) skipped; first: {first}",
+                skipped.len()
+            );
+            tracing::warn!(portal = self.portal_id, entity = e.name(), "{summary}");
+            state::record_error(&self.store, self.portal_id, e.name(), &summary).await?;
         }
         Ok((stored, deleted))
     }
@@ -92,7 +110,6 @@ impl PortalSync {
                     _ => unknown.push(ev.id),
                 }
             }
-            let t = now();
             let mut follow_up = Vec::new();
             for (e, ids) in by_entity {
                 let done: Vec<i64> = open
@@ -100,12 +117,7 @@ impl PortalSync {
                     .filter(|ev| ev.entity == e.name())
                     .map(|ev| ev.id)
                     .collect();
-                self.refresh_ids(
-                    e,
-                    &ids,
-                    crate::events::mark_processed(self.portal_id, &done, t),
-                )
-                .await?;
+                self.refresh_ids(e, &ids, &done).await?;
                 // A stage move appends to the stage history, which has no events of its own.
                 match e {
                     Entity::Deals => follow_up.push(Entity::DealStageHistory),
@@ -119,11 +131,9 @@ impl PortalSync {
                     self.incremental(e, st).await?;
                 }
             }
-            sink::run(
-                &self.store,
-                crate::events::mark_processed(self.portal_id, &unknown, t),
-            )
-            .await?;
+            self.store
+                .mark_events_processed(b24a_store::PortalId(self.portal_id), &unknown)
+                .await?;
             applied += open.len();
         }
     }

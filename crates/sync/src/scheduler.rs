@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use b24a_client::{ClientConfig, OAuthApp};
-use b24a_store::{with_pool, PortalId, Store};
+use b24a_store::{PortalId, Store};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
@@ -34,14 +34,14 @@ async fn app_for(
     portal_id: i64,
     apps: &HashMap<String, OAuthApp>,
 ) -> Result<Option<OAuthApp>, SyncError> {
-    let ids: Vec<String> = with_pool!(store.pool(), p => {
-        sqlx::query_scalar::<_, String>(
-            "SELECT client_id FROM portal_apps WHERE portal_id = $1 AND uninstalled_at IS NULL ORDER BY client_id",
-        )
-        .bind(portal_id)
-        .fetch_all(p)
+    let mut ids: Vec<String> = store
+        .portal_apps(PortalId(portal_id))
         .await?
-    });
+        .into_iter()
+        .filter(|a| a.uninstalled_at.is_none())
+        .map(|a| a.client_id)
+        .collect();
+    ids.sort();
     Ok(ids.into_iter().find_map(|id| apps.get(&id).cloned()))
 }
 
@@ -119,20 +119,13 @@ pub async fn cycle_record(store: &Store, portal_id: i64) -> Result<Option<CycleR
 
 /// Active portals not yet synced in `slot`, least recently synced first (candidates: [`sync_if_due`] re-checks).
 pub async fn due_portals(store: &Store, slot: i64) -> Result<Vec<i64>, SyncError> {
-    let rows: Vec<(i64, Option<String>)> = with_pool!(store.pool(), p => {
-        sqlx::query_as::<_, (i64, Option<String>)>(
-            "SELECT p.id, s.value FROM portals p LEFT JOIN portal_settings s ON s.portal_id = p.id AND s.key = $1 \
-             WHERE p.status = 'active' ORDER BY p.id",
-        )
-        .bind(CYCLE_KEY)
-        .fetch_all(p)
-        .await?
-    });
+    let rows = store.active_portals_setting(CYCLE_KEY).await?;
     let mut due: Vec<(i64, i64)> = rows
         .into_iter()
-        .filter_map(|(id, v)| {
+        .filter_map(|(id, _, v)| {
+            let id = id.0;
             let last = v
-                .and_then(|t| serde_json::from_str::<CycleRecord>(&t).ok())
+                .and_then(|t| serde_json::from_value::<CycleRecord>(t).ok())
                 .map(|r| r.slot)
                 .unwrap_or(i64::MIN);
             (last < slot).then_some((last, id))
@@ -176,10 +169,10 @@ async fn sync_if_due_inner(
     slot: i64,
 ) -> Result<DueOutcome, SyncError> {
     let p = portal::load(store, portal_id).await?;
-    if p.status != "active" {
+    if p.status != b24a_store::PortalStatus::Active {
         return Err(SyncError::NeedsAttention(format!(
             "portal {portal_id} is {}: {}",
-            p.status,
+            p.status.as_str(),
             p.attention_reason.unwrap_or_default()
         )));
     }
@@ -232,22 +225,14 @@ async fn sync_if_due_inner(
 
 /// Seconds since each active portal's last completed cycle (since its install when it never completed one).
 pub async fn sync_lag(store: &Store) -> Result<Vec<(i64, i64)>, SyncError> {
-    let rows: Vec<(i64, i64, Option<String>)> = with_pool!(store.pool(), p => {
-        sqlx::query_as::<_, (i64, i64, Option<String>)>(
-            "SELECT p.id, p.installed_at, s.value FROM portals p \
-             LEFT JOIN portal_settings s ON s.portal_id = p.id AND s.key = $1 \
-             WHERE p.status = 'active' ORDER BY p.id",
-        )
-        .bind(CYCLE_KEY)
-        .fetch_all(p)
-        .await?
-    });
+    let rows = store.active_portals_setting(CYCLE_KEY).await?;
     let now = chrono::Utc::now().timestamp();
     Ok(rows
         .into_iter()
         .map(|(id, installed, v)| {
+            let id = id.0;
             let last = v
-                .and_then(|t| serde_json::from_str::<CycleRecord>(&t).ok())
+                .and_then(|t| serde_json::from_value::<CycleRecord>(t).ok())
                 .map(|r| r.finished_at)
                 .unwrap_or(installed);
             (id, (now - last).max(0))

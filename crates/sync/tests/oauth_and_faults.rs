@@ -71,7 +71,12 @@ async fn token_version(store: &Store, portal_id: i64) -> i64 {
 }
 
 async fn portal_status(store: &Store, portal_id: i64) -> String {
-    portal::load(store, portal_id).await.unwrap().status
+    portal::load(store, portal_id)
+        .await
+        .unwrap()
+        .status
+        .as_str()
+        .to_string()
 }
 
 fn oauth_client(
@@ -332,7 +337,7 @@ async fn unpaid_app_flags_the_portal_and_keeps_its_data() {
     .unwrap_err();
     assert!(err.needs_attention(), "{err}");
     let row = portal::load(&store, portal_id).await.unwrap();
-    assert_eq!(row.status, "needs_attention");
+    assert_eq!(row.status.as_str(), "needs_attention");
     assert!(row
         .attention_reason
         .unwrap_or_default()
