@@ -59,6 +59,33 @@ impl PortalTz {
         local.and_utc().timestamp()
     }
 
+    /// Back from [`PortalTz::name`] (an answer's `meta.time_zone`): an IANA name or `+03:00`; anything else is UTC.
+    pub fn from_name(name: &str) -> PortalTz {
+        if let Ok(tz) = name.parse::<chrono_tz::Tz>() {
+            return PortalTz::Named(tz);
+        }
+        let offset = name
+            .parse::<FixedOffset>()
+            .or_else(|_| {
+                chrono::DateTime::parse_from_str(
+                    &format!("2000-01-01T00:00:00{name}"),
+                    "%Y-%m-%dT%H:%M:%S%:z",
+                )
+                .map(|d| *d.offset())
+            })
+            .unwrap_or_else(|_| utc());
+        PortalTz::Fixed(offset)
+    }
+
+    /// The portal's wall-clock time of an instant.
+    pub fn local(&self, ts: i64) -> chrono::NaiveDateTime {
+        let utc = DateTime::from_timestamp(ts, 0).unwrap_or_default();
+        match self {
+            PortalTz::Named(tz) => utc.with_timezone(tz).naive_local(),
+            PortalTz::Fixed(off) => utc.with_timezone(off).naive_local(),
+        }
+    }
+
     /// A printable name (IANA or "+03:00").
     pub fn name(&self) -> String {
         match self {

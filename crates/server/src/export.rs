@@ -3,7 +3,7 @@
 //! the workbook itself is written by `b24a-charts`.
 
 use b24a_charts::{Cell, Column, ColumnKind, Table};
-use b24a_reports::{Answer, Unit};
+use b24a_reports::{Answer, PortalTz, Unit};
 
 use crate::i18n::{block_title_named, Lang};
 
@@ -42,13 +42,14 @@ fn kind(unit: Unit, currency: &str) -> ColumnKind {
     }
 }
 
-fn cell(v: Option<f64>, unit: Unit) -> Cell {
+/// A cell of a report table; instants are written as the portal's wall-clock time (what the page shows).
+fn cell(v: Option<f64>, unit: Unit, tz: &PortalTz) -> Cell {
     match (v, unit) {
         (None, _) => Cell::Empty,
         (Some(x), Unit::Percent) => Cell::Number(x / 100.0),
-        (Some(x), Unit::Instant) => chrono::DateTime::from_timestamp(x as i64, 0)
-            .map(|d| Cell::Text(d.format("%Y-%m-%d %H:%M:%S").to_string()))
-            .unwrap_or(Cell::Empty),
+        (Some(x), Unit::Instant) => {
+            Cell::Text(tz.local(x as i64).format("%Y-%m-%d %H:%M:%S").to_string())
+        }
         (Some(x), _) => Cell::Number(x),
     }
 }
@@ -126,6 +127,7 @@ pub fn tables(
     pipelines: &[(i64, String)],
 ) -> Vec<Table> {
     let cur = &answer.meta.currency;
+    let tz = PortalTz::from_name(&answer.meta.time_zone);
     answer
         .tables
         .iter()
@@ -145,7 +147,7 @@ pub fn tables(
                     cells
                         .iter()
                         .zip(&t.columns)
-                        .map(|(c, col)| cell(c.value, col.unit)),
+                        .map(|(c, col)| cell(c.value, col.unit, &tz)),
                 );
                 r
             };
@@ -169,6 +171,24 @@ pub fn tables(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_are_written_in_the_portals_wall_clock_time() {
+        // 2024-12-16 06:03 UTC.
+        let at = Some(1_734_328_980.0);
+        for (zone, shown) in [
+            ("Europe/Moscow", "2024-12-16 09:03:00"),
+            ("Asia/Vladivostok", "2024-12-16 16:03:00"),
+            ("-03:30", "2024-12-16 02:33:00"),
+            ("+00:00", "2024-12-16 06:03:00"),
+        ] {
+            assert_eq!(
+                cell(at, Unit::Instant, &PortalTz::from_name(zone)),
+                Cell::Text(shown.into()),
+                "{zone}"
+            );
+        }
+    }
 
     #[test]
     fn sheet_row_labels_read_like_the_page() {
