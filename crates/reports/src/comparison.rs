@@ -19,6 +19,12 @@ pub enum CompareRule {
     SameDaysPreviousMonth,
     SameDaysPreviousQuarter,
     SameDaysPreviousYear,
+    /// A whole calendar unit ("last week / month / quarter / year"): the whole unit before it — November compares
+    /// with all of October (31 days against 30), not with the 30 days right before it.
+    WholePreviousWeek,
+    WholePreviousMonth,
+    WholePreviousQuarter,
+    WholePreviousYear,
     /// The same days twelve months earlier.
     YearAgo,
 }
@@ -59,6 +65,27 @@ pub fn comparison_days(
                     back(from, 12),
                     back(to, 12),
                     CompareRule::SameDaysPreviousYear,
+                )),
+                // A whole unit: the whole unit before it, from its first day to the day before the period.
+                Preset::LastWeek => Some((
+                    from - Duration::days(7),
+                    from - Duration::days(1),
+                    CompareRule::WholePreviousWeek,
+                )),
+                Preset::LastMonth => Some((
+                    back(from, 1),
+                    from - Duration::days(1),
+                    CompareRule::WholePreviousMonth,
+                )),
+                Preset::LastQuarter => Some((
+                    back(from, 3),
+                    from - Duration::days(1),
+                    CompareRule::WholePreviousQuarter,
+                )),
+                Preset::LastYear => Some((
+                    back(from, 12),
+                    from - Duration::days(1),
+                    CompareRule::WholePreviousYear,
                 )),
                 _ => None,
             };
@@ -129,6 +156,51 @@ mod tests {
         assert_eq!(c("2026-04-01", "2026-04-30").1, d("2026-03-30"));
         // January goes back to December of the year before.
         assert_eq!(c("2026-01-01", "2026-01-04").0, d("2025-12-01"));
+    }
+
+    #[test]
+    fn a_whole_unit_compares_with_the_whole_unit_before_it() {
+        let c = |preset: Preset, from: &str, to: &str| {
+            comparison_days(Compare::Previous, preset, d(from), d(to)).unwrap()
+        };
+        // November (30 days) against all of October (31 days), not 2–31 October.
+        assert_eq!(
+            c(Preset::LastMonth, "2026-11-01", "2026-11-30"),
+            (
+                d("2026-10-01"),
+                d("2026-10-31"),
+                CompareRule::WholePreviousMonth
+            )
+        );
+        // March against the whole February (28 days).
+        assert_eq!(
+            c(Preset::LastMonth, "2026-03-01", "2026-03-31").0,
+            d("2026-02-01")
+        );
+        assert_eq!(
+            c(Preset::LastQuarter, "2026-07-01", "2026-09-30"),
+            (
+                d("2026-04-01"),
+                d("2026-06-30"),
+                CompareRule::WholePreviousQuarter
+            )
+        );
+        assert_eq!(
+            c(Preset::LastYear, "2025-01-01", "2025-12-31"),
+            (
+                d("2024-01-01"),
+                d("2024-12-31"),
+                CompareRule::WholePreviousYear
+            )
+        );
+        assert_eq!(
+            c(Preset::LastWeek, "2026-11-23", "2026-11-29"),
+            (
+                d("2026-11-16"),
+                d("2026-11-22"),
+                CompareRule::WholePreviousWeek
+            )
+        );
     }
 
     #[test]
