@@ -276,17 +276,34 @@ async fn get(store: &Store, ctx: &PortalContext, part: Part) -> Result<Option<Va
     if !lock().building.insert(key) {
         return Ok(None);
     }
-    BUILDS.fetch_add(1, Ordering::SeqCst);
+    let in_flight = InFlight::start(key);
     let (store, ctx) = (store.clone(), ctx.clone());
     runtime.spawn(async move {
+        let _in_flight = in_flight;
         match build(part, &store, &ctx).await {
             Ok((value, bytes)) => store_entry(key, version, fp, bytes, value),
             Err(e) => tracing::warn!(portal = ctx.portal_id, ?part, error = %e, "report cache build failed"),
         }
-        lock().building.remove(&key);
-        BUILDS.fetch_sub(1, Ordering::SeqCst);
     });
     Ok(None)
+}
+
+/// A background build in flight: counted while it lives and released when it ends — also when its task is dropped
+/// unfinished (its runtime shut down), which would otherwise leave the part marked "building" forever.
+struct InFlight((i64, Part));
+
+impl InFlight {
+    fn start(key: (i64, Part)) -> InFlight {
+        BUILDS.fetch_add(1, Ordering::SeqCst);
+        InFlight(key)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock().building.remove(&self.0);
+        BUILDS.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 async fn build(

@@ -12,9 +12,7 @@ const F: &str = r#"{"period": {"preset": "custom", "from": "2026-03-01", "to": "
 
 /// Waits until the parts the last answers started building are in the cache.
 async fn settle() {
-    while b24a_reports::cache::builds_in_flight() > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    common::settle_cache().await;
 }
 
 /// Answers R1 twice: once as it comes (from the database when the cache has no current copy), then, after the

@@ -34,9 +34,7 @@ async fn seed(store: &Store) {
 }
 
 async fn settle() {
-    while b24a_reports::cache::builds_in_flight() > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    common::settle_cache().await;
 }
 
 /// Answers twice: cold, then (after the cache is built) warm; both must be the same answer.

@@ -379,3 +379,16 @@ pub fn filter(json: &str) -> b24a_reports::Filter {
 pub fn approx(a: Option<f64>, b: f64) -> bool {
     a.is_some_and(|a| (a - b).abs() < 1e-6)
 }
+
+/// Waits until the report cache's background builds are done; a build that never ends fails the test within a
+/// minute instead of hanging the suite.
+pub async fn settle_cache() {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while b24a_reports::cache::builds_in_flight() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "report cache builds still in flight after 60 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
