@@ -79,6 +79,14 @@ export function money(v, currency) {
     return new Intl.NumberFormat(loc(), { style: 'currency', currency, currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 }).format(v);
   } catch (_) { return num(v) + ' ' + (currency || ''); }
 }
+// The currency as the money cells print it (₽, $, €), for column headers; the code only when there is no sign.
+export function currencySign(currency) {
+  if (!currency) return '';
+  try {
+    const part = new Intl.NumberFormat(loc(), { style: 'currency', currency, currencyDisplay: 'narrowSymbol' }).formatToParts(0).find((p) => p.type === 'currency');
+    return part ? part.value : currency;
+  } catch (_) { return currency; }
+}
 export function date(ts) {
   if (!ts) return '—';
   return new Intl.DateTimeFormat(loc(), { day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date(ts * 1000));

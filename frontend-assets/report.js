@@ -1,7 +1,7 @@
 // One report page: tiles, tables (sortable, with totals), server-rendered SVG charts, freshness, empty states,
 // exports, and drill-down into record lists in the side panel.
 import { h, clear } from './dom.js';
-import { t, value, dateTime, isoDay, LANG } from './i18n.js';
+import { t, value, dateTime, isoDay, LANG, currencySign } from './i18n.js';
 import * as api from './api.js';
 import { openDrill } from './slider.js';
 import { sourceName } from './progress.js';
@@ -110,7 +110,7 @@ function table(tb, meta, ctx) {
         const r = typeof x === 'string' ? x.localeCompare(y) : x - y; return desc ? -r : r;
       });
     }
-    const ths = [h('th', {}, '')].concat(tb.columns.map((c) => h('th', { title: defText(c.metric) }, defName(c.metric) + (c.unit === 'money' && meta.currency ? `, ${meta.currency}` : ''))));
+    const ths = [h('th', {}, '')].concat(tb.columns.map((c) => h('th', { title: defText(c.metric) }, defName(c.metric) + (c.unit === 'money' && meta.currency ? `, ${currencySign(meta.currency)}` : ''))));
     ths.forEach((th, i) => {
       if (i === sortCol) th.className = desc ? 'sorted-desc' : 'sorted-asc';
       th.addEventListener('click', () => { if (sortCol === i) desc = !desc; else { sortCol = i; desc = i !== 0; } draw(); });
