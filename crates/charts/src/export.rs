@@ -159,10 +159,9 @@ impl Formats {
 /// The unit shown after money in Excel; quotes are dropped so the format string stays valid.
 fn currency_unit(currency: &str) -> String {
     let code = currency.trim().to_ascii_uppercase();
-    let unit = match code.as_str() {
-        "RUB" | "RUR" => "₽".to_string(),
-        _ => code,
-    };
+    let unit = crate::format::currency_symbol(&code)
+        .map(str::to_string)
+        .unwrap_or(code);
     unit.chars()
         .filter(|c| *c != '"' && *c != '\\')
         .take(8)

@@ -95,8 +95,9 @@ pub fn format_number(value: f64, decimals: usize, locale: Locale) -> String {
     out
 }
 
-/// The sign a currency is written with in Russian, or its code.
-fn currency_symbol(currency: &str) -> Option<&'static str> {
+/// The sign a currency is written with in Russian (`None`: write its code). Headers, chart titles and Excel number
+/// formats all take it from here.
+pub fn currency_symbol(currency: &str) -> Option<&'static str> {
     match currency {
         "RUB" | "RUR" => Some("₽"),
         "USD" => Some("$"),

@@ -149,7 +149,10 @@ fn ranking(t: &Table, cur: &str, lang: Lang) -> Option<ChartSpec> {
     }
     // The money column shares its metric's name with the count ("Успешные сделки"): the currency tells them apart.
     let unit_note = if unit == Unit::Money {
-        format!(", {cur}")
+        format!(
+            ", {}",
+            b24a_charts::format::currency_symbol(cur).unwrap_or(cur)
+        )
     } else {
         String::new()
     };
