@@ -62,10 +62,16 @@ pub async fn get(h: &Harness, session: &str, path: &str) -> (u16, Value) {
     .await
 }
 
-pub async fn post(h: &Harness, session: &str, path: &str, body: Value) -> (u16, Value) {
+async fn send_json(
+    h: &Harness,
+    session: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
     answer(
         h.http
-            .post(format!("{}{path}", h.base))
+            .request(method, format!("{}{path}", h.base))
             .header("x-b24a-session", session)
             .json(&body)
             .send()
@@ -75,17 +81,12 @@ pub async fn post(h: &Harness, session: &str, path: &str, body: Value) -> (u16, 
     .await
 }
 
+pub async fn post(h: &Harness, session: &str, path: &str, body: Value) -> (u16, Value) {
+    send_json(h, session, reqwest::Method::POST, path, body).await
+}
+
 pub async fn put(h: &Harness, session: &str, path: &str, body: Value) -> (u16, Value) {
-    answer(
-        h.http
-            .put(format!("{}{path}", h.base))
-            .header("x-b24a-session", session)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    send_json(h, session, reqwest::Method::PUT, path, body).await
 }
 
 /// The ids of the employees whose departments include one of `depts`, from the emulator's own data.
