@@ -13,11 +13,16 @@ export function sourceName(entity, lang) { return (NAMES[entity] || [entity, ent
 
 export function startProgress(root, lang, onChange) {
   let last = null;
+  // The bar only moves forward: totals may still grow (a source's count arrives when its turn comes), and it stays
+  // below 100 % until the import is done (a source without a total yet is still loading).
+  let best = 0;
   const tick = async () => {
     let p;
     try { p = await api.get('/api/progress'); } catch (_) { return; }
     if (p.first_import_finished) { clear(root); if (last && !last.first_import_finished) onChange(); last = p; return; }
-    const pct = p.total > 0 ? Math.min(100, Math.round((p.done / p.total) * 100)) : 0;
+    const raw = p.total > 0 ? Math.min(99, Math.floor((p.done / p.total) * 100)) : 0;
+    best = Math.max(best, raw);
+    const pct = best;
     clear(root).append(h('div', { class: 'progress', id: 'import-progress' },
       h('strong', {}, `${t('import_title')}: ${pct} %`),
       h('div', { class: 'bar' }, h('div', { style: `width:${pct}%` })),

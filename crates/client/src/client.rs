@@ -71,6 +71,8 @@ struct Inner {
     refreshes: AtomicU64,
     retries: AtomicU64,
     budget_waits: AtomicU64,
+    /// List sub-calls whose page was thrown away (past the end of the data, or fed by a broken chain reference).
+    wasted_subcalls: AtomicU64,
     /// The portal's clock at our last answer, and our monotonic time then.
     portal_clock: Mutex<Option<(i64, std::time::Instant)>>,
 }
@@ -180,6 +182,7 @@ impl Client {
                 refreshes: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
                 budget_waits: AtomicU64::new(0),
+                wasted_subcalls: AtomicU64::new(0),
                 portal_clock: Mutex::new(None),
             }),
         })
@@ -241,6 +244,26 @@ impl Client {
         self.inner.budget_waits.load(Ordering::Relaxed)
     }
 
+    /// List sub-calls sent but not used: chained past the end of the data or behind a short page (the export's
+    /// chain sizing should keep this at zero when the far end is known).
+    pub fn wasted_subcall_count(&self) -> u64 {
+        self.inner.wasted_subcalls.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn note_wasted_subcalls(&self, n: usize) {
+        self.inner
+            .wasted_subcalls
+            .fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// A reset time the portal printed on its own clock, moved to ours (a portal's clock may differ from this
+    /// machine's; budgets are waited out on ours).
+    fn local_reset(&self, reset_at: Option<i64>) -> Option<i64> {
+        let reset = reset_at?;
+        let skew = self.portal_now().map(|p| now_unix() - p).unwrap_or(0);
+        Some(reset + skew)
+    }
+
     /// Calls repeated after a transient failure (limits, 5xx, timeouts).
     pub fn retry_count(&self) -> u64 {
         self.inner.retries.load(Ordering::Relaxed)
@@ -267,7 +290,7 @@ impl Client {
         let env = self.send_with_policy(method, &params, &[method]).await?;
         self.inner
             .operating
-            .record(method, env.time.operating, env.time.operating_reset_at);
+            .record(method, env.time.operating, self.local_reset(env.time.operating_reset_at));
         Ok(env)
     }
 
@@ -285,13 +308,13 @@ impl Client {
             if let Some(t) = resp.times.get(&call.key) {
                 self.inner
                     .operating
-                    .record(&call.method, t.operating, t.operating_reset_at);
+                    .record(&call.method, t.operating, self.local_reset(t.operating_reset_at));
             }
             if let Some(ApiError::OperationTimeLimit { reset_at, .. }) = resp.errors.get(&call.key)
             {
                 self.inner
                     .operating
-                    .block(&call.method, *reset_at, now_unix());
+                    .block(&call.method, self.local_reset(*reset_at), now_unix());
             }
         }
         Ok(resp)
@@ -353,8 +376,9 @@ impl Client {
                     match &e {
                         ApiError::QueryLimitExceeded => self.inner.limiter.note_rejected(),
                         ApiError::OperationTimeLimit { reset_at, .. } => {
+                            let reset = self.local_reset(*reset_at);
                             for m in budget {
-                                self.inner.operating.block(m, *reset_at, now_unix());
+                                self.inner.operating.block(m, reset, now_unix());
                             }
                         }
                         _ => {}

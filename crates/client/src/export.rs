@@ -11,6 +11,9 @@ use crate::client::Client;
 use crate::error::ApiError;
 use crate::row::Row;
 
+/// Budget refusals of one chunk waited out in a row before giving up (each wait lasts up to a minute).
+const MAX_BUDGET_BLOCKS: u32 = 24 * 60;
+
 /// Rows per page of classic list methods.
 pub const PAGE_SIZE: usize = 50;
 
@@ -63,7 +66,7 @@ impl ListSpec {
     }
 
     /// The parameters of page `i` of a chain starting after `cursor`.
-    fn page_params(
+    pub(crate) fn page_params(
         &self,
         direction: Direction,
         cursor: Option<i64>,
@@ -183,6 +186,9 @@ pub struct IdCursorExport {
     /// ends the export without one more request to see an empty page. Rows created later are the incremental
     /// pass's business.
     far_end: Option<i64>,
+    /// The near end known when the export started (the highest id for `Desc`, the lowest for `Asc`): sizes the
+    /// first request's chain when there is no cursor yet.
+    near_end: Option<i64>,
     max_chain: usize,
     /// The configured ceiling `max_chain` adapts under.
     chain_cap: usize,
@@ -206,6 +212,7 @@ impl IdCursorExport {
             direction,
             cursor,
             far_end,
+            near_end: None,
             max_chain: MAX_BATCH,
             chain_cap: MAX_BATCH,
             unknown_size_chain: 1,
@@ -217,6 +224,13 @@ impl IdCursorExport {
     pub fn with_max_chain(mut self, pages: usize) -> Self {
         self.max_chain = pages.clamp(1, MAX_BATCH);
         self.chain_cap = self.max_chain;
+        self
+    }
+
+    /// The first row's id as probed (the highest for `Desc`, the lowest for `Asc`): without it the first request
+    /// of a fresh export cannot know how far the data reaches and chains the full `max_chain`.
+    pub fn with_near_end(mut self, id: Option<i64>) -> Self {
+        self.near_end = id;
         self
     }
 
@@ -245,9 +259,15 @@ impl IdCursorExport {
     /// Pages worth chaining: enough for the ids left up to the far end (ids may have gaps, so this never
     /// under-counts), at most `max_chain`.
     fn chain_len(&self) -> usize {
+        // Without a cursor the walk starts just beyond the near end (so the near end itself is counted).
+        let start = self.near_end.map(|n| match self.direction {
+            Direction::Asc => n - 1,
+            Direction::Desc => n + 1,
+        });
         let (Some(end), Some(from)) = (
             self.far_end,
             self.cursor
+                .or(start)
                 .or((self.direction == Direction::Asc).then_some(0)),
         ) else {
             return if self.far_end.is_none() {
@@ -278,6 +298,7 @@ impl IdCursorExport {
             .map(|p| format!("[{p}]"))
             .unwrap_or_default();
         let mut attempts = 0;
+        let mut budget_blocks = 0u32;
         loop {
             let mut batch = Batch::new().halt_on_error(true);
             for i in 0..chain {
@@ -303,7 +324,14 @@ impl IdCursorExport {
                 self.max_chain = adapt_chain(self.max_chain, self.chain_cap, chain, took);
             }
             if let Some(e) = resp.errors.get("c0") {
-                // The first page failed: nothing usable. Budget errors wait inside the client on the next try.
+                // The first page failed: nothing usable. Budget errors wait inside the client on the next try: a
+                // spent budget always reopens (the portal's window is 10 minutes), so waiting for it is not
+                // counted as a failed attempt, up to a day of blocks in a row (a portal that never reopens).
+                let budget = matches!(e, ApiError::OperationTimeLimit { .. });
+                if budget && budget_blocks < MAX_BUDGET_BLOCKS {
+                    budget_blocks += 1;
+                    continue;
+                }
                 if e.is_retryable() && attempts < 5 {
                     attempts += 1;
                     continue;
@@ -313,6 +341,7 @@ impl IdCursorExport {
             let mut rows = Vec::new();
             let mut cursor = self.cursor;
             let mut finished = false;
+            let mut used = 0usize;
             for i in 0..chain {
                 let key = format!("c{i}");
                 let Some(result) = resp.results.get(&key) else {
@@ -342,6 +371,10 @@ impl IdCursorExport {
                     break;
                 }
                 let short_page = page.len() < PAGE_SIZE;
+                // An empty page after the first carried nothing: it ran past the end.
+                if !page.is_empty() || i == 0 {
+                    used += 1;
+                }
                 if let Some(last) = ids.last() {
                     cursor = Some(*last);
                 }
@@ -351,6 +384,7 @@ impl IdCursorExport {
                     break;
                 }
             }
+            self.client.note_wasted_subcalls(chain - used);
             self.cursor = cursor;
             self.finished = finished || self.reached_far_end();
             if !self.finished {

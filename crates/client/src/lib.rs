@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod observe;
 pub mod row;
 pub mod value;
+pub mod windows;
 
 pub use auth::{MemoryTokenStore, OAuthApp, TokenPair, TokenStore, TokenStoreError};
 pub use batch::{Batch, BatchResponse};
@@ -22,3 +23,4 @@ pub use error::ApiError;
 pub use export::{Direction, ExportChunk, IdCursorExport, ListSpec};
 pub use limiter::RateLimits;
 pub use row::{FieldError, Row};
+pub use windows::{WindowedExport, WindowsChunk};

@@ -201,6 +201,13 @@ impl OperatingTracker {
                 return Duration::from_secs((until - now_unix) as u64 + 1).min(MAX_BUDGET_SLEEP);
             }
         }
+        // Spent (the portal refuses the next call once the sum passed the limit): wait for the oldest bucket to
+        // expire instead of spending a request on a refusal.
+        if b.operating > self.limit_seconds {
+            if let Some(reset) = b.reset_at.filter(|r| *r > now_unix) {
+                return Duration::from_secs((reset - now_unix) as u64 + 1).min(MAX_BUDGET_SLEEP);
+            }
+        }
         if b.operating > 0.8 * self.limit_seconds {
             if let Some(reset) = b.reset_at {
                 if reset > now_unix {
@@ -254,6 +261,9 @@ mod tests {
         assert_eq!(t.delay_for("crm.deal.list", 1000), Duration::ZERO);
         t.record("crm.deal.list", Some(400.0), Some(1500));
         assert_eq!(t.delay_for("crm.deal.list", 1000), Duration::from_secs(5));
+        // Over the limit: wait for the reset rather than be refused.
+        t.record("crm.deal.list", Some(481.0), Some(1020));
+        assert_eq!(t.delay_for("crm.deal.list", 1000), Duration::from_secs(21));
         t.block("crm.deal.list", Some(1030), 1000);
         assert_eq!(t.delay_for("crm.deal.list", 1000), Duration::from_secs(31));
         assert_eq!(t.delay_for("crm.lead.list", 1000), Duration::ZERO);

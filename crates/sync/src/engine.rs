@@ -166,6 +166,8 @@ impl PortalSync {
     /// One full cycle: dictionaries, bulk kinds (full or incremental as their state says), queued events, due
     /// reconciliations. The first cycle of a portal is its first import; a killed cycle resumes where it stopped.
     pub async fn run_cycle(&self) -> Result<CycleReport, SyncError> {
+        // Waiting for a spent budget can take minutes: the lease is renewed meanwhile, not only between chunks.
+        let _heartbeat = self.lease.as_ref().map(|l| l.heartbeat());
         let mut report = CycleReport::default();
         let (probes, listing) = self.refresh_dictionaries_with_bindings(&mut report).await?;
         // Bindings before the bulk passes: a deletion during this cycle is then queued, not lost.
@@ -193,9 +195,19 @@ impl PortalSync {
             }
         }
         self.keep_alive().await?;
+        self.seed_first_import_progress(&probes).await?;
         let mut order: Vec<Entity> = Entity::BULK.to_vec();
-        // Deals first: the first reports need dictionaries and recent deals.
-        order.sort_by_key(|e| if *e == Entity::Deals { 0 } else { 1 });
+        // Deals first: the first reports need dictionaries and recent deals. Then the kinds with most rows left
+        // (by the probes' id span): each kind has its own server-time budget, and the one that must wait for its
+        // window to reopen is the import's critical path, so it starts as early as possible.
+        let span = |e: &Entity| -> i64 {
+            probes
+                .get(e)
+                .and_then(|p| *p)
+                .map(|(lo, hi)| hi - lo + 1)
+                .unwrap_or(0)
+        };
+        order.sort_by_key(|e| (if *e == Entity::Deals { 0 } else { 1 }, -span(e)));
         let results: Vec<BulkOutcome> = futures::stream::iter(order)
             .map(|e| {
                 let probe = probes.get(&e).cloned();
@@ -260,6 +272,29 @@ impl PortalSync {
         }
         report.events_applied = self.apply_events().await?;
         Ok(report)
+    }
+
+    /// Before the first import's passes start: every source gets its state row with the probes' estimate, so the
+    /// progress bar's total is known from the start and does not grow (the bar going backwards) as kinds wait for
+    /// their turn; call statistics get a row without a total until their count arrives.
+    async fn seed_first_import_progress(&self, probes: &Probes) -> Result<(), SyncError> {
+        for e in Entity::BULK {
+            let mut st = state::load(&self.store, self.portal_id, e.name()).await?;
+            if st.phase != state::PHASE_PENDING || st.estimated_total.is_some() {
+                continue;
+            }
+            if let Some(p) = probes.get(e) {
+                st.estimated_total = Some(p.map(|(lo, hi)| hi - lo + 1).unwrap_or(0));
+                state::save(&self.store, self.portal_id, &st).await?;
+            }
+        }
+        if self.opts.call_statistics {
+            let st = state::load(&self.store, self.portal_id, crate::calls::CALLS).await?;
+            if st.phase == state::PHASE_PENDING && st.last_success_at.is_none() {
+                state::save(&self.store, self.portal_id, &st).await?;
+            }
+        }
+        Ok(())
     }
 
     /// One bulk kind: its full pass (resumed) or its incremental pass, and a reconciliation when due. `probe` is

@@ -102,7 +102,48 @@ impl LeaseGuard {
         Ok(())
     }
 
+    /// Renews the lease every third of its lifetime in the background until the returned guard is dropped: work
+    /// that waits (a spent server-time budget reopens only after minutes) must not lose its lease meanwhile.
+    /// A renewal that finds another holder stops; the work notices at its next [`Self::keep_alive`].
+    pub fn heartbeat(&self) -> Heartbeat {
+        let guard = self.clone();
+        let every = Duration::from_secs_f64((self.ttl_secs.max(1) as f64 / 3.0).max(0.2));
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let renewed = try_acquire(
+                    &guard.store,
+                    guard.portal_id,
+                    &guard.kind,
+                    &guard.holder,
+                    guard.ttl_secs,
+                )
+                .await;
+                match renewed {
+                    Ok(true) => {
+                        if let Ok(mut t) = guard.renewed_at.lock() {
+                            *t = std::time::Instant::now();
+                        }
+                    }
+                    Ok(false) => break,
+                    Err(e) => tracing::warn!(portal = guard.portal_id, error = %e, "lease renewal failed"),
+                }
+            }
+        });
+        Heartbeat(task)
+    }
+
     pub async fn release(self) -> Result<(), SyncError> {
         release(&self.store, self.portal_id, &self.kind, &self.holder).await
+    }
+}
+
+/// Background renewal of a lease; stops when dropped.
+#[derive(Debug)]
+pub struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -40,7 +40,11 @@ impl PortalSync {
             .flatten()
             .map(|(lo, hi)| if dir == Direction::Desc { lo } else { hi });
         let cursor = (st.cursor_id != 0).then_some(st.cursor_id);
+        let near_end = probe
+            .flatten()
+            .map(|(lo, hi)| if dir == Direction::Desc { hi } else { lo });
         let mut export = IdCursorExport::new(self.client.clone(), spec, dir, cursor, far_end)
+            .with_near_end(near_end)
             .with_max_chain(self.opts.max_chain);
         let mut written = 0i64;
         let mut skipped: Vec<String> = Vec::new();
