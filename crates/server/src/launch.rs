@@ -150,8 +150,9 @@ async fn verify_launch(
         return Err(F("no user"));
     }
     let now = chrono::Utc::now().timestamp();
-    // Every page open refreshes the stored tier from the OAuth server's answer (docs/TIERS.md).
-    let tier = crate::tier::observe(state, portal.id, &app.client_id, &v, now)
+    // Every page open refreshes the stored tier from the OAuth server's answer (docs/TIERS.md), without waiting
+    // for the database's write lock (an import may hold it): see `observe_on_launch`.
+    let tier = crate::tier::observe_on_launch(state, portal.id, &app.client_id, &v, now)
         .await
         .map_err(|_| F("store"))?;
     let enabled = app.enabled_reports();

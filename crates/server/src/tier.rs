@@ -190,6 +190,63 @@ pub async fn observe(
     Ok(evaluate(obs.as_ref(), now))
 }
 
+/// How long a page open waits for a changed tier to be stored before it goes on without it (the write finishes in
+/// the background). An unchanged tier is not waited for at all.
+const LAUNCH_WRITE_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+/// An unchanged tier's check time is re-stored by a page open at most this often.
+const RECHECK_WRITE_SECS: i64 = 3600;
+
+/// [`observe`] for a page open, which must never wait for the sync: the tier is read (SQLite readers never wait for
+/// the import's write transaction under WAL) and evaluated from the fresh answer in memory; the write that records
+/// the answer runs as its own task. When the tier is unchanged (the common case: only `checked_at` moves) the page
+/// does not wait for it at all (and writes nothing when the last check is recent); when it changed, the page waits at most [`LAUNCH_WRITE_WAIT`] so a calm server has
+/// stored it before the page is shown (the next request reads the same tier), and a busy one still answers.
+pub async fn observe_on_launch(
+    state: &AppState,
+    portal: b24a_store::PortalId,
+    client_id: &str,
+    v: &crate::verify::VerifiedToken,
+    now: i64,
+) -> Result<TierView, b24a_store::StoreError> {
+    let stored = state.store.tier(portal, client_id).await?;
+    let letter = v.status.trim().to_string();
+    if letter.is_empty() {
+        return Ok(evaluate(stored.as_ref().map(Observation::from).as_ref(), now));
+    }
+    let changed = stored.as_ref().is_none_or(|t| {
+        t.status != letter || t.payment_expired != v.payment_expired || t.days_left != v.days
+    });
+    // An unchanged tier checked within the hour is not written again (the daily refresh only looks for checks older
+    // than a day): most page opens write nothing.
+    let fresh = stored
+        .as_ref()
+        .is_some_and(|t| !changed && now - t.checked_at < RECHECK_WRITE_SECS);
+    let write = (!fresh).then(|| {
+        let (store, client_id, letter) = (state.store.clone(), client_id.to_string(), letter.clone());
+        let (expired, days) = (v.payment_expired, v.days);
+        tokio::spawn(async move {
+            match store.record_tier(portal, &client_id, &letter, expired, days, now).await {
+                Ok(()) | Err(b24a_store::StoreError::NotFound(_)) => {}
+                Err(e) => tracing::warn!(portal = portal.0, error = %e, "storing the tier seen at a launch failed"),
+            }
+        })
+    });
+    if let Some(write) = write.filter(|_| changed) {
+        let _ = tokio::time::timeout(LAUNCH_WRITE_WAIT, write).await;
+    }
+    // What the write stores, evaluated now (the same rule `record_tier` applies to payment_expired_since).
+    let obs = Observation {
+        status: letter,
+        payment_expired: v.payment_expired,
+        days: v.days,
+        checked_at: now,
+        expired_since: v
+            .payment_expired
+            .then(|| stored.as_ref().and_then(|t| t.payment_expired_since).unwrap_or(now)),
+    };
+    Ok(evaluate(Some(&obs), now))
+}
+
 fn date_of(ts: i64, lang: Lang) -> String {
     let d: NaiveDate = DateTime::from_timestamp(ts, 0)
         .unwrap_or_default()

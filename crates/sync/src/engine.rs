@@ -283,7 +283,7 @@ impl PortalSync {
             if st.phase != state::PHASE_PENDING || st.estimated_total.is_some() {
                 continue;
             }
-            if let Some(p) = probes.get(e) {
+            if let Some(p) = probes.get(&e) {
                 st.estimated_total = Some(p.map(|(lo, hi)| hi - lo + 1).unwrap_or(0));
                 state::save(&self.store, self.portal_id, &st).await?;
             }
