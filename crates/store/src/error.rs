@@ -44,6 +44,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database aborted the transaction to break a deadlock (PostgreSQL SQLSTATE 40P01): nothing of it was
+    /// written, and running it again is safe.
+    pub fn is_deadlock(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(d)) if d.code().as_deref() == Some("40P01"))
+    }
+
     /// Shorthand for [`StoreError::Invalid`].
     pub fn invalid(
         record: &'static str,

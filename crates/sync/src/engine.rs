@@ -211,7 +211,7 @@ impl PortalSync {
         let results: Vec<BulkOutcome> = futures::stream::iter(order)
             .map(|e| {
                 let probe = probes.get(&e).cloned();
-                async move { (e, self.sync_bulk(e, probe).await) }
+                async move { (e, self.sync_bulk_retrying_deadlocks(e, probe).await) }
             })
             .buffer_unordered(self.opts.parallelism.max(1))
             .collect()
@@ -297,6 +297,26 @@ impl PortalSync {
         Ok(())
     }
 
+    /// [`Self::sync_bulk`], run again (up to twice) when PostgreSQL broke a deadlock by aborting this kind's
+    /// transaction: kinds run in parallel, and a reconciliation deleting a lead's stage history can cross the
+    /// history kind's own upserts. The passes resume from their stored state, so a repeat loses and doubles nothing.
+    async fn sync_bulk_retrying_deadlocks(
+        &self,
+        e: Entity,
+        probe: Option<Option<(i64, i64)>>,
+    ) -> Result<(i64, i64), SyncError> {
+        let mut tries = 0;
+        loop {
+            match self.sync_bulk(e, probe).await {
+                Err(err) if tries < 2 && is_deadlock(&err) => {
+                    tries += 1;
+                    tracing::warn!(portal = self.portal_id, entity = e.name(), "deadlock broken by the database; pass repeated");
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// One bulk kind: its full pass (resumed) or its incremental pass, and a reconciliation when due. `probe` is
     /// the kind's (lowest, highest) id from [`Self::refresh_dictionaries`] (`Some(None)`: the portal has none).
     /// Returns (rows written, rows deleted).
@@ -326,4 +346,9 @@ impl PortalSync {
         };
         Ok((written, deleted))
     }
+}
+
+/// PostgreSQL aborted the transaction to break a deadlock (SQLSTATE 40P01).
+fn is_deadlock(e: &SyncError) -> bool {
+    matches!(e, SyncError::Store(s) if s.is_deadlock())
 }
