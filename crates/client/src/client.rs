@@ -288,9 +288,11 @@ impl Client {
     /// Calls one method; retries transient failures (only use for reads or idempotent calls).
     pub async fn call(&self, method: &str, params: Value) -> Result<Envelope, ApiError> {
         let env = self.send_with_policy(method, &params, &[method]).await?;
-        self.inner
-            .operating
-            .record(method, env.time.operating, self.local_reset(env.time.operating_reset_at));
+        self.inner.operating.record(
+            method,
+            env.time.operating,
+            self.local_reset(env.time.operating_reset_at),
+        );
         Ok(env)
     }
 
@@ -306,9 +308,11 @@ impl Client {
         let resp = BatchResponse::from_envelope(env, batch.calls())?;
         for call in batch.calls() {
             if let Some(t) = resp.times.get(&call.key) {
-                self.inner
-                    .operating
-                    .record(&call.method, t.operating, self.local_reset(t.operating_reset_at));
+                self.inner.operating.record(
+                    &call.method,
+                    t.operating,
+                    self.local_reset(t.operating_reset_at),
+                );
             }
             if let Some(ApiError::OperationTimeLimit { reset_at, .. }) = resp.errors.get(&call.key)
             {

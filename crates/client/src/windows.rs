@@ -143,8 +143,7 @@ impl WindowedExport {
                 w.cursor = last;
                 let total = resp.totals.get(&key).map(|t| (*t).max(0) as usize);
                 w.counted = total.map(|t| t.max(page.len()));
-                w.remaining_pages =
-                    total.map(|t| t.saturating_sub(page.len()).div_ceil(PAGE_SIZE));
+                w.remaining_pages = total.map(|t| t.saturating_sub(page.len()).div_ceil(PAGE_SIZE));
                 w.finished = page.len() < PAGE_SIZE || w.remaining_pages == Some(0);
                 rows.extend(page);
             }

@@ -211,7 +211,10 @@ pub async fn observe_on_launch(
     let stored = state.store.tier(portal, client_id).await?;
     let letter = v.status.trim().to_string();
     if letter.is_empty() {
-        return Ok(evaluate(stored.as_ref().map(Observation::from).as_ref(), now));
+        return Ok(evaluate(
+            stored.as_ref().map(Observation::from).as_ref(),
+            now,
+        ));
     }
     let changed = stored.as_ref().is_none_or(|t| {
         t.status != letter || t.payment_expired != v.payment_expired || t.days_left != v.days
@@ -240,9 +243,12 @@ pub async fn observe_on_launch(
         payment_expired: v.payment_expired,
         days: v.days,
         checked_at: now,
-        expired_since: v
-            .payment_expired
-            .then(|| stored.as_ref().and_then(|t| t.payment_expired_since).unwrap_or(now)),
+        expired_since: v.payment_expired.then(|| {
+            stored
+                .as_ref()
+                .and_then(|t| t.payment_expired_since)
+                .unwrap_or(now)
+        }),
     };
     Ok(evaluate(Some(&obs), now))
 }

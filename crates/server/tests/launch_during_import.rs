@@ -52,7 +52,13 @@ async fn a_page_open_during_an_import_does_not_wait_for_its_writes() {
     // A first launch with a free database: the tier is stored.
     let l = h.portal.iframe_launch(CLIENT_ID, 1, "en");
     assert_eq!(h.launch(&l.query, &l.form).await.status(), 200);
-    let before = h.state.store.tier(portal, CLIENT_ID).await.unwrap().unwrap();
+    let before = h
+        .state
+        .store
+        .tier(portal, CLIENT_ID)
+        .await
+        .unwrap()
+        .unwrap();
 
     // Unchanged tier, lock held: the page and its session come back before the lock is released.
     tokio::time::sleep(Duration::from_millis(1100)).await; // a later check time than the first launch's
@@ -72,7 +78,13 @@ async fn a_page_open_during_an_import_does_not_wait_for_its_writes() {
     );
     let html = launch_while_locked(&h).await;
     assert!(!Harness::session_of(&html).is_empty());
-    let during = h.state.store.tier(portal, CLIENT_ID).await.unwrap().unwrap();
+    let during = h
+        .state
+        .store
+        .tier(portal, CLIENT_ID)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         during.checked_at, before.checked_at,
         "nothing could be written while the import held the lock"
@@ -83,7 +95,13 @@ async fn a_page_open_during_an_import_does_not_wait_for_its_writes() {
     // The launches' writes finish after the import's transaction: the paid tier is stored.
     let mut stored = None;
     for _ in 0..200 {
-        let t = h.state.store.tier(portal, CLIENT_ID).await.unwrap().unwrap();
+        let t = h
+            .state
+            .store
+            .tier(portal, CLIENT_ID)
+            .await
+            .unwrap()
+            .unwrap();
         if t.status == "P" {
             stored = Some(t);
             break;
@@ -91,6 +109,9 @@ async fn a_page_open_during_an_import_does_not_wait_for_its_writes() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let stored = stored.expect("the tier seen during the import was stored after it");
-    assert_eq!((stored.payment_expired, stored.days_left), (false, Some(30)));
+    assert_eq!(
+        (stored.payment_expired, stored.days_left),
+        (false, Some(30))
+    );
     assert!(stored.checked_at > before.checked_at);
 }

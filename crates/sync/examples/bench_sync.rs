@@ -78,7 +78,9 @@ async fn run(mode: &str, deals: usize, scale: f64) {
     let url = format!("sqlite:{}", dir.path().join("bench.db").display());
     let store = Store::connect(&url).await.expect("store");
     let hook = p.create_webhook(1);
-    let pid = portal::register_webhook(&store, &hook).await.expect("portal row");
+    let pid = portal::register_webhook(&store, &hook)
+        .await
+        .expect("portal row");
     let mut config = ClientConfig::default();
     if mode == "limits" {
         config.operating_limit_seconds = limits.operating_limit_secs;
@@ -110,7 +112,9 @@ async fn run(mode: &str, deals: usize, scale: f64) {
         cycles += 1;
         let report = sync.run_cycle().await.expect("cycle");
         failed.extend(report.failed.keys().cloned());
-        let states = b24a_sync::state::load_all(&store, pid).await.expect("states");
+        let states = b24a_sync::state::load_all(&store, pid)
+            .await
+            .expect("states");
         let done = states.iter().all(|s| s.full_finished_at.is_some());
         if done || cycles >= 5 {
             break;
@@ -153,8 +157,12 @@ async fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    let deals: usize = value("--deals").and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let scale: f64 = value("--time-scale").and_then(|v| v.parse().ok()).unwrap_or(10.0);
+    let deals: usize = value("--deals")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let scale: f64 = value("--time-scale")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10.0);
     let mut modes: Vec<&str> = args
         .iter()
         .map(String::as_str)

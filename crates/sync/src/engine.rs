@@ -310,7 +310,11 @@ impl PortalSync {
             match self.sync_bulk(e, probe).await {
                 Err(err) if tries < 2 && is_deadlock(&err) => {
                     tries += 1;
-                    tracing::warn!(portal = self.portal_id, entity = e.name(), "deadlock broken by the database; pass repeated");
+                    tracing::warn!(
+                        portal = self.portal_id,
+                        entity = e.name(),
+                        "deadlock broken by the database; pass repeated"
+                    );
                 }
                 other => return other,
             }

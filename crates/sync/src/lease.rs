@@ -126,7 +126,9 @@ impl LeaseGuard {
                         }
                     }
                     Ok(false) => break,
-                    Err(e) => tracing::warn!(portal = guard.portal_id, error = %e, "lease renewal failed"),
+                    Err(e) => {
+                        tracing::warn!(portal = guard.portal_id, error = %e, "lease renewal failed")
+                    }
                 }
             }
         });

@@ -47,7 +47,11 @@ async fn no_subcall_past_the_end(backend: &str) {
     );
     // A second (incremental) cycle of an unchanged portal: growing chains start at one page, nothing wasted.
     sync.run_cycle().await.unwrap();
-    assert_eq!(client.wasted_subcall_count(), 0, "after an incremental cycle");
+    assert_eq!(
+        client.wasted_subcall_count(),
+        0,
+        "after an incremental cycle"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,7 +74,10 @@ async fn call_statistics_cost_their_request_bound() {
         .iter()
         .filter(|a| a.kind == ActivityKind::Call && a.completed)
         .count();
-    assert!(calls > 2_500, "{calls} calls: more than one request's worth");
+    assert!(
+        calls > 2_500,
+        "{calls} calls: more than one request's worth"
+    );
     let (store, _dir) = store_for("sqlite").await;
     let hook = p.create_webhook(1);
     let pid = portal::register_webhook(&store, &hook).await.unwrap();
@@ -107,7 +114,8 @@ fn tight_budget() -> Limits {
 }
 
 async fn one_cycle_under_budget(backend: &str) {
-    let (_emu, p) = common::emulator_with(&CompanyConfig::new(79, Size::Tiny), tight_budget()).await;
+    let (_emu, p) =
+        common::emulator_with(&CompanyConfig::new(79, Size::Tiny), tight_budget()).await;
     let (store, _dir) = store_for(backend).await;
     let hook = p.create_webhook(1);
     let pid = portal::register_webhook(&store, &hook).await.unwrap();
@@ -194,7 +202,10 @@ async fn one_cycle_under_budget(backend: &str) {
         prev.1 = total;
     }
     let states = b24a_sync::state::load_all(&store, pid).await.unwrap();
-    assert!(states.iter().all(|s| s.full_finished_at.is_some()), "{states:?}");
+    assert!(
+        states.iter().all(|s| s.full_finished_at.is_some()),
+        "{states:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
