@@ -264,10 +264,7 @@ impl WindowedExport {
                 }
                 wasted += pages - consumed.min(pages);
                 if !w.finished {
-                    w.remaining_pages = match w.remaining_pages {
-                        Some(r) => Some(r.saturating_sub(consumed)),
-                        None => None,
-                    };
+                    w.remaining_pages = w.remaining_pages.map(|r| r.saturating_sub(consumed));
                     if w.remaining_pages == Some(0) {
                         w.finished = true;
                     }
