@@ -6,7 +6,7 @@
 //! - `limits`: the sync as shipped under the portal's real limits (2 req/s leaky bucket burst 50, 480 s of server
 //!   time per method per 600 s, the emulator's cost model) with the emulator's clock scaled: every duration of the
 //!   limits divided by `--time-scale` (default 10: 20 req/s, 48 s per 60 s window, costs ÷10), so the run is
-//!   `time-scale` times shorter than on a real portal; the printed wall time is also given ×scale.
+//!   up to `time-scale` times shorter than on a real portal when the limits, not this machine, bound it.
 //! For each it prints HTTP requests (counted by the emulator) against Σ ceil(rows / 2,500) over every stored kind
 //! (calls included), list sub-calls thrown away, wall time, the process's CPU time (user + system; the emulator
 //! runs in the same process, so its work is included in both runs alike), cycles needed and failed sources.
@@ -141,7 +141,7 @@ async fn run(mode: &str, deals: usize, scale: f64) {
         client.budget_wait_count(),
         client.retry_count(),
         if mode == "limits" {
-            format!(" (x{scale} = {:.0}s on a real portal's clock)", wall * scale)
+            format!(" (limits' durations /{scale})")
         } else {
             String::new()
         },
