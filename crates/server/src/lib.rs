@@ -5,6 +5,7 @@
 pub mod access;
 pub mod api;
 pub mod app;
+pub mod chart_series;
 pub mod charts;
 pub mod config;
 pub mod csp;
