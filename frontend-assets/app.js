@@ -1,11 +1,11 @@
 // The app page: reads the config the server embedded, draws the tabs of the reports this user may open (plus
 // settings for administrators), the filter bar and the report. No framework, no build step.
 import { h, clear } from './dom.js';
-import { t, setLang, setZone, LANG } from './i18n.js';
+import { t, setLang, setWords, setZone, LANG } from './i18n.js';
 import * as api from './api.js';
 import { setOrigin } from './links.js';
 import { defaultFilter, renderFilters } from './filters.js';
-import { renderAnswer, loadReport, setDefinitions, blockTitle } from './report.js';
+import { renderAnswer, loadReport, setDefinitions } from './report.js';
 import { renderSettings } from './settings.js';
 import { startProgress } from './progress.js';
 import { closeSlider } from './slider.js';
@@ -21,7 +21,7 @@ function fail(root, e) {
 
 async function boot() {
   if (!CFG) return;
-  setLang(CFG.lang); api.setSession(CFG.session, CFG.renew); setOrigin(CFG.portalOrigin);
+  setLang(CFG.lang); setWords(CFG.words); api.setSession(CFG.session, CFG.renew); setOrigin(CFG.portalOrigin);
   if (window.BX24 && typeof window.BX24.init === 'function') window.BX24.init(() => { try { window.BX24.fitWindow(); } catch (_) { /* not inside a portal */ } });
   const tabs = document.getElementById('tabs'); const content = document.getElementById('content');
   if (!tabs || !content) return;
@@ -71,6 +71,5 @@ async function boot() {
   window.addEventListener('hashchange', show);
   startProgress(document.getElementById('progress'), LANG, () => { if (location.hash.slice(1) !== 'settings') show(); });
   await show();
-  void blockTitle;
 }
 boot();

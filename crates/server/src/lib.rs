@@ -3,6 +3,7 @@
 //! metrics or talk SQL itself: reports come from `b24a-reports`, data from `b24a-store`.
 
 pub mod access;
+pub mod answer_words;
 pub mod api;
 pub mod app;
 pub mod chart_series;
@@ -19,6 +20,7 @@ pub mod install;
 pub mod labels;
 pub mod launch;
 pub mod metrics;
+pub mod page_words;
 pub mod pages;
 pub mod session;
 pub mod shutdown;

@@ -94,8 +94,9 @@ pub async fn report(
     let a = answer(&state, &caller, report, &req).await?;
     let mut v = serde_json::to_value(&a).map_err(|e| AppError::Internal(e.to_string()))?;
     let pipelines = pipeline_names(&state, &caller).await?;
-    v["charts"] =
-        crate::charts::charts_for(&a, crate::i18n::Lang::from_code(&caller.0.lang), &pipelines);
+    let lang = crate::i18n::Lang::from_code(&caller.0.lang);
+    v["charts"] = crate::charts::charts_for(&a, lang, &pipelines);
+    crate::answer_words::add_words(&a, &mut v, lang, &pipelines);
     v["freshness"] = crate::api::progress::freshness(&state, caller.portal()).await?;
     let tier = crate::tier::current(&state, caller.portal(), &caller.0.client_id).await?;
     v["tier"] = crate::tier::answer_json(
