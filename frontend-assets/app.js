@@ -62,7 +62,7 @@ async function boot() {
       renderFilters(bar, id, dicts, f, (nf) => { run(nf); api.put(`/api/presets/${id}`, { filter: nf }).catch(() => {}); });
       clear(body).append(h('div', { class: 'card' }, t('loading')));
       try { const a = await loadReport(id, f, opts()); ctx.currency = a.meta.currency; setZone(a.meta.time_zone); renderAnswer(body, id, a, ctx); document.body.dataset.loaded = id; } catch (e) {
-        fail(body, e.field ? { message: `${e.field}: ${e.message}` } : e);
+        fail(body, e);
         document.body.dataset.loaded = id;
       }
     };

@@ -136,7 +136,7 @@ async function plansCard(dicts) {
   // Grades (junior / senior …) carry their own plans: the grade shows next to the employee in the plan report.
   const grade = h('input', { type: 'text', name: 'plan-grade', maxlength: 50, placeholder: 'junior / senior', style: 'width:120px' });
   const send = async (rows) => {
-    try { await api.post('/api/plans', { rows }); msg(out, t('saved'), true); draw(); } catch (e) { msg(out, (e.field ? e.field + ': ' : '') + e.message, false); }
+    try { await api.post('/api/plans', { rows }); msg(out, t('saved'), true); draw(); } catch (e) { msg(out, e.message, false); }
   };
   const addOne = () => send([{ user_id: Number(user.value), department_id: null, category_id: pipe.value ? Number(pipe.value) : null, period_kind: kind.value, period_start: start.value,
     amount_cents: Math.round(Number(amount.value) * 100), deal_count: count.value ? Number(count.value) : null, bonus_cents: Math.round(Number(bonus.value) * 100), grade: grade.value.trim() || null, updated_by: null }]);

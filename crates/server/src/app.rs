@@ -95,6 +95,11 @@ pub fn router(state: AppState) -> Router {
             get(crate::api::settings::get_preset).put(crate::api::settings::put_preset),
         )
         .route_layer(axum::middleware::from_fn(crate::metrics::track))
+        // Error messages in the caller's language (error.rs decides the error, error_words.rs words it).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::error_words::localize,
+        ))
         .nest_service("/assets", assets)
         // Browsers must not guess a type: a JSON answer or an export is never run as a script or page.
         .layer(SetResponseHeaderLayer::overriding(

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod config;
 pub mod csp;
 pub mod error;
+pub mod error_words;
 pub mod events;
 pub mod export;
 pub mod form;
