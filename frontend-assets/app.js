@@ -5,7 +5,7 @@ import { t, setLang, setWords, setZone, LANG } from './i18n.js';
 import * as api from './api.js';
 import { setOrigin } from './links.js';
 import { defaultFilter, renderFilters } from './filters.js';
-import { renderAnswer, loadReport, setDefinitions } from './report.js';
+import { renderAnswer, loadReport, setDefinitions, setFoldUser } from './report.js';
 import { renderSettings } from './settings.js';
 import { startProgress } from './progress.js';
 import { closeSlider } from './slider.js';
@@ -19,9 +19,13 @@ function fail(root, e) {
   clear(root).append(h('div', { class: 'error-box' }, text));
 }
 
+// The width the server draws charts at: the content column less the card's padding, so a chart fits a phone
+// without shrinking its text (360–1000 px).
+function chartWidth(content) { return Math.max(360, Math.min(1000, Math.floor((content.clientWidth || 1000) - 40))); }
+
 async function boot() {
   if (!CFG) return;
-  setLang(CFG.lang); setWords(CFG.words); api.setSession(CFG.session, CFG.renew); setOrigin(CFG.portalOrigin);
+  setLang(CFG.lang); setWords(CFG.words); setFoldUser(CFG.userId || CFG.userName); api.setSession(CFG.session, CFG.renew); setOrigin(CFG.portalOrigin);
   if (window.BX24 && typeof window.BX24.init === 'function') window.BX24.init(() => { try { window.BX24.fitWindow(); } catch (_) { /* not inside a portal */ } });
   const tabs = document.getElementById('tabs'); const content = document.getElementById('content');
   if (!tabs || !content) return;
@@ -61,7 +65,7 @@ async function boot() {
       filters[id] = f; ctx.filter = f;
       renderFilters(bar, id, dicts, f, (nf) => { run(nf); api.put(`/api/presets/${id}`, { filter: nf }).catch(() => {}); });
       clear(body).append(h('div', { class: 'card' }, t('loading')));
-      try { const a = await loadReport(id, f, opts()); ctx.currency = a.meta.currency; setZone(a.meta.time_zone); renderAnswer(body, id, a, ctx); document.body.dataset.loaded = id; } catch (e) {
+      try { const a = await loadReport(id, f, opts(), chartWidth(content)); ctx.currency = a.meta.currency; setZone(a.meta.time_zone); renderAnswer(body, id, a, ctx); document.body.dataset.loaded = id; } catch (e) {
         fail(body, e);
         document.body.dataset.loaded = id;
       }
@@ -69,7 +73,8 @@ async function boot() {
     await run(filters[id]);
   };
   window.addEventListener('hashchange', show);
-  startProgress(document.getElementById('progress'), LANG, () => { if (location.hash.slice(1) !== 'settings') show(); });
+  // Redraw when the import moves on, but never under the user's hands: not in settings, not with a list open.
+  startProgress(document.getElementById('progress'), LANG, () => { const s = document.getElementById('slider'); if (location.hash.slice(1) !== 'settings' && (!s || s.hidden)) show(); });
   await show();
 }
 boot();

@@ -6,8 +6,10 @@ import * as api from './api.js';
 /** A source's name in the page's language (the code itself for a source this page does not know yet). */
 export function sourceName(entity) { return t('source_' + entity); }
 
+// While the first import runs, the report is redrawn every few ticks so its tiles grow with the loaded data.
+const REDRAW_EVERY = 5;
 export function startProgress(root, lang, onChange) {
-  let last = null;
+  let last = null; let ticks = 0;
   const tick = async () => {
     let p;
     try { p = await api.get('/api/progress'); } catch (_) { return; }
@@ -20,6 +22,8 @@ export function startProgress(root, lang, onChange) {
         `${sourceName(e.entity)}: ${num(e.done)}${e.total ? ' / ' + num(e.total) : ''}${e.finished ? ' ✓' : ''}`))),
       h('div', { class: 'hint' }, t('import_hint'))));
     last = p;
+    ticks += 1;
+    if (ticks % REDRAW_EVERY === 0) onChange();
     setTimeout(tick, 3000);
   };
   tick();

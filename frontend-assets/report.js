@@ -77,8 +77,23 @@ function freshnessLine(fr) {
   if (fr.failed && fr.failed.length) {
     line.append(h('div', { class: 'warn' }, `${t('source_failed')}: ${fr.failed.map((e) => sourceName(e)).join(', ')} ${t('source_failed_tail')}`));
   }
-  line.append(h('span', {}, fr.last_sync_at ? `${t('synced')}: ${dateTime(fr.last_sync_at)}` : t('never_synced')));
+  // During the first import no time is claimed: the data is still arriving.
+  if (fr.first_import_finished === false) line.append(h('span', { class: 'importing' }, t('import_running')));
+  else line.append(h('span', {}, fr.last_sync_at ? `${t('synced')}: ${dateTime(fr.last_sync_at)}` : t('never_synced')));
   return line;
+}
+
+// Folded blocks are remembered in this browser per user and report (a long report such as marketing reads as a
+// list of block titles; the reader opens what he needs). Nothing is folded until the user folds it.
+const FOLD_KEY = 'b24a.folded';
+let FOLD_USER = '';
+export function setFoldUser(u) { FOLD_USER = String(u || ''); }
+function foldState() { try { return JSON.parse(localStorage.getItem(FOLD_KEY) || '{}') || {}; } catch (_) { return {}; } }
+function isFolded(report, block) { return !!foldState()[`${FOLD_USER}/${report}/${block}`]; }
+function rememberFold(report, block, folded) {
+  const s = foldState(); const k = `${FOLD_USER}/${report}/${block}`;
+  if (folded) s[k] = 1; else delete s[k];
+  try { localStorage.setItem(FOLD_KEY, JSON.stringify(s)); } catch (_) { /* storage off: folding still works for this view */ }
 }
 
 /** Renders the answer into `root`. */
@@ -103,7 +118,15 @@ export function renderAnswer(root, report, answer, ctx) {
   for (const tb of answer.tables) {
     const card = h('section', { class: 'card block', dataset: { block: tb.key } });
     const exportBtn = h('button', { class: 'btn btn-light', type: 'button', name: 'export-block', onclick: () => ctx.exportBlock(tb.key) }, '⤓ ' + t('export_block'));
-    card.append(h('h2', {}, tb.title || tb.key, h('span', { class: 'spacer' }), exportBtn));
+    const folded = isFolded(report, tb.key);
+    if (folded) card.classList.add('folded');
+    const foldBtn = h('button', { class: 'btn btn-link fold', type: 'button', name: 'fold', 'aria-expanded': String(!folded), title: t(folded ? 'expand' : 'collapse') }, folded ? '▸' : '▾');
+    foldBtn.addEventListener('click', () => {
+      const now = card.classList.toggle('folded');
+      foldBtn.textContent = now ? '▸' : '▾'; foldBtn.title = t(now ? 'expand' : 'collapse'); foldBtn.setAttribute('aria-expanded', String(!now));
+      rememberFold(report, tb.key, now);
+    });
+    card.append(h('h2', {}, foldBtn, h('span', { class: 'block-title' }, tb.title || tb.key), h('span', { class: 'spacer' }), exportBtn));
     for (const chart of charts[tb.key] || []) {
       // SVG comes from our own server (plotters), not from the portal: safe to insert as markup.
       if (chart.svg) { const c = h('div', { class: 'chart', dataset: { chart: chart.key } }); c.innerHTML = chart.svg; card.append(c); }
@@ -117,6 +140,8 @@ export function renderAnswer(root, report, answer, ctx) {
   }
 }
 
-export async function loadReport(report, filter, planOptions) {
-  return api.post(`/api/reports/${report}`, planOptions ? { filter, plan_options: planOptions } : { filter });
+export async function loadReport(report, filter, planOptions, chartWidth) {
+  const body = { filter, chart_width: chartWidth };
+  if (planOptions) body.plan_options = planOptions;
+  return api.post(`/api/reports/${report}`, body);
 }

@@ -38,8 +38,8 @@ function accessCard(s, dicts, enabled) {
   const draw = () => {
     clear(list);
     if (!rules.length) list.append(h('div', { class: 'hint' }, t('no_rules')));
-    else list.append(h('table', { class: 'grid access-rules' }, h('tbody', {}, rules.map((r, i) => h('tr', {}, h('td', {}, repName(r.report)), h('td', {}, name(r)), h('td', {}, scopeName(r.scope)),
-      h('td', {}, h('button', { class: 'btn btn-link', type: 'button', onclick: () => { rules.splice(i, 1); draw(); } }, t('remove'))))))));
+    else list.append(h('div', { class: 'grid-wrap' }, h('table', { class: 'grid access-rules' }, h('tbody', {}, rules.map((r, i) => h('tr', {}, h('td', {}, repName(r.report)), h('td', {}, name(r)), h('td', {}, scopeName(r.scope)),
+      h('td', {}, h('button', { class: 'btn btn-link', type: 'button', onclick: () => { rules.splice(i, 1); draw(); } }, t('remove')))))))));
   };
   const report = h('select', { name: 'rule-report' }, [['*', t('all_reports')]].concat(enabled.map((r) => [r.id, r.title])).map(([v, l]) => h('option', { value: v }, l)));
   const kind = h('select', { name: 'rule-kind' }, h('option', { value: 'user' }, t('employee')), h('option', { value: 'department' }, t('department')));

@@ -39,7 +39,8 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         + 14;
     // Several lines: each one's name is written at its right end (beside the legend), so a reader never has to
     // match colours; the names get a right margin of their own.
-    let end_names = spec.kind == ChartKind::Line && spec.series.len() > 1;
+    // On a narrow chart (a phone) the legend alone names them: the plot keeps its width.
+    let end_names = spec.kind == ChartKind::Line && spec.series.len() > 1 && spec.width >= 600;
     let names_width = if end_names {
         spec.series
             .iter()

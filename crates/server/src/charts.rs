@@ -337,12 +337,15 @@ pub fn specs_for(
     out
 }
 
-/// Charts of an answer as `[{block, key, svg}]`.
-pub fn charts_for(answer: &Answer, lang: Lang, pipelines: &[(i64, String)]) -> Value {
+/// Charts of an answer as `[{block, key, svg}]`, drawn `width` pixels wide (the page's column).
+pub fn charts_for(answer: &Answer, lang: Lang, pipelines: &[(i64, String)], width: u32) -> Value {
     Value::Array(
         specs_for(answer, lang, pipelines)
             .into_iter()
-            .map(|(block, key, s)| json!({"block": block, "key": key, "svg": b24a_charts::render_svg(&s)}))
+            .map(|(block, key, mut s)| {
+                s.width = width;
+                json!({"block": block, "key": key, "svg": b24a_charts::render_svg(&s)})
+            })
             .collect(),
     )
 }

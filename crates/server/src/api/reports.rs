@@ -18,6 +18,8 @@ pub struct ReportRequest {
     pub filter: Value,
     /// R3 bonus options.
     pub plan_options: Option<Value>,
+    /// The width the page shows charts at (px); charts are drawn at it (360–1000) so a phone gets legible ones.
+    pub chart_width: Option<u32>,
 }
 
 /// Body of a drill-down request.
@@ -95,7 +97,8 @@ pub async fn report(
     let mut v = serde_json::to_value(&a).map_err(|e| AppError::Internal(e.to_string()))?;
     let pipelines = pipeline_names(&state, &caller).await?;
     let lang = crate::i18n::Lang::from_code(&caller.0.lang);
-    v["charts"] = crate::charts::charts_for(&a, lang, &pipelines);
+    let width = req.chart_width.unwrap_or(1000).clamp(360, 1000);
+    v["charts"] = crate::charts::charts_for(&a, lang, &pipelines, width);
     crate::answer_words::add_words(&a, &mut v, lang, &pipelines);
     v["freshness"] = crate::api::progress::freshness(&state, caller.portal()).await?;
     let tier = crate::tier::current(&state, caller.portal(), &caller.0.client_id).await?;
@@ -231,6 +234,7 @@ pub async fn export(
     let rr = ReportRequest {
         filter: req.filter.clone(),
         plan_options: req.plan_options.clone(),
+        chart_width: None,
     };
     let a = answer(&state, &caller, report, &rr).await?;
     let lang = crate::i18n::Lang::from_code(&caller.0.lang);
