@@ -25,6 +25,7 @@ pub mod error;
 pub mod filter;
 pub mod list;
 pub mod load;
+pub mod load_clients;
 pub mod metrics;
 pub mod money;
 pub mod packed;
