@@ -43,7 +43,7 @@ async function boot() {
     const id = (location.hash.slice(1) || (pages[0] && pages[0].id) || '');
     clear(tabs).append(...pages.map((p) => h('a', { href: '#' + p.id, class: p.id === id ? 'active' : null, dataset: { report: p.id } }, p.title)));
     clear(content);
-    if (id === 'settings') { try { await renderSettings(content, dicts, CFG.enabled); } catch (e) { fail(content, e); } return; }
+    if (id === 'settings') { try { await renderSettings(content, dicts, CFG.enabled); } catch (e) { fail(content, e); } document.body.dataset.loaded = 'settings'; return; }
     if (!pages.find((p) => p.id === id)) { fail(content, { status: 403 }); return; }
     if (!filters[id]) {
       let saved = null; try { saved = await api.get(`/api/presets/${id}`); } catch (_) { /* no preset */ }

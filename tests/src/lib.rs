@@ -11,6 +11,9 @@ use clap::Parser;
 
 pub const CLIENT_ID: &str = "local.b24a.e2e";
 pub const SECRET: &str = "e2e-secret";
+/// The fixed "today" of the screenshot runs: 2026-11-16 12:00 MSK, the middle of a month (a Monday), so the
+/// reports' "this month" is always half full.
+pub const SCREENSHOT_NOW: i64 = 1_794_819_600;
 /// The server's session key in these tests (so a test can sign an expired or forged token itself).
 pub const SESSION_SECRET: &str = "e2e-session-secret-0123456789";
 
@@ -24,9 +27,19 @@ pub struct World {
 
 impl World {
     pub async fn start(size: Size) -> anyhow::Result<World> {
+        World::start_at(size, None).await
+    }
+
+    /// [`World::start`] with the company generated up to `now` and the reports' "today" fixed at it (screenshots
+    /// of a populated month whatever the run date).
+    pub async fn start_at(size: Size, now: Option<i64>) -> anyhow::Result<World> {
         let emulator = b24a_emulator::start(EmulatorOptions::default()).await?;
+        let mut company = CompanyConfig::new(42, size);
+        if let Some(now) = now {
+            company.now = now;
+        }
         let portal = emulator
-            .add_portal(PortalSpec::generated(&CompanyConfig::new(42, size)))
+            .add_portal(PortalSpec::generated(&company))
             .await?;
         let db = b24a_store::testing::TestDb::sqlite().await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -35,7 +48,9 @@ impl World {
             r#"[{{"client_id":"{CLIENT_ID}","client_secret":"{SECRET}","name":"Аналитика продаж"}}]"#
         );
         let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/../frontend-assets");
-        let config = b24a_server::config::Config::parse_from([
+        let now_arg = now.map(|n| n.to_string());
+        let oauth = emulator.server_endpoint();
+        let mut args = vec![
             "b24a-server",
             "--database-url",
             db.url(),
@@ -46,12 +61,16 @@ impl World {
             "--public-url",
             &base,
             "--oauth-server",
-            &emulator.server_endpoint(),
+            &oauth,
             "--bx24-js-url",
             "",
             "--assets-dir",
             assets,
-        ]);
+        ];
+        if let Some(n) = &now_arg {
+            args.extend(["--reports-now", n.as_str()]);
+        }
+        let config = b24a_server::config::Config::parse_from(args);
         let parsed = config.parse_apps().map_err(anyhow::Error::msg)?;
         let state = b24a_server::app::AppState::new(db.store().clone(), config, parsed);
         tokio::spawn(b24a_server::serve_with(

@@ -64,7 +64,10 @@ async fn open_report(b: &Browser, report: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_in_chromium() {
-    let w = World::start(b24a_emulator::Size::Small).await.unwrap();
+    // A fixed "today" in the middle of a month: the screenshots always show a populated month.
+    let w = World::start_at(b24a_emulator::Size::Small, Some(b24a_e2e::SCREENSHOT_NOW))
+        .await
+        .unwrap();
     wait_first_import(&w).await;
     let b = Browser::start(1440, 2200).await.unwrap();
     b.goto(&w.app_url(1, "ru")).await.unwrap();
@@ -133,7 +136,7 @@ async fn the_app_in_chromium() {
 
     // A sales plan for this month for a few employees, through the API as the plan editor sends it.
     let added = b.js_async("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
-        const H={'x-b24a-session':s,'content-type':'application/json'}; const d=new Date(); const start=d.getFullYear()+'-'+String(d.getMonth()+1).padStart(2,'0')+'-01'; \
+        const H={'x-b24a-session':s,'content-type':'application/json'}; const start='2026-11-01'; \
         fetch('/api/dictionaries',{headers:H}).then(r=>r.json()).then(dc=>{ const rows=dc.users.filter(u=>u.active).slice(0,8).map((u,i)=>({user_id:u.id,department_id:null,category_id:null,period_kind:'month',period_start:start,amount_cents:(1500000+i*250000)*100,deal_count:10,bonus_cents:3000000,grade:null,updated_by:null})); \
         return fetch('/api/plans',{method:'POST',headers:H,body:JSON.stringify({rows})}); }).then(r=>done(r.status));").await.unwrap();
     assert_eq!(added, 200);

@@ -78,6 +78,12 @@ pub struct Config {
     /// the metrics name portals and their sync lag, which nobody outside the operators may read.
     #[arg(long, env = "METRICS_TOKEN", default_value = "")]
     pub metrics_token: String,
+
+    /// Demos and screenshots only: the reports take "today" from this instant (unix seconds) instead of the wall
+    /// clock, so period presets ("this month") always show the same populated month. Sessions, tiers and the sync
+    /// keep the wall clock. Unset in production.
+    #[arg(long, env = "REPORTS_NOW")]
+    pub reports_now: Option<i64>,
 }
 
 impl std::fmt::Debug for Config {

@@ -44,7 +44,11 @@ async fn context(
     caller: &Caller,
     data_scope: b24a_reports::DataScope,
 ) -> Result<b24a_reports::PortalContext, AppError> {
-    let now = chrono::Utc::now().timestamp();
+    // "Today" of the reports: the wall clock, or the fixed instant of a demo / screenshot run (`REPORTS_NOW`).
+    let now = state
+        .config
+        .reports_now
+        .unwrap_or_else(|| chrono::Utc::now().timestamp());
     // The stored tier, not the session's copy: a downgrade (daily refresh, end of grace) applies at once.
     let months = crate::tier::current(state, caller.portal(), &caller.0.client_id)
         .await?
