@@ -81,7 +81,15 @@ const ENGLISH: &[&str] = &[
 
 /// Words of the rendered page that are a known code or an English word (whole words only).
 async fn foreign_words(b: &Browser, codes: &[String]) -> Vec<String> {
-    let text = b.js("return document.body.innerText").await.unwrap();
+    // Every text node of the page, chart text included, except portal data written as codes by the portal's users
+    // themselves (UTM tags such as "spring_sale") and hover titles.
+    let text = b
+        .js("const w=document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT); const out=[]; let n; \
+             while ((n = w.nextNode())) { const p = n.parentElement; \
+               if (!p || p.closest('script, style, title, table.grid[data-block=by_utm] td:first-child')) continue; out.push(n.textContent); } \
+             return out.join(' ');")
+        .await
+        .unwrap();
     let text = text.as_str().unwrap_or("");
     let words: BTreeSet<&str> = text
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))

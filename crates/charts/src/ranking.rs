@@ -34,7 +34,8 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         .iter()
         .map(|c| text_width(c, LABEL_SIZE))
         .fold(0.0, f64::max)
-        .min(w as f64 * 0.32)
+        // The names get what they need up to 45 % of the width: never cut while the bars have room to spare.
+        .min(w as f64 * 0.45)
         .ceil() as u32
         + 12;
     let mut chart = ChartBuilder::on(area)
