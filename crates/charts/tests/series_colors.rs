@@ -100,3 +100,33 @@ fn money_values_are_rounded_like_the_tables() {
     assert_eq!(v.exact(1_500_000.49, Locale::Ru), "1\u{202F}500\u{202F}000\u{A0}₽");
     assert_eq!(v.exact(99.5, Locale::En), "100 RUB");
 }
+
+#[test]
+fn ranking_names_are_whole_when_there_is_room() {
+    let names = ["Существующий клиент", "Веб-сайт", "Консалтинг"];
+    let spec = ChartSpec {
+        title: "По источникам".into(),
+        kind: ChartKind::HorizontalBars,
+        categories: names.iter().map(|s| s.to_string()).collect(),
+        series: vec![Series {
+            name: "Успешные сделки".into(),
+            values: vec![3.0, 2.0, 1.0],
+            color: None,
+        }],
+        points: vec![],
+        value_format: ValueFormat::Count,
+        x_format: ValueFormat::Count,
+        x_label: None,
+        y_label: None,
+        locale: Locale::Ru,
+        width: 1000,
+        height: 200,
+    };
+    let svg = render_svg(&spec);
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    let texts: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).collect();
+    for name in names {
+        assert!(texts.contains(&name), "{name} shown whole: {texts:?}");
+    }
+    assert!(!texts.iter().any(|t| t.ends_with('…')), "nothing cut: {texts:?}");
+}

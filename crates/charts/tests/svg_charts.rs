@@ -80,7 +80,7 @@ fn ranking(locale: Locale) -> ChartSpec {
         ChartKind::HorizontalBars,
         &[
             "Иванов И.",
-            "Петрова Анастасия Владимировна Длиннофамильная",
+            "Петрова Анастасия Владимировна Длиннофамильная-Старобородовская",
             "Сидоров С.",
         ],
         vec![s("Сумма", &[1_250_000.0, 3_100_000.5, 990_000.0])],
@@ -103,7 +103,7 @@ fn ranking_bars_carry_exact_russian_values() {
     assert_eq!(m[0].0, format!("Иванов И.: 1{NN}250{NN}000{NB}₽"));
     assert_eq!(
         m[1].0,
-        format!("Петрова Анастасия Владимировна Длиннофамильная: 3{NN}100{NN}001{NB}₽")
+        format!("Петрова Анастасия Владимировна Длиннофамильная-Старобородовская: 3{NN}100{NN}001{NB}₽")
     );
     assert_eq!(m[2].0, format!("Сидоров С.: 990{NN}000{NB}₽"));
     assert!(m.iter().all(|(_, shapes)| shapes == &["rect"]));
@@ -118,7 +118,7 @@ fn ranking_bars_carry_exact_russian_values() {
         .unwrap()
         .text()
         .unwrap();
-    assert_eq!(title, "Петрова Анастасия Владимировна Длиннофамильная");
+    assert_eq!(title, "Петрова Анастасия Владимировна Длиннофамильная-Старобородовская");
     let shown = label
         .children()
         .find(|c| c.has_tag_name("text"))
