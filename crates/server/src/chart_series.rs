@@ -132,10 +132,12 @@ pub fn pivot_charts(t: &Table, cur: &str, lang: Lang) -> Vec<(String, ChartSpec)
             })
             .collect();
         if has_rest && sums {
+            // "Other" in the palette's grey: it reads as the rest, not as one more source. The grey is the palette's
+            // tenth colour, beyond the seven the named series use, so it never repeats one of theirs.
             series.push(Series {
                 name: other.to_string(),
                 values: rest,
-                color: None,
+                color: Some(b24a_charts::spec::PALETTE[9].to_string()),
             });
         }
         let metric = metric_name(t.columns[col].metric, lang);
