@@ -408,6 +408,15 @@ async fn the_app_in_chromium() {
         "leads filtered by the same text's ids {same_text:?}"
     );
     assert!(leads_shown > 0.0, "some lead has {same_text:?}");
+    // A note about fields only one kind of record has names them by their label, never by their code.
+    let notes = b
+        .js("return [...document.querySelectorAll('.meta-line.notes')].map(e => e.innerText).join(' | ')")
+        .await
+        .unwrap();
+    assert!(
+        !notes.as_str().unwrap_or("").contains("UF_CRM"),
+        "notes name custom fields by label: {notes}"
+    );
 
     // R3 bonus ladder: from 10 % done 20 % of the bonus, from 30 % done 60 %. Every plan row above carries a bonus of
     // 30 000 ₽ (bonus_cents 3 000 000), so the bonus tile must be the sum over employees of 30 000 × the share reached.

@@ -104,6 +104,34 @@ fn word_table(t: &Table, v: &mut Value, bucket: &str, lang: Lang, pipelines: &[(
     }
 }
 
+/// Notes that list custom field codes (`UF_CRM_…`) name them by the portal's labels instead: `labels` is
+/// `(code, label)` as the filter bar shows them.
+pub fn name_fields(a: &Answer, v: &mut Value, lang: Lang, labels: &[(String, String)]) {
+    let notes: Vec<Value> = a
+        .meta
+        .notes
+        .iter()
+        .filter_map(|(k, val)| {
+            let val = if k.starts_with("custom_fields_not_for_") {
+                val.split(", ")
+                    .map(|code| {
+                        labels
+                            .iter()
+                            .find(|(c, _)| c == code)
+                            .map(|(_, l)| format!("«{l}»"))
+                            .unwrap_or_else(|| code.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                val.clone()
+            };
+            note_sentence(k, &val, lang).map(|s| json!({"key": k, "text": s}))
+        })
+        .collect();
+    v["meta"]["note_texts"] = Value::Array(notes);
+}
+
 /// Adds the words to the answer's JSON (`v` is `a` serialized).
 pub fn add_words(a: &Answer, v: &mut Value, lang: Lang, pipelines: &[(i64, String)]) {
     let bucket = v["meta"]["bucket"].as_str().unwrap_or("week").to_string();
