@@ -38,9 +38,7 @@ impl World {
         if let Some(now) = now {
             company.now = now;
         }
-        let portal = emulator
-            .add_portal(PortalSpec::generated(&company))
-            .await?;
+        let portal = emulator.add_portal(PortalSpec::generated(&company)).await?;
         let db = b24a_store::testing::TestDb::sqlite().await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);

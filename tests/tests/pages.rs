@@ -61,12 +61,31 @@ async fn known_codes(b: &Browser) -> Vec<String> {
         .unwrap();
     let mut codes: Vec<String> = keys
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     assert!(codes.len() > 40, "the app's metric keys: {codes:?}");
     for c in [
-        "in_work", "won", "lost", "todo", "CUSTOMER", "CLIENT", "status_code", "period_start", "lead_days",
-        "deal_days", "pipeline_id", "stage_id", "owner_path", "days_since", "undefined", "NaN", "null",
+        "in_work",
+        "won",
+        "lost",
+        "todo",
+        "CUSTOMER",
+        "CLIENT",
+        "status_code",
+        "period_start",
+        "lead_days",
+        "deal_days",
+        "pipeline_id",
+        "stage_id",
+        "owner_path",
+        "days_since",
+        "undefined",
+        "NaN",
+        "null",
     ] {
         codes.push(c.to_string());
     }
@@ -75,8 +94,27 @@ async fn known_codes(b: &Browser) -> Vec<String> {
 
 /// English words of the app's own vocabulary that a Russian page must not show.
 const ENGLISH: &[&str] = &[
-    "Total", "Deals", "Leads", "Apply", "Reset", "Settings", "Loading", "Other", "Title", "records", "Period",
-    "Compare", "Filters", "Save", "Delete", "Remove", "Error", "Stages", "Dynamics", "Employees", "Share",
+    "Total",
+    "Deals",
+    "Leads",
+    "Apply",
+    "Reset",
+    "Settings",
+    "Loading",
+    "Other",
+    "Title",
+    "records",
+    "Period",
+    "Compare",
+    "Filters",
+    "Save",
+    "Delete",
+    "Remove",
+    "Error",
+    "Stages",
+    "Dynamics",
+    "Employees",
+    "Share",
 ];
 
 /// Words of the rendered page that are a known code or an English word (whole words only).
@@ -138,13 +176,20 @@ async fn every_page_at_desktop_and_phone_widths_in_both_languages() {
             let tabs = tabs.as_array().unwrap();
             assert_eq!(tabs.len(), 7, "{lang} {width}: six reports and settings");
             for t in tabs {
-                assert_eq!(t[1], Value::Bool(true), "{lang} {width}: tab {} out of sight", t[0]);
+                assert_eq!(
+                    t[1],
+                    Value::Bool(true),
+                    "{lang} {width}: tab {} out of sight",
+                    t[0]
+                );
             }
             for page in PAGES {
                 open(&b, page).await;
                 let ctx = format!("{page} {lang} {width}px");
                 assert_eq!(
-                    b.js("return document.querySelectorAll('.error-box').length").await.unwrap(),
+                    b.js("return document.querySelectorAll('.error-box').length")
+                        .await
+                        .unwrap(),
                     0,
                     "{ctx}: no error"
                 );
@@ -168,7 +213,10 @@ async fn every_page_at_desktop_and_phone_widths_in_both_languages() {
                 }
                 if lang == "ru" {
                     let bad = foreign_words(&b, &codes).await;
-                    assert!(bad.is_empty(), "{ctx}: codes or English words on the Russian page: {bad:?}");
+                    assert!(
+                        bad.is_empty(),
+                        "{ctx}: codes or English words on the Russian page: {bad:?}"
+                    );
                 }
                 // No two series of one chart share a colour (legend swatches are the series' colours).
                 let legends = b
@@ -177,13 +225,26 @@ async fn every_page_at_desktop_and_phone_widths_in_both_languages() {
                     .await
                     .unwrap();
                 for l in legends.as_array().unwrap() {
-                    let fills: Vec<&str> = l[1].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+                    let fills: Vec<&str> = l[1]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|v| v.as_str())
+                        .collect();
                     let distinct: BTreeSet<&&str> = fills.iter().collect();
-                    assert_eq!(distinct.len(), fills.len(), "{ctx}: chart {} repeats a colour: {fills:?}", l[0]);
+                    assert_eq!(
+                        distinct.len(),
+                        fills.len(),
+                        "{ctx}: chart {} repeats a colour: {fills:?}",
+                        l[0]
+                    );
                     eight_series_seen |= fills.len() >= 8;
                 }
             }
         }
     }
-    assert!(eight_series_seen, "a chart with eight series (source dynamics: top seven and 'other')");
+    assert!(
+        eight_series_seen,
+        "a chart with eight series (source dynamics: top seven and 'other')"
+    );
 }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 /// on a white page (no two near each other), so a chart with the top series plus "other" never repeats one.
 /// Beyond twelve series [`series_palette_color`] generates further distinct hues instead of wrapping around.
 pub const PALETTE: [&str; 12] = [
-    "#2fc6f6", "#9dcf00", "#ff5752", "#f7a700", "#7b5cd6", "#1e7b34", "#e84ab3", "#0b66c3", "#8a5a2b",
-    "#a8adb4", "#00a99d", "#333d47",
+    "#2fc6f6", "#9dcf00", "#ff5752", "#f7a700", "#7b5cd6", "#1e7b34", "#e84ab3", "#0b66c3",
+    "#8a5a2b", "#a8adb4", "#00a99d", "#333d47",
 ];
 
 /// The palette colour of series `index` ("#rrggbb"): the [`PALETTE`] first, then hues spaced by the golden angle
@@ -21,7 +21,7 @@ pub fn series_palette_color(index: usize) -> String {
     let k = (index - PALETTE.len()) as f64;
     let hue = (k * 137.507_764 + 17.0) % 360.0;
     // Alternate the lightness so neighbouring generated hues also differ in tone.
-    let light = if (index % 2) == 0 { 0.42 } else { 0.58 };
+    let light = if index & 1 == 0 { 0.42 } else { 0.58 };
     hsl_to_hex(hue, 0.65, light)
 }
 
@@ -142,7 +142,9 @@ impl ValueFormat {
             ValueFormat::Count => format::format_number(v, 0, locale),
             ValueFormat::Number => format::format_number(v, 1, locale),
             // Charts round money like the tables do: whole units, no kopecks.
-            ValueFormat::Money { currency } => format::format_money_units(v.round(), currency, locale),
+            ValueFormat::Money { currency } => {
+                format::format_money_units(v.round(), currency, locale)
+            }
             ValueFormat::Percent => format::format_percent(v, locale),
             ValueFormat::Days => format::format_days(v, locale),
             ValueFormat::Points => format::format_points(v, locale),

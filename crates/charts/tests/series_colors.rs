@@ -7,7 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 fn eight_series() -> ChartSpec {
     let names = [
-        "Реклама", "Сайт", "Звонок", "Выставка", "Партнёры", "Почта", "Рекомендация", "Прочие",
+        "Реклама",
+        "Сайт",
+        "Звонок",
+        "Выставка",
+        "Партнёры",
+        "Почта",
+        "Рекомендация",
+        "Прочие",
     ];
     ChartSpec {
         title: "Динамика источников".into(),
@@ -53,9 +60,14 @@ fn fills_by_series(svg: &str) -> BTreeMap<String, BTreeSet<String>> {
             .and_then(|x| x.split(':').next())
             .unwrap_or_default()
             .to_string();
-        for shape in g.descendants().filter(|c| c.is_element() && !c.has_tag_name("title") && !c.has_tag_name("g")) {
+        for shape in g
+            .descendants()
+            .filter(|c| c.is_element() && !c.has_tag_name("title") && !c.has_tag_name("g"))
+        {
             if let Some(fill) = shape.attribute("fill").filter(|f| *f != "none") {
-                out.entry(series.clone()).or_default().insert(fill.to_ascii_lowercase());
+                out.entry(series.clone())
+                    .or_default()
+                    .insert(fill.to_ascii_lowercase());
             }
         }
     }
@@ -69,7 +81,11 @@ fn eight_series_never_share_a_colour_and_each_line_is_named_at_its_end() {
     assert_eq!(fills.len(), 8, "marks of all eight series: {fills:?}");
     let mut seen = BTreeSet::new();
     for (series, colours) in &fills {
-        assert_eq!(colours.len(), 1, "{series} is drawn in one colour: {colours:?}");
+        assert_eq!(
+            colours.len(),
+            1,
+            "{series} is drawn in one colour: {colours:?}"
+        );
         let c = colours.iter().next().expect("one colour");
         assert!(seen.insert(c.clone()), "{series} repeats colour {c}");
     }
@@ -80,7 +96,10 @@ fn eight_series_never_share_a_colour_and_each_line_is_named_at_its_end() {
             .descendants()
             .filter(|n| n.has_tag_name("text") && n.text().is_some_and(|t| t.contains(name)))
             .count();
-        assert!(shown >= 2, "{name}: in the legend and beside its line ({shown})");
+        assert!(
+            shown >= 2,
+            "{name}: in the legend and beside its line ({shown})"
+        );
     }
 }
 
@@ -97,7 +116,10 @@ fn money_values_are_rounded_like_the_tables() {
     let v = ValueFormat::Money {
         currency: "RUB".into(),
     };
-    assert_eq!(v.exact(1_500_000.49, Locale::Ru), "1\u{202F}500\u{202F}000\u{A0}₽");
+    assert_eq!(
+        v.exact(1_500_000.49, Locale::Ru),
+        "1\u{202F}500\u{202F}000\u{A0}₽"
+    );
     assert_eq!(v.exact(99.5, Locale::En), "100 RUB");
 }
 
@@ -124,9 +146,16 @@ fn ranking_names_are_whole_when_there_is_room() {
     };
     let svg = render_svg(&spec);
     let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
-    let texts: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).collect();
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
     for name in names {
         assert!(texts.contains(&name), "{name} shown whole: {texts:?}");
     }
-    assert!(!texts.iter().any(|t| t.ends_with('…')), "nothing cut: {texts:?}");
+    assert!(
+        !texts.iter().any(|t| t.ends_with('…')),
+        "nothing cut: {texts:?}"
+    );
 }

@@ -103,7 +103,9 @@ fn ranking_bars_carry_exact_russian_values() {
     assert_eq!(m[0].0, format!("Иванов И.: 1{NN}250{NN}000{NB}₽"));
     assert_eq!(
         m[1].0,
-        format!("Петрова Анастасия Владимировна Длиннофамильная-Старобородовская: 3{NN}100{NN}001{NB}₽")
+        format!(
+            "Петрова Анастасия Владимировна Длиннофамильная-Старобородовская: 3{NN}100{NN}001{NB}₽"
+        )
     );
     assert_eq!(m[2].0, format!("Сидоров С.: 990{NN}000{NB}₽"));
     assert!(m.iter().all(|(_, shapes)| shapes == &["rect"]));
@@ -118,7 +120,10 @@ fn ranking_bars_carry_exact_russian_values() {
         .unwrap()
         .text()
         .unwrap();
-    assert_eq!(title, "Петрова Анастасия Владимировна Длиннофамильная-Старобородовская");
+    assert_eq!(
+        title,
+        "Петрова Анастасия Владимировна Длиннофамильная-Старобородовская"
+    );
     let shown = label
         .children()
         .find(|c| c.has_tag_name("text"))
@@ -137,7 +142,10 @@ fn ranking_in_english() {
     c.categories = vec!["Ivanov I.".into(), "Petrova A.".into(), "Sidorov S.".into()];
     let m = marks(&render_svg(&c));
     assert_eq!(m[0].0, "Ivanov I.: 1,250,000 RUB");
-    assert_eq!(m[1].0, "Petrova A.: 3,100,001 RUB", "rounded like the tables: no kopecks");
+    assert_eq!(
+        m[1].0, "Petrova A.: 3,100,001 RUB",
+        "rounded like the tables: no kopecks"
+    );
 }
 
 #[test]

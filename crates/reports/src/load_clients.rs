@@ -111,7 +111,9 @@ pub async fn clients(
     let mut by_card: HashMap<i64, Acts> = HashMap::new();
     for a in acts.into_iter().chain(deal_acts) {
         let Some(owner) = a.0 else { continue };
-        let e = by_card.entry(owner).or_insert((Some(owner), None, None, None, None, None));
+        let e = by_card
+            .entry(owner)
+            .or_insert((Some(owner), None, None, None, None, None));
         // Latest of the latest, sum of the counts.
         e.1 = e.1.max(a.1);
         e.2 = e.2.max(a.2);

@@ -25,12 +25,58 @@ async fn seed(s: &b24a_store::Store) {
     ))
     .await;
     for (id, company) in [(1, Some(1)), (2, Some(2)), (3, None)] {
-        deal(s, D { id, created: old, company, ..D::default() }).await;
+        deal(
+            s,
+            D {
+                id,
+                created: old,
+                company,
+                ..D::default()
+            },
+        )
+        .await;
     }
-    exec(s, "UPDATE deals SET contact_id = 1 WHERE portal_id = 1 AND id = 3").await;
-    activity(s, A { id: 1, owner: 1, completed: false, created: old, deadline: Some(msk(2026, 3, 20, 12, 0)), ..A::default() }).await;
-    activity(s, A { id: 2, owner: 2, completed: true, created: msk(2026, 2, 10, 12, 0), updated: Some(msk(2026, 3, 10, 12, 0)), ..A::default() }).await;
-    activity(s, A { id: 3, owner: 3, completed: false, created: old, deadline: None, ..A::default() }).await;
+    exec(
+        s,
+        "UPDATE deals SET contact_id = 1 WHERE portal_id = 1 AND id = 3",
+    )
+    .await;
+    activity(
+        s,
+        A {
+            id: 1,
+            owner: 1,
+            completed: false,
+            created: old,
+            deadline: Some(msk(2026, 3, 20, 12, 0)),
+            ..A::default()
+        },
+    )
+    .await;
+    activity(
+        s,
+        A {
+            id: 2,
+            owner: 2,
+            completed: true,
+            created: msk(2026, 2, 10, 12, 0),
+            updated: Some(msk(2026, 3, 10, 12, 0)),
+            ..A::default()
+        },
+    )
+    .await;
+    activity(
+        s,
+        A {
+            id: 3,
+            owner: 3,
+            completed: false,
+            created: old,
+            deadline: None,
+            ..A::default()
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -40,19 +86,65 @@ async fn a_deals_activity_counts_for_its_company_and_contact() {
         seed(s).await;
         let ctx = ctx(s, msk(2026, 3, 15, 12, 0), 24).await;
         let f = filter("{}");
-        let a = run_report(s, &ctx, ReportId::ForgetMeNot, &f).await.unwrap();
+        let a = run_report(s, &ctx, ReportId::ForgetMeNot, &f)
+            .await
+            .unwrap();
         // By hand: c2 and c3 have nothing planned; c1 has its deal's planned call. k2 has nothing; k1 has its deal's.
-        assert_eq!(a.tile("companies_unplanned").unwrap().value, Some(2.0), "{}", db.label);
-        assert_eq!(a.tile("contacts_unplanned").unwrap().value, Some(1.0), "{}", db.label);
-        let d = a.tile("companies_unplanned").unwrap().drill.clone().unwrap();
-        let q = ListQuery { sort: Some("days_since".into()), desc: true, ..ListQuery::default() };
-        let l = drill_down(s, &ctx, ReportId::ForgetMeNot, &f, &d, &q).await.unwrap();
-        assert_eq!(l.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![3, 2], "{}", db.label);
+        assert_eq!(
+            a.tile("companies_unplanned").unwrap().value,
+            Some(2.0),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            a.tile("contacts_unplanned").unwrap().value,
+            Some(1.0),
+            "{}",
+            db.label
+        );
+        let d = a
+            .tile("companies_unplanned")
+            .unwrap()
+            .drill
+            .clone()
+            .unwrap();
+        let q = ListQuery {
+            sort: Some("days_since".into()),
+            desc: true,
+            ..ListQuery::default()
+        };
+        let l = drill_down(s, &ctx, ReportId::ForgetMeNot, &f, &d, &q)
+            .await
+            .unwrap();
+        assert_eq!(
+            l.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![3, 2],
+            "{}",
+            db.label
+        );
         // c2's last touch is the completion on its deal (03-10), not its own creation (02-01).
-        let days: Vec<_> = l.rows.iter().map(|r| r.columns["days_since"].clone()).collect();
+        let days: Vec<_> = l
+            .rows
+            .iter()
+            .map(|r| r.columns["days_since"].clone())
+            .collect();
         assert_eq!(days, vec![42, 5], "{}", db.label);
         let d = a.tile("contacts_unplanned").unwrap().drill.clone().unwrap();
-        let l = drill_down(s, &ctx, ReportId::ForgetMeNot, &f, &d, &ListQuery::default()).await.unwrap();
-        assert_eq!(l.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![2], "{}", db.label);
+        let l = drill_down(
+            s,
+            &ctx,
+            ReportId::ForgetMeNot,
+            &f,
+            &d,
+            &ListQuery::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            l.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![2],
+            "{}",
+            db.label
+        );
     }
 }

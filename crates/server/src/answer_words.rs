@@ -35,11 +35,19 @@ pub fn row_text(row: &Row, lang: Lang) -> String {
         Group::Status(code) => status_group_name(lang, code)
             .map(str::to_string)
             .unwrap_or_else(|| label.to_string()),
-        Group::Returning(back) => word(lang, if *back { "customers_returning" } else { "customers_new" }),
+        Group::Returning(back) => word(
+            lang,
+            if *back {
+                "customers_returning"
+            } else {
+                "customers_new"
+            },
+        ),
         Group::Project(0) => word(lang, "no_project"),
         Group::Utm(a, b, c) if a.is_empty() && b.is_empty() && c.is_empty() => word(lang, "no_utm"),
         Group::SourceBucket(..) | Group::DepartmentBucket(..) => {
-            crate::chart_series::row_label(label, &row.group, lang).unwrap_or_else(|| label.to_string())
+            crate::chart_series::row_label(label, &row.group, lang)
+                .unwrap_or_else(|| label.to_string())
         }
         // Plan rows come as "who · pipeline · YYYY-MM-DD" ("*" = all pipelines).
         Group::Plan(_) => {
@@ -47,7 +55,11 @@ pub fn row_text(row: &Row, lang: Lang) -> String {
             match parts.as_slice() {
                 [who, pipeline, day] => format!(
                     "{who} · {} · {} {}",
-                    if *pipeline == "*" { word(lang, "all_pipelines") } else { pipeline.to_string() },
+                    if *pipeline == "*" {
+                        word(lang, "all_pipelines")
+                    } else {
+                        pipeline.to_string()
+                    },
                     word(lang, "from").to_lowercase(),
                     local_day(day, lang)
                 ),
@@ -78,7 +90,9 @@ pub fn note_sentence(key: &str, value: &str, lang: Lang) -> Option<String> {
         return Some(name);
     }
     let v = match value {
-        "true" | "false" | "created" | "closed" | "days" => word(lang, &format!("note_value_{value}")),
+        "true" | "false" | "created" | "closed" | "days" => {
+            word(lang, &format!("note_value_{value}"))
+        }
         v if v.starts_with("last of:") => word(lang, "note_value_last_of"),
         v if NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok() => local_day(v, lang),
         v => v.to_string(),
@@ -169,21 +183,52 @@ mod tests {
     #[test]
     fn rows_read_as_words_and_local_days() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 2).expect("a day");
-        assert_eq!(row_text(&row(Group::Bucket(d), "2026-11-02"), Lang::Ru), "02.11.2026");
+        assert_eq!(
+            row_text(&row(Group::Bucket(d), "2026-11-02"), Lang::Ru),
+            "02.11.2026"
+        );
         assert_eq!(
             row_text(&row(Group::Bucket(d), "2026-12-01..2026-12-06"), Lang::En),
             "12/01/2026–12/06/2026"
         );
-        assert_eq!(row_text(&row(Group::Status("in_work".into()), "in_work"), Lang::Ru), "В работе");
-        assert_eq!(row_text(&row(Group::Status("won".into()), "won"), Lang::Ru), "Успешные");
-        assert_eq!(row_text(&row(Group::Status("lost".into()), "lost"), Lang::En), "Lost");
+        assert_eq!(
+            row_text(&row(Group::Status("in_work".into()), "in_work"), Lang::Ru),
+            "В работе"
+        );
+        assert_eq!(
+            row_text(&row(Group::Status("won".into()), "won"), Lang::Ru),
+            "Успешные"
+        );
+        assert_eq!(
+            row_text(&row(Group::Status("lost".into()), "lost"), Lang::En),
+            "Lost"
+        );
         assert_eq!(
             row_text(&row(Group::Plan(3), "Анна · * · 2026-11-01"), Lang::Ru),
             "Анна · Все воронки · с 01.11.2026"
         );
-        assert_eq!(row_text(&row(Group::Utm(String::new(), String::new(), String::new()), " /  / "), Lang::Ru), "Без UTM-меток");
-        assert_eq!(note_sentence("forget_me_not_lead_days", "14", Lang::Ru).as_deref(), Some("Лид забыт через, дней: 14"));
-        assert_eq!(note_sentence("deal_list_cohort", "created", Lang::Ru).as_deref(), Some("Список сделок — по сделкам: созданным в периоде"));
-        assert_eq!(note_sentence("ladder", "[]", Lang::Ru), None, "a note the page does not show");
+        assert_eq!(
+            row_text(
+                &row(
+                    Group::Utm(String::new(), String::new(), String::new()),
+                    " /  / "
+                ),
+                Lang::Ru
+            ),
+            "Без UTM-меток"
+        );
+        assert_eq!(
+            note_sentence("forget_me_not_lead_days", "14", Lang::Ru).as_deref(),
+            Some("Лид забыт через, дней: 14")
+        );
+        assert_eq!(
+            note_sentence("deal_list_cohort", "created", Lang::Ru).as_deref(),
+            Some("Список сделок — по сделкам: созданным в периоде")
+        );
+        assert_eq!(
+            note_sentence("ladder", "[]", Lang::Ru),
+            None,
+            "a note the page does not show"
+        );
     }
 }

@@ -68,12 +68,18 @@ fn column_of(t: &Table, unit: Unit) -> Option<usize> {
 
 /// The charts of a pivot table: counts (lines), money (lines) and a share (lines, top series only).
 pub fn pivot_charts(t: &Table, cur: &str, lang: Lang) -> Vec<(String, ChartSpec)> {
-    let days: BTreeSet<NaiveDate> = t.rows.iter().filter_map(|r| pair(&r.group)).map(|p| p.1).collect();
+    let days: BTreeSet<NaiveDate> = t
+        .rows
+        .iter()
+        .filter_map(|r| pair(&r.group))
+        .map(|p| p.1)
+        .collect();
     let days: Vec<NaiveDate> = days.into_iter().collect();
     if days.len() < 2 {
         return Vec::new();
     }
-    let day_index: HashMap<NaiveDate, usize> = days.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+    let day_index: HashMap<NaiveDate, usize> =
+        days.iter().enumerate().map(|(i, d)| (*d, i)).collect();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for r in &t.rows {
         if let Some((k, _)) = pair(&r.group) {
@@ -91,7 +97,9 @@ pub fn pivot_charts(t: &Table, cur: &str, lang: Lang) -> Vec<(String, ChartSpec)
     let mut keys: Vec<String> = names.keys().cloned().collect();
     keys.sort_by(|a, b| {
         let (va, vb) = (volume.get(a).unwrap_or(&0.0), volume.get(b).unwrap_or(&0.0));
-        vb.partial_cmp(va).unwrap_or(std::cmp::Ordering::Equal).then_with(|| names[a].cmp(&names[b]))
+        vb.partial_cmp(va)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| names[a].cmp(&names[b]))
     });
     let top: Vec<String> = keys.iter().take(TOP_SERIES).cloned().collect();
     let has_rest = keys.len() > TOP_SERIES;
@@ -101,14 +109,22 @@ pub fn pivot_charts(t: &Table, cur: &str, lang: Lang) -> Vec<(String, ChartSpec)
     };
     let categories: Vec<String> = days.iter().map(|d| local_day(*d, lang)).collect();
     let mut out = Vec::new();
-    for (suffix, unit) in [("", Unit::Count), ("__money", Unit::Money), ("__pct", Unit::Percent)] {
-        let Some(col) = column_of(t, unit) else { continue };
+    for (suffix, unit) in [
+        ("", Unit::Count),
+        ("__money", Unit::Money),
+        ("__pct", Unit::Percent),
+    ] {
+        let Some(col) = column_of(t, unit) else {
+            continue;
+        };
         let sums = unit != Unit::Percent;
         let gap = if sums { 0.0 } else { f64::NAN };
         let mut lines: Vec<Vec<f64>> = vec![vec![gap; days.len()]; top.len()];
         let mut rest = vec![0.0; days.len()];
         for r in &t.rows {
-            let Some((k, d)) = pair(&r.group) else { continue };
+            let Some((k, d)) = pair(&r.group) else {
+                continue;
+            };
             let i = day_index[&d];
             let v = r.cells.get(col).and_then(|c| c.value);
             match top.iter().position(|x| *x == k) {
@@ -142,7 +158,8 @@ pub fn pivot_charts(t: &Table, cur: &str, lang: Lang) -> Vec<(String, ChartSpec)
         }
         let metric = metric_name(t.columns[col].metric, lang);
         let title = format!("{} — {metric}", block_title(lang, &t.key));
-        let mut spec = crate::charts::spec(title, ChartKind::Line, lang, crate::charts::fmt(unit, cur));
+        let mut spec =
+            crate::charts::spec(title, ChartKind::Line, lang, crate::charts::fmt(unit, cur));
         spec.categories = categories.clone();
         spec.series = series;
         spec.height = 380;
@@ -182,7 +199,12 @@ mod tests {
         // Nine sources over two weeks; source k has k+1 deals each week, so "s0" and "s1" are the smallest two.
         for k in 0..9 {
             for day in ["2026-11-02", "2026-11-09"] {
-                t.rows.push(row(&format!("s{k}"), day, (k + 1) as f64, 1000.0 * (k + 1) as f64));
+                t.rows.push(row(
+                    &format!("s{k}"),
+                    day,
+                    (k + 1) as f64,
+                    1000.0 * (k + 1) as f64,
+                ));
             }
         }
         assert!(is_pivot(&t));

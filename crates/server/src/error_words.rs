@@ -43,12 +43,17 @@ pub fn field_words(field: &str, lang: Lang) -> String {
         }
     }
     let (r, e) = match field {
-        "period" | "period.from" | "period.to" | "period.days" | "period.preset" => ("Период", "Period"),
+        "period" | "period.from" | "period.to" | "period.days" | "period.preset" => {
+            ("Период", "Period")
+        }
         "comparison" => ("Сравнение", "Comparison"),
         "bucket" => ("Шаг", "Step"),
         "cohort" => ("Список сделок", "Deal list"),
         "lead_days" => ("Лид забыт через, дней", "A lead is forgotten after, days"),
-        "deal_days" => ("Сделка забыта через, дней", "A deal is forgotten after, days"),
+        "deal_days" => (
+            "Сделка забыта через, дней",
+            "A deal is forgotten after, days",
+        ),
         "planned_activity_counts_as_care" => ("Запланированное дело", "Planned activity"),
         "period_start" => ("Начало периода", "Period start"),
         "period_kind" => ("Период плана", "Plan period"),
@@ -70,7 +75,9 @@ pub fn field_words(field: &str, lang: Lang) -> String {
         "projects" => ("Проекты", "Projects"),
         "custom_fields" => ("Доп. поля", "Custom fields"),
         "block" => ("Блок отчёта", "Report block"),
-        "drill" | "drill.side" | "list" | "list.limit" | "list.sort" => ("Список записей", "Record list"),
+        "drill" | "drill.side" | "list" | "list.limit" | "list.sort" => {
+            ("Список записей", "Record list")
+        }
         "rows" | "rules" => ("Строки", "Rows"),
         _ => ("Значение", "Value"),
     };
@@ -107,8 +114,15 @@ pub fn reason_words(reason: &str, lang: Lang) -> String {
             "the period ends before it starts".into()
         };
     }
-    if reason.contains("must not be empty") || reason.contains("required") || reason.contains("missing field") {
-        return if ru { "нужно заполнить".into() } else { "is required".into() };
+    if reason.contains("must not be empty")
+        || reason.contains("required")
+        || reason.contains("missing field")
+    {
+        return if ru {
+            "нужно заполнить".into()
+        } else {
+            "is required".into()
+        };
     }
     if reason.contains("date") || reason.contains("day") {
         return if ru {
@@ -129,7 +143,11 @@ pub fn message(info: &ErrorInfo, lang: Lang) -> String {
     let ru = lang == Lang::Ru;
     match info.code {
         "invalid" | "bad_request" => match &info.field {
-            Some(f) => format!("{}: {}", field_words(f, lang), reason_words(&info.reason, lang)),
+            Some(f) => format!(
+                "{}: {}",
+                field_words(f, lang),
+                reason_words(&info.reason, lang)
+            ),
             None => reason_words(&info.reason, lang),
         },
         "unauthorized" => if ru {
@@ -138,14 +156,24 @@ pub fn message(info: &ErrorInfo, lang: Lang) -> String {
             "The session expired — open the app again from the portal menu."
         }
         .into(),
-        "forbidden" => if ru { "Нет доступа." } else { "Access denied." }.into(),
+        "forbidden" => if ru {
+            "Нет доступа."
+        } else {
+            "Access denied."
+        }
+        .into(),
         "portal_busy" => if ru {
             "Портал сейчас занят, попробуйте через минуту."
         } else {
             "The portal is busy, try again in a moment."
         }
         .into(),
-        "not_found" => if ru { "Не найдено." } else { "Not found." }.into(),
+        "not_found" => if ru {
+            "Не найдено."
+        } else {
+            "Not found."
+        }
+        .into(),
         _ => if ru {
             "Внутренняя ошибка, попробуйте ещё раз."
         } else {
@@ -171,9 +199,10 @@ pub async fn localize(State(state): State<AppState>, req: Request, next: Next) -
     let body = json!({ "error": info.code, "message": message(&info, lang), "field": info.field });
     let (mut parts, _) = resp.into_parts();
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    parts
-        .headers
-        .insert(CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    parts.headers.insert(
+        CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
     Response::from_parts(parts, Body::from(body.to_string()))
 }
 
@@ -192,7 +221,10 @@ mod tests {
     #[test]
     fn fields_and_reasons_in_words() {
         assert_eq!(
-            message(&info("lead_days", "must be within 1..=3650 days, got 0"), Lang::Ru),
+            message(
+                &info("lead_days", "must be within 1..=3650 days, got 0"),
+                Lang::Ru
+            ),
             "Лид забыт через, дней: должно быть от 1 до 3650"
         );
         assert_eq!(
@@ -200,10 +232,16 @@ mod tests {
             "Строка 1, начало периода: такой план уже есть (тот же сотрудник или отдел, воронка и период)"
         );
         assert_eq!(
-            message(&info("period.to", "2026-01-01 is before period.from 2026-02-01"), Lang::En),
+            message(
+                &info("period.to", "2026-01-01 is before period.from 2026-02-01"),
+                Lang::En
+            ),
             "Period: the period ends before it starts"
         );
-        assert_eq!(message(&info("period.to", "invalid filter field"), Lang::Ru), "Период: недопустимое значение");
+        assert_eq!(
+            message(&info("period.to", "invalid filter field"), Lang::Ru),
+            "Период: недопустимое значение"
+        );
         for m in [
             message(&info("rules[2].subject", "x"), Lang::Ru),
             message(&info("weird_field_x", "y"), Lang::Ru),

@@ -179,7 +179,10 @@ const WORDS: &[(&str, &str, &str)] = &[
 pub fn page_words(lang: Lang) -> Value {
     let mut m = Map::new();
     for (k, ru, en) in WORDS {
-        m.insert((*k).to_string(), Value::from(if lang == Lang::En { *en } else { *ru }));
+        m.insert(
+            (*k).to_string(),
+            Value::from(if lang == Lang::En { *en } else { *ru }),
+        );
     }
     Value::Object(m)
 }

@@ -104,13 +104,26 @@ pub async fn report(
     let width = req.chart_width.unwrap_or(1000).clamp(360, 1000);
     v["charts"] = crate::charts::charts_for(&a, lang, &pipelines, width);
     crate::answer_words::add_words(&a, &mut v, lang, &pipelines);
-    if a.meta.notes.iter().any(|(k, _)| k.starts_with("custom_fields_not_for_")) {
+    if a.meta
+        .notes
+        .iter()
+        .any(|(k, _)| k.starts_with("custom_fields_not_for_"))
+    {
         // Those notes list field codes: name the fields as the filter bar does.
-        let fields =
-            crate::api::custom_fields::custom_fields(&state.store, caller.0.portal_id, &caller.0.lang).await?;
+        let fields = crate::api::custom_fields::custom_fields(
+            &state.store,
+            caller.0.portal_id,
+            &caller.0.lang,
+        )
+        .await?;
         let labels: Vec<(String, String)> = fields
             .iter()
-            .filter_map(|f| Some((f["field"].as_str()?.to_string(), f["label"].as_str()?.to_string())))
+            .filter_map(|f| {
+                Some((
+                    f["field"].as_str()?.to_string(),
+                    f["label"].as_str()?.to_string(),
+                ))
+            })
             .collect();
         crate::answer_words::name_fields(&a, &mut v, lang, &labels);
     }
