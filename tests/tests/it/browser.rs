@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use b24a_e2e::webdriver::Browser;
-use b24a_e2e::xlsx::Val;
-use b24a_e2e::World;
+use b24a_testkit::webdriver::Browser;
+use b24a_testkit::xlsx::Val;
+use b24a_testkit::World;
 use serde_json::Value;
 
 const REPORTS: [&str; 6] = [
@@ -243,7 +243,7 @@ async fn the_app_in_chromium() {
             .iter()
             .map(|v| v.as_str().unwrap().to_string())
             .collect();
-        let rows = b24a_e2e::xlsx::rows(bytes, sheet).unwrap();
+        let rows = b24a_testkit::xlsx::rows(bytes, sheet).unwrap();
         let total = rows
             .iter()
             .find(|r| matches!(r.first(), Some(Some(Val::Str(s))) if *s == shown[0]))
@@ -284,7 +284,7 @@ async fn the_app_in_chromium() {
         .unwrap();
     let whole = b.downloaded("sales_dynamics.xlsx", 60).await.unwrap();
     assert_eq!(
-        b24a_e2e::xlsx::sheet_count(&whole).unwrap(),
+        b24a_testkit::xlsx::sheet_count(&whole).unwrap(),
         blocks,
         "a sheet per block"
     );
@@ -299,7 +299,7 @@ async fn the_app_in_chromium() {
         .downloaded(&format!("sales_dynamics-{last_block}.xlsx"), 60)
         .await
         .unwrap();
-    assert_eq!(b24a_e2e::xlsx::sheet_count(&one).unwrap(), 1);
+    assert_eq!(b24a_testkit::xlsx::sheet_count(&one).unwrap(), 1);
     check_totals(&one, 1, &shown_last);
 
     // Custom-field filter: pick the portal's first UF field and its most frequent value; the tile then equals the
@@ -455,7 +455,7 @@ async fn the_app_in_chromium() {
         .js("return JSON.parse(document.getElementById('b24a-config').textContent).session")
         .await
         .unwrap();
-    let key = b24a_server::session::Signer::new(b24a_e2e::SESSION_SECRET);
+    let key = b24a_server::session::Signer::new(b24a_testkit::SESSION_SECRET);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -635,7 +635,7 @@ async fn the_app_in_chromium() {
         "const f=document.createElement('form'); f.method='POST'; f.action='{}/app/{}/?DOMAIN={}&LANG=ru'; \
          for (const [k,v] of [['AUTH_ID','forged0123456789'],['member_id','{}'],['PLACEMENT','DEFAULT']]) {{ const i=document.createElement('input'); i.name=k; i.value=v; f.appendChild(i); }} \
          document.body.appendChild(f); f.submit();",
-        w.base, b24a_e2e::CLIENT_ID, w.portal.domain(), w.portal.member_id()
+        w.base, b24a_testkit::CLIENT_ID, w.portal.domain(), w.portal.member_id()
     );
     b.js(&forged).await.unwrap();
     b.wait_for("document.title && document.title.length > 0", 30)

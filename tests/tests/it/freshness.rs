@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use b24a_e2e::World;
+use b24a_testkit::World;
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

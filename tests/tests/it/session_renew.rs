@@ -2,7 +2,7 @@
 //! token; an expired session is 401; the renewal token gives a working session; forged, foreign, tampered,
 //! session-shaped and out-of-window renewal tokens are 403, and a renewal token is never accepted as a session.
 
-use b24a_e2e::{World, CLIENT_ID, SESSION_SECRET};
+use b24a_testkit::{World, CLIENT_ID, SESSION_SECRET};
 use b24a_server::session::{Signer, TTL_SECS};
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 //! through each route group (records, apps, portal controls), checked against the portal's
 //! in-process state and its REST answers.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{json, Value};

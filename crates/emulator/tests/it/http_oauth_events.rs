@@ -1,7 +1,7 @@
 //! OAuth server, tokens, app status, iframe launch, events (online and offline), and mutations, all
 //! over real HTTP (the admin API has `admin_api.rs`).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

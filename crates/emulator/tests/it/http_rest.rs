@@ -2,7 +2,7 @@
 //! filters, select, request encodings, PHP quirks, dictionaries, tasks, batch with references,
 //! every documented error with its status, limits and fault injection.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

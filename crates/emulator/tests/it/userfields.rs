@@ -2,7 +2,7 @@
 //! with a `LANG` filter, `LIST` items whose ids are the values generated records hold, filters, order errors,
 //! paging with `next`/`total`, use inside `batch`, and deleting a field through the admin API.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! The in-memory cache of the reports never answers from stale data and never mixes portals, on SQLite and
 //! PostgreSQL: answer, write through the store (upsert, update, delete) or plain SQL, answer again — the write is
 //! counted. Expected numbers are counted by hand in the comments.
-mod common;
+use crate::common;
 
 use b24a_reports::{run_report, Group, ReportId};
 use b24a_store::PortalId;

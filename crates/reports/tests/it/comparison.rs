@@ -2,7 +2,7 @@
 //! with the 1st–4th of the previous month; a comparison beyond the tier gives no delta and a note; a conversion's
 //! delta is in percentage points; buckets reaching outside the period are marked partial and labelled by their days
 //! inside it. Expected numbers are worked out by hand in the comments.
-mod common;
+use crate::common;
 
 use b24a_reports::answer::Unit;
 use b24a_reports::comparison::CompareRule;

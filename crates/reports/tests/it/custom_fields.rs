@@ -1,7 +1,7 @@
 //! Custom-field filters (docs/METRICS.md, common filters) on a hand-made portal, on SQLite and PostgreSQL:
 //! AND across fields, OR across values, multiple fields match by any element, a field only one entity has filters
 //! only that entity (and the answer says the other one is unfiltered), a field nobody has is a 400.
-mod common;
+use crate::common;
 
 use b24a_reports::{run_report, ReportError, ReportId};
 use common::*;

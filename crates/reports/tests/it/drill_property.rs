@@ -1,7 +1,7 @@
 //! Property: on generated portals, every count in every report answer opens into a list of exactly that many
 //! distinct records (drill-down re-runs the report's own counting), on SQLite and on PostgreSQL; and the two
 //! backends give identical answers.
-mod common;
+use crate::common;
 
 use b24a_reports::answer::Unit;
 use b24a_reports::r3_plan::PlanOptions;

@@ -2,7 +2,7 @@
 //! the portal has no rate for counts in every count, stays out of every sum and average, and the answer names the
 //! currency (note `no_rate`); a portal without a base currency is told so, never assumed to be in roubles.
 //! Expected numbers are worked out by hand in the comments.
-mod common;
+use crate::common;
 
 use b24a_reports::{drill_down, run_report, Answer, Group, ListQuery, PortalContext, ReportId};
 use b24a_store::Store;

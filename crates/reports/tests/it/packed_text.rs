@@ -1,5 +1,5 @@
 //! Free text holding the packing separators (U+001E, U+001F) never drops or splits a record.
-mod common;
+use crate::common;
 
 use b24a_reports::{run_report, ReportId};
 use common::*;

@@ -1,5 +1,5 @@
 //! R1 on a hand-made portal, on SQLite and PostgreSQL. Every expected number is worked out in the comments.
-mod common;
+use crate::common;
 
 use b24a_reports::{deal_list, drill_down, run_report, Drill, Group, ListQuery, ReportId, Side};
 use common::*;

@@ -1,5 +1,5 @@
 //! R2 on a hand-made portal, on SQLite and PostgreSQL. Expected numbers are worked out in the comments.
-mod common;
+use crate::common;
 
 use b24a_reports::{drill_down, run_report, Drill, Group, ListQuery, ReportId, Side};
 use common::*;

@@ -1,6 +1,6 @@
 //! R3 on a hand-made portal, on SQLite and PostgreSQL. Now = 2026-03-15 12:00 MSK; period March 2026.
 #![allow(clippy::too_many_arguments)]
-mod common;
+use crate::common;
 
 use b24a_reports::metrics::LadderStep;
 use b24a_reports::r3_plan::{validate_plan_row, PlanOptions, PlanRowInput};

@@ -1,7 +1,7 @@
 //! R3 totals after the period: a finished period's forecast is its fact, the team's remainder is the sum of the
 //! employees' remainders, a quarter row in a month view counts the month's part (prorated by days), and the team's
 //! fact equals R1's won in the period. On SQLite and PostgreSQL; every number worked out in the comments.
-mod common;
+use crate::common;
 
 use b24a_reports::r3_plan::PlanOptions;
 use b24a_reports::{run_plan_report, run_report, Group, ReportId};

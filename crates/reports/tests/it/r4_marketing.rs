@@ -1,5 +1,5 @@
 //! R4 on a hand-made portal, on SQLite and PostgreSQL. Period 2026-03-01..10, monthly buckets.
-mod common;
+use crate::common;
 
 use b24a_reports::{drill_down, run_report, Group, ListQuery, ReportId};
 use common::*;

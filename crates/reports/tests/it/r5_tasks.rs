@@ -1,5 +1,5 @@
 //! R5 on a hand-made portal, on SQLite and PostgreSQL. Period March 2026, weekly buckets, now 2026-04-10.
-mod common;
+use crate::common;
 
 use b24a_reports::{drill_down, run_report, Drill, Group, ListQuery, ReportId, Side};
 use common::*;

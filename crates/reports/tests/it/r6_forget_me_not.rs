@@ -1,6 +1,6 @@
 //! R6 on a hand-made portal, on SQLite and PostgreSQL. Now = 2026-03-15 12:00 MSK; deals M = 14 (default),
 //! leads N = 3 (setting).
-mod common;
+use crate::common;
 
 use b24a_reports::{drill_down, run_report, Group, ListQuery, ReportId};
 use common::*;

@@ -2,7 +2,7 @@
 //! in the period, by close day, docs/METRICS.md) read through every report's public answer — the R1 tile, the R1
 //! chart's won buckets, the R2 team total, the R3 team fact (every manager has a plan row for the month) and the R4
 //! tile — are the same, and equal the numbers computed by hand. On SQLite and PostgreSQL.
-mod common;
+use crate::common;
 
 use b24a_reports::r3_plan::PlanOptions;
 use b24a_reports::{run_plan_report, run_report, Answer, Group, ReportId};

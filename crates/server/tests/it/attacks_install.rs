@@ -4,9 +4,7 @@
 //! demoted because the portal was rate-limited during the first import, and a session that outlives the uninstall.
 //! Each test proves the attack fails and that nothing the attack aimed at changed in the store (docs/SECURITY.md).
 
-#[path = "common/attack.rs"]
-mod attack;
-mod common;
+use crate::common::{self, attack};
 
 use attack::{stored, EvilHost};
 use b24a_emulator::{CompanyConfig, PortalSpec, Size};

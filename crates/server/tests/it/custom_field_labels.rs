@@ -3,7 +3,7 @@
 //! texts while the values stay the stored item ids the report filter takes, and the code for a field the store
 //! has no definition of.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

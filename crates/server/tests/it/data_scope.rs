@@ -4,9 +4,7 @@
 //! Every expected number comes from an independent route: the administrator's company view with the matching
 //! filter, or the emulator's own data.
 
-mod common;
-#[path = "common/scope.rs"]
-mod scope;
+use crate::common::{self, scope};
 
 use b24a_store::PortalId;
 use scope::{first_diff, get, members, post, put, session, tile};

@@ -4,7 +4,7 @@
 //! through the online event alone and through the offline queue alone. The emulator is the portal over real HTTP,
 //! the server runs on a real socket, the store is a real SQLite file.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

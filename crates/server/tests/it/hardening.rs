@@ -1,7 +1,7 @@
 //! Answers every client gets whoever it is: browsers may not sniff types, and the operators' metrics (which name
 //! portals and their sync lag) are not served to anybody without the operators' token.
 
-mod common;
+use crate::common;
 
 use common::CLIENT_ID;
 

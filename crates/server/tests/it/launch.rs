@@ -1,7 +1,7 @@
 //! Install, iframe launch verification, sessions, CSP, uninstall and event verification over real HTTP against
 //! the portal emulator; the health and readiness probes.
 
-mod common;
+use crate::common;
 
 use common::{set, Harness, CLIENT_ID};
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! emulator): report answers, drill-downs whose lists have as many rows as the number, xlsx exports whose cells are
 //! numbers, settings and plans with validation errors naming the field.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::time::Duration;

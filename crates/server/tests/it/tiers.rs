@@ -4,7 +4,7 @@
 //! it cannot; two app registrations in one portal see only their own reports; a user without access is refused by
 //! the page and the API; an expired payment deletes nothing and paying again shows the history at once.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

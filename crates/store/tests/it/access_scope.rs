@@ -3,7 +3,7 @@
 //! or duplicate rule lists and out-of-range plan rows are refused by field with nothing written, a plan row must
 //! name an employee, department and pipeline the portal has, and the heads of departments are read back as synced.
 
-mod common;
+use crate::common;
 
 use b24a_store::records::Department;
 use b24a_store::*;

@@ -2,7 +2,7 @@
 //! the fields no longer in it, leaves the other entity and other portals alone, keeps labels and items as given,
 //! and refuses an invalid set without writing any of it.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

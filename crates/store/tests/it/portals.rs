@@ -1,7 +1,7 @@
 //! Portals, app tokens, leases and pending events on both backends, including two portals with the same
 //! Bitrix24 ids that must never see or touch each other's rows.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Synced records on both backends: idempotent batched upserts, round trips of every record type, dictionary
 //! replacement, deletes with dependent rows, id listings, and bad input that rolls back the whole batch.
 
-mod common;
+use crate::common;
 
 use b24a_store::records::entity_type::{DEAL, LEAD};
 use b24a_store::records::*;

@@ -1,7 +1,7 @@
 //! The schema on both backends: `$n` placeholders bind by number on SQLite too, migrations build every table
 //! from empty, and running them again changes nothing.
 
-mod common;
+use crate::common;
 
 use b24a_store::testing::TestDb;
 use b24a_store::{store_test, with_pool, Backend, Store};

@@ -1,6 +1,6 @@
 //! Sync state, per-portal settings with defaults, access rules, user presets and sales plans on both backends.
 
-mod common;
+use crate::common;
 
 use b24a_store::*;
 use common::*;

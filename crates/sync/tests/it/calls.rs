@@ -3,7 +3,7 @@
 //! rule, computed here from its snapshot), read in 30-day windows; a new call arrives with the next cycle; a
 //! second cycle re-reads only the last day and duplicates nothing.
 
-mod common;
+use crate::common;
 
 use b24a_client::{Client, ClientConfig};
 use b24a_emulator::{ActivityKind, CompanyConfig, NewActivity, PortalData, Size};

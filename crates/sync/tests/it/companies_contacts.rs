@@ -3,7 +3,7 @@
 //! an incremental pass catches created and edited ones, deletions are found by reconciliation and by the
 //! ONCRMCOMPANY*/ONCRMCONTACT* events, and the industry of a deal's company is answerable from the store.
 
-mod common;
+use crate::common;
 
 use b24a_client::{Client, ClientConfig};
 use b24a_emulator::{CompanyConfig, CompanyPatch, ContactPatch, NewCompany, NewContact, Size};

@@ -3,7 +3,7 @@
 //! the records' list values are item ids the definitions name; a field deleted in the portal (admin API) is gone
 //! from the store after the next dictionary refresh and an added one appears. Both backends.
 
-mod common;
+use crate::common;
 
 use b24a_client::{Client, ClientConfig};
 use b24a_emulator::{CompanyConfig, PortalData, Size, UserFieldDef};

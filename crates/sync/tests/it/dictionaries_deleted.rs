@@ -2,7 +2,7 @@
 //! deleted in the portal (admin API of the emulator over HTTP) disappear from the store on the next cycle, while
 //! the deals, stage history and leads that carry those codes keep them. Added rows appear. Both backends.
 
-mod common;
+use crate::common;
 
 use b24a_client::{Client, ClientConfig};
 use b24a_emulator::{CompanyConfig, NewStatus, Size};

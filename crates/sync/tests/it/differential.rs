@@ -8,7 +8,7 @@
 //! store's write API; the same goldens hold for SQLite and PostgreSQL (values are rendered backend-independently:
 //! booleans as 0/1, floats scaled to integers). Re-record with `B24A_RECORD_GOLDENS=1` only for an intended change.
 
-mod common;
+use crate::common;
 
 use b24a_client::{Client, ClientConfig};
 use b24a_emulator::{CompanyConfig, PortalHandle, Size};

@@ -1,7 +1,7 @@
 //! A first import of a generated portal over HTTP stores exactly the emulator's records (per entity: the same
 //! count and the same key fields line by line), on SQLite and on PostgreSQL; a second run adds no duplicates.
 
-mod common;
+use crate::common;
 
 use b24a_client::{Client, ClientConfig};
 use b24a_emulator::Size;

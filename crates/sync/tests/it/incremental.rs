@@ -3,7 +3,7 @@
 //! (watermarks + stage history by ID + ID reconciliation for the delete), through online events fed to the queue,
 //! and through the offline event queue.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! dead one's lease to expire) resumes from the stored cursor and finishes; the store then holds exactly the
 //! emulator's records, without duplicates.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -1,7 +1,7 @@
 //! Leases on both backends: one holder at a time, renewal by the holder, takeover only after expiry, and a holder
 //! that lost its lease finds out on its next renewal. Two portals under one scheduler pass are both synced.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

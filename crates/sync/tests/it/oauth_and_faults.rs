@@ -3,7 +3,7 @@
 //! same rotating token at once, a revoked grant flagging the portal without deleting data, and a full import
 //! under injected 500s, HTML 502s, timeouts and a request-rate limit stricter than the client assumed.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

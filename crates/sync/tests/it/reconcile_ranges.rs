@@ -2,7 +2,7 @@
 //! ranges in one batch) instead of walking every id; deletions in the portal and a record the store never got are
 //! found by walking only the ranges whose counts differ, and the store ends equal to the emulator.
 
-mod common;
+use crate::common;
 
 use b24a_client::{Client, ClientConfig};
 use b24a_emulator::generator::Volumes;

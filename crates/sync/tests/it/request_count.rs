@@ -3,7 +3,7 @@
 //! with the other tests; the 100k-deal benchmark is ignored by default and prints the figure for docs/SYNC.md:
 //! `cargo test --release -p b24a-sync --test request_count -- --ignored --nocapture`.
 
-mod common;
+use crate::common;
 
 use b24a_client::{Client, ClientConfig};
 use b24a_emulator::generator::Volumes;

@@ -2,7 +2,7 @@
 //! employees named) and the reports draw their day boundaries in it: a portal at +10:00 and one with summer time,
 //! on SQLite and PostgreSQL, through the emulator over HTTP.
 
-mod common;
+use crate::common;
 
 use b24a_client::{Client, ClientConfig};
 use b24a_emulator::{CompanyConfig, PortalSpec, Size, Zone};

@@ -1,6 +1,9 @@
 //! A portal emulator plus our server on ephemeral ports, with the app registered and (optionally) installed.
 #![allow(dead_code)]
 
+pub mod attack;
+pub mod scope;
+
 use b24a_emulator::{
     AppRegistration, CompanyConfig, Emulator, EmulatorOptions, PortalHandle, PortalSpec, Size,
 };

@@ -1,7 +1,5 @@
 //! A company with two sales departments (so a head's tree is a strict part of the company), synced through our
-//! server's first import, plus sessions of any of its users and small JSON calls. Used by the data-scope tests,
-//! which include it as `#[path = "common/scope.rs"] mod scope;` next to `mod common;` (so `common/mod.rs` stays
-//! as it is).
+//! server's first import, plus sessions of any of its users and small JSON calls. Used by the data-scope tests.
 #![allow(dead_code)]
 
 use std::time::Duration;

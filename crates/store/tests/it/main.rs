@@ -1,0 +1,11 @@
+//! The integration tests of `b24a-store`, linked into one test binary (one link instead of one per file; see
+//! docs/TESTING.md). Each former `tests/<name>.rs` is the module `<name>` here; run one with
+//! `cargo test -p b24a-store --test it <name>::`.
+
+mod common;
+mod access_scope;
+mod custom_field_defs;
+mod portals;
+mod records;
+mod schema;
+mod settings;
