@@ -179,6 +179,35 @@ impl Browser {
         .await
     }
 
+    /// Calls our API from inside the page, as the page's own code does: `fetch(path)` on the page's origin with the
+    /// session of the page's embedded config (`x-b24a-session`), `body` sent as JSON when given. Returns the HTTP
+    /// status and the JSON answer (`null` when the answer is not JSON). The one page-side fetch of the tests.
+    pub async fn page_api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(u16, Value)> {
+        const SCRIPT: &str = "const [method, path, body] = arguments; const done = arguments[arguments.length - 1]; \
+            const session = JSON.parse(document.getElementById('b24a-config').textContent).session; \
+            const headers = {'x-b24a-session': session}; \
+            if (body !== null) headers['content-type'] = 'application/json'; \
+            fetch(path, {method, headers, body: body === null ? undefined : JSON.stringify(body)}) \
+              .then(r => r.text().then(t => { let j = null; try { j = JSON.parse(t); } catch (e) {} done([r.status, j]); })) \
+              .catch(e => done([0, String(e)]));";
+        let answer = self
+            .cmd(
+                reqwest::Method::POST,
+                "/execute/async",
+                Some(json!({"script": SCRIPT, "args": [method, path, body]})),
+            )
+            .await?;
+        let status = answer[0]
+            .as_u64()
+            .ok_or_else(|| anyhow!("page_api {method} {path}: no status in {answer}"))?;
+        Ok((status as u16, answer[1].clone()))
+    }
+
     /// Waits until `condition` (a JS expression) is truthy.
     pub async fn wait_for(&self, condition: &str, secs: u64) -> anyhow::Result<()> {
         let deadline = std::time::Instant::now() + Duration::from_secs(secs);

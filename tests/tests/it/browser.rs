@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use b24a_testkit::webdriver::Browser;
 use b24a_testkit::xlsx::Val;
-use b24a_testkit::World;
-use serde_json::Value;
+use b24a_testkit::{Kit, World};
+use serde_json::{json, Value};
 
 const REPORTS: [&str; 6] = [
     "sales_dynamics",
@@ -51,6 +51,17 @@ fn digits_of(v: &Value) -> f64 {
         .unwrap_or(-1.0)
 }
 
+/// The value of a report answer's tile `metric`.
+fn tile_value(answer: &Value, metric: &str) -> Value {
+    answer["tiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["metric"] == metric)
+        .unwrap()["value"]
+        .clone()
+}
+
 async fn open_report(b: &Browser, report: &str) {
     b.js(&format!(
         "document.body.dataset.loaded=''; location.hash='#{report}';"
@@ -64,7 +75,7 @@ async fn open_report(b: &Browser, report: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_in_chromium() {
-    let w = World::start(b24a_emulator::Size::Small).await.unwrap();
+    let w = Kit::e2e(b24a_emulator::Size::Small).start().await.unwrap();
     wait_first_import(&w).await;
     let b = Browser::start(1440, 2200).await.unwrap();
     b.goto(&w.app_url(1, "ru")).await.unwrap();
@@ -132,10 +143,28 @@ async fn the_app_in_chromium() {
     assert!(seen_lost, "the lost-deals tile shows its change: {deltas}");
 
     // A sales plan for this month for a few employees, through the API as the plan editor sends it.
-    let added = b.js_async("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
-        const H={'x-b24a-session':s,'content-type':'application/json'}; const d=new Date(); const start=d.getFullYear()+'-'+String(d.getMonth()+1).padStart(2,'0')+'-01'; \
-        fetch('/api/dictionaries',{headers:H}).then(r=>r.json()).then(dc=>{ const rows=dc.users.filter(u=>u.active).slice(0,8).map((u,i)=>({user_id:u.id,department_id:null,category_id:null,period_kind:'month',period_start:start,amount_cents:(1500000+i*250000)*100,deal_count:10,bonus_cents:3000000,grade:null,updated_by:null})); \
-        return fetch('/api/plans',{method:'POST',headers:H,body:JSON.stringify({rows})}); }).then(r=>done(r.status));").await.unwrap();
+    let start = b
+        .js("const d=new Date(); return d.getFullYear()+'-'+String(d.getMonth()+1).padStart(2,'0')+'-01'")
+        .await
+        .unwrap();
+    let (_, dc) = b.page_api("GET", "/api/dictionaries", None).await.unwrap();
+    let rows: Vec<Value> = dc["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["active"].as_bool() == Some(true))
+        .take(8)
+        .enumerate()
+        .map(|(i, u)| {
+            json!({"user_id": u["id"], "department_id": null, "category_id": null, "period_kind": "month",
+                "period_start": start, "amount_cents": (1_500_000 + i as i64 * 250_000) * 100, "deal_count": 10,
+                "bonus_cents": 3_000_000, "grade": null, "updated_by": null})
+        })
+        .collect();
+    let (added, _) = b
+        .page_api("POST", "/api/plans", Some(&json!({ "rows": rows })))
+        .await
+        .unwrap();
     assert_eq!(added, 200);
 
     // Every report opens with content (tiles or blocks, or an explained empty state) and no error box.
@@ -174,9 +203,13 @@ async fn the_app_in_chromium() {
         .js("return document.querySelector('.tile[data-metric=deal_created] .value').innerText")
         .await
         .unwrap();
-    let api = b.js_async("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
-        fetch('/api/reports/sales_dynamics',{method:'POST',headers:{'x-b24a-session':s,'content-type':'application/json'},body:JSON.stringify({filter:{period:{preset:'last_year'},compare:'none',pipelines:[],departments:[],employees:[],sources:[],projects:[],bucket:'week'}})}) \
-        .then(r=>r.json()).then(a=>done(a.tiles.find(t=>t.metric==='deal_created').value));").await.unwrap();
+    let (_, answer) = b
+        .page_api("POST", "/api/reports/sales_dynamics", Some(&json!({"filter": {"period": {"preset": "last_year"},
+            "compare": "none", "pipelines": [], "departments": [], "employees": [], "sources": [], "projects": [],
+            "bucket": "week"}})))
+        .await
+        .unwrap();
+    let api = tile_value(&answer, "deal_created");
     let digits: String = shown
         .as_str()
         .unwrap()
@@ -314,8 +347,8 @@ async fn the_app_in_chromium() {
         const text=o.text; s.value=o.value; s.dispatchEvent(new Event('change')); return [o.value, text]").await.unwrap();
     let field = picked[0].as_str().unwrap().to_string();
     assert!(field.starts_with("UF_CRM_"), "{field}");
-    let dicts = b.js_async("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
-        fetch('/api/dictionaries',{headers:{'x-b24a-session':s}}).then(r=>r.json()).then(d=>done(d.custom_fields));").await.unwrap();
+    let (_, dictionaries) = b.page_api("GET", "/api/dictionaries", None).await.unwrap();
+    let dicts = dictionaries["custom_fields"].clone();
     let def = dicts
         .as_array()
         .unwrap()
@@ -370,9 +403,16 @@ async fn the_app_in_chromium() {
             .await
             .unwrap(),
     );
-    let api = b.js_async(&format!("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
-        fetch('/api/reports/sales_dynamics',{{method:'POST',headers:{{'x-b24a-session':s,'content-type':'application/json'}},body:JSON.stringify({{filter:{{period:{{preset:'last_year'}},compare:'none',custom_fields:[{{field:'{field}',values:[{value}]}}]}}}})}}) \
-        .then(r=>r.json()).then(a=>done(a.tiles.find(t=>t.metric==='deal_created').value));")).await.unwrap();
+    let (_, answer) = b
+        .page_api(
+            "POST",
+            "/api/reports/sales_dynamics",
+            Some(&json!({"filter": {"period": {"preset": "last_year"},
+            "compare": "none", "custom_fields": [{"field": field, "values": [value]}]}})),
+        )
+        .await
+        .unwrap();
+    let api = tile_value(&answer, "deal_created");
     assert_eq!(
         shown,
         api.as_f64().unwrap(),
@@ -396,9 +436,16 @@ async fn the_app_in_chromium() {
             .await
             .unwrap(),
     );
-    let leads_api = b.js_async(&format!("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
-        fetch('/api/reports/sales_dynamics',{{method:'POST',headers:{{'x-b24a-session':s,'content-type':'application/json'}},body:JSON.stringify({{filter:{{period:{{preset:'last_year'}},compare:'none',custom_fields:[{{field:'{field}',values:{}}}]}}}})}}) \
-        .then(r=>r.json()).then(a=>done(a.tiles.find(t=>t.metric==='lead_created').value));", serde_json::to_string(&same_text).unwrap())).await.unwrap();
+    let (_, answer) = b
+        .page_api(
+            "POST",
+            "/api/reports/sales_dynamics",
+            Some(&json!({"filter": {"period": {"preset": "last_year"},
+            "compare": "none", "custom_fields": [{"field": field, "values": same_text}]}})),
+        )
+        .await
+        .unwrap();
+    let leads_api = tile_value(&answer, "lead_created");
     assert_eq!(
         leads_shown,
         leads_api.as_f64().unwrap(),
@@ -417,9 +464,35 @@ async fn the_app_in_chromium() {
     b.wait_for("document.body.dataset.loaded==='plan'", 60)
         .await
         .unwrap();
-    let done = b.js_async("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
-        fetch('/api/reports/plan',{method:'POST',headers:{'x-b24a-session':s,'content-type':'application/json'},body:JSON.stringify({filter:{period:{preset:'this_month'}}})}) \
-        .then(r=>r.json()).then(a=>{const t=a.tables.find(t=>t.key==='by_employee'); const i=t.columns.findIndex(c=>c.metric==='plan_done_pct'); done(t.rows.filter(r=>r.note!=='subtotal').map(r=>r.cells[i].value));});").await.unwrap();
+    let (_, answer) = b
+        .page_api(
+            "POST",
+            "/api/reports/plan",
+            Some(&json!({"filter": {"period": {"preset": "this_month"}}})),
+        )
+        .await
+        .unwrap();
+    let table = answer["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "by_employee")
+        .unwrap();
+    let done_column = table["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["metric"] == "plan_done_pct")
+        .unwrap();
+    let done = Value::Array(
+        table["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["note"] != "subtotal")
+            .map(|r| r["cells"][done_column]["value"].clone())
+            .collect(),
+    );
     let expected: f64 = done
         .as_array()
         .unwrap()

@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use b24a_testkit::World;
+use b24a_testkit::Kit;
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_say_when_data_was_synced_and_which_source_failed() {
-    let w = World::start(b24a_emulator::Size::Tiny).await.unwrap();
+    let w = Kit::e2e(b24a_emulator::Size::Tiny).start().await.unwrap();
     let store = w.db.store();
     let id = store
         .portal_by_member_id(&w.portal.member_id())

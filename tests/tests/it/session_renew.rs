@@ -2,8 +2,8 @@
 //! token; an expired session is 401; the renewal token gives a working session; forged, foreign, tampered,
 //! session-shaped and out-of-window renewal tokens are 403, and a renewal token is never accepted as a session.
 
-use b24a_testkit::{World, CLIENT_ID, SESSION_SECRET};
 use b24a_server::session::{Signer, TTL_SECS};
+use b24a_testkit::{Kit, CLIENT_ID, SESSION_SECRET};
 use serde_json::Value;
 
 fn now() -> i64 {
@@ -37,7 +37,7 @@ async fn renew(http: &reqwest::Client, base: &str, token: &str) -> (u16, Value) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_sessions_renew_only_with_a_genuine_renewal_token() {
-    let w = World::start(b24a_emulator::Size::Tiny).await.unwrap();
+    let w = Kit::e2e(b24a_emulator::Size::Tiny).start().await.unwrap();
     let http = reqwest::Client::new();
     let cfg = w.launch_config(1, "ru").await.unwrap();
     let session = cfg["session"].as_str().unwrap().to_string();

@@ -2,8 +2,8 @@
 //! docs/TESTING.md). Each former `tests/<name>.rs` is the module `<name>` here; run one with
 //! `cargo test -p b24a-emulator --test it <name>::`.
 
-mod common;
 mod admin_api;
+mod common;
 mod generator_consistency;
 mod http_oauth_events;
 mod http_rest;

@@ -2,8 +2,8 @@
 //! docs/TESTING.md). Each former `tests/<name>.rs` is the module `<name>` here; run one with
 //! `cargo test -p b24a-reports --test it <name>::`.
 
-mod common;
 mod cache;
+mod common;
 mod comparison;
 mod custom_fields;
 mod drill_property;

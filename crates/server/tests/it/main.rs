@@ -2,8 +2,8 @@
 //! docs/TESTING.md). Each former `tests/<name>.rs` is the module `<name>` here; run one with
 //! `cargo test -p b24a-server --test it <name>::`.
 
-mod common;
 mod attacks_install;
+mod common;
 mod custom_field_labels;
 mod data_scope;
 mod deploy_files;

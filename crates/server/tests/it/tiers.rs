@@ -8,27 +8,16 @@ use crate::common;
 
 use std::time::Duration;
 
-use b24a_emulator::{
-    AppRegistration, AppStatus, CompanyConfig, Emulator, EmulatorOptions, PortalHandle, PortalSpec,
-    Size,
-};
-use b24a_server::app::AppState;
-use b24a_server::config::Config;
+use b24a_emulator::AppStatus;
 use b24a_store::{Backend, PortalId};
+use b24a_testkit::Kit;
 use chrono::{FixedOffset, Months, NaiveDate};
-use clap::Parser;
 use serde_json::{json, Value};
 
 const ALL: &str = "local.b24a.all";
 
-struct Env {
-    emulator: Emulator,
-    portal: PortalHandle,
-    base: String,
-    state: AppState,
-    _db: b24a_store::testing::TestDb,
-    http: reqwest::Client,
-}
+/// The emulator and our server with this file's app registrations (the kit's `App`).
+type Env = b24a_testkit::App;
 
 fn secret(client_id: &str) -> String {
     format!("{client_id}-secret-xyz")
@@ -36,134 +25,30 @@ fn secret(client_id: &str) -> String {
 
 /// Emulator + server on `backend`, with the given app registrations (`client_id`, enabled reports; empty = all).
 async fn start(backend: Backend, apps: &[(&str, &[&str])], sync: bool) -> Env {
-    let emulator = b24a_emulator::start(EmulatorOptions::default())
-        .await
-        .unwrap();
-    let portal = emulator
-        .add_portal(PortalSpec::generated(&CompanyConfig::new(7, Size::Tiny)))
-        .await
-        .unwrap();
-    let db = b24a_store::testing::TestDb::new(backend).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let list: Vec<Value> = apps
-        .iter()
-        .map(|(id, reports)| {
-            json!({"client_id": id, "client_secret": secret(id), "name": format!("App {id}"), "reports": reports})
-        })
-        .collect();
-    let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/../../frontend-assets");
-    let config = Config::parse_from([
-        "b24a-server",
-        "--database-url",
-        db.url(),
-        "--apps",
-        &Value::Array(list).to_string(),
-        "--session-secret",
-        "a-test-session-secret-of-enough-length",
-        "--public-url",
-        &base,
-        "--oauth-server",
-        &emulator.server_endpoint(),
-        "--bx24-js-url",
-        "",
-        "--assets-dir",
-        assets,
-        &format!("--sync-in-process={sync}"),
-    ]);
-    let parsed = config.parse_apps().unwrap();
-    let state = AppState::new(db.store().clone(), config, parsed);
-    tokio::spawn(b24a_server::serve_with(
-        listener,
-        state.clone(),
-        std::future::pending(),
-    ));
-    for (id, _) in apps {
-        let mut reg = AppRegistration::new(id, &secret(id), &format!("{base}/app/{id}/"));
-        reg.install_handler = Some(format!("{base}/install/{id}"));
-        emulator.register_app(reg);
+    let mut kit = Kit::new().backend(backend).sync(sync);
+    for (id, reports) in apps {
+        kit = kit.app_with_reports(id, &secret(id), &format!("App {id}"), reports);
     }
-    Env {
-        emulator,
-        portal,
-        base,
-        state,
-        _db: db,
-        http: reqwest::Client::new(),
-    }
+    kit.start()
+        .await
+        .expect("start the emulator and our server")
 }
 
-impl Env {
-    async fn portal_id(&self) -> PortalId {
-        self.state
-            .store
-            .portal_by_member_id(&self.portal.member_id())
-            .await
-            .unwrap()
-            .expect("portal stored")
-            .id
-    }
-
-    /// A launch as the portal posts it: (HTTP status, HTML).
-    async fn launch(&self, client_id: &str, user: i64, lang: &str) -> (u16, String) {
-        let l = self.portal.iframe_launch(client_id, user, lang);
-        let r = self
-            .http
-            .post(format!("{}/app/{client_id}/", self.base))
-            .query(&l.query)
-            .form(&l.form)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-
-    async fn session(&self, client_id: &str, user: i64, lang: &str) -> String {
-        let (status, html) = self.launch(client_id, user, lang).await;
-        assert_eq!(status, 200, "{html}");
-        common::Harness::session_of(&html)
-    }
-
-    async fn post(&self, session: &str, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("x-b24a-session", session)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, session: &str, path: &str) -> u16 {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .header("x-b24a-session", session)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    }
-
-    /// Today on the portal's clock, from the stored portal row (no sync ran: a fixed offset, no zone name).
-    async fn today(&self) -> NaiveDate {
-        let p = self
-            .state
-            .store
-            .portal(self.portal_id().await)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            p.time_zone.is_none(),
-            "tests without sync compute days on the fixed offset"
-        );
-        let off = FixedOffset::east_opt(p.utc_offset_seconds as i32).unwrap();
-        chrono::Utc::now().with_timezone(&off).date_naive()
-    }
+/// Today on the portal's clock, from the stored portal row (no sync ran: a fixed offset, no zone name).
+async fn today(env: &Env) -> NaiveDate {
+    let p = env
+        .state
+        .store
+        .portal(env.portal_id().await)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        p.time_zone.is_none(),
+        "tests without sync compute days on the fixed offset"
+    );
+    let off = FixedOffset::east_opt(p.utc_offset_seconds as i32).unwrap();
+    chrono::Utc::now().with_timezone(&off).date_naive()
 }
 
 /// Polls the stored tier of the portal × ALL until `done` holds (10 s at most); background checks (the payment
@@ -184,9 +69,7 @@ async fn wait_for_tier(
 }
 
 fn config_of(html: &str) -> Value {
-    let start = html.find(r#"id="b24a-config">"#).unwrap() + r#"id="b24a-config">"#.len();
-    let end = html[start..].find("</script>").unwrap();
-    serde_json::from_str(&html[start..start + end].replace("<\\/", "</")).unwrap()
+    b24a_testkit::page::config_of(html).expect("a config in the page")
 }
 
 fn long_period() -> Value {
@@ -327,7 +210,7 @@ async fn statuses_clamp_api_and_page(backend: Backend) {
         let label = format!("{} expired={} days={:?}", c.status, c.expired, c.days);
         env.portal
             .set_app_status(ALL, AppStatus::new(c.status, c.expired, c.days));
-        let (status, html) = env.launch(ALL, 1, "en").await;
+        let (status, html) = env.launch_as(ALL, 1, "en").await;
         assert_eq!(status, 200, "{label}");
         let cfg = config_of(&html);
         assert_eq!(cfg["tier"]["history_months"], c.months, "{label}");
@@ -366,7 +249,7 @@ async fn statuses_clamp_api_and_page(backend: Backend) {
             .post(&session, "/api/reports/sales_dynamics", long_period())
             .await;
         assert_eq!(s, 200, "{label}: {a}");
-        let today = env.today().await;
+        let today = today(&env).await;
         let floor = today.checked_sub_months(Months::new(c.months)).unwrap();
         let requested = today - chrono::Duration::days(799);
         let clamp = &a["meta"]["clamp"];
@@ -400,7 +283,7 @@ async fn statuses_clamp_api_and_page(backend: Backend) {
     // Russian banner and API wording.
     env.portal
         .set_app_status(ALL, AppStatus::new("F", false, None));
-    let (_, html) = env.launch(ALL, 1, "ru").await;
+    let (_, html) = env.launch_as(ALL, 1, "ru").await;
     assert!(html.contains("Бесплатный тариф: отчёты показывают данные за последние 3 месяца."));
     assert!(html.contains("Платная подписка открывает историю за 24 месяца"));
     let session = common::Harness::session_of(&html);
@@ -413,15 +296,9 @@ async fn statuses_clamp_api_and_page(backend: Backend) {
         .contains("бесплатный тариф показывает только последние 3 месяца"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn statuses_clamp_api_and_page_sqlite() {
-    statuses_clamp_api_and_page(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn statuses_clamp_api_and_page_postgres() {
-    statuses_clamp_api_and_page(Backend::Postgres).await;
-}
+b24a_store::store_test!(statuses_clamp_api_and_page, |backend: Backend| {
+    statuses_clamp_api_and_page(backend).await;
+});
 
 /// The grace period runs on the clock: a check that said "expired 3 days ago" 13 days ago means the grace is over
 /// now, and the API (same session, no new launch) clamps to 3 months.
@@ -433,7 +310,7 @@ async fn grace_period_ends_by_the_clock_and_the_api_follows_the_store() {
         .set_app_status(ALL, AppStatus::new("P", true, Some(-3)));
     let session = env.session(ALL, 1, "en").await;
     let portal = env.portal_id().await;
-    let today = env.today().await;
+    let today = today(&env).await;
     let (_, a) = env
         .post(&session, "/api/reports/sales_dynamics", long_period())
         .await;
@@ -570,19 +447,16 @@ async fn daily_refresh(backend: Backend) {
     let t = env.state.store.tier(portal, ALL).await.unwrap().unwrap();
     assert_eq!(t.status, "F", "never upgraded on a failure");
     // A page open (fresh token from the portal) brings the paid tier back.
-    let (_, html) = env.launch(ALL, 1, "en").await;
+    let (_, html) = env.launch_as(ALL, 1, "en").await;
     assert_eq!(config_of(&html)["tier"]["history_months"], 24);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn daily_refresh_reads_app_info_and_keeps_the_last_tier_on_failure_sqlite() {
-    daily_refresh(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn daily_refresh_reads_app_info_and_keeps_the_last_tier_on_failure_postgres() {
-    daily_refresh(Backend::Postgres).await;
-}
+b24a_store::store_test!(
+    daily_refresh_reads_app_info_and_keeps_the_last_tier_on_failure,
+    |backend: Backend| {
+        daily_refresh(backend).await;
+    }
+);
 
 /// Two app registrations installed in one portal: each page lists only its reports, each API refuses the other's
 /// reports, tokens and tiers are kept per portal × app.
@@ -610,8 +484,8 @@ async fn two_apps_in_one_portal(backend: Backend) {
             .map(|r| r["id"].as_str().unwrap().to_string())
             .collect()
     };
-    let (_, html_a) = env.launch(A, 1, "en").await;
-    let (_, html_b) = env.launch(B, 1, "en").await;
+    let (_, html_a) = env.launch_as(A, 1, "en").await;
+    let (_, html_b) = env.launch_as(B, 1, "en").await;
     assert_eq!(ids(&html_a), ["sales_dynamics", "managers"]);
     assert_eq!(ids(&html_b), ["tasks", "forget_me_not"]);
     assert!(html_a.contains("App local.b24a.sales") && html_b.contains("App local.b24a.tasks"));
@@ -695,7 +569,7 @@ async fn two_apps_in_one_portal(backend: Backend) {
         .set_app_status(B, AppStatus::new("P", false, Some(100)));
     let sa = env.session(A, 1, "en").await;
     let sb = env.session(B, 1, "en").await;
-    let today = env.today().await;
+    let today = today(&env).await;
     let (_, a) = env
         .post(&sa, "/api/reports/sales_dynamics", long_period())
         .await;
@@ -736,15 +610,9 @@ async fn two_apps_in_one_portal(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_apps_in_one_portal_sqlite() {
-    two_apps_in_one_portal(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_apps_in_one_portal_postgres() {
-    two_apps_in_one_portal(Backend::Postgres).await;
-}
+b24a_store::store_test!(two_apps_in_one_portal, |backend: Backend| {
+    two_apps_in_one_portal(backend).await;
+});
 
 /// A non-admin without a rule gets the polite page with 403 and the API refuses every call; an admin always gets
 /// in; a department rule lets the user in.
@@ -764,7 +632,7 @@ async fn user_without_access_is_refused_by_page_and_api_admin_always_in() {
         })
         .flatten()
         .unwrap();
-    let (status, html) = env.launch(ALL, user, "en").await;
+    let (status, html) = env.launch_as(ALL, user, "en").await;
     assert_eq!(status, 403);
     assert!(
         html.contains("No access to the reports") && html.contains("Ask them"),
@@ -774,7 +642,7 @@ async fn user_without_access_is_refused_by_page_and_api_admin_always_in() {
         !html.contains(r#"id="b24a-tier""#),
         "no tier banner on the polite page of a free portal"
     );
-    let (status, html_ru) = env.launch(ALL, user, "ru").await;
+    let (status, html_ru) = env.launch_as(ALL, user, "ru").await;
     assert_eq!(status, 403);
     assert!(html_ru.contains("Нет доступа к отчётам"));
     let session = common::Harness::session_of(&html);
@@ -802,7 +670,7 @@ async fn user_without_access_is_refused_by_page_and_api_admin_always_in() {
     assert_eq!(env.get(&session, "/api/settings").await, 403);
 
     // The admin always gets in, with every report and no rule at all.
-    let (status, html) = env.launch(ALL, 1, "en").await;
+    let (status, html) = env.launch_as(ALL, 1, "en").await;
     assert_eq!(status, 200);
     assert_eq!(config_of(&html)["reports"].as_array().unwrap().len(), 6);
     let admin = common::Harness::session_of(&html);
@@ -823,7 +691,7 @@ async fn user_without_access_is_refused_by_page_and_api_admin_always_in() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let (status, html) = env.launch(ALL, user, "en").await;
+    let (status, html) = env.launch_as(ALL, user, "en").await;
     assert_eq!(status, 200);
     assert_eq!(config_of(&html)["reports"][0]["id"], "tasks");
     assert!(
@@ -928,7 +796,7 @@ async fn expired_payment_never_deletes_data_and_paying_shows_history_at_once() {
     // Expired beyond the grace period: back to 3 months, nothing deleted (also after a sync cycle's chance to run).
     env.portal
         .set_app_status(ALL, AppStatus::new("P", true, Some(-20)));
-    let (status, html) = env.launch(ALL, 1, "en").await;
+    let (status, html) = env.launch_as(ALL, 1, "en").await;
     assert_eq!(status, 200);
     assert!(html.contains("the grace period is over"));
     // Someone without a rule (the portal no longer confirms admins) gets the polite page that says why.
@@ -942,7 +810,7 @@ async fn expired_payment_never_deletes_data_and_paying_shows_history_at_once() {
         })
         .flatten()
         .unwrap();
-    let (status, polite) = env.launch(ALL, other, "en").await;
+    let (status, polite) = env.launch_as(ALL, other, "en").await;
     assert_eq!(status, 403);
     assert!(
         polite.contains("No access to the reports") && polite.contains("the grace period is over")
@@ -979,7 +847,7 @@ async fn payment_event_rereads_the_tier_at_once_and_a_forged_one_is_refused() {
     env.portal.install_app(ALL).await.unwrap();
     env.portal
         .set_app_status(ALL, AppStatus::new("F", false, None));
-    let (status, _) = env.launch(ALL, 1, "en").await;
+    let (status, _) = env.launch_as(ALL, 1, "en").await;
     assert_eq!(status, 200);
     let portal = env.portal_id().await;
     let tier = |env: &Env| {

@@ -2,8 +2,8 @@
 //! docs/TESTING.md). Each former `tests/<name>.rs` is the module `<name>` here; run one with
 //! `cargo test -p b24a-store --test it <name>::`.
 
-mod common;
 mod access_scope;
+mod common;
 mod custom_field_defs;
 mod portals;
 mod records;

@@ -243,7 +243,7 @@ async fn incremental_pass_and_reconciliation_follow_company_and_contact_changes(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn company_and_contact_events_bring_the_store_to_the_emulator_state_on_postgres() {
-    let (store, _url) = common::postgres_store("parties").await;
+    let (store, _url, _db) = common::postgres_store("parties").await;
     let (_emu, p, sync) = imported(63, store.clone()).await;
     let ev = mutate(&p).await;
     for (name, id) in &ev {

@@ -173,14 +173,10 @@ async fn run(store: Store, seed: u64) {
     assert_eq!(store.custom_field_defs(PortalId(pid)).await.unwrap(), after);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn custom_field_definitions_follow_the_portal_on_sqlite() {
-    let (store, _url, _dir) = common::sqlite_store().await;
-    run(store, 81).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn custom_field_definitions_follow_the_portal_on_postgres() {
-    let (store, _url) = common::postgres_store("cfdefs").await;
-    run(store, 82).await;
-}
+b24a_store::store_test!(
+    custom_field_definitions_follow_the_portal,
+    |backend: Backend| {
+        let (store, _url, _db) = common::store_on(backend).await;
+        run(store, common::by_backend(backend, 81, 82)).await;
+    }
+);

@@ -158,17 +158,10 @@ async fn run(store: Store, seed: u64) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleted_dictionary_rows_disappear_on_sqlite() {
-    let (store, _url, _dir) = common::sqlite_store().await;
-    run(store, 71).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleted_dictionary_rows_disappear_on_postgres() {
-    let (store, _url) = common::postgres_store("dicts").await;
-    run(store, 72).await;
-}
+b24a_store::store_test!(deleted_dictionary_rows_disappear, |backend: Backend| {
+    let (store, _url, _db) = common::store_on(backend).await;
+    run(store, common::by_backend(backend, 71, 72)).await;
+});
 
 /// The first batch's currencies sub-call refused by the method's time budget (twice: the batch and the first
 /// retry): the cycle asks again and the first import still has every currency, so no amount is ever converted at
@@ -197,14 +190,8 @@ async fn refused_currencies_are_read_again_within_the_cycle(store: Store, seed: 
     common::assert_same(&store, pid, &p.snapshot()).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refused_currencies_are_read_again_on_sqlite() {
-    let (store, _url, _dir) = common::sqlite_store().await;
-    refused_currencies_are_read_again_within_the_cycle(store, 73).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refused_currencies_are_read_again_on_postgres() {
-    let (store, _url) = common::postgres_store("dictretry").await;
-    refused_currencies_are_read_again_within_the_cycle(store, 74).await;
-}
+b24a_store::store_test!(refused_currencies_are_read_again, |backend: Backend| {
+    let (store, _url, _db) = common::store_on(backend).await;
+    refused_currencies_are_read_again_within_the_cycle(store, common::by_backend(backend, 73, 74))
+        .await;
+});

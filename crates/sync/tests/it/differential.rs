@@ -206,18 +206,9 @@ async fn check(store: Store, seed: u64) {
     assert_eq!(got, want, "the store's rows differ from the golden {path}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_stores_what_the_goldens_say() {
+b24a_store::store_test!(stores_what_the_goldens_say, |backend: Backend| {
     for seed in [61, 62] {
-        let (store, _url, _dir) = common::sqlite_store().await;
+        let (store, _url, _db) = common::store_on(backend).await;
         check(store, seed).await;
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_stores_what_the_goldens_say() {
-    for seed in [61, 62] {
-        let (store, _url) = common::postgres_store("differential").await;
-        check(store, seed).await;
-    }
-}
+});

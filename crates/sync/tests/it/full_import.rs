@@ -55,14 +55,7 @@ async fn import_and_compare(store: b24a_store::Store, seed: u64) {
     common::assert_same(&store, portal_id, &p.snapshot()).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_import_sqlite_matches_emulator() {
-    let (store, _url, _dir) = common::sqlite_store().await;
-    import_and_compare(store, 11).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_import_postgres_matches_emulator() {
-    let (store, _url) = common::postgres_store("full").await;
-    import_and_compare(store, 12).await;
-}
+b24a_store::store_test!(full_import_matches_emulator, |backend: Backend| {
+    let (store, _url, _db) = common::store_on(backend).await;
+    import_and_compare(store, common::by_backend(backend, 11, 12)).await;
+});

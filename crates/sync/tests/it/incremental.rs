@@ -130,7 +130,7 @@ type Imported = (
     b24a_emulator::Emulator,
     PortalHandle,
     Store,
-    tempfile::TempDir,
+    common::DbGuard,
     PortalSync,
 );
 
@@ -290,7 +290,7 @@ async fn offline_queue_brings_the_store_to_the_emulator_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_and_incremental_on_postgres() {
-    let (store, _url) = common::postgres_store("incr").await;
+    let (store, _url, _db) = common::postgres_store("incr").await;
     let (_emu, p, store, sync) = imported_into(35, store).await;
     let ev = mutate(&p).await;
     // Half through events (twice each: duplicates collapse), the rest by the incremental cycle.

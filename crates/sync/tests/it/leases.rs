@@ -69,21 +69,14 @@ async fn exercise(store: Store) {
     assert!(matches!(g.keep_alive().await, Err(SyncError::Busy(_))));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn leases_on_sqlite() {
-    let (store, _url, _dir) = common::sqlite_store().await;
+b24a_store::store_test!(leases, |backend: Backend| {
+    let (store, _url, _db) = common::store_on(backend).await;
     exercise(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn leases_on_postgres() {
-    let (store, _url) = common::postgres_store("lease").await;
-    exercise(store).await;
-}
+});
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scheduler_syncs_every_free_portal_and_skips_leased_ones() {
-    let (store, _url) = common::postgres_store("sched").await;
+    let (store, _url, _db) = common::postgres_store("sched").await;
     let (_e1, p1) =
         common::emulator_with(&CompanyConfig::new(61, Size::Tiny), common::no_limits()).await;
     let (_e2, p2) =

@@ -2,8 +2,8 @@
 //! docs/TESTING.md). Each former `tests/<name>.rs` is the module `<name>` here; run one with
 //! `cargo test -p b24a-sync --test it <name>::`.
 
-mod common;
 mod calls;
+mod common;
 mod companies_contacts;
 mod custom_field_defs;
 mod dictionaries_deleted;

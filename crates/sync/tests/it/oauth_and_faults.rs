@@ -35,7 +35,7 @@ async fn installed(
     Store,
     String,
     i64,
-    tempfile::TempDir,
+    common::DbGuard,
 ) {
     let (emu, p) = common::emulator_with(&CompanyConfig::new(seed, Size::Tiny), limits).await;
     emu.register_app(AppRegistration::new(

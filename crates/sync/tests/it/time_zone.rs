@@ -89,26 +89,12 @@ async fn berlin_nobody_named(store: Store) {
     assert_eq!(ctx.tz.day(1_768_519_800), day(2026, 1, 16));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plus_ten_portal_sqlite() {
-    let (store, _url, _dir) = common::sqlite_store().await;
+b24a_store::store_test!(a_plus_ten_portal, |backend: Backend| {
+    let (store, _url, _db) = common::store_on(backend).await;
     vladivostok(store).await;
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plus_ten_portal_postgres() {
-    let (store, _url) = common::postgres_store("tz10").await;
-    vladivostok(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_summer_time_portal_sqlite() {
-    let (store, _url, _dir) = common::sqlite_store().await;
+b24a_store::store_test!(a_summer_time_portal, |backend: Backend| {
+    let (store, _url, _db) = common::store_on(backend).await;
     berlin_nobody_named(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_summer_time_portal_postgres() {
-    let (store, _url) = common::postgres_store("tzdst").await;
-    berlin_nobody_named(store).await;
-}
+});

@@ -1,57 +1,35 @@
-//! Test harness: a fresh store on SQLite (temp file) or PostgreSQL (a new database on 127.0.0.1:5432), and a
+//! Test harness: a fresh store on SQLite (temp file) or PostgreSQL (the kit's `TestDb`), and a
 //! seeding helper that writes hand-made rows with plain SQL literals (test data only, never user input).
 #![allow(dead_code, clippy::too_many_arguments)]
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use b24a_reports::PortalContext;
-use b24a_store::{with_pool, Store};
+use b24a_store::testing::TestDb;
+use b24a_store::{with_pool, Backend, Store};
 use chrono::{NaiveDate, TimeZone};
-use sqlx::Connection;
 
 pub struct Db {
     pub store: Store,
     pub label: &'static str,
-    _dir: Option<tempfile::TempDir>,
+    /// Keeps the database alive; dropping it removes the database.
+    _db: TestDb,
+}
+
+async fn fresh(backend: Backend, label: &'static str) -> Db {
+    let db = TestDb::new(backend).await.expect("create a test database");
+    Db {
+        store: db.store().clone(),
+        label,
+        _db: db,
+    }
 }
 
 pub async fn sqlite() -> Db {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("t.db").display());
-    Db {
-        store: Store::connect(&url).await.unwrap(),
-        label: "sqlite",
-        _dir: Some(dir),
-    }
+    fresh(Backend::Sqlite, "sqlite").await
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
+/// A new database on the server named by `TEST_POSTGRES_URL` (docs/TESTING.md).
 pub async fn postgres() -> Db {
-    let base = std::env::var("TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string());
-    let name = format!(
-        "b24a_reports_t_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    let mut c = sqlx::PgConnection::connect(&format!("{base}/postgres"))
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    c.close().await.unwrap();
-    Db {
-        store: Store::connect(&format!("{base}/{name}")).await.unwrap(),
-        label: "postgres",
-        _dir: None,
-    }
+    fresh(Backend::Postgres, "postgres").await
 }
 
 /// Both backends, for tests that must give the same answers on each.

@@ -4,99 +4,22 @@
 pub mod attack;
 pub mod scope;
 
-use b24a_emulator::{
-    AppRegistration, CompanyConfig, Emulator, EmulatorOptions, PortalHandle, PortalSpec, Size,
-};
-use b24a_server::app::AppState;
-use b24a_server::config::Config;
-use clap::Parser;
+use b24a_testkit::Kit;
+
+/// The running emulator, portal, server and database (the kit's `App`).
+pub use b24a_testkit::App as Harness;
 
 pub const CLIENT_ID: &str = "local.b24a.test";
 pub const SECRET: &str = "test-secret-xyz";
 
-pub struct Harness {
-    pub emulator: Emulator,
-    pub portal: PortalHandle,
-    pub base: String,
-    pub state: AppState,
-    pub db: b24a_store::testing::TestDb,
-    pub http: reqwest::Client,
-}
-
+/// The app registered (not installed) in a Tiny company's portal, on SQLite; the sync in the server when `sync`.
 pub async fn start(sync: bool) -> Harness {
-    let emulator = b24a_emulator::start(EmulatorOptions::default())
+    Kit::new()
+        .app(CLIENT_ID, SECRET, "Аналитика")
+        .sync(sync)
+        .start()
         .await
-        .unwrap();
-    let portal = emulator
-        .add_portal(PortalSpec::generated(&CompanyConfig::new(7, Size::Tiny)))
-        .await
-        .unwrap();
-    let db = b24a_store::testing::TestDb::sqlite().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let apps =
-        format!(r#"[{{"client_id":"{CLIENT_ID}","client_secret":"{SECRET}","name":"Аналитика"}}]"#);
-    let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/../../frontend-assets");
-    let config = Config::parse_from([
-        "b24a-server",
-        "--database-url",
-        db.url(),
-        "--apps",
-        &apps,
-        "--session-secret",
-        "a-test-session-secret-of-enough-length",
-        "--public-url",
-        &base,
-        "--oauth-server",
-        &emulator.server_endpoint(),
-        "--bx24-js-url",
-        "",
-        "--assets-dir",
-        assets,
-        &format!("--sync-in-process={sync}"),
-    ]);
-    let apps = config.parse_apps().unwrap();
-    let state = AppState::new(db.store().clone(), config, apps);
-    tokio::spawn(b24a_server::serve_with(
-        listener,
-        state.clone(),
-        std::future::pending(),
-    ));
-    let mut reg = AppRegistration::new(CLIENT_ID, SECRET, &format!("{base}/app/{CLIENT_ID}/"));
-    reg.install_handler = Some(format!("{base}/install/{CLIENT_ID}"));
-    emulator.register_app(reg);
-    Harness {
-        emulator,
-        portal,
-        base,
-        state,
-        db,
-        http: reqwest::Client::new(),
-    }
-}
-
-impl Harness {
-    /// POSTs an iframe launch as the portal would (query + form).
-    pub async fn launch(
-        &self,
-        query: &[(String, String)],
-        form: &[(String, String)],
-    ) -> reqwest::Response {
-        self.http
-            .post(format!("{}/app/{CLIENT_ID}/", self.base))
-            .query(query)
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// The session token embedded in a shell page.
-    pub fn session_of(html: &str) -> String {
-        let start = html.find("\"session\":\"").unwrap() + "\"session\":\"".len();
-        let end = html[start..].find('"').unwrap();
-        html[start..start + end].to_string()
-    }
+        .expect("start the emulator and our server")
 }
 
 pub fn set(pairs: &mut [(String, String)], key: &str, value: &str) {

@@ -14,7 +14,7 @@ pub struct Fixture {
     pub portal: PortalHandle,
     pub store: Store,
     pub db_url: String,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Option<DbGuard>,
 }
 
 pub async fn emulator_with(cfg: &CompanyConfig, limits: Limits) -> (Emulator, PortalHandle) {
@@ -35,24 +35,29 @@ pub fn no_limits() -> Limits {
     }
 }
 
-pub async fn sqlite_store() -> (Store, String, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("store.db").display());
-    (Store::connect(&url).await.unwrap(), url, dir)
+/// Keeps a test database alive; dropping it removes the database (docs/TESTING.md).
+pub type DbGuard = b24a_store::testing::TestDb;
+
+/// A fresh store on `backend`: (store, URL, guard).
+pub async fn store_on(backend: b24a_store::Backend) -> (Store, String, DbGuard) {
+    let db = DbGuard::new(backend).await.expect("create a test database");
+    (db.store().clone(), db.url().to_string(), db)
 }
 
-pub async fn postgres_store(tag: &str) -> (Store, String) {
-    let name = format!("b24a_sync_{tag}_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::PgPool::connect("postgres://postgres@127.0.0.1:5432/postgres")
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    (Store::connect(&url).await.unwrap(), url)
+/// `sqlite` on SQLite, `postgres` on PostgreSQL (tests that vary the generated company per backend).
+pub fn by_backend<T>(backend: b24a_store::Backend, sqlite: T, postgres: T) -> T {
+    match backend {
+        b24a_store::Backend::Sqlite => sqlite,
+        b24a_store::Backend::Postgres => postgres,
+    }
+}
+
+pub async fn sqlite_store() -> (Store, String, DbGuard) {
+    store_on(b24a_store::Backend::Sqlite).await
+}
+
+pub async fn postgres_store(_tag: &str) -> (Store, String, DbGuard) {
+    store_on(b24a_store::Backend::Postgres).await
 }
 
 pub async fn fixture(seed: u64, size: Size, limits: Limits) -> Fixture {
