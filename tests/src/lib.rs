@@ -9,10 +9,12 @@
 //!   with the given app registrations, installed or not, the in-process sync on or off; then launches, sessions,
 //!   API calls and waits against it over real HTTP.
 //! - **Page** ([`page`]) — the one parser of the config a shell page embeds, and ([`webdriver`]) a minimal W3C
-//!   WebDriver client for Debian's chromedriver/chromium with the one page-side fetch helper.
+//!   WebDriver client for Debian's chromedriver/chromium with the one page-side fetch helper; ([`answer`]) reading
+//!   a report answer by key.
 //!
 //! See docs/TESTING.md for how the suite is laid out.
 
+pub mod answer;
 mod app;
 pub mod page;
 pub mod webdriver;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use b24a_testkit::answer::{column_values, tile_value};
 use b24a_testkit::webdriver::Browser;
 use b24a_testkit::xlsx::Val;
 use b24a_testkit::{Kit, World};
@@ -49,17 +50,6 @@ fn digits_of(v: &Value) -> f64 {
         .collect::<String>()
         .parse()
         .unwrap_or(-1.0)
-}
-
-/// The value of a report answer's tile `metric`.
-fn tile_value(answer: &Value, metric: &str) -> Value {
-    answer["tiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["metric"] == metric)
-        .unwrap()["value"]
-        .clone()
 }
 
 async fn open_report(b: &Browser, report: &str) {
@@ -472,27 +462,7 @@ async fn the_app_in_chromium() {
         )
         .await
         .unwrap();
-    let table = answer["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == "by_employee")
-        .unwrap();
-    let done_column = table["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .position(|c| c["metric"] == "plan_done_pct")
-        .unwrap();
-    let done = Value::Array(
-        table["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["note"] != "subtotal")
-            .map(|r| r["cells"][done_column]["value"].clone())
-            .collect(),
-    );
+    let done = Value::Array(column_values(&answer, "by_employee", "plan_done_pct"));
     let expected: f64 = done
         .as_array()
         .unwrap()
