@@ -30,7 +30,8 @@ pub fn metric_name(metric: &str, lang: Lang) -> String {
     }
 }
 
-fn kind(unit: Unit, currency: &str) -> ColumnKind {
+/// How a value of `unit` is stored in Excel.
+pub fn column_kind(unit: Unit, currency: &str) -> ColumnKind {
     match unit {
         Unit::Count | Unit::Minutes | Unit::Index => ColumnKind::Integer,
         Unit::Money => ColumnKind::Money {
@@ -139,7 +140,7 @@ pub fn tables(
             }];
             columns.extend(t.columns.iter().map(|c| Column {
                 header: metric_name(c.metric, lang),
-                kind: kind(c.unit, cur),
+                kind: column_kind(c.unit, cur),
             }));
             let row = |label: String, cells: &[b24a_reports::answer::Cell]| {
                 let mut r = vec![Cell::Text(label)];
