@@ -134,16 +134,16 @@ pub fn tables(
         .iter()
         .filter(|t| block.is_none_or(|b| b == t.key))
         .map(|t| {
-            let mut columns = vec![Column {
-                header: String::new(),
-                kind: ColumnKind::Text,
-            }];
+            // Compound groups (a department's or a source's day) get their parts in their own columns, so a
+            // pivot table can group by either; day buckets are Excel dates.
+            let split = label_columns(t, lang);
+            let mut columns = split.clone();
             columns.extend(t.columns.iter().map(|c| Column {
-                header: metric_name(c.metric, lang),
+                header: column_header(t, c.metric, c.unit, lang),
                 kind: column_kind(c.unit, cur),
             }));
-            let row = |label: String, cells: &[b24a_reports::answer::Cell]| {
-                let mut r = vec![Cell::Text(label)];
+            let row = |group: Option<&b24a_reports::Group>, label: String, cells: &[b24a_reports::answer::Cell]| {
+                let mut r = label_cells(group, label, split.len());
                 r.extend(
                     cells
                         .iter()
@@ -158,15 +158,90 @@ pub fn tables(
                 rows: t
                     .rows
                     .iter()
-                    .map(|r| row(row_label(&t.key, &r.label, lang), &r.cells))
+                    .map(|r| row(Some(&r.group), row_label(&t.key, &r.label, lang), &r.cells))
                     .collect(),
                 totals: t
                     .total
                     .as_ref()
-                    .map(|tot| row(crate::i18n::t(lang, "total").to_string(), &tot.cells)),
+                    .map(|tot| row(None, crate::i18n::t(lang, "total").to_string(), &tot.cells)),
             }
         })
         .collect()
+}
+
+/// The label columns of a table: one text column, or two for compound groups (name | date), or one date column
+/// for whole day buckets.
+fn label_columns(t: &b24a_reports::Table, lang: Lang) -> Vec<Column> {
+    use b24a_reports::Group;
+    let ru = lang == Lang::Ru;
+    let date = Column {
+        header: (if ru { "Дата" } else { "Date" }).into(),
+        kind: ColumnKind::Date,
+    };
+    let text = |h: &str| Column {
+        header: h.to_string(),
+        kind: ColumnKind::Text,
+    };
+    match t.rows.first().map(|r| &r.group) {
+        Some(Group::DepartmentBucket(..)) => vec![text(if ru { "Отдел" } else { "Department" }), date],
+        Some(Group::SourceBucket(..)) => vec![text(if ru { "Источник" } else { "Source" }), date],
+        // A partial bucket's label is a day range, not one day: keep it as text in that case.
+        Some(Group::Bucket(_)) if t.rows.iter().all(|r| !r.label.contains("..")) => vec![date],
+        _ => vec![text("")],
+    }
+}
+
+/// The label cells of one row for [`label_columns`]: the name part and the day of a compound label, the day of
+/// a bucket, else the label itself (the totals row keeps its word in the first column).
+fn label_cells(group: Option<&b24a_reports::Group>, label: String, n: usize) -> Vec<Cell> {
+    use b24a_reports::Group;
+    let day = |d: &chrono::NaiveDate| Cell::Text(d.format("%Y-%m-%d").to_string());
+    let mut out = match (group, n) {
+        (Some(Group::DepartmentBucket(_, d) | Group::SourceBucket(_, d)), 2) => {
+            // The label reads "<name> <YYYY-MM-DD>": the name is everything before the day.
+            let name = label
+                .strip_suffix(&d.format("%Y-%m-%d").to_string())
+                .map(|s| s.trim_end().to_string())
+                .unwrap_or(label);
+            vec![Cell::Text(name), day(d)]
+        }
+        (Some(Group::Bucket(d)), 1) => vec![day(d)],
+        _ => vec![Cell::Text(label)],
+    };
+    out.resize(n.max(1), Cell::Empty);
+    out
+}
+
+/// A column's header: the metric's name, with the measure after it when the table shows the same metric twice
+/// (a count and a sum), so no two headers read the same.
+fn column_header(t: &b24a_reports::Table, metric: &str, unit: Unit, lang: Lang) -> String {
+    let ru = lang == Lang::Ru;
+    let twice = t.columns.iter().filter(|c| c.metric == metric).count() > 1;
+    if metric == "industry_won" {
+        // Counted are won deals; only their sum is revenue.
+        return match (unit, ru) {
+            (Unit::Money, true) => "Выручка",
+            (Unit::Money, false) => "Revenue",
+            (_, true) => "Успешные сделки",
+            (_, false) => "Deals won",
+        }
+        .to_string();
+    }
+    let name = metric_name(metric, lang);
+    if !twice {
+        return name;
+    }
+    let measure = match (unit, ru) {
+        (Unit::Money, true) => "сумма",
+        (Unit::Money, false) => "amount",
+        (Unit::Count, true) => "количество",
+        (Unit::Count, false) => "count",
+        (Unit::Percent, true) => "доля",
+        (Unit::Percent, false) => "share",
+        (_, true) => "значение",
+        (_, false) => "value",
+    };
+    format!("{name}, {measure}")
 }
 
 #[cfg(test)]
