@@ -96,7 +96,7 @@ export function mountList(root, opts) {
 export function dealListBlock(report, ctx) {
   if (!DEAL_LIST_REPORTS.has(report)) return null;
   const list = h('div', { class: 'record-list', dataset: { list: 'deals' } });
-  const card = h('section', { class: 'card block deal-list', dataset: { block: 'deal_list' } }, h('h2', {}, t('cohort')), list);
+  const card = h('section', { class: 'card deal-list', dataset: { list: 'deal_list' } }, h('h2', {}, t('cohort')), list);
   mountList(list, { report, filter: ctx.filter, drill: null, currency: ctx.currency });
   return card;
 }

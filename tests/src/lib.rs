@@ -24,10 +24,13 @@ pub struct World {
 
 impl World {
     pub async fn start(size: Size) -> anyhow::Result<World> {
+        World::start_company(CompanyConfig::new(42, size)).await
+    }
+
+    /// Like [`World::start`] with a company of one's own (volumes, months of history).
+    pub async fn start_company(company: CompanyConfig) -> anyhow::Result<World> {
         let emulator = b24a_emulator::start(EmulatorOptions::default()).await?;
-        let portal = emulator
-            .add_portal(PortalSpec::generated(&CompanyConfig::new(42, size)))
-            .await?;
+        let portal = emulator.add_portal(PortalSpec::generated(&company)).await?;
         let db = b24a_store::testing::TestDb::sqlite().await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);

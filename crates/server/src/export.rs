@@ -142,7 +142,9 @@ pub fn tables(
                 header: column_header(t, c.metric, c.unit, lang),
                 kind: column_kind(c.unit, cur),
             }));
-            let row = |group: Option<&b24a_reports::Group>, label: String, cells: &[b24a_reports::answer::Cell]| {
+            let row = |group: Option<&b24a_reports::Group>,
+                       label: String,
+                       cells: &[b24a_reports::answer::Cell]| {
                 let mut r = label_cells(group, label, split.len());
                 r.extend(
                     cells
@@ -183,7 +185,9 @@ fn label_columns(t: &b24a_reports::Table, lang: Lang) -> Vec<Column> {
         kind: ColumnKind::Text,
     };
     match t.rows.first().map(|r| &r.group) {
-        Some(Group::DepartmentBucket(..)) => vec![text(if ru { "Отдел" } else { "Department" }), date],
+        Some(Group::DepartmentBucket(..)) => {
+            vec![text(if ru { "Отдел" } else { "Department" }), date]
+        }
         Some(Group::SourceBucket(..)) => vec![text(if ru { "Источник" } else { "Source" }), date],
         // A partial bucket's label is a day range, not one day: keep it as text in that case.
         Some(Group::Bucket(_)) if t.rows.iter().all(|r| !r.label.contains("..")) => vec![date],
