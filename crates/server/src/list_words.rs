@@ -300,3 +300,62 @@ pub fn list_title(title: Option<&str>, lang: Lang) -> String {
         None => pick(lang, "Список сделок", "Deal list").to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use b24a_reports::{Facets, Record};
+
+    fn list() -> RecordList {
+        let mut columns = Map::new();
+        for (k, v) in [
+            ("status", json!("lost")),
+            ("pipeline_id", json!(3)),
+            ("pipeline", json!("Дилеры")),
+            ("stage_id", json!("C3:LOSE")),
+            ("stage", json!("Отказ")),
+            ("manager_id", json!(5)),
+            ("manager", json!("Анна Смирнова")),
+            ("amount", json!(1500.5)),
+            ("created", json!("2026-11-02")),
+            ("days_in_stage", json!(12)),
+        ] {
+            columns.insert(k.into(), v);
+        }
+        RecordList {
+            entity: Entity::Deal,
+            counted: 1,
+            total: 1,
+            offset: 0,
+            rows: vec![Record { id: 9, path: "/crm/deal/details/9/".into(), title: "Поставка".into(), columns }],
+            facets: Facets::default(),
+        }
+    }
+
+    #[test]
+    fn lists_show_words_and_names_never_ids_or_codes() {
+        let v = list_json(&list(), Lang::Ru);
+        let keys: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
+        assert_eq!(keys, ["status", "pipeline", "stage", "amount", "manager", "created", "days_in_stage"]);
+        let labels: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c["label"].as_str().unwrap()).collect();
+        assert_eq!(labels, ["Статус", "Воронка", "Стадия", "Сумма", "Ответственный", "Дата создания", "Дней на стадии"]);
+        let cells = &v["rows"][0]["cells"];
+        assert_eq!(cells["status"], "Проигранная");
+        assert_eq!(cells["stage"], "Отказ");
+        assert!(cells.get("stage_id").is_none() && cells.get("manager_id").is_none());
+        assert_eq!(list_json(&list(), Lang::En)["rows"][0]["cells"]["status"], "Lost");
+    }
+
+    #[test]
+    fn the_list_sheet_keeps_numbers_and_dates_typed() {
+        let t = list_table(&list(), "Проигранные сделки", "RUB", Lang::Ru);
+        let headers: Vec<&str> = t.columns.iter().map(|c| c.header.as_str()).collect();
+        assert_eq!(headers[..3], ["ID", "Название", "Статус"]);
+        let created = headers.iter().position(|h| *h == "Дата создания").unwrap();
+        assert_eq!(t.columns[created].kind, ColumnKind::Date);
+        let amount = headers.iter().position(|h| *h == "Сумма").unwrap();
+        assert_eq!(t.rows[0][amount], Cell::Number(1500.5));
+        assert_eq!(t.rows[0][0], Cell::Number(9.0));
+        assert_eq!(t.rows[0][2], Cell::Text("Проигранная".into()));
+    }
+}
