@@ -189,7 +189,7 @@ async fn the_app_in_chromium() {
         "the tile shows the API's number"
     );
 
-    // Drill-down: the tile's number opens that many records (first page up to 200), linked to the portal's cards.
+    // Drill-down: the tile's number opens that many records (first page up to 100), linked to the portal's cards.
     let n = api.as_f64().unwrap() as usize;
     b.js("document.querySelector('.tile[data-metric=deal_created] a.count').click()")
         .await
@@ -204,7 +204,12 @@ async fn the_app_in_chromium() {
         .js("return document.querySelectorAll('#slider table.drill-list tbody tr').length")
         .await
         .unwrap();
-    assert_eq!(rows.as_u64().unwrap() as usize, n.min(200));
+    assert_eq!(rows.as_u64().unwrap() as usize, n.min(100));
+    let counted = b
+        .js("return Number(document.querySelector('#slider [data-list=drill]').dataset.counted)")
+        .await
+        .unwrap();
+    assert_eq!(counted.as_u64().unwrap() as usize, n, "the list counts the number clicked");
     let href = b
         .js("return document.querySelector('#slider table.drill-list tbody a').href")
         .await
