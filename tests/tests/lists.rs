@@ -79,11 +79,11 @@ async fn wait_list(b: &Browser, sel: &str, since: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_list_of_twelve_thousand_deals_pages_filters_sorts_and_exports() {
-    // Three months of history with 13,000 deals: most of them are created inside the last 80 days.
+    // Three months of history with 15,000 deals: over 12,000 of them are created inside the last 80 days.
     let now = chrono::Utc::now().timestamp();
     let company: b24a_emulator::CompanyConfig = serde_json::from_value(json!({
         "seed": 7, "size": "small", "now": now, "months": 3,
-        "volumes": {"managers": 12, "deals": 13000, "leads": 200, "activities": 1500, "tasks": 40, "projects": 2}
+        "volumes": {"managers": 12, "deals": 15000, "leads": 200, "activities": 1500, "tasks": 40, "projects": 2}
     }))
     .unwrap();
     let w = World::start_company(company).await.unwrap();
