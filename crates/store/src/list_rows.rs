@@ -118,6 +118,10 @@ impl Store {
         portal: PortalId,
         ids: &[i64],
     ) -> Result<Vec<T>, StoreError> {
+        // Sorted first, so the chunks (each ordered by id) concatenate into one id order.
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let marks = (0..chunk.len())
