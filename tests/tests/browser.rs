@@ -209,7 +209,11 @@ async fn the_app_in_chromium() {
         .js("return Number(document.querySelector('#slider [data-list=drill]').dataset.counted)")
         .await
         .unwrap();
-    assert_eq!(counted.as_u64().unwrap() as usize, n, "the list counts the number clicked");
+    assert_eq!(
+        counted.as_u64().unwrap() as usize,
+        n,
+        "the list counts the number clicked"
+    );
     let href = b
         .js("return document.querySelector('#slider table.drill-list tbody a').href")
         .await

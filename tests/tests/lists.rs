@@ -88,29 +88,25 @@ async fn a_list_of_twelve_thousand_deals_pages_filters_sorts_and_exports() {
     .unwrap();
     let w = World::start_company(company).await.unwrap();
     wait_first_import(&w).await;
-    let b = Browser::start(1440, 2200).await.unwrap();
-    b.goto(&w.app_url(1, "ru")).await.unwrap();
-    b.frame(Some(0)).await.unwrap();
-    b.wait_for(
-        "document.body && document.body.dataset.loaded==='sales_dynamics'",
-        120,
-    )
-    .await
-    .unwrap();
-
-    // The period: the last 80 days, saved as the user's preset, then the page opened again.
+    // The period: the last 80 days, saved as the user's preset before the page opens (the page starts from it).
     let today = chrono::Utc::now().date_naive();
     let from = (today - chrono::Duration::days(79))
         .format("%Y-%m-%d")
         .to_string();
     let to = today.format("%Y-%m-%d").to_string();
     let filter = json!({"period": {"preset": "custom", "from": from, "to": to}});
-    let status = b.js_async(&format!("const done=arguments[arguments.length-1]; const s=JSON.parse(document.getElementById('b24a-config').textContent).session; \
-        fetch('/api/presets/sales_dynamics',{{method:'PUT',headers:{{'x-b24a-session':s,'content-type':'application/json'}},body:JSON.stringify({{filter:{filter}}})}}).then(r=>done(r.status));")).await.unwrap();
-    assert_eq!(status, 200);
-    b.js("document.body.dataset.loaded=''; location.reload();")
+    let cfg = w.launch_config(1, "ru").await.unwrap();
+    let saved = reqwest::Client::new()
+        .put(format!("{}/api/presets/sales_dynamics", w.base))
+        .header("x-b24a-session", cfg["session"].as_str().unwrap())
+        .json(&json!({ "filter": filter }))
+        .send()
         .await
         .unwrap();
+    assert_eq!(saved.status(), 200);
+    let b = Browser::start(1440, 2200).await.unwrap();
+    b.goto(&w.app_url(1, "ru")).await.unwrap();
+    b.frame(Some(0)).await.unwrap();
     b.wait_for(
         "document.body && document.body.dataset.loaded==='sales_dynamics'",
         120,
@@ -198,7 +194,7 @@ async fn a_list_of_twelve_thousand_deals_pages_filters_sorts_and_exports() {
     ))
     .await
     .unwrap();
-    stamp = wait_list(&b, sel, &stamp).await;
+    wait_list(&b, sel, &stamp).await;
     let amounts = b.js(&format!("const i=[...document.querySelectorAll('{sel} thead th')].findIndex(th => th.dataset.sort==='amount'); \
         return [...document.querySelectorAll('{sel} tbody tr')].map(r => Number(r.children[i].innerText.replace(/[^0-9]/g,'')))")).await.unwrap();
     let amounts: Vec<u64> = amounts
