@@ -94,7 +94,11 @@ async fn a_list_of_twelve_thousand_deals_pages_filters_sorts_and_exports() {
         .format("%Y-%m-%d")
         .to_string();
     let to = today.format("%Y-%m-%d").to_string();
-    let filter = json!({"period": {"preset": "custom", "from": from, "to": to}});
+    // The whole filter as the page keeps it (the filter bar reads every list).
+    let filter = json!({
+        "period": {"preset": "custom", "from": from, "to": to}, "compare": "previous", "bucket": "week",
+        "pipelines": [], "departments": [], "employees": [], "sources": [], "projects": [], "custom_fields": []
+    });
     let cfg = w.launch_config(1, "ru").await.unwrap();
     let saved = reqwest::Client::new()
         .put(format!("{}/api/presets/sales_dynamics", w.base))
@@ -104,15 +108,34 @@ async fn a_list_of_twelve_thousand_deals_pages_filters_sorts_and_exports() {
         .await
         .unwrap();
     assert_eq!(saved.status(), 200);
+    // The report over HTTP first: how long it takes on this machine (printed), and a clear failure if it fails.
+    let started = std::time::Instant::now();
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/reports/sales_dynamics", w.base))
+        .header("x-b24a-session", cfg["session"].as_str().unwrap())
+        .json(&json!({ "filter": filter }))
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status();
+    let text = answer.text().await.unwrap();
+    assert_eq!(status, 200, "{}", &text[..text.len().min(500)]);
+    println!("report over HTTP: {:?}", started.elapsed());
     let b = Browser::start(1440, 2200).await.unwrap();
     b.goto(&w.app_url(1, "ru")).await.unwrap();
     b.frame(Some(0)).await.unwrap();
-    b.wait_for(
-        "document.body && document.body.dataset.loaded==='sales_dynamics'",
-        120,
-    )
-    .await
-    .unwrap();
+    if let Err(e) = b
+        .wait_for(
+            "document.body && document.body.dataset.loaded==='sales_dynamics'",
+            180,
+        )
+        .await
+    {
+        let shown = b
+            .js("return document.body ? document.body.innerText.slice(0, 800) : 'no body'")
+            .await;
+        panic!("the report page did not load: {e}; it shows {shown:?}");
+    }
 
     // The deal list counts what the "deals created" tile counts (cohort: created in the period).
     let tile = b
