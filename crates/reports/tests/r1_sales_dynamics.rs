@@ -392,7 +392,11 @@ async fn r1_created_cohort_hand_computed() {
         };
         assert_eq!(
             pairs(&f7.status),
-            [("\"in_work\"".into(), 4), ("\"won\"".into(), 2), ("\"lost\"".into(), 1)]
+            [
+                ("\"in_work\"".into(), 4),
+                ("\"won\"".into(), 2),
+                ("\"lost\"".into(), 1)
+            ]
         );
         let mut pipelines = pairs(&f7.pipeline);
         pipelines.sort();

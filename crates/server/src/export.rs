@@ -276,7 +276,11 @@ mod tests {
         let plan = b24a_reports::Table::new(
             "plan_rows",
             BlockKind::Table,
-            &[("plan_amount", Unit::Money), ("plan_fact", Unit::Count), ("plan_fact", Unit::Money)],
+            &[
+                ("plan_amount", Unit::Money),
+                ("plan_fact", Unit::Count),
+                ("plan_fact", Unit::Money),
+            ],
         );
         let headers: Vec<String> = plan
             .columns
@@ -290,7 +294,11 @@ mod tests {
             &[("industry_won", Unit::Count), ("industry_won", Unit::Money)],
         );
         let h = |lang| -> Vec<String> {
-            industry.columns.iter().map(|c| column_header(&industry, c.metric, c.unit, lang)).collect()
+            industry
+                .columns
+                .iter()
+                .map(|c| column_header(&industry, c.metric, c.unit, lang))
+                .collect()
         };
         assert_eq!(h(Lang::Ru), ["Успешные сделки", "Выручка"]);
         assert_eq!(h(Lang::En), ["Deals won", "Revenue"]);
@@ -301,7 +309,11 @@ mod tests {
         use b24a_reports::answer::{BlockKind, Row};
         use b24a_reports::Group;
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
-        let mut t = b24a_reports::Table::new("department_dynamics", BlockKind::Series, &[("task_done", Unit::Count)]);
+        let mut t = b24a_reports::Table::new(
+            "department_dynamics",
+            BlockKind::Series,
+            &[("task_done", Unit::Count)],
+        );
         t.rows.push(Row {
             group: Group::DepartmentBucket(7, day),
             label: "Отдел продаж Москва 2026-11-02".into(),
@@ -309,11 +321,17 @@ mod tests {
             cells: Vec::new(),
         });
         let cols = label_columns(&t, Lang::Ru);
-        assert_eq!(cols.iter().map(|c| c.header.as_str()).collect::<Vec<_>>(), ["Отдел", "Дата"]);
+        assert_eq!(
+            cols.iter().map(|c| c.header.as_str()).collect::<Vec<_>>(),
+            ["Отдел", "Дата"]
+        );
         assert_eq!(cols[1].kind, ColumnKind::Date);
         assert_eq!(
             label_cells(Some(&t.rows[0].group), t.rows[0].label.clone(), 2),
-            vec![Cell::Text("Отдел продаж Москва".into()), Cell::Text("2026-11-02".into())]
+            vec![
+                Cell::Text("Отдел продаж Москва".into()),
+                Cell::Text("2026-11-02".into())
+            ]
         );
         // The totals row keeps its word in the first column and leaves the date empty.
         assert_eq!(
@@ -321,10 +339,24 @@ mod tests {
             vec![Cell::Text("Итого".into()), Cell::Empty]
         );
         // A whole day bucket is a date; a partial one (a range) stays text.
-        let mut d = b24a_reports::Table::new("dynamics", BlockKind::Series, &[("deal_created", Unit::Count)]);
-        d.rows.push(Row { group: Group::Bucket(day), label: "2026-11-02".into(), note: None, cells: Vec::new() });
+        let mut d = b24a_reports::Table::new(
+            "dynamics",
+            BlockKind::Series,
+            &[("deal_created", Unit::Count)],
+        );
+        d.rows.push(Row {
+            group: Group::Bucket(day),
+            label: "2026-11-02".into(),
+            note: None,
+            cells: Vec::new(),
+        });
         assert_eq!(label_columns(&d, Lang::En)[0].kind, ColumnKind::Date);
-        d.rows.push(Row { group: Group::Bucket(day), label: "2026-11-02..2026-11-04".into(), note: None, cells: Vec::new() });
+        d.rows.push(Row {
+            group: Group::Bucket(day),
+            label: "2026-11-02..2026-11-04".into(),
+            note: None,
+            cells: Vec::new(),
+        });
         assert_eq!(label_columns(&d, Lang::En)[0].kind, ColumnKind::Text);
     }
 

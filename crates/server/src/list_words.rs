@@ -200,7 +200,7 @@ fn words(lang: Lang) -> Value {
         "page": w("Страница", "Page"), "page_size": w("Строк на странице", "Rows per page"),
         "all": w("Все", "All"), "status": w("Статус", "Status"), "pipeline": w("Воронка", "Pipeline"),
         "stage": w("Стадия", "Stage"), "manager": w("Ответственный", "Responsible"),
-        "days_from": w("дней от", "days from"), "days_to": w("до", "to"),
+        "days_from": w("от", "from"), "days_to": w("до", "to"),
         "export": w("Выгрузить список в Excel", "Export the list to Excel"),
         "reset": w("Сбросить фильтры", "Reset filters"),
         "empty": w("Нет записей с такими фильтрами", "No records match these filters"),
@@ -327,7 +327,12 @@ mod tests {
             counted: 1,
             total: 1,
             offset: 0,
-            rows: vec![Record { id: 9, path: "/crm/deal/details/9/".into(), title: "Поставка".into(), columns }],
+            rows: vec![Record {
+                id: 9,
+                path: "/crm/deal/details/9/".into(),
+                title: "Поставка".into(),
+                columns,
+            }],
             facets: Facets::default(),
         }
     }
@@ -335,15 +340,50 @@ mod tests {
     #[test]
     fn lists_show_words_and_names_never_ids_or_codes() {
         let v = list_json(&list(), Lang::Ru);
-        let keys: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
-        assert_eq!(keys, ["status", "pipeline", "stage", "amount", "manager", "created", "days_in_stage"]);
-        let labels: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c["label"].as_str().unwrap()).collect();
-        assert_eq!(labels, ["Статус", "Воронка", "Стадия", "Сумма", "Ответственный", "Дата создания", "Дней на стадии"]);
+        let keys: Vec<&str> = v["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "status",
+                "pipeline",
+                "stage",
+                "amount",
+                "manager",
+                "created",
+                "days_in_stage"
+            ]
+        );
+        let labels: Vec<&str> = v["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["label"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "Статус",
+                "Воронка",
+                "Стадия",
+                "Сумма",
+                "Ответственный",
+                "Дата создания",
+                "Дней на стадии"
+            ]
+        );
         let cells = &v["rows"][0]["cells"];
         assert_eq!(cells["status"], "Проигранная");
         assert_eq!(cells["stage"], "Отказ");
         assert!(cells.get("stage_id").is_none() && cells.get("manager_id").is_none());
-        assert_eq!(list_json(&list(), Lang::En)["rows"][0]["cells"]["status"], "Lost");
+        assert_eq!(
+            list_json(&list(), Lang::En)["rows"][0]["cells"]["status"],
+            "Lost"
+        );
     }
 
     #[test]
