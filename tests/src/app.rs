@@ -31,8 +31,7 @@ pub struct AppSpec {
 #[derive(Clone, Debug)]
 pub struct Kit {
     backend: Backend,
-    seed: u64,
-    size: Size,
+    company: CompanyConfig,
     apps: Vec<AppSpec>,
     install: bool,
     sync: bool,
@@ -50,8 +49,7 @@ impl Kit {
     pub fn new() -> Kit {
         Kit {
             backend: Backend::Sqlite,
-            seed: 7,
-            size: Size::Tiny,
+            company: CompanyConfig::new(7, Size::Tiny),
             apps: Vec::new(),
             install: false,
             sync: false,
@@ -79,8 +77,13 @@ impl Kit {
 
     /// The generated company of the portal.
     pub fn company(mut self, seed: u64, size: Size) -> Kit {
-        self.seed = seed;
-        self.size = size;
+        self.company = CompanyConfig::new(seed, size);
+        self
+    }
+
+    /// A generated company of one's own (volumes, months of history, its clock).
+    pub fn company_config(mut self, company: CompanyConfig) -> Kit {
+        self.company = company;
         self
     }
 
@@ -136,9 +139,7 @@ impl Kit {
     pub async fn start(self) -> anyhow::Result<App> {
         let emulator = b24a_emulator::start(EmulatorOptions::default()).await?;
         let portal = emulator
-            .add_portal(PortalSpec::generated(&CompanyConfig::new(
-                self.seed, self.size,
-            )))
+            .add_portal(PortalSpec::generated(&self.company))
             .await?;
         let db = TestDb::new(self.backend).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -126,6 +126,39 @@ impl Browser {
         }
     }
 
+    /// Like [`Browser::downloaded`] for a file whose name starts with `prefix` (names carry the period's dates).
+    pub async fn downloaded_prefix(
+        &self,
+        prefix: &str,
+        secs: u64,
+    ) -> anyhow::Result<(String, Vec<u8>)> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let names: Vec<String> = std::fs::read_dir(&self.downloads)?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            let partial = names.iter().any(|n| n.ends_with(".crdownload"));
+            if !partial {
+                if let Some(n) = names
+                    .iter()
+                    .find(|n| n.starts_with(prefix) && n.ends_with(".xlsx"))
+                {
+                    let bytes = std::fs::read(self.downloads.join(n))?;
+                    if !bytes.is_empty() {
+                        return Ok((n.clone(), bytes));
+                    }
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(anyhow!(
+                    "no download starting with {prefix:?} (saw {names:?})"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     async fn cmd(
         &self,
         method: reqwest::Method,

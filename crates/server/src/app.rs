@@ -64,7 +64,12 @@ pub fn router(state: AppState) -> Router {
             "/api/reports/{id}/export",
             post(crate::api::reports::export),
         )
-        .route("/api/reports/{id}/drill", post(crate::api::reports::drill))
+        .route("/api/reports/{id}/drill", post(crate::api::lists::page))
+        .route("/api/reports/{id}/list", post(crate::api::lists::page))
+        .route(
+            "/api/reports/{id}/list/export",
+            post(crate::api::lists::export),
+        )
         .route("/api/definitions", get(crate::api::reports::definitions))
         .route("/api/dictionaries", get(crate::api::reports::dictionaries))
         .route(

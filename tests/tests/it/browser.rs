@@ -212,7 +212,7 @@ async fn the_app_in_chromium() {
         "the tile shows the API's number"
     );
 
-    // Drill-down: the tile's number opens that many records (first page up to 200), linked to the portal's cards.
+    // Drill-down: the tile's number opens that many records (first page up to 100), linked to the portal's cards.
     let n = api.as_f64().unwrap() as usize;
     b.js("document.querySelector('.tile[data-metric=deal_created] a.count').click()")
         .await
@@ -227,7 +227,16 @@ async fn the_app_in_chromium() {
         .js("return document.querySelectorAll('#slider table.drill-list tbody tr').length")
         .await
         .unwrap();
-    assert_eq!(rows.as_u64().unwrap() as usize, n.min(200));
+    assert_eq!(rows.as_u64().unwrap() as usize, n.min(100));
+    let counted = b
+        .js("return Number(document.querySelector('#slider [data-list=drill]').dataset.counted)")
+        .await
+        .unwrap();
+    assert_eq!(
+        counted.as_u64().unwrap() as usize,
+        n,
+        "the list counts the number clicked"
+    );
     let href = b
         .js("return document.querySelector('#slider table.drill-list tbody a').href")
         .await
@@ -298,18 +307,19 @@ async fn the_app_in_chromium() {
     };
     let first = b.js("const s=[...document.querySelectorAll('section.block')]; const i=s.findIndex(x => x.querySelector('table.grid tfoot')); return [i, s[i].dataset.block]").await.unwrap();
     let (first_sheet, first_block) = (
-        first[0].as_u64().unwrap() as usize + 1,
+        // The cover sheet comes first: block i is sheet i + 2 (1-based).
+        first[0].as_u64().unwrap() as usize + 2,
         first[1].as_str().unwrap().to_string(),
     );
     let shown_first = b.js(&page_totals(&first_block)).await.unwrap();
     b.js("document.querySelector('button[name=export-all]').click()")
         .await
         .unwrap();
-    let whole = b.downloaded("sales_dynamics.xlsx", 60).await.unwrap();
+    let (_, whole) = b.downloaded_prefix("Динамика продаж 20", 60).await.unwrap();
     assert_eq!(
         b24a_testkit::xlsx::sheet_count(&whole).unwrap(),
-        blocks,
-        "a sheet per block"
+        blocks + 1,
+        "the cover and a sheet per block"
     );
     let exported = check_totals(&whole, first_sheet, &shown_first);
     assert!(exported > 0.0, "a real number was compared");
@@ -318,12 +328,13 @@ async fn the_app_in_chromium() {
     let last_block = last_block.as_str().unwrap().to_string();
     let shown_last = b.js(&page_totals(&last_block)).await.unwrap();
     b.js(&format!("document.querySelector('section.block[data-block={last_block}] button[name=export-block]').click()")).await.unwrap();
-    let one = b
-        .downloaded(&format!("sales_dynamics-{last_block}.xlsx"), 60)
-        .await
-        .unwrap();
-    assert_eq!(b24a_testkit::xlsx::sheet_count(&one).unwrap(), 1);
-    check_totals(&one, 1, &shown_last);
+    let (_, one) = b.downloaded_prefix("Динамика продаж — ", 60).await.unwrap();
+    assert_eq!(
+        b24a_testkit::xlsx::sheet_count(&one).unwrap(),
+        2,
+        "the cover and the block"
+    );
+    check_totals(&one, 2, &shown_last);
 
     // Custom-field filter: pick the portal's first UF field and its most frequent value; the tile then equals the
     // API's number for the same filter, and is no more than without it.

@@ -4,4 +4,5 @@
 
 mod browser;
 mod freshness;
+mod lists;
 mod session_renew;

@@ -382,6 +382,80 @@ async fn r1_created_cohort_hand_computed() {
             .unwrap();
         assert_eq!((dl.counted, dl.total), (7, 2));
         assert_eq!(dl.rows[1].columns["amount"], 4600.0);
+        // Filter choices: what the 7 cohort deals have, with counts by hand (won 1, 7; lost 2; the rest in work;
+        // pipeline 1 holds 7 and 9; manager 10 has 1, 2, 5, 9, manager 11 has 3, manager 12 has 7 and 8).
+        let f7 = &dl.facets;
+        let pairs = |c: &[b24a_reports::Choice]| {
+            c.iter()
+                .map(|c| (c.id.to_string(), c.count))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            pairs(&f7.status),
+            [
+                ("\"in_work\"".into(), 4),
+                ("\"won\"".into(), 2),
+                ("\"lost\"".into(), 1)
+            ]
+        );
+        let mut pipelines = pairs(&f7.pipeline);
+        pipelines.sort();
+        assert_eq!(pipelines, [("0".into(), 5), ("1".into(), 2)]);
+        let mut managers = pairs(&f7.manager);
+        managers.sort();
+        assert_eq!(
+            managers,
+            [("10".into(), 4), ("11".into(), 1), ("12".into(), 2)]
+        );
+        let ids = |l: &b24a_reports::RecordList| l.rows.iter().map(|r| r.id).collect::<Vec<_>>();
+        let by_manager = ListQuery {
+            manager: Some(12),
+            ..ListQuery::default()
+        };
+        let dl = deal_list(s, &ctx, ReportId::SalesDynamics, &f, &by_manager)
+            .await
+            .unwrap();
+        assert_eq!((ids(&dl), dl.counted), (vec![7, 8], 7));
+        let open_in_1 = ListQuery {
+            pipeline: Some(1),
+            status: Some(b24a_reports::metrics::Status::InWork),
+            ..ListQuery::default()
+        };
+        let dl = deal_list(s, &ctx, ReportId::SalesDynamics, &f, &open_in_1)
+            .await
+            .unwrap();
+        assert_eq!(ids(&dl), vec![9]);
+        // The last page of 3 rows a page: the 7th deal alone, the total still 7.
+        let last_page = ListQuery {
+            offset: 6,
+            limit: 3,
+            ..ListQuery::default()
+        };
+        let dl = deal_list(s, &ctx, ReportId::SalesDynamics, &f, &last_page)
+            .await
+            .unwrap();
+        assert_eq!((ids(&dl), dl.total, dl.offset), (vec![9], 7, 6));
+        // The whole list for an export: every row past any page size, with the filters and the sort.
+        let won_by_amount = ListQuery {
+            status: Some(b24a_reports::metrics::Status::Won),
+            sort: Some("amount".into()),
+            desc: true,
+            limit: 1,
+            ..ListQuery::default()
+        };
+        let all = b24a_reports::deal_list_all(s, &ctx, ReportId::SalesDynamics, &f, &won_by_amount)
+            .await
+            .unwrap();
+        assert_eq!(ids(&all), vec![7, 1], "4600.00 before 1000.00");
+        // A sort by a column the list does not have is refused by name.
+        let bad = ListQuery {
+            sort: Some("nope".into()),
+            ..ListQuery::default()
+        };
+        let err = deal_list(s, &ctx, ReportId::SalesDynamics, &f, &bad)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
     }
 }
 

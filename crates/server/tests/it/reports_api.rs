@@ -92,7 +92,7 @@ async fn report_drill_export_after_first_import() {
         .unwrap()
         .starts_with("/crm/deal/details/"));
 
-    // Whole report: one sheet per block; the first block's numbers are numeric cells.
+    // Whole report: the cover sheet, then one sheet per block; the first block's numbers are numeric cells.
     let resp = post(
         "/api/reports/sales_dynamics/export".into(),
         json!({"filter": filter}),
@@ -111,8 +111,8 @@ async fn report_drill_export_after_first_import() {
                 .starts_with("xl/worksheets/sheet")
         })
         .count();
-    assert_eq!(sheets, a["tables"].as_array().unwrap().len());
-    let xml = sheet_xml(&bytes, 1);
+    assert_eq!(sheets, a["tables"].as_array().unwrap().len() + 1);
+    let xml = sheet_xml(&bytes, 2);
     assert!(xml.contains("<v>"), "numeric values present");
     // One block only.
     let key = a["tables"][0]["key"].as_str().unwrap().to_string();
@@ -135,7 +135,8 @@ async fn report_drill_export_after_first_import() {
                 .unwrap()
                 .starts_with("xl/worksheets/sheet"))
             .count(),
-        1
+        2,
+        "the cover and the block"
     );
     let bad = post(
         "/api/reports/sales_dynamics/export".into(),
