@@ -17,6 +17,7 @@ pub enum ReportError {
     Store(#[from] b24a_store::StoreError),
 }
 
+/// For `list.rs`, which still runs its own queries (being moved into the store); remove with it.
 impl From<sqlx::Error> for ReportError {
     fn from(e: sqlx::Error) -> Self {
         ReportError::Store(b24a_store::StoreError::Database(e))
