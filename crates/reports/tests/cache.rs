@@ -11,14 +11,14 @@ use common::*;
 const F: &str = r#"{"period": {"preset": "custom", "from": "2026-03-01", "to": "2026-03-10"}, "compare": "none"}"#;
 
 /// Waits until the parts the last answers started building are in the cache.
-async fn settle() {
-    common::settle_cache().await;
+async fn settle(cache: &b24a_reports::ReportCache) {
+    common::settle_cache(cache).await;
 }
 
 /// Answers R1 twice: once as it comes (from the database when the cache has no current copy), then, after the
 /// cache is built, from the cache (checked by the hit counter); both answers must agree.
 async fn r1_twice(
-    store: &b24a_store::Store,
+    store: &b24a_reports::ReportSource,
     ctx: &b24a_reports::PortalContext,
     f: &b24a_reports::Filter,
 ) -> b24a_reports::Answer {
@@ -26,18 +26,18 @@ async fn r1_twice(
 }
 
 async fn twice(
-    store: &b24a_store::Store,
+    store: &b24a_reports::ReportSource,
     ctx: &b24a_reports::PortalContext,
     report: ReportId,
     f: &b24a_reports::Filter,
 ) -> b24a_reports::Answer {
     let first = run_report(store, ctx, report, f).await.unwrap();
-    settle().await;
-    let hits = b24a_reports::cache::hits();
+    settle(store.cache()).await;
+    let hits = store.cache().hits();
     let second = run_report(store, ctx, report, f).await.unwrap();
-    if b24a_reports::cache::enabled() {
+    if store.cache().enabled() {
         assert!(
-            b24a_reports::cache::hits() > hits,
+            store.cache().hits() > hits,
             "the second answer used the cache"
         );
     }
@@ -64,23 +64,20 @@ async fn cache_never_answers_stale_and_never_mixes_portals() {
 /// After a sync writes, the server calls `refresh_held`: the parts the portal holds are rebuilt at the new version
 /// before anyone asks, and a portal nobody opened gets nothing built.
 async fn held_parts_are_rebuilt_after_new_data() {
-    if !b24a_reports::cache::enabled() {
-        return;
-    }
     for db in both().await {
         let store = &db.store;
         seed_portal(store).await;
         let ctx = ctx(store, msk(2026, 3, 15, 12, 0), 24).await;
-        b24a_reports::cache::clear();
+        store.cache().clear();
         // Nobody opened a report: nothing is held, nothing is built.
         assert_eq!(
-            b24a_reports::cache::refresh_held(store, &ctx)
+            store.cache().refresh_held(store, &ctx)
                 .await
                 .unwrap(),
             0
         );
-        settle().await;
-        assert_eq!(b24a_reports::cache::stats().0, 0, "{}", db.label);
+        settle(store.cache()).await;
+        assert_eq!(store.cache().stats().0, 0, "{}", db.label);
 
         deal(
             store,
@@ -94,11 +91,11 @@ async fn held_parts_are_rebuilt_after_new_data() {
         .await;
         let f = filter(F);
         r1_twice(store, &ctx, &f).await;
-        let held = b24a_reports::cache::stats().0;
+        let held = store.cache().stats().0;
         assert!(held > 0, "{}", db.label);
         // Up to date: nothing to rebuild.
         assert_eq!(
-            b24a_reports::cache::refresh_held(store, &ctx)
+            store.cache().refresh_held(store, &ctx)
                 .await
                 .unwrap(),
             0
@@ -114,26 +111,26 @@ async fn held_parts_are_rebuilt_after_new_data() {
             },
         )
         .await;
-        let behind = b24a_reports::cache::refresh_held(store, &ctx)
+        let behind = store.cache().refresh_held(store, &ctx)
             .await
             .unwrap();
         assert!(behind >= 1, "{}: the deals part is behind", db.label);
-        settle().await;
+        settle(store.cache()).await;
         assert_eq!(
-            b24a_reports::cache::refresh_held(store, &ctx)
+            store.cache().refresh_held(store, &ctx)
                 .await
                 .unwrap(),
             0,
             "{}: every held part is current again",
             db.label
         );
-        assert_eq!(b24a_reports::cache::stats().0, held, "{}", db.label);
+        assert_eq!(store.cache().stats().0, held, "{}", db.label);
         // The next answer comes from the rebuilt parts and counts the new deal.
-        let hits = b24a_reports::cache::hits();
+        let hits = store.cache().hits();
         let a = run_report(store, &ctx, ReportId::SalesDynamics, &f)
             .await
             .unwrap();
-        assert!(b24a_reports::cache::hits() > hits, "{}", db.label);
+        assert!(store.cache().hits() > hits, "{}", db.label);
         assert_eq!(count(&a, "deal_created"), 2.0, "{}", db.label);
     }
 }

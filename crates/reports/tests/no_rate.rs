@@ -33,20 +33,20 @@ async fn seed(store: &Store) {
     }
 }
 
-async fn settle() {
-    common::settle_cache().await;
+async fn settle(cache: &b24a_reports::ReportCache) {
+    common::settle_cache(cache).await;
 }
 
 /// Answers twice: cold, then (after the cache is built) warm; both must be the same answer.
-async fn twice(store: &Store, ctx: &PortalContext, report: ReportId) -> Answer {
+async fn twice(store: &b24a_reports::ReportSource, ctx: &PortalContext, report: ReportId) -> Answer {
     let f = filter(F);
     let first = run_report(store, ctx, report, &f).await.unwrap();
-    settle().await;
-    let hits = b24a_reports::cache::hits();
+    settle(store.cache()).await;
+    let hits = store.cache().hits();
     let second = run_report(store, ctx, report, &f).await.unwrap();
-    if b24a_reports::cache::enabled() {
+    if store.cache().enabled() {
         assert!(
-            b24a_reports::cache::hits() > hits,
+            store.cache().hits() > hits,
             "the second answer used the cache"
         );
     }
@@ -77,7 +77,7 @@ async fn a_missing_rate_counts_but_never_sums() {
         let s = &db.store;
         let l = db.label;
         seed(s).await;
-        b24a_reports::cache::clear();
+        s.cache().clear();
         let ctx = ctx(s, msk(2026, 3, 15, 12, 0), 24).await;
         assert_eq!(ctx.base_currency, "RUB");
 

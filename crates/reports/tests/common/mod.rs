@@ -4,13 +4,15 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use b24a_reports::PortalContext;
+use b24a_reports::{CacheConfig, PortalContext, ReportCache, ReportSource};
 use b24a_store::{with_pool, Store};
 use chrono::{NaiveDate, TimeZone};
 use sqlx::Connection;
 
 pub struct Db {
-    pub store: Store,
+    /// The store with this database's own report cache (default size, background builds), as the server has it;
+    /// derefs to the `Store` for seeding.
+    pub store: ReportSource,
     pub label: &'static str,
     _dir: Option<tempfile::TempDir>,
 }
@@ -19,10 +21,15 @@ pub async fn sqlite() -> Db {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("t.db").display());
     Db {
-        store: Store::connect(&url).await.unwrap(),
+        store: source(Store::connect(&url).await.unwrap()),
         label: "sqlite",
         _dir: Some(dir),
     }
+}
+
+/// The store with a report cache of its own.
+pub fn source(store: Store) -> ReportSource {
+    ReportSource::new(store, ReportCache::new(CacheConfig::default()))
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -48,7 +55,7 @@ pub async fn postgres() -> Db {
         .unwrap();
     c.close().await.unwrap();
     Db {
-        store: Store::connect(&format!("{base}/{name}")).await.unwrap(),
+        store: source(Store::connect(&format!("{base}/{name}")).await.unwrap()),
         label: "postgres",
         _dir: None,
     }
@@ -382,9 +389,9 @@ pub fn approx(a: Option<f64>, b: f64) -> bool {
 
 /// Waits until the report cache's background builds are done; a build that never ends fails the test within a
 /// minute instead of hanging the suite.
-pub async fn settle_cache() {
+pub async fn settle_cache(cache: &ReportCache) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while b24a_reports::cache::builds_in_flight() > 0 {
+    while cache.builds_in_flight() > 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "report cache builds still in flight after 60 s"

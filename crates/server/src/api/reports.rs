@@ -67,9 +67,9 @@ pub async fn answer(
         (b24a_reports::ReportId::Plan, Some(o)) if !o.is_null() => {
             let opts: b24a_reports::r3_plan::PlanOptions = serde_json::from_value(o.clone())
                 .map_err(|e| AppError::Field("plan_options".into(), e.to_string()))?;
-            b24a_reports::run_plan_report(&state.store, &ctx, &filter, &opts).await?
+            b24a_reports::run_plan_report(&state.reports, &ctx, &filter, &opts).await?
         }
-        _ => b24a_reports::run_report(&state.store, &ctx, report, &filter).await?,
+        _ => b24a_reports::run_report(&state.reports, &ctx, report, &filter).await?,
     };
     Ok(a)
 }
@@ -125,7 +125,7 @@ pub async fn drill(
             .map_err(|e| AppError::Field("list".into(), e.to_string()))?
     };
     let ctx = context(&state, &caller, scope).await?;
-    let rows = b24a_reports::drill_down(&state.store, &ctx, report, &filter, &drill, &list).await?;
+    let rows = b24a_reports::drill_down(&state.reports, &ctx, report, &filter, &drill, &list).await?;
     Ok(Json(
         serde_json::to_value(&rows).map_err(|e| AppError::Internal(e.to_string()))?,
     ))
