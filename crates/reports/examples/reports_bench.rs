@@ -18,7 +18,8 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use b24a_reports::r3_plan::PlanOptions;
 use b24a_reports::{
-    run_plan_report, run_report, CacheConfig, Filter, PortalContext, ReportCache, ReportId, ReportSource,
+    run_plan_report, run_report, CacheConfig, Filter, PortalContext, ReportCache, ReportId,
+    ReportSource,
 };
 use b24a_store::{with_pool, Store};
 use sqlx::Connection;

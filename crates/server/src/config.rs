@@ -144,7 +144,6 @@ impl Config {
         }
     }
 
-
     /// The database URL with any password replaced, fit for logs and error messages.
     pub fn redacted_database_url(&self) -> String {
         match url::Url::parse(&self.database_url) {

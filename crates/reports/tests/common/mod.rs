@@ -27,9 +27,21 @@ pub async fn sqlite() -> Db {
     }
 }
 
-/// The store with a report cache of its own.
+/// The store with a report cache of its own: as the server's default (1024 MB, background builds), or as
+/// `TEST_REPORT_CACHE` says — `inline` runs every answer through the cache, `off` every answer through SQL.
 pub fn source(store: Store) -> ReportSource {
-    ReportSource::new(store, ReportCache::new(CacheConfig::default()))
+    let config = match std::env::var("TEST_REPORT_CACHE").as_deref() {
+        Ok("inline") => CacheConfig {
+            inline_builds: true,
+            ..CacheConfig::default()
+        },
+        Ok("off") => CacheConfig {
+            megabytes: 0,
+            ..CacheConfig::default()
+        },
+        _ => CacheConfig::default(),
+    };
+    ReportSource::new(store, ReportCache::new(config))
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);

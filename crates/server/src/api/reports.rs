@@ -125,7 +125,8 @@ pub async fn drill(
             .map_err(|e| AppError::Field("list".into(), e.to_string()))?
     };
     let ctx = context(&state, &caller, scope).await?;
-    let rows = b24a_reports::drill_down(&state.reports, &ctx, report, &filter, &drill, &list).await?;
+    let rows =
+        b24a_reports::drill_down(&state.reports, &ctx, report, &filter, &drill, &list).await?;
     Ok(Json(
         serde_json::to_value(&rows).map_err(|e| AppError::Internal(e.to_string()))?,
     ))
