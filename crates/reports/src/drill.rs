@@ -2,8 +2,6 @@
 //! counting in collecting mode (so the list and the number cannot disagree), then fetching, filtering, sorting and
 //! paging the rows. Must never re-implement a metric predicate.
 
-use crate::source::ReportSource;
-
 use crate::answer::{Drill, ReportId};
 use crate::context::PortalContext;
 use crate::definitions::definition;
@@ -11,6 +9,7 @@ use crate::error::ReportError;
 use crate::filter::{Filter, FilterError};
 use crate::list::{self, ListQuery, RecordList};
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::Side;
 use crate::{r1_sales_dynamics, r2_managers, r3_plan, r4_marketing, r5_tasks, r6_forget_me_not};
 
@@ -73,7 +72,16 @@ pub async fn drill_down(
         }
         _ => None,
     };
-    list::build(src, ctx, &p.dicts, entity, &ids, q, touches.as_ref()).await
+    list::build(
+        src.store(),
+        ctx,
+        &p.dicts,
+        entity,
+        &ids,
+        q,
+        touches.as_ref(),
+    )
+    .await
 }
 
 /// The deal list block of a deal report (R1, R2, R4): the deals of the report's cohort, sortable and filterable.

@@ -1,14 +1,13 @@
 //! What every report does before counting: resolve and validate the filter for the portal, load dictionaries,
 //! build the scope; and the answer header (applied period, clamp, freshness). Must never count anything.
 
-use crate::source::ReportSource;
-
 use crate::answer::{Meta, ReportId};
 use crate::context::PortalContext;
 use crate::dicts::Dicts;
 use crate::error::ReportError;
 use crate::filter::{Filter, Range, Resolved};
 use crate::scope::Scope;
+use crate::source::ReportSource;
 use crate::tally::Side;
 
 /// A validated request, ready to count.
@@ -27,8 +26,8 @@ impl Prepared {
         filter: &Filter,
     ) -> Result<Prepared, ReportError> {
         let resolved = filter.resolve(ctx)?;
-        let dicts = Dicts::load(src, ctx.portal_id).await?;
-        let scope = Scope::build(src, ctx, &dicts, filter).await?;
+        let dicts = Dicts::load(src.store(), ctx.portal_id).await?;
+        let scope = Scope::build(src.store(), ctx, &dicts, filter).await?;
         Ok(Prepared {
             ctx: ctx.clone(),
             resolved,
@@ -89,7 +88,7 @@ impl Prepared {
             currency: self.ctx.base_currency.clone(),
             time_zone: self.ctx.tz.name(),
             generated_at: self.ctx.now,
-            freshness: self.ctx.freshness(src).await?,
+            freshness: self.ctx.freshness(src.store()).await?,
             empty: empty || locked,
             empty_reason: if locked {
                 Some("period_beyond_tier")

@@ -7,8 +7,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::source::ReportSource;
-
 use crate::answer::{
     amount_cell, avg_cell, count_cell, count_tile, tile, value_cell, Answer, BlockKind, Row, Table,
     Tile, Unit,
@@ -19,6 +17,7 @@ use crate::filter::{Cohort, Range};
 use crate::load::{self, DealRec, DealWindow, HistRec, LeadRec, LeadWindow};
 use crate::metrics::{self, pct, Status};
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 

@@ -7,8 +7,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::source::ReportSource;
-
 use crate::answer::{
     amount_cell, avg_cell, count_cell, count_tile, drill, money, tile, value_cell, Answer,
     BlockKind, Cell, Row, Table, Unit,
@@ -20,6 +18,7 @@ use crate::load::{self, ActRec, ActWindow, DealRec, DealWindow, LeadRec, LeadWin
 use crate::metrics::{self, pct, ActivityKind, Status};
 use crate::money::Money;
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 

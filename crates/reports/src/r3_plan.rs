@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use b24a_store::PortalId;
 
-use crate::source::ReportSource;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +25,7 @@ use crate::filter::{FilterError, Range};
 use crate::load::{self, DealRec, DealWindow};
 use crate::metrics::{self, pct, LadderStep, Status};
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
@@ -224,7 +224,7 @@ pub(crate) async fn load(
     range: Range,
 ) -> Result<Data, ReportError> {
     // Every row of the portal, in the order they were entered (id).
-    let mut plans = src.plans(PortalId(ctx.portal_id)).await?;
+    let mut plans = src.store().plans(PortalId(ctx.portal_id)).await?;
     plans.sort_by_key(|p| p.id);
     let mut rows = Vec::new();
     for plan in plans {

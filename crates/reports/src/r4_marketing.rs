@@ -5,8 +5,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::source::ReportSource;
-
 use crate::answer::{
     amount_cell, avg_cell, count_cell, count_tile, drill, money, value_cell, Answer, BlockKind,
     Cell, Row, Table, Unit,
@@ -17,6 +15,7 @@ use crate::filter::{Cohort, Range};
 use crate::load::{self, DealRec, DealWindow, LeadRec, LeadWindow};
 use crate::metrics::{self, pct, Status};
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 

@@ -8,8 +8,6 @@
 
 use std::collections::BTreeSet;
 
-use crate::source::ReportSource;
-
 use crate::answer::{
     count_cell, count_tile, tile, value_cell, Answer, BlockKind, Cell, Row, Table, Unit,
 };
@@ -19,6 +17,7 @@ use crate::filter::Range;
 use crate::load::{self, TaskRec};
 use crate::metrics::{self, pct, task_status};
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 

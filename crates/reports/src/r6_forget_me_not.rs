@@ -13,8 +13,6 @@
 
 use std::collections::HashMap;
 
-use crate::source::ReportSource;
-
 use crate::answer::{amount_cell, count_cell, count_tile, Answer, BlockKind, Row, Table, Unit};
 use crate::context::PortalContext;
 use crate::error::ReportError;
@@ -24,6 +22,7 @@ use crate::load::{
 use crate::metrics::{self, Status};
 use crate::money::Money;
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
