@@ -12,7 +12,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use b24a_store::PortalId;
-
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
