@@ -8,7 +8,7 @@
 //! portals ([`portals`]), app registrations and tokens ([`apps`]), synced records (`write`/`read`, typed in
 //! [`records`]), custom-field definitions ([`custom_field_defs`]), sync bookkeeping ([`sync_state`]), leases
 //! ([`leases`]), pending events ([`events`]), settings, access rules, user presets and sales plans ([`settings`],
-//! [`access`], [`presets`], [`plans`]), and [`testing`] helpers for tests of this and other crates on both backends.
+//! [`access`], [`presets`], [`plans`]), the reports' reads ([`report_reads`]), and [`testing`] helpers for tests of this and other crates on both backends.
 
 pub mod access;
 pub mod apps;
@@ -29,6 +29,7 @@ pub mod presets;
 pub mod read;
 pub mod records;
 mod replace;
+pub mod report_reads;
 pub mod settings;
 mod sql;
 pub mod sync_state;

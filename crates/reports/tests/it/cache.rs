@@ -11,14 +11,14 @@ use common::*;
 const F: &str = r#"{"period": {"preset": "custom", "from": "2026-03-01", "to": "2026-03-10"}, "compare": "none"}"#;
 
 /// Waits until the parts the last answers started building are in the cache.
-async fn settle() {
-    common::settle_cache().await;
+async fn settle(cache: &b24a_reports::ReportCache) {
+    common::settle_cache(cache).await;
 }
 
 /// Answers R1 twice: once as it comes (from the database when the cache has no current copy), then, after the
 /// cache is built, from the cache (checked by the hit counter); both answers must agree.
 async fn r1_twice(
-    store: &b24a_store::Store,
+    store: &b24a_reports::ReportSource,
     ctx: &b24a_reports::PortalContext,
     f: &b24a_reports::Filter,
 ) -> b24a_reports::Answer {
@@ -26,18 +26,18 @@ async fn r1_twice(
 }
 
 async fn twice(
-    store: &b24a_store::Store,
+    store: &b24a_reports::ReportSource,
     ctx: &b24a_reports::PortalContext,
     report: ReportId,
     f: &b24a_reports::Filter,
 ) -> b24a_reports::Answer {
     let first = run_report(store, ctx, report, f).await.unwrap();
-    settle().await;
-    let hits = b24a_reports::cache::hits();
+    settle(store.cache()).await;
+    let hits = store.cache().hits();
     let second = run_report(store, ctx, report, f).await.unwrap();
-    if b24a_reports::cache::enabled() {
+    if store.cache().enabled() {
         assert!(
-            b24a_reports::cache::hits() > hits,
+            store.cache().hits() > hits,
             "the second answer used the cache"
         );
     }
@@ -52,35 +52,22 @@ fn count(a: &b24a_reports::Answer, metric: &str) -> f64 {
         .unwrap_or_else(|| panic!("no tile {metric}"))
 }
 
-/// One test function: the cache and its hit counter are per process, and parallel tests on other databases with the
-/// same portal id would take turns evicting each other's parts.
-#[tokio::test]
-async fn cache_never_answers_stale_and_never_mixes_portals() {
-    a_write_through_the_store_is_counted_by_the_next_answer().await;
-    portals_never_share_cached_records().await;
-    held_parts_are_rebuilt_after_new_data().await;
-}
-
 /// After a sync writes, the server calls `refresh_held`: the parts the portal holds are rebuilt at the new version
 /// before anyone asks, and a portal nobody opened gets nothing built.
+#[tokio::test]
 async fn held_parts_are_rebuilt_after_new_data() {
-    if !b24a_reports::cache::enabled() {
-        return;
-    }
     for db in both().await {
         let store = &db.store;
+        if !store.cache().enabled() {
+            return;
+        }
         seed_portal(store).await;
         let ctx = ctx(store, msk(2026, 3, 15, 12, 0), 24).await;
-        b24a_reports::cache::clear();
+        store.cache().clear();
         // Nobody opened a report: nothing is held, nothing is built.
-        assert_eq!(
-            b24a_reports::cache::refresh_held(store, &ctx)
-                .await
-                .unwrap(),
-            0
-        );
-        settle().await;
-        assert_eq!(b24a_reports::cache::stats().0, 0, "{}", db.label);
+        assert_eq!(store.cache().refresh_held(store, &ctx).await.unwrap(), 0);
+        settle(store.cache()).await;
+        assert_eq!(store.cache().stats().0, 0, "{}", db.label);
 
         deal(
             store,
@@ -94,15 +81,10 @@ async fn held_parts_are_rebuilt_after_new_data() {
         .await;
         let f = filter(F);
         r1_twice(store, &ctx, &f).await;
-        let held = b24a_reports::cache::stats().0;
+        let held = store.cache().stats().0;
         assert!(held > 0, "{}", db.label);
         // Up to date: nothing to rebuild.
-        assert_eq!(
-            b24a_reports::cache::refresh_held(store, &ctx)
-                .await
-                .unwrap(),
-            0
-        );
+        assert_eq!(store.cache().refresh_held(store, &ctx).await.unwrap(), 0);
         // A sync writes a deal: the deals part is behind and gets rebuilt.
         deal(
             store,
@@ -114,30 +96,27 @@ async fn held_parts_are_rebuilt_after_new_data() {
             },
         )
         .await;
-        let behind = b24a_reports::cache::refresh_held(store, &ctx)
-            .await
-            .unwrap();
+        let behind = store.cache().refresh_held(store, &ctx).await.unwrap();
         assert!(behind >= 1, "{}: the deals part is behind", db.label);
-        settle().await;
+        settle(store.cache()).await;
         assert_eq!(
-            b24a_reports::cache::refresh_held(store, &ctx)
-                .await
-                .unwrap(),
+            store.cache().refresh_held(store, &ctx).await.unwrap(),
             0,
             "{}: every held part is current again",
             db.label
         );
-        assert_eq!(b24a_reports::cache::stats().0, held, "{}", db.label);
+        assert_eq!(store.cache().stats().0, held, "{}", db.label);
         // The next answer comes from the rebuilt parts and counts the new deal.
-        let hits = b24a_reports::cache::hits();
+        let hits = store.cache().hits();
         let a = run_report(store, &ctx, ReportId::SalesDynamics, &f)
             .await
             .unwrap();
-        assert!(b24a_reports::cache::hits() > hits, "{}", db.label);
+        assert!(store.cache().hits() > hits, "{}", db.label);
         assert_eq!(count(&a, "deal_created"), 2.0, "{}", db.label);
     }
 }
 
+#[tokio::test]
 async fn a_write_through_the_store_is_counted_by_the_next_answer() {
     for db in both().await {
         let store = &db.store;
@@ -309,6 +288,7 @@ async fn a_write_through_the_store_is_counted_by_the_next_answer() {
     }
 }
 
+#[tokio::test]
 async fn portals_never_share_cached_records() {
     for db in both().await {
         let store = &db.store;
@@ -364,5 +344,60 @@ async fn portals_never_share_cached_records() {
         let a2 = r1_twice(store, &c2, &f).await;
         assert_eq!(count(&a1, "deal_created"), 1.0, "{}", db.label);
         assert_eq!(count(&a2, "deal_created"), 1.0, "{}", db.label);
+    }
+}
+
+/// The cache is a value: two sources over the same database each hold their own parts and count their own hits, and
+/// a cache of 0 MB holds nothing and answers the same numbers from SQL.
+#[tokio::test]
+async fn each_cache_value_is_its_own() {
+    use b24a_reports::{CacheConfig, ReportCache, ReportSource};
+    let db = sqlite().await;
+    let store = &db.store;
+    seed_portal(store).await;
+    deal(
+        store,
+        D {
+            id: 1,
+            cents: 10_000,
+            created: msk(2026, 3, 2, 10, 0),
+            ..D::default()
+        },
+    )
+    .await;
+    let ctx = ctx(store, msk(2026, 3, 15, 12, 0), 24).await;
+    let f = filter(F);
+    let inline = ReportSource::new(
+        store.store().clone(),
+        ReportCache::new(CacheConfig {
+            megabytes: 64,
+            inline_builds: true,
+        }),
+    );
+    let off = ReportSource::new(store.store().clone(), ReportCache::off());
+    // Inline builds: the first answer builds the parts and answers from them.
+    let a = run_report(&inline, &ctx, ReportId::SalesDynamics, &f)
+        .await
+        .unwrap();
+    assert!(inline.cache().stats().0 > 0);
+    let hits = inline.cache().hits();
+    let b = run_report(&inline, &ctx, ReportId::SalesDynamics, &f)
+        .await
+        .unwrap();
+    assert!(inline.cache().hits() > hits);
+    // The other values saw none of it.
+    assert_eq!(store.cache().stats(), (0, 0));
+    assert_eq!(store.cache().hits(), 0);
+    let c = run_report(&off, &ctx, ReportId::SalesDynamics, &f)
+        .await
+        .unwrap();
+    assert!(!off.cache().enabled());
+    assert_eq!(off.cache().stats(), (0, 0));
+    assert_eq!(off.cache().hits(), 0);
+    // 1 deal created in the period, from the cache and from SQL alike.
+    for x in [&a, &b, &c] {
+        assert_eq!(count(x, "deal_created"), 1.0);
+        assert_eq!(x.tiles, a.tiles);
+        assert_eq!(x.tables, a.tables);
     }
 }

@@ -33,20 +33,24 @@ async fn seed(store: &Store) {
     }
 }
 
-async fn settle() {
-    common::settle_cache().await;
+async fn settle(cache: &b24a_reports::ReportCache) {
+    common::settle_cache(cache).await;
 }
 
 /// Answers twice: cold, then (after the cache is built) warm; both must be the same answer.
-async fn twice(store: &Store, ctx: &PortalContext, report: ReportId) -> Answer {
+async fn twice(
+    store: &b24a_reports::ReportSource,
+    ctx: &PortalContext,
+    report: ReportId,
+) -> Answer {
     let f = filter(F);
     let first = run_report(store, ctx, report, &f).await.unwrap();
-    settle().await;
-    let hits = b24a_reports::cache::hits();
+    settle(store.cache()).await;
+    let hits = store.cache().hits();
     let second = run_report(store, ctx, report, &f).await.unwrap();
-    if b24a_reports::cache::enabled() {
+    if store.cache().enabled() {
         assert!(
-            b24a_reports::cache::hits() > hits,
+            store.cache().hits() > hits,
             "the second answer used the cache"
         );
     }
@@ -64,20 +68,13 @@ fn note<'a>(a: &'a Answer, key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// One test function for the whole file: the report cache, keyed by portal id, and its hit counter are per process,
-/// so a second test running beside it (same portal id, another database) would race its cache checks.
 #[tokio::test]
-async fn money_without_a_rate_and_without_a_base_currency() {
-    a_missing_rate_counts_but_never_sums().await;
-    an_unknown_base_currency_is_said_not_assumed().await;
-}
-
 async fn a_missing_rate_counts_but_never_sums() {
     for db in both().await {
         let s = &db.store;
         let l = db.label;
         seed(s).await;
-        b24a_reports::cache::clear();
+        s.cache().clear();
         let ctx = ctx(s, msk(2026, 3, 15, 12, 0), 24).await;
         assert_eq!(ctx.base_currency, "RUB");
 
@@ -146,6 +143,7 @@ async fn a_missing_rate_counts_but_never_sums() {
 }
 
 /// A portal that named no base currency: the answer says so and names no currency (it was "RUB" by assumption).
+#[tokio::test]
 async fn an_unknown_base_currency_is_said_not_assumed() {
     for db in both().await {
         let s = &db.store;

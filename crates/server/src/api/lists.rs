@@ -55,17 +55,17 @@ async fn run(
     let ctx = context(state, caller, scope).await?;
     let list = if req.drill.is_null() {
         if all {
-            b24a_reports::deal_list_all(&state.store, &ctx, report, &filter, &q).await?
+            b24a_reports::deal_list_all(&state.reports, &ctx, report, &filter, &q).await?
         } else {
-            b24a_reports::deal_list(&state.store, &ctx, report, &filter, &q).await?
+            b24a_reports::deal_list(&state.reports, &ctx, report, &filter, &q).await?
         }
     } else {
         let drill: b24a_reports::Drill = serde_json::from_value(req.drill.clone())
             .map_err(|e| AppError::Field("drill".into(), e.to_string()))?;
         if all {
-            b24a_reports::drill_down_all(&state.store, &ctx, report, &filter, &drill, &q).await?
+            b24a_reports::drill_down_all(&state.reports, &ctx, report, &filter, &drill, &q).await?
         } else {
-            b24a_reports::drill_down(&state.store, &ctx, report, &filter, &drill, &q).await?
+            b24a_reports::drill_down(&state.reports, &ctx, report, &filter, &drill, &q).await?
         }
     };
     Ok((list, ctx, filter))

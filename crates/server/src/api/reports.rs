@@ -57,9 +57,9 @@ pub async fn answer(
         (b24a_reports::ReportId::Plan, Some(o)) if !o.is_null() => {
             let opts: b24a_reports::r3_plan::PlanOptions = serde_json::from_value(o.clone())
                 .map_err(|e| AppError::Field("plan_options".into(), e.to_string()))?;
-            b24a_reports::run_plan_report(&state.store, &ctx, &filter, &opts).await?
+            b24a_reports::run_plan_report(&state.reports, &ctx, &filter, &opts).await?
         }
-        _ => b24a_reports::run_report(&state.store, &ctx, report, &filter).await?,
+        _ => b24a_reports::run_report(&state.reports, &ctx, report, &filter).await?,
     };
     Ok(a)
 }

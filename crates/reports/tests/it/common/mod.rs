@@ -2,13 +2,15 @@
 //! seeding helper that writes hand-made rows with plain SQL literals (test data only, never user input).
 #![allow(dead_code, clippy::too_many_arguments)]
 
-use b24a_reports::PortalContext;
+use b24a_reports::{CacheConfig, PortalContext, ReportCache, ReportSource};
 use b24a_store::testing::TestDb;
 use b24a_store::{with_pool, Backend, Store};
 use chrono::{NaiveDate, TimeZone};
 
 pub struct Db {
-    pub store: Store,
+    /// The store with this database's own report cache (default size, background builds), as the server has it;
+    /// derefs to the `Store` for seeding.
+    pub store: ReportSource,
     pub label: &'static str,
     /// Keeps the database alive; dropping it removes the database.
     _db: TestDb,
@@ -17,7 +19,7 @@ pub struct Db {
 async fn fresh(backend: Backend, label: &'static str) -> Db {
     let db = TestDb::new(backend).await.expect("create a test database");
     Db {
-        store: db.store().clone(),
+        store: source(db.store().clone()),
         label,
         _db: db,
     }
@@ -30,6 +32,23 @@ pub async fn sqlite() -> Db {
 /// A new database on the server named by `TEST_POSTGRES_URL` (docs/TESTING.md).
 pub async fn postgres() -> Db {
     fresh(Backend::Postgres, "postgres").await
+}
+
+/// The store with a report cache of its own: as the server's default (1024 MB, background builds), or as
+/// `TEST_REPORT_CACHE` says — `inline` runs every answer through the cache, `off` every answer through SQL.
+pub fn source(store: Store) -> ReportSource {
+    let config = match std::env::var("TEST_REPORT_CACHE").as_deref() {
+        Ok("inline") => CacheConfig {
+            inline_builds: true,
+            ..CacheConfig::default()
+        },
+        Ok("off") => CacheConfig {
+            megabytes: 0,
+            ..CacheConfig::default()
+        },
+        _ => CacheConfig::default(),
+    };
+    ReportSource::new(store, ReportCache::new(config))
 }
 
 /// Both backends, for tests that must give the same answers on each.
@@ -360,9 +379,9 @@ pub fn approx(a: Option<f64>, b: f64) -> bool {
 
 /// Waits until the report cache's background builds are done; a build that never ends fails the test within a
 /// minute instead of hanging the suite.
-pub async fn settle_cache() {
+pub async fn settle_cache(cache: &ReportCache) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while b24a_reports::cache::builds_in_flight() > 0 {
+    while cache.builds_in_flight() > 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "report cache builds still in flight after 60 s"
