@@ -56,8 +56,8 @@ async function boot() {
     content.append(...[bar, rule, body].filter(Boolean));
     const ctx = {
       report: id, filter: filters[id], dicts, currency: '', isAdmin: CFG.isAdmin,
-      exportBlock: (key) => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, block: key, plan_options: opts() }, `${id}-${key}.xlsx`).catch((e) => fail(body, e)),
-      exportAll: () => api.download(`/api/reports/${id}/export`, { filter: ctx.filter, plan_options: opts() }, `${id}.xlsx`).catch((e) => fail(body, e)),
+      exportBlock: (key) => api.downloadNamed(`/api/reports/${id}/export`, { filter: ctx.filter, block: key, plan_options: opts() }).catch((e) => fail(body, e)),
+      exportAll: () => api.downloadNamed(`/api/reports/${id}/export`, { filter: ctx.filter, plan_options: opts() }).catch((e) => fail(body, e)),
     };
     const opts = () => (id === 'plan' ? planOptions : null);
     if (rule && !planLoaded) { try { planOptions = await api.get('/api/presets/plan/bonus'); } catch (_) { /* default rule */ } planLoaded = true; }

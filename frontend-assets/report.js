@@ -5,6 +5,7 @@ import { t, value, dateTime, isoDay, LANG, currencySign } from './i18n.js';
 import * as api from './api.js';
 import { openDrill } from './slider.js';
 import { sourceName } from './progress.js';
+import { dealListBlock } from './list.js';
 
 const LOWER_IS_BETTER = new Set(['deal_lost', 'lead_junk', 'deal_cycle', 'lead_conv_days', 'act_overdue', 'task_overdue',
   'task_not_started', 'forgotten_leads', 'forgotten_deals', 'companies_unplanned', 'contacts_unplanned']);
@@ -135,6 +136,7 @@ export function renderAnswer(root, report, answer, ctx) {
     else card.append(table(tb, meta, ctx));
     root.append(card);
   }
+  const dealList = dealListBlock(report, ctx); if (dealList) root.append(dealList);
   if (answer.tables.length) {
     root.append(h('div', { class: 'meta-line' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'export-all', onclick: () => ctx.exportAll() }, '⤓ ' + t('export_all'))));
   }
