@@ -4,14 +4,15 @@
 
 use std::time::Duration;
 
-use b24a_emulator::{CompanyConfig, PortalSpec, Size};
+use b24a_emulator::{CompanyConfig, Size};
 use serde_json::{json, Value};
 
-use crate::common::{self, Harness, CLIENT_ID};
+use b24a_testkit::Kit;
+
+use crate::common::{Harness, CLIENT_ID, SECRET};
 
 /// Twelve managers: departments 3 and 4 under the commercial direction (2), heads 2 (of 3 and 2) and 3 (of 4).
 pub async fn two_departments() -> Harness {
-    let mut h = common::start(true).await;
     let mut cfg = CompanyConfig::new(11, Size::Tiny);
     let mut v = Size::Tiny.volumes();
     v.managers = 12;
@@ -19,12 +20,17 @@ pub async fn two_departments() -> Harness {
     v.leads = 300;
     v.tasks = 200;
     cfg.volumes = Some(v);
-    h.portal = h
-        .emulator
-        .add_portal(PortalSpec::generated(&cfg))
+    // The reports' "today" is fixed: answers compared across requests must not straddle a second (open deals'
+    // ages are counted to "now").
+    let h = Kit::new()
+        .app(CLIENT_ID, SECRET, "Аналитика")
+        .sync(true)
+        .company_config(cfg.clone())
+        .arg("--reports-now", &cfg.now.to_string())
+        .installed()
+        .start()
         .await
-        .unwrap();
-    h.portal.install_app(CLIENT_ID).await.unwrap();
+        .expect("start the emulator and our server");
     let admin = session(&h, 1).await;
     for _ in 0..240 {
         let p = get(&h, &admin, "/api/progress").await.1;
