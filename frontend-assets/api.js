@@ -41,3 +41,15 @@ export async function download(path, body, filename) {
   a.href = URL.createObjectURL(blob); a.download = filename; document.body.appendChild(a); a.click();
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
 }
+/** Downloads a POST answer as a file under the name the server gives (Content-Disposition filename*). */
+export async function downloadNamed(path, body) {
+  const r = await fetch(path, { method: 'POST', headers: { 'x-b24a-session': SESSION, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!r.ok) throw { status: r.status, message: r.statusText, field: null };
+  const cd = r.headers.get('content-disposition') || '';
+  const star = cd.match(/filename\*=UTF-8''([^;]+)/i); const plain = cd.match(/filename="([^"]+)"/i);
+  const name = star ? decodeURIComponent(star[1]) : plain ? plain[1] : 'export.xlsx';
+  const blob = await r.blob();
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob); a.download = name; document.body.appendChild(a); a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}

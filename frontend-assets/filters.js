@@ -9,7 +9,8 @@ const DEAL_REPORTS = ['sales_dynamics', 'managers', 'marketing'];
 
 export function defaultFilter(report) {
   const f = { period: { preset: 'this_month' }, compare: 'previous', pipelines: [], departments: [], employees: [], sources: [], projects: [], custom_fields: [] };
-  if (report === 'forget_me_not') f.compare = 'none';
+  // Forget-me-not looks at today's cards and the plan compares with the plan, not with another period.
+  if (report === 'forget_me_not' || report === 'plan') f.compare = 'none';
   if (report === 'sales_dynamics' || report === 'marketing' || report === 'tasks') f.bucket = 'week';
   return f;
 }
@@ -131,8 +132,10 @@ export function renderFilters(root, report, dicts, filter, apply) {
     custom.style.display = v === 'custom' ? 'flex' : 'none';
     days.style.display = v === 'last_days' ? '' : 'none';
   });
-  const parts = [h('label', {}, t('period'), preset), custom, days];
-  if (report !== 'forget_me_not') {
+  // A control shows only where it acts: forget-me-not is about today (no period), the plan shows no deltas
+  // (no comparison).
+  const parts = report === 'forget_me_not' ? [] : [h('label', {}, t('period'), preset), custom, days];
+  if (report !== 'forget_me_not' && report !== 'plan') {
     parts.push(h('label', {}, t('compare'), select('compare', [['none', t('none')], ['previous', t('previous')], ['year_ago', t('year_ago')]], f.compare || 'previous', (v) => { f.compare = v; })));
   }
   if (report === 'sales_dynamics' || report === 'managers') {
@@ -155,7 +158,7 @@ export function renderFilters(root, report, dicts, filter, apply) {
   const n = activeCount(report, filter);
   const toggle = h('button', { type: 'button', class: 'filters-toggle', name: 'filters-toggle', 'aria-expanded': 'false' },
     h('span', { class: 'ft-label' }, t('filters')), n ? h('span', { class: 'ft-count' }, String(n)) : null,
-    h('span', { class: 'ft-summary' }, t(filter.period && filter.period.preset ? filter.period.preset : 'this_month')));
+    report === 'forget_me_not' ? null : h('span', { class: 'ft-summary' }, t(filter.period && filter.period.preset ? filter.period.preset : 'this_month')));
   const shell = h('div', { class: 'filter-shell folded' }, toggle, h('div', { class: 'filters' }, parts));
   toggle.addEventListener('click', () => { const open = shell.classList.toggle('folded') === false; toggle.setAttribute('aria-expanded', String(open)); });
   root.append(shell);

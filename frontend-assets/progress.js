@@ -3,16 +3,13 @@ import { h, clear } from './dom.js';
 import { t, num } from './i18n.js';
 import * as api from './api.js';
 
-const NAMES = { deals: ['Сделки', 'Deals'], leads: ['Лиды', 'Leads'], activities: ['Дела', 'Activities'], tasks: ['Задачи', 'Tasks'], users: ['Сотрудники', 'Employees'],
-  deal_stage_history: ['История стадий сделок', 'Deal stage history'], lead_stage_history: ['История статусов лидов', 'Lead status history'],
-  departments: ['Отделы', 'Departments'], pipelines: ['Воронки', 'Pipelines'], companies: ['Компании', 'Companies'], calls: ['Звонки', 'Calls'],
-  projects: ['Проекты', 'Projects'], contacts: ['Контакты', 'Contacts'], statuses: ['Стадии, статусы и источники', 'Stages, statuses and sources'],
-  currencies: ['Валюты', 'Currencies'] };
 /** A source's name in the page's language (the code itself for a source this page does not know yet). */
-export function sourceName(entity, lang) { return (NAMES[entity] || [entity, entity])[lang === 'en' ? 1 : 0]; }
+export function sourceName(entity) { return t('source_' + entity); }
 
+// While the first import runs, the report is redrawn every few ticks so its tiles grow with the loaded data.
+const REDRAW_EVERY = 5;
 export function startProgress(root, lang, onChange) {
-  let last = null;
+  let last = null; let ticks = 0;
   // The bar only moves forward: totals may still grow (a source's count arrives when its turn comes), and it stays
   // below 100 % until the import is done (a source without a total yet is still loading).
   let best = 0;
@@ -27,9 +24,11 @@ export function startProgress(root, lang, onChange) {
       h('strong', {}, `${t('import_title')}: ${pct} %`),
       h('div', { class: 'bar' }, h('div', { style: `width:${pct}%` })),
       h('div', { class: 'parts' }, p.entities.map((e) => h('span', { class: e.finished ? 'done' : '' },
-        `${sourceName(e.entity, lang)}: ${num(e.done)}${e.total ? ' / ' + num(e.total) : ''}${e.finished ? ' ✓' : ''}`))),
+        `${sourceName(e.entity)}: ${num(e.done)}${e.total ? ' / ' + num(e.total) : ''}${e.finished ? ' ✓' : ''}`))),
       h('div', { class: 'hint' }, t('import_hint'))));
     last = p;
+    ticks += 1;
+    if (ticks % REDRAW_EVERY === 0) onChange();
     setTimeout(tick, 3000);
   };
   tick();

@@ -1,7 +1,7 @@
 // Administrator settings: forget-me-not thresholds, who may open which report, and the sales-plan editor
 // (employees and pipelines picked from lists; many rows pasted from a spreadsheet; errors name the row and field).
 import { h, clear } from './dom.js';
-import { t, money, LANG } from './i18n.js';
+import { t, money, isoDay } from './i18n.js';
 import * as api from './api.js';
 
 function msg(el, text, ok) { clear(el).append(h('span', { class: ok ? 'ok-msg' : 'field-error' }, text)); }
@@ -38,8 +38,8 @@ function accessCard(s, dicts, enabled) {
   const draw = () => {
     clear(list);
     if (!rules.length) list.append(h('div', { class: 'hint' }, t('no_rules')));
-    else list.append(h('table', { class: 'grid access-rules' }, h('tbody', {}, rules.map((r, i) => h('tr', {}, h('td', {}, repName(r.report)), h('td', {}, name(r)), h('td', {}, scopeName(r.scope)),
-      h('td', {}, h('button', { class: 'btn btn-link', type: 'button', onclick: () => { rules.splice(i, 1); draw(); } }, t('remove'))))))));
+    else list.append(h('div', { class: 'grid-wrap' }, h('table', { class: 'grid access-rules' }, h('tbody', {}, rules.map((r, i) => h('tr', {}, h('td', {}, repName(r.report)), h('td', {}, name(r)), h('td', {}, scopeName(r.scope)),
+      h('td', {}, h('button', { class: 'btn btn-link', type: 'button', onclick: () => { rules.splice(i, 1); draw(); } }, t('remove')))))))));
   };
   const report = h('select', { name: 'rule-report' }, [['*', t('all_reports')]].concat(enabled.map((r) => [r.id, r.title])).map(([v, l]) => h('option', { value: v }, l)));
   const kind = h('select', { name: 'rule-kind' }, h('option', { value: 'user' }, t('employee')), h('option', { value: 'department' }, t('department')));
@@ -60,7 +60,32 @@ function accessCard(s, dicts, enabled) {
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'save-access', onclick: save }, t('save')), out));
 }
 
-/** Parses pasted spreadsheet rows: employee (name or id) \t pipeline (name, id or empty) \t period (month/quarter/year) \t start (YYYY-MM-DD) \t amount \t count \t bonus. */
+// What people paste from their spreadsheets: period words in either language, dates as 01.11.2026 / 2026-11-01 /
+// 11/01/2026 (English order), amounts with spaces, no-break spaces or apostrophes between thousands and a comma or
+// dot before the decimals ("1 500 000,00", "1,500,000.00").
+const PERIODS = { month: 'month', 'месяц': 'month', 'мес': 'month', 'мес.': 'month', quarter: 'quarter', 'квартал': 'quarter', 'кв': 'quarter', 'кв.': 'quarter', year: 'year', 'год': 'year' };
+export function parsePeriod(v) { return PERIODS[(v || '').trim().toLowerCase()] || null; }
+export function parseDay(v) {
+  const s = (v || '').trim();
+  let m = s.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/);
+  let y; let mo; let d;
+  if (m) { [y, mo, d] = [m[1], m[2], m[3]]; } else if ((m = s.match(/^(\d{1,2})\.(\d{1,2})\.(\d{4})$/))) { [d, mo, y] = [m[1], m[2], m[3]]; } else if ((m = s.match(/^(\d{1,2})\/(\d{1,2})\/(\d{4})$/))) { [mo, d, y] = [m[1], m[2], m[3]]; } else return null;
+  const iso = `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const dt = new Date(iso + 'T00:00:00Z');
+  return Number.isNaN(dt.getTime()) || dt.toISOString().slice(0, 10) !== iso ? null : iso;
+}
+export function parseAmount(v) {
+  let s = (v || '').replace(/[\s\u00a0\u202f'’]/g, '').replace(/[₽$€]|руб\.?|RUB/gi, '');
+  if (!s) return 0;
+  // Both separators: the last one is the decimal point. One comma alone is a decimal comma unless it groups thousands.
+  if (s.includes(',') && s.includes('.')) s = s.lastIndexOf(',') > s.lastIndexOf('.') ? s.replace(/\./g, '').replace(',', '.') : s.replace(/,/g, '');
+  else if (/^\d{1,3}(,\d{3})+$/.test(s)) s = s.replace(/,/g, '');
+  else s = s.replace(',', '.');
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Parses pasted spreadsheet rows: employee (name or id) \t pipeline (name, id or empty) \t period \t start \t amount \t count \t bonus \t grade. */
 export function parsePaste(text, dicts) {
   const rows = []; const errors = [];
   const lines = text.split(/\r?\n/).filter((l) => l.trim());
@@ -71,11 +96,17 @@ export function parsePaste(text, dicts) {
     if (!user) { errors.push(`${i + 1}: ${c[0] || '—'} ?`); return; }
     let category = null;
     if (c[1]) { const p = dicts.pipelines.find((x) => String(x.id) === c[1] || x.name.toLowerCase() === c[1].toLowerCase()); if (!p) { errors.push(`${i + 1}: ${c[1]} ?`); return; } category = p.id; }
-    const amount = Number((c[4] || '0').replace(/\s/g, '').replace(',', '.'));
-    const bonus = Number((c[6] || '0').replace(/\s/g, '').replace(',', '.'));
+    const kind = c[2] ? parsePeriod(c[2]) : 'month';
+    if (!kind) { errors.push(`${i + 1}: ${c[2]} ?`); return; }
+    const start = parseDay(c[3]);
+    if (!start) { errors.push(`${i + 1}: ${c[3] || '—'} ?`); return; }
+    const amount = parseAmount(c[4]); const bonus = parseAmount(c[6]);
+    if (amount === null) { errors.push(`${i + 1}: ${c[4]} ?`); return; }
+    if (bonus === null) { errors.push(`${i + 1}: ${c[6]} ?`); return; }
+    const count = c[5] ? parseAmount(c[5]) : null;
     const grade = (c[7] || '').slice(0, 50) || null;
-    rows.push({ user_id: user.id, department_id: null, category_id: category, period_kind: c[2] || 'month', period_start: c[3] || '',
-      amount_cents: Math.round(amount * 100), deal_count: c[5] ? Number(c[5]) : null, bonus_cents: Math.round(bonus * 100), grade, updated_by: null });
+    rows.push({ user_id: user.id, department_id: null, category_id: category, period_kind: kind, period_start: start,
+      amount_cents: Math.round(amount * 100), deal_count: count === null ? null : Math.round(count), bonus_cents: Math.round(bonus * 100), grade, updated_by: null });
   });
   return { rows, errors };
 }
@@ -87,15 +118,15 @@ async function plansCard(dicts) {
   const draw = async () => {
     const plans = await api.get('/api/plans');
     const uname = (id) => (dicts.users.find((u) => u.id === id) || { name: id ?? '—' }).name;
-    const pname = (id) => (id === null || id === undefined ? (LANG === 'en' ? 'All pipelines' : 'Все воронки') : (dicts.pipelines.find((p) => p.id === id) || { name: id }).name);
+    const pname = (id) => (id === null || id === undefined ? t('all_pipelines') : (dicts.pipelines.find((p) => p.id === id) || { name: id }).name);
     clear(table).append(h('table', { class: 'grid plans' }, h('thead', {}, h('tr', {}, [t('employee'), t('grade'), t('pipelines'), t('period'), t('plan_amount'), t('plan_count'), t('bonus'), ''].map((x) => h('th', {}, x)))),
-      h('tbody', {}, plans.map((p) => h('tr', { dataset: { id: p.id } }, h('td', {}, p.user_id ? uname(p.user_id) : '—'), h('td', {}, p.grade || '—'), h('td', {}, pname(p.category_id)), h('td', {}, `${t(p.period_kind)}, ${t('from').toLowerCase()} ${p.period_start}`),
+      h('tbody', {}, plans.map((p) => h('tr', { dataset: { id: p.id } }, h('td', {}, p.user_id ? uname(p.user_id) : '—'), h('td', {}, p.grade || '—'), h('td', {}, pname(p.category_id)), h('td', {}, `${t(p.period_kind)}, ${t('from').toLowerCase()} ${isoDay(p.period_start)}`),
         h('td', {}, money(p.amount_cents / 100)), h('td', {}, p.deal_count ?? '—'), h('td', {}, money(p.bonus_cents / 100)),
         h('td', {}, h('button', { class: 'btn btn-link', type: 'button', onclick: async () => { await api.del(`/api/plans/${p.id}`); draw(); } }, t('remove'))))))));
   };
   // One row from lists.
   const user = h('select', { name: 'plan-user' }, dicts.users.filter((u) => u.active !== false).map((u) => h('option', { value: u.id }, u.name)));
-  const pipe = h('select', { name: 'plan-pipeline' }, h('option', { value: '' }, LANG === 'en' ? 'All pipelines' : 'Все воронки'), dicts.pipelines.map((p) => h('option', { value: p.id }, p.name)));
+  const pipe = h('select', { name: 'plan-pipeline' }, h('option', { value: '' }, t('all_pipelines')), dicts.pipelines.map((p) => h('option', { value: p.id }, p.name)));
   const kind = h('select', { name: 'plan-kind' }, ['month', 'quarter', 'year'].map((k) => h('option', { value: k }, t(k))));
   const now = new Date();
   const start = h('input', { type: 'date', name: 'plan-start', value: `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-01` });
@@ -105,15 +136,15 @@ async function plansCard(dicts) {
   // Grades (junior / senior …) carry their own plans: the grade shows next to the employee in the plan report.
   const grade = h('input', { type: 'text', name: 'plan-grade', maxlength: 50, placeholder: 'junior / senior', style: 'width:120px' });
   const send = async (rows) => {
-    try { await api.post('/api/plans', { rows }); msg(out, t('saved'), true); draw(); } catch (e) { msg(out, (e.field ? e.field + ': ' : '') + e.message, false); }
+    try { await api.post('/api/plans', { rows }); msg(out, t('saved'), true); draw(); } catch (e) { msg(out, e.message, false); }
   };
   const addOne = () => send([{ user_id: Number(user.value), department_id: null, category_id: pipe.value ? Number(pipe.value) : null, period_kind: kind.value, period_start: start.value,
     amount_cents: Math.round(Number(amount.value) * 100), deal_count: count.value ? Number(count.value) : null, bonus_cents: Math.round(Number(bonus.value) * 100), grade: grade.value.trim() || null, updated_by: null }]);
-  const paste = h('textarea', { name: 'plan-paste', placeholder: LANG === 'en' ? 'Paste rows from a spreadsheet: employee ⇥ pipeline ⇥ month|quarter|year ⇥ 2026-01-01 ⇥ amount ⇥ count ⇥ bonus ⇥ grade' : 'Вставьте строки из таблицы: сотрудник ⇥ воронка ⇥ month|quarter|year ⇥ 2026-01-01 ⇥ сумма ⇥ кол-во ⇥ бонус ⇥ грейд' });
-  const addPaste = () => { const r = parsePaste(paste.value, dicts); if (r.errors.length) { msg(out, (LANG === 'en' ? 'Not recognised, row ' : 'Не распознано, строка ') + r.errors.join('; '), false); return; } if (r.rows.length) send(r.rows); };
+  const paste = h('textarea', { name: 'plan-paste', placeholder: t('paste_placeholder') });
+  const addPaste = () => { const r = parsePaste(paste.value, dicts); if (r.errors.length) { msg(out, t('paste_not_recognised') + ' ' + r.errors.join('; '), false); return; } if (r.rows.length) send(r.rows); };
   card.append(table, h('div', { class: 'row' }, h('label', {}, t('employee'), user), h('label', {}, t('pipelines'), pipe), h('label', {}, t('period'), kind), h('label', {}, t('from'), start),
     h('label', {}, t('plan_amount'), amount), h('label', {}, t('plan_count'), count), h('label', {}, t('bonus'), bonus), h('label', {}, t('grade'), grade), h('button', { class: 'btn btn-primary', type: 'button', name: 'add-plan', onclick: addOne }, t('add'))),
-  paste, h('div', { class: 'row' }, h('button', { class: 'btn btn-light', type: 'button', name: 'paste-plans', onclick: addPaste }, LANG === 'en' ? 'Add pasted rows' : 'Добавить вставленные строки')), out);
+  paste, h('div', { class: 'row' }, h('button', { class: 'btn btn-light', type: 'button', name: 'paste-plans', onclick: addPaste }, t('paste_add'))), out);
   await draw();
   return card;
 }

@@ -126,6 +126,39 @@ impl Browser {
         }
     }
 
+    /// Like [`Browser::downloaded`] for a file whose name starts with `prefix` (names carry the period's dates).
+    pub async fn downloaded_prefix(
+        &self,
+        prefix: &str,
+        secs: u64,
+    ) -> anyhow::Result<(String, Vec<u8>)> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let names: Vec<String> = std::fs::read_dir(&self.downloads)?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            let partial = names.iter().any(|n| n.ends_with(".crdownload"));
+            if !partial {
+                if let Some(n) = names
+                    .iter()
+                    .find(|n| n.starts_with(prefix) && n.ends_with(".xlsx"))
+                {
+                    let bytes = std::fs::read(self.downloads.join(n))?;
+                    if !bytes.is_empty() {
+                        return Ok((n.clone(), bytes));
+                    }
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(anyhow!(
+                    "no download starting with {prefix:?} (saw {names:?})"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     async fn cmd(
         &self,
         method: reqwest::Method,
@@ -177,6 +210,35 @@ impl Browser {
             Some(json!({"script": script, "args": []})),
         )
         .await
+    }
+
+    /// Calls our API from inside the page, as the page's own code does: `fetch(path)` on the page's origin with the
+    /// session of the page's embedded config (`x-b24a-session`), `body` sent as JSON when given. Returns the HTTP
+    /// status and the JSON answer (`null` when the answer is not JSON). The one page-side fetch of the tests.
+    pub async fn page_api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(u16, Value)> {
+        const SCRIPT: &str = "const [method, path, body] = arguments; const done = arguments[arguments.length - 1]; \
+            const session = JSON.parse(document.getElementById('b24a-config').textContent).session; \
+            const headers = {'x-b24a-session': session}; \
+            if (body !== null) headers['content-type'] = 'application/json'; \
+            fetch(path, {method, headers, body: body === null ? undefined : JSON.stringify(body)}) \
+              .then(r => r.text().then(t => { let j = null; try { j = JSON.parse(t); } catch (e) {} done([r.status, j]); })) \
+              .catch(e => done([0, String(e)]));";
+        let answer = self
+            .cmd(
+                reqwest::Method::POST,
+                "/execute/async",
+                Some(json!({"script": SCRIPT, "args": [method, path, body]})),
+            )
+            .await?;
+        let status = answer[0]
+            .as_u64()
+            .ok_or_else(|| anyhow!("page_api {method} {path}: no status in {answer}"))?;
+        Ok((status as u16, answer[1].clone()))
     }
 
     /// Waits until `condition` (a JS expression) is truthy.

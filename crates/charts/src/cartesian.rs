@@ -37,10 +37,24 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         .fold(0.0, f64::max)
         .ceil() as u32
         + 14;
+    // Several lines: each one's name is written at its right end (beside the legend), so a reader never has to
+    // match colours; the names get a right margin of their own.
+    // On a narrow chart (a phone) the legend alone names them: the plot keeps its width.
+    let end_names = spec.kind == ChartKind::Line && spec.series.len() > 1 && spec.width >= 600;
+    let names_width = if end_names {
+        spec.series
+            .iter()
+            .map(|s| text_width(&s.name, LABEL_SIZE))
+            .fold(0.0, f64::max)
+            .min(END_NAME_MAX) as u32
+            + 10
+    } else {
+        0
+    };
     let mut builder = ChartBuilder::on(area);
     builder
         .margin_left(PAD as u32)
-        .margin_right(PAD as u32 + 4)
+        .margin_right(PAD as u32 + 4 + names_width)
         .margin_bottom(8);
     builder.x_label_area_size(if spec.x_label.is_some() { 42 } else { 24 });
     builder.y_label_area_size(y_label_width.max(40));
@@ -91,6 +105,7 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     let series_count = spec.series.len().max(1);
     match spec.kind {
         ChartKind::Line => {
+            let mut ends: Vec<(i32, usize)> = Vec::new();
             for (s, series) in spec.series.iter().enumerate() {
                 let color = series_color(spec, s);
                 // Gaps (missing or non-finite values) split the line instead of dropping to zero.
@@ -109,6 +124,12 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
                         color.stroke_width(2),
                     )))?;
                 }
+                if end_names {
+                    if let Some(last) = (0..n).rev().find_map(|i| value(s, i)) {
+                        let (_, y) = chart.backend_coord(&(n as f64 - 0.5, last.clamp(lo, hi)));
+                        ends.push((y, s));
+                    }
+                }
                 for i in 0..n {
                     if let Some(v) = value(s, i) {
                         let title = hover(ctx, &spec.categories[i], named(ctx, &series.name), v);
@@ -122,6 +143,9 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
                         })?;
                     }
                 }
+            }
+            if end_names {
+                draw_end_names(ctx, area, &chart, &mut ends, (n as f64 - 0.5, lo, hi))?;
             }
         }
         ChartKind::Bars => {
@@ -172,6 +196,53 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// The widest a line's end name may be before it is shortened (full name on hover).
+const END_NAME_MAX: f64 = 120.0;
+
+/// Writes each line's name at its right end, pushed apart vertically so no two names overlap.
+fn draw_end_names<X, Y>(
+    ctx: &Ctx,
+    area: &Area,
+    chart: &ChartContext<'_, crate::svg_backend::MarkedSvgBackend, Cartesian2d<X, Y>>,
+    ends: &mut [(i32, usize)],
+    (right, lo, hi): (f64, f64, f64),
+) -> DrawResult
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let (ox, oy) = area.get_base_pixel();
+    let (x, top) = chart.backend_coord(&(right, hi));
+    let (_, bottom) = chart.backend_coord(&(right, lo));
+    let gap = LABEL_SIZE as i32 + 2;
+    ends.sort();
+    // Downward pass keeps the order and the gap; an upward pass pulls back what ran past the bottom.
+    for i in 1..ends.len() {
+        ends[i].0 = ends[i].0.max(ends[i - 1].0 + gap);
+    }
+    if let Some(last) = ends.last_mut() {
+        last.0 = last.0.min(bottom);
+    }
+    for i in (0..ends.len().saturating_sub(1)).rev() {
+        ends[i].0 = ends[i].0.min(ends[i + 1].0 - gap);
+    }
+    for &(y, s) in ends.iter() {
+        let y = y.max(top - gap);
+        let color = crate::render::series_color(ctx.spec, s);
+        let style = font(LABEL_SIZE, TEXT_MUTED)
+            .color(&color)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        ctx.label(
+            area,
+            &ctx.spec.series[s].name,
+            END_NAME_MAX,
+            style,
+            (x - ox + 6, y - oy),
+        )?;
     }
     Ok(())
 }

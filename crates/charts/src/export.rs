@@ -110,9 +110,9 @@ pub enum ExportError {
 }
 
 /// Number formats per column kind, plus their bold variants for the totals row.
-struct Formats {
-    title: Format,
-    header: Format,
+pub(crate) struct Formats {
+    pub(crate) title: Format,
+    pub(crate) header: Format,
     link: Format,
 }
 
@@ -131,7 +131,7 @@ impl Formats {
         }
     }
 
-    fn for_kind(kind: &ColumnKind, bold: bool) -> Format {
+    pub(crate) fn for_kind(kind: &ColumnKind, bold: bool) -> Format {
         let base = match kind {
             ColumnKind::Text | ColumnKind::Link => Format::new(),
             ColumnKind::Integer => Format::new().set_num_format("#,##0"),
@@ -170,10 +170,25 @@ fn currency_unit(currency: &str) -> String {
 
 /// Builds one workbook with a sheet per table, in order.
 pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, ExportError> {
+    workbook_with_cover(None, tables)
+}
+
+/// Builds one workbook: the cover sheet first (report, period, filters, export date, tiles), when given, then a
+/// sheet per table, in order.
+pub fn workbook_with_cover(
+    cover: Option<&crate::cover::Cover>,
+    tables: &[Table],
+) -> Result<Vec<u8>, ExportError> {
     let mut book = Workbook::new();
     let formats = Formats::new();
     let mut used = HashSet::new();
-    if tables.is_empty() {
+    if let Some(cover) = cover {
+        let name = unique_sheet_name(&cover.sheet_name, 0, &mut used);
+        let sheet = book.add_worksheet();
+        sheet.set_name(name)?;
+        crate::cover::write_cover(sheet, cover, &formats)?;
+    }
+    if tables.is_empty() && cover.is_none() {
         // A workbook must have a sheet; an empty report still downloads as a valid file.
         book.add_worksheet();
     }
@@ -302,7 +317,7 @@ fn clip_text(text: &str) -> String {
     text.chars().take(MAX_CELL_TEXT).collect()
 }
 
-fn write_row(
+pub(crate) fn write_row(
     sheet: &mut Worksheet,
     row_no: u32,
     cells: &[Cell],

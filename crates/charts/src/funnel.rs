@@ -28,8 +28,14 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     let max = values.iter().copied().fold(0.0, f64::max);
     let (w, h) = area.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
-    let names_width = (w as f64 * 0.26).clamp(90.0, 240.0) as i32;
-    let values_width = 150;
+    // Names get the room they need (up to 45 % of the width), so "Консалтинг" is never cut while space is free.
+    let widest = spec
+        .categories
+        .iter()
+        .map(|c| crate::svg_backend::text_width(c, LABEL_SIZE))
+        .fold(0.0, f64::max);
+    let names_width = (widest + 22.0).clamp(60.0, (w as f64 * 0.45).max(60.0)) as i32;
+    let values_width = ((w as f64) * 0.3).clamp(90.0, 150.0) as i32;
     let bar_left = PAD + names_width;
     let bar_span = (w - bar_left - values_width - PAD).max(40);
     let row = ((h - 12) / n.max(1) as i32).clamp(8, 44);

@@ -5,6 +5,7 @@
 //! the database, HTTP or Bitrix24: callers turn report results into these values.
 
 mod cartesian;
+pub mod cover;
 pub mod export;
 pub mod format;
 mod funnel;
@@ -14,7 +15,8 @@ mod scatter;
 pub mod spec;
 mod svg_backend;
 
-pub use export::{workbook, Cell, Column, ColumnKind, ExportError, Table};
+pub use cover::{Cover, CoverLine};
+pub use export::{workbook, workbook_with_cover, Cell, Column, ColumnKind, ExportError, Table};
 pub use format::Locale;
 pub use render::render_svg;
 pub use spec::{ChartKind, ChartSpec, ScatterPoint, Series, ValueFormat};

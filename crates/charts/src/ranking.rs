@@ -34,9 +34,11 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         .iter()
         .map(|c| text_width(c, LABEL_SIZE))
         .fold(0.0, f64::max)
-        .min(w as f64 * 0.32)
+        // The names get what they need up to 45 % of the width: never cut while the bars have room to spare.
+        .min(w as f64 * 0.45)
         .ceil() as u32
-        + 12;
+        // The label is drawn 8 px left of the axis and may use names_width - 14: the widest name must fit whole.
+        + 22;
     let mut chart = ChartBuilder::on(area)
         .margin_left(PAD as u32)
         .margin_right((PAD as f64 + widest_value + 8.0) as u32)
@@ -51,7 +53,8 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
         .disable_y_mesh()
         .y_labels(0)
         .y_label_formatter(&no_label)
-        .x_labels(5)
+        // A narrow (phone) chart gets fewer value ticks so "500 тыс. ₽" and "1 млн ₽" never run into each other.
+        .x_labels(if w < 600 { 3 } else { 5 })
         .x_label_formatter(&axis_fmt)
         .bold_line_style(RGBColor(0xe6, 0xe9, 0xec))
         .light_line_style(TRANSPARENT)

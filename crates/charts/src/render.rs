@@ -3,7 +3,7 @@
 //! It must never panic on any spec (NaN, infinities, negatives, empty or ragged data).
 
 use crate::format::Locale;
-use crate::spec::{ChartKind, ChartSpec, ValueFormat, PALETTE, TEXT_DARK, TEXT_MUTED};
+use crate::spec::{series_palette_color, ChartKind, ChartSpec, ValueFormat, TEXT_DARK, TEXT_MUTED};
 use crate::svg_backend::{escape, text_width, MarkedSvgBackend, SharedSvg};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -180,13 +180,13 @@ pub(crate) fn parse_color(text: &str, index: usize) -> RGBColor {
         let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0);
         return RGBColor(byte(0), byte(2), byte(4));
     }
-    parse_color(PALETTE[index % PALETTE.len()], 0)
+    parse_color(&series_palette_color(index), 0)
 }
 
 pub(crate) fn series_color(spec: &ChartSpec, index: usize) -> RGBColor {
     match spec.series.get(index).and_then(|s| s.color.as_deref()) {
         Some(c) => parse_color(c, index),
-        None => parse_color(PALETTE[index % PALETTE.len()], 0),
+        None => parse_color(&series_palette_color(index), 0),
     }
 }
 

@@ -4,10 +4,42 @@
 use crate::format::{self, Locale};
 use serde::{Deserialize, Serialize};
 
-/// Bitrix24 palette, in the order series get them when no colour is given.
-pub const PALETTE: [&str; 6] = [
-    "#2fc6f6", "#9dcf00", "#ff5752", "#a8adb4", "#f7a700", "#55d0e0",
+/// Bitrix24-like palette, in the order series get them when no colour is given: twelve colours that tell apart
+/// on a white page (no two near each other), so a chart with the top series plus "other" never repeats one.
+/// Beyond twelve series [`series_palette_color`] generates further distinct hues instead of wrapping around.
+pub const PALETTE: [&str; 12] = [
+    "#2fc6f6", "#9dcf00", "#ff5752", "#f7a700", "#7b5cd6", "#1e7b34", "#e84ab3", "#0b66c3",
+    "#8a5a2b", "#a8adb4", "#00a99d", "#333d47",
 ];
+
+/// The palette colour of series `index` ("#rrggbb"): the [`PALETTE`] first, then hues spaced by the golden angle
+/// (never equal to an earlier one), so no two series of one chart share a colour.
+pub fn series_palette_color(index: usize) -> String {
+    if let Some(c) = PALETTE.get(index) {
+        return (*c).to_string();
+    }
+    let k = (index - PALETTE.len()) as f64;
+    let hue = (k * 137.507_764 + 17.0) % 360.0;
+    // Alternate the lightness so neighbouring generated hues also differ in tone.
+    let light = if index & 1 == 0 { 0.42 } else { 0.58 };
+    hsl_to_hex(hue, 0.65, light)
+}
+
+fn hsl_to_hex(h: f64, s: f64, l: f64) -> String {
+    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let x = c * (1.0 - ((h / 60.0) % 2.0 - 1.0).abs());
+    let m = l - c / 2.0;
+    let (r, g, b) = match (h / 60.0) as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let byte = |v: f64| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
+    format!("#{:02x}{:02x}{:02x}", byte(r), byte(g), byte(b))
+}
 pub const TEXT_DARK: &str = "#333333";
 pub const TEXT_MUTED: &str = "#525c69";
 pub const GRID: &str = "#e6e9ec";
@@ -109,7 +141,10 @@ impl ValueFormat {
         match self {
             ValueFormat::Count => format::format_number(v, 0, locale),
             ValueFormat::Number => format::format_number(v, 1, locale),
-            ValueFormat::Money { currency } => format::format_money_units(v, currency, locale),
+            // Charts round money like the tables do: whole units, no kopecks.
+            ValueFormat::Money { currency } => {
+                format::format_money_units(v.round(), currency, locale)
+            }
             ValueFormat::Percent => format::format_percent(v, locale),
             ValueFormat::Days => format::format_days(v, locale),
             ValueFormat::Points => format::format_points(v, locale),

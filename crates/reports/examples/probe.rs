@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use b24a_reports::load::{self, ActWindow, DealWindow, LeadWindow};
-use b24a_reports::{Filter, PortalContext, Prepared};
+use b24a_reports::{Filter, PortalContext, Prepared, ReportCache, ReportSource};
 use b24a_store::Store;
 
 #[tokio::main]
@@ -14,6 +14,8 @@ async fn main() -> Result<()> {
         .unwrap_or_else(|| "sqlite:target-reports/bench-1000000.db".into());
     let store = Store::connect(&url).await?;
     let ctx = PortalContext::load(&store, 1, 24, 1_773_576_000).await?;
+    // Loaders timed against the database: the cache is off.
+    let store = ReportSource::new(store, ReportCache::off());
     let f = Filter::from_json(
         r#"{"period": {"preset": "custom", "from": "2026-02-14", "to": "2026-03-15"}}"#,
     )?;

@@ -10,12 +10,17 @@
 //! BENCH_RUNS=n (default 5), BENCH_YEAR=1 adds a 12-month period, BENCH_ANALYZE=1 refreshes planner statistics
 //! (run it once after the migration built the report indexes on already generated data).
 //! Each report is timed cold (first call after the in-memory cache is cleared) and warm (median of the runs).
+//! The report cache is sized by BENCH_CACHE_MB (default 1024; 0 = off, SQL only) and builds inline with
+//! BENCH_CACHE_INLINE=1 (the server's `--report-cache-mb` / `--report-cache-inline-builds`).
 
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use b24a_reports::r3_plan::PlanOptions;
-use b24a_reports::{run_plan_report, run_report, Filter, PortalContext, ReportId};
+use b24a_reports::{
+    run_plan_report, run_report, CacheConfig, Filter, PortalContext, ReportCache, ReportId,
+    ReportSource,
+};
 use b24a_store::{with_pool, Store};
 use sqlx::Connection;
 
@@ -384,6 +389,14 @@ async fn main() -> Result<()> {
         println!("{sql} in {:.1}s", t.elapsed().as_secs_f64());
     }
     let ctx = PortalContext::load(&store, 1, 24, NOW).await?;
+    let cache = ReportCache::new(CacheConfig {
+        megabytes: std::env::var("BENCH_CACHE_MB")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1024),
+        inline_builds: std::env::var("BENCH_CACHE_INLINE").is_ok_and(|v| v == "1"),
+    });
+    let store = ReportSource::new(store, cache.clone());
     let periods = [
         (
             "month (2026-02-14..03-15)",
@@ -411,11 +424,11 @@ async fn main() -> Result<()> {
                 std::hint::black_box(a);
                 anyhow::Ok(t.elapsed().as_secs_f64() * 1000.0)
             };
-            b24a_reports::cache::clear();
+            cache.clear();
             let cold = run().await?;
             // The cold call starts building the cache in the background; time until it is ready.
             let t = Instant::now();
-            while b24a_reports::cache::builds_in_flight() > 0 {
+            while cache.builds_in_flight() > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
             let ready = cold + t.elapsed().as_secs_f64() * 1000.0;
@@ -433,7 +446,7 @@ async fn main() -> Result<()> {
             );
         }
     }
-    let (parts, bytes) = b24a_reports::cache::stats();
+    let (parts, bytes) = cache.stats();
     println!(
         "\ncache after the last report: {parts} parts, {:.0} MB",
         bytes as f64 / 1e6
@@ -443,10 +456,10 @@ async fn main() -> Result<()> {
     for report in ReportId::ALL {
         run_report(&store, &ctx, report, &filter).await?;
     }
-    while b24a_reports::cache::builds_in_flight() > 0 {
+    while cache.builds_in_flight() > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let (parts, bytes) = b24a_reports::cache::stats();
+    let (parts, bytes) = cache.stats();
     println!(
         "cache with every report answered: {parts} parts, {:.0} MB",
         bytes as f64 / 1e6

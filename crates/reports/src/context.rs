@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use b24a_store::{with_pool, Store};
+use b24a_store::{PortalId, Store};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, TimeZone};
 use serde::Serialize;
 
@@ -136,24 +136,16 @@ impl PortalContext {
         history_months: u32,
         now: i64,
     ) -> Result<PortalContext, ReportError> {
-        let row: Option<(Option<String>, i64, Option<String>)> = with_pool!(store.pool(), p => {
-            sqlx::query_as("SELECT time_zone, utc_offset_seconds, base_currency FROM portals WHERE id = $1")
-                .bind(portal_id)
-                .fetch_optional(p)
-                .await
-        })?;
-        let Some((tz_name, offset, base)) = row else {
+        let portal = PortalId(portal_id);
+        let Some(p) = store.portal(portal).await? else {
             return Err(ReportError::UnknownPortal(portal_id));
         };
-        let currencies: Vec<(String, i64, f64, bool)> = with_pool!(store.pool(), p => {
-            sqlx::query_as("SELECT currency, amount_cnt, amount, is_base FROM currencies WHERE portal_id = $1")
-                .bind(portal_id)
-                .fetch_all(p)
-                .await
-        })?;
+        let (tz_name, offset, base) = (p.time_zone, p.utc_offset_seconds, p.base_currency);
+        let currencies = store.currencies(portal).await?;
         let mut rates = HashMap::new();
         let mut base_from_table = None;
-        for (code, cnt, amount, is_base) in currencies {
+        for c in currencies {
+            let (code, cnt, amount, is_base) = (c.currency, c.amount_cnt, c.amount, c.is_base);
             if is_base {
                 base_from_table = Some(code.clone());
             }
@@ -225,27 +217,16 @@ impl PortalContext {
 
     /// Last sync outcome of every source, from `sync_state`.
     pub async fn freshness(&self, store: &Store) -> Result<Vec<Freshness>, ReportError> {
-        type Raw = (String, String, Option<i64>, Option<String>, Option<i64>);
-        let rows: Vec<Raw> = with_pool!(store.pool(), p => {
-            sqlx::query_as(
-                "SELECT entity, phase, last_success_at, last_error, last_error_at FROM sync_state \
-                 WHERE portal_id = $1 ORDER BY entity",
-            )
-            .bind(self.portal_id)
-            .fetch_all(p)
-            .await
-        })?;
-        Ok(rows
+        let states = store.sync_states(PortalId(self.portal_id)).await?;
+        Ok(states
             .into_iter()
-            .map(
-                |(entity, phase, last_success_at, last_error, last_error_at)| Freshness {
-                    entity,
-                    phase,
-                    last_success_at,
-                    last_error,
-                    last_error_at,
-                },
-            )
+            .map(|s| Freshness {
+                entity: s.entity,
+                phase: s.phase,
+                last_success_at: s.last_success_at,
+                last_error: s.last_error,
+                last_error_at: s.last_error_at,
+            })
             .collect())
     }
 }

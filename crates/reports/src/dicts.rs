@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use b24a_store::{with_pool, Store};
+use b24a_store::{PortalId, Store};
 
 use crate::error::ReportError;
 
@@ -54,31 +54,15 @@ pub struct Dicts {
 
 impl Dicts {
     pub async fn load(store: &Store, portal_id: i64) -> Result<Dicts, ReportError> {
-        let pool = store.pool();
-        let users: Vec<(i64, String, String, bool)> = with_pool!(pool, p => {
-            sqlx::query_as("SELECT id, name, last_name, active FROM users WHERE portal_id = $1").bind(portal_id).fetch_all(p).await
-        })?;
-        let memberships: Vec<(i64, i64)> = with_pool!(pool, p => {
-            sqlx::query_as("SELECT user_id, department_id FROM user_departments WHERE portal_id = $1").bind(portal_id).fetch_all(p).await
-        })?;
-        let depts: Vec<(i64, String, Option<i64>)> = with_pool!(pool, p => {
-            sqlx::query_as("SELECT id, name, parent_id FROM departments WHERE portal_id = $1").bind(portal_id).fetch_all(p).await
-        })?;
-        let pipelines: Vec<(i64, String)> = with_pool!(pool, p => {
-            sqlx::query_as("SELECT id, name FROM pipelines WHERE portal_id = $1 ORDER BY sort, id").bind(portal_id).fetch_all(p).await
-        })?;
-        let statuses: Vec<(String, String, String, i64, String, Option<i64>)> = with_pool!(pool, p => {
-            sqlx::query_as("SELECT entity_id, status_id, name, sort, semantics, category_id FROM crm_statuses WHERE portal_id = $1")
-                .bind(portal_id).fetch_all(p).await
-        })?;
-        let projects: Vec<(i64, String)> = with_pool!(pool, p => {
-            sqlx::query_as("SELECT id, name FROM projects WHERE portal_id = $1").bind(portal_id).fetch_all(p).await
-        })?;
+        let rows = store.report_dictionaries(PortalId(portal_id)).await?;
+        let pipelines: Vec<(i64, String)> =
+            rows.pipelines.into_iter().map(|p| (p.id, p.name)).collect();
         let mut d = Dicts {
             pipelines,
             ..Dicts::default()
         };
-        for (id, name, last, active) in users {
+        for u in rows.users {
+            let (id, name, last, active) = (u.id, u.name, u.last_name, u.active);
             let full = format!("{name} {last}").trim().to_string();
             d.users.insert(
                 id,
@@ -93,15 +77,30 @@ impl Dicts {
                 },
             );
         }
-        for (uid, dep) in memberships {
+        for m in rows.memberships {
+            let (uid, dep) = (m.user_id, m.department_id);
             if let Some(u) = d.users.get_mut(&uid) {
                 u.departments.push(dep);
             }
         }
-        for (id, name, parent_id) in depts {
-            d.departments.insert(id, DeptInfo { name, parent_id });
+        for dep in rows.departments {
+            d.departments.insert(
+                dep.id,
+                DeptInfo {
+                    name: dep.name,
+                    parent_id: dep.parent_id,
+                },
+            );
         }
-        for (entity, status_id, name, sort, semantics, category) in statuses {
+        for st in rows.statuses {
+            let (entity, status_id, name, sort, semantics, category) = (
+                st.entity_id,
+                st.status_id,
+                st.name,
+                st.sort,
+                st.semantics,
+                st.category_id,
+            );
             let info = StageInfo {
                 name,
                 sort,
@@ -118,7 +117,7 @@ impl Dicts {
                 d.industries.insert(status_id, info.name);
             }
         }
-        d.projects = projects.into_iter().collect();
+        d.projects = rows.projects.into_iter().map(|p| (p.id, p.name)).collect();
         if !d.pipelines.iter().any(|(id, _)| *id == 0) {
             d.pipelines.insert(0, (0, "Общая".to_string()));
         }

@@ -2,8 +2,6 @@
 //! counting in collecting mode (so the list and the number cannot disagree), then fetching, filtering, sorting and
 //! paging the rows. Must never re-implement a metric predicate.
 
-use b24a_store::Store;
-
 use crate::answer::{Drill, ReportId};
 use crate::context::PortalContext;
 use crate::definitions::definition;
@@ -11,12 +9,13 @@ use crate::error::ReportError;
 use crate::filter::{Filter, FilterError};
 use crate::list::{self, ListQuery, RecordList};
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::Side;
 use crate::{r1_sales_dynamics, r2_managers, r3_plan, r4_marketing, r5_tasks, r6_forget_me_not};
 
 /// The ids behind a drill handle, in counting order (no paging): what the number counted.
 pub async fn drill_ids(
-    store: &Store,
+    src: &ReportSource,
     p: &Prepared,
     report: ReportId,
     drill: &Drill,
@@ -35,59 +34,133 @@ pub async fn drill_ids(
     };
     let (m, g) = (drill.metric.as_str(), &drill.group);
     match report {
-        ReportId::SalesDynamics => r1_sales_dynamics::hits(store, p, range, m, g).await,
-        ReportId::Managers => r2_managers::hits(store, p, range, m, g).await,
-        ReportId::Plan => r3_plan::hits(store, p, range, m, g).await,
-        ReportId::Marketing => r4_marketing::hits(store, p, range, m, g).await,
-        ReportId::Tasks => r5_tasks::hits(store, p, range, m, g).await,
-        ReportId::ForgetMeNot => r6_forget_me_not::hits(store, p, m, g).await,
+        ReportId::SalesDynamics => r1_sales_dynamics::hits(src, p, range, m, g).await,
+        ReportId::Managers => r2_managers::hits(src, p, range, m, g).await,
+        ReportId::Plan => r3_plan::hits(src, p, range, m, g).await,
+        ReportId::Marketing => r4_marketing::hits(src, p, range, m, g).await,
+        ReportId::Tasks => r5_tasks::hits(src, p, range, m, g).await,
+        ReportId::ForgetMeNot => r6_forget_me_not::hits(src, p, m, g).await,
     }
+}
+
+/// Whether a list answer is one page or the whole filtered list (an export).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Paging {
+    Page,
+    All,
 }
 
 /// The list of records behind a number: `counted` equals the number; `rows` is one page after the list filters.
 pub async fn drill_down(
-    store: &Store,
+    src: &ReportSource,
     ctx: &PortalContext,
     report: ReportId,
     filter: &Filter,
     drill: &Drill,
     q: &ListQuery,
 ) -> Result<RecordList, ReportError> {
-    let p = Prepared::new(store, ctx, filter).await?;
-    let ids = drill_ids(store, &p, report, drill).await?;
+    drill_list(src, ctx, report, filter, drill, q, Paging::Page).await
+}
+
+/// Every record behind a number that passes the list filters, sorted (for an export of the whole list).
+pub async fn drill_down_all(
+    src: &ReportSource,
+    ctx: &PortalContext,
+    report: ReportId,
+    filter: &Filter,
+    drill: &Drill,
+    q: &ListQuery,
+) -> Result<RecordList, ReportError> {
+    drill_list(src, ctx, report, filter, drill, q, Paging::All).await
+}
+
+async fn drill_list(
+    src: &ReportSource,
+    ctx: &PortalContext,
+    report: ReportId,
+    filter: &Filter,
+    drill: &Drill,
+    q: &ListQuery,
+    paging: Paging,
+) -> Result<RecordList, ReportError> {
+    let p = Prepared::new(src, ctx, filter).await?;
+    let ids = drill_ids(src, &p, report, drill).await?;
     let entity = definition(&drill.metric)
         .map(|d| d.entity)
         .unwrap_or(list::Entity::Deal);
-    let touches = match (report, entity) {
-        (ReportId::ForgetMeNot, list::Entity::Deal) => {
-            Some(r6_forget_me_not::touch_map(store, &p, 2).await?)
-        }
-        (ReportId::ForgetMeNot, list::Entity::Lead) => {
-            Some(r6_forget_me_not::touch_map(store, &p, 1).await?)
-        }
-        (ReportId::ForgetMeNot, list::Entity::Contact) => {
-            Some(r6_forget_me_not::touch_map(store, &p, 3).await?)
-        }
-        (ReportId::ForgetMeNot, list::Entity::Company) => {
-            Some(r6_forget_me_not::touch_map(store, &p, 4).await?)
-        }
-        _ => None,
+    let owner_type = match entity {
+        list::Entity::Lead => 1,
+        list::Entity::Deal => 2,
+        list::Entity::Contact => 3,
+        list::Entity::Company => 4,
+        _ => 0,
     };
-    list::build(store, ctx, &p.dicts, entity, &ids, q, touches.as_ref()).await
+    let touches = if report == ReportId::ForgetMeNot && owner_type > 0 {
+        Some(r6_forget_me_not::touch_map(src, &p, owner_type).await?)
+    } else {
+        None
+    };
+    match paging {
+        Paging::Page => list::build(src, ctx, &p.dicts, entity, &ids, q, touches.as_ref()).await,
+        Paging::All => list::build_all(src, ctx, &p.dicts, entity, &ids, q, touches.as_ref()).await,
+    }
 }
 
-/// The deal list block of a deal report (R1, R2, R4): the deals of the report's cohort, sortable and filterable.
+/// The deal list block of a deal report (R1, R2, R4: the deals of the report's cohort; R3: the deals counted as
+/// fact or as open coverage of the plan), sortable and filterable.
 pub async fn deal_list(
-    store: &Store,
+    src: &ReportSource,
     ctx: &PortalContext,
     report: ReportId,
     filter: &Filter,
     q: &ListQuery,
 ) -> Result<RecordList, ReportError> {
-    let drill = Drill {
-        metric: "deals_cohort".to_string(),
+    deal_list_with(src, ctx, report, filter, q, Paging::Page).await
+}
+
+/// The whole deal list block (every page, with the list filters and sort), for an export.
+pub async fn deal_list_all(
+    src: &ReportSource,
+    ctx: &PortalContext,
+    report: ReportId,
+    filter: &Filter,
+    q: &ListQuery,
+) -> Result<RecordList, ReportError> {
+    deal_list_with(src, ctx, report, filter, q, Paging::All).await
+}
+
+async fn deal_list_with(
+    src: &ReportSource,
+    ctx: &PortalContext,
+    report: ReportId,
+    filter: &Filter,
+    q: &ListQuery,
+    paging: Paging,
+) -> Result<RecordList, ReportError> {
+    let drill = |metric: &str| Drill {
+        metric: metric.to_string(),
         group: crate::tally::Group::Total,
         side: Side::Current,
     };
-    drill_down(store, ctx, report, filter, &drill, q).await
+    match report {
+        ReportId::SalesDynamics | ReportId::Managers | ReportId::Marketing => {
+            drill_list(src, ctx, report, filter, &drill("deals_cohort"), q, paging).await
+        }
+        ReportId::Plan => {
+            // The plan counts a deal as fact (won in a plan row's window) or open coverage: the list is both.
+            let p = Prepared::new(src, ctx, filter).await?;
+            let mut ids = drill_ids(src, &p, report, &drill("plan_fact")).await?;
+            ids.extend(drill_ids(src, &p, report, &drill("plan_open")).await?);
+            ids.sort_unstable();
+            ids.dedup();
+            let e = list::Entity::Deal;
+            match paging {
+                Paging::Page => list::build(src, ctx, &p.dicts, e, &ids, q, None).await,
+                Paging::All => list::build_all(src, ctx, &p.dicts, e, &ids, q, None).await,
+            }
+        }
+        ReportId::Tasks | ReportId::ForgetMeNot => {
+            Err(FilterError::invalid("report", "this report has no deal list").into())
+        }
+    }
 }

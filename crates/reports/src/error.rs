@@ -16,9 +16,3 @@ pub enum ReportError {
     #[error("store error: {0}")]
     Store(#[from] b24a_store::StoreError),
 }
-
-impl From<sqlx::Error> for ReportError {
-    fn from(e: sqlx::Error) -> Self {
-        ReportError::Store(b24a_store::StoreError::Database(e))
-    }
-}

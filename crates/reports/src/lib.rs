@@ -24,10 +24,10 @@ pub mod drill;
 pub mod error;
 pub mod filter;
 pub mod list;
+mod list_rows;
 pub mod load;
 pub mod metrics;
 pub mod money;
-pub mod packed;
 pub mod prepare;
 pub mod r1_sales_dynamics;
 pub mod r2_managers;
@@ -35,48 +35,50 @@ pub mod r3_plan;
 pub mod r4_marketing;
 pub mod r5_tasks;
 pub mod r6_forget_me_not;
+pub mod records;
 pub mod scope;
+pub mod source;
 pub mod tally;
 
 pub use answer::{Answer, Drill, ReportId, Table, Tile, Unit};
+pub use cache::{CacheConfig, ReportCache};
 pub use context::{PortalContext, PortalTz};
 pub use data_scope::DataScope;
 pub use definitions::{definition, definitions, MetricDef};
-pub use drill::{deal_list, drill_down, drill_ids};
+pub use drill::{deal_list, deal_list_all, drill_down, drill_down_all, drill_ids};
 pub use error::ReportError;
 pub use filter::{Filter, FilterError};
-pub use list::{Entity, ListQuery, RecordList};
+pub use list::{Choice, Entity, Facets, ListQuery, Record, RecordList};
 pub use money::Money;
 pub use prepare::Prepared;
+pub use source::ReportSource;
 pub use tally::{Group, Side};
-
-use b24a_store::Store;
 
 /// Computes R3 with the page's bonus options (threshold slider or ladder).
 pub async fn run_plan_report(
-    store: &Store,
+    src: &ReportSource,
     ctx: &PortalContext,
     filter: &Filter,
     opts: &r3_plan::PlanOptions,
 ) -> Result<Answer, ReportError> {
-    let p = Prepared::new(store, ctx, filter).await?;
-    r3_plan::run(store, &p, opts).await
+    let p = Prepared::new(src, ctx, filter).await?;
+    r3_plan::run(src, &p, opts).await
 }
 
 /// Computes one report for a portal (R3 with the default bonus options).
 pub async fn run_report(
-    store: &Store,
+    src: &ReportSource,
     ctx: &PortalContext,
     report: ReportId,
     filter: &Filter,
 ) -> Result<Answer, ReportError> {
-    let p = Prepared::new(store, ctx, filter).await?;
+    let p = Prepared::new(src, ctx, filter).await?;
     match report {
-        ReportId::SalesDynamics => r1_sales_dynamics::run(store, &p).await,
-        ReportId::Managers => r2_managers::run(store, &p).await,
-        ReportId::Plan => r3_plan::run(store, &p, &r3_plan::PlanOptions::default()).await,
-        ReportId::Marketing => r4_marketing::run(store, &p).await,
-        ReportId::Tasks => r5_tasks::run(store, &p).await,
-        ReportId::ForgetMeNot => r6_forget_me_not::run(store, &p).await,
+        ReportId::SalesDynamics => r1_sales_dynamics::run(src, &p).await,
+        ReportId::Managers => r2_managers::run(src, &p).await,
+        ReportId::Plan => r3_plan::run(src, &p, &r3_plan::PlanOptions::default()).await,
+        ReportId::Marketing => r4_marketing::run(src, &p).await,
+        ReportId::Tasks => r5_tasks::run(src, &p).await,
+        ReportId::ForgetMeNot => r6_forget_me_not::run(src, &p).await,
     }
 }

@@ -1,14 +1,13 @@
 //! What every report does before counting: resolve and validate the filter for the portal, load dictionaries,
 //! build the scope; and the answer header (applied period, clamp, freshness). Must never count anything.
 
-use b24a_store::Store;
-
 use crate::answer::{Meta, ReportId};
 use crate::context::PortalContext;
 use crate::dicts::Dicts;
 use crate::error::ReportError;
 use crate::filter::{Filter, Range, Resolved};
 use crate::scope::Scope;
+use crate::source::ReportSource;
 use crate::tally::Side;
 
 /// A validated request, ready to count.
@@ -22,13 +21,13 @@ pub struct Prepared {
 
 impl Prepared {
     pub async fn new(
-        store: &Store,
+        src: &ReportSource,
         ctx: &PortalContext,
         filter: &Filter,
     ) -> Result<Prepared, ReportError> {
         let resolved = filter.resolve(ctx)?;
-        let dicts = Dicts::load(store, ctx.portal_id).await?;
-        let scope = Scope::build(store, ctx, &dicts, filter).await?;
+        let dicts = Dicts::load(src.store(), ctx.portal_id).await?;
+        let scope = Scope::build(src.store(), ctx, &dicts, filter).await?;
         Ok(Prepared {
             ctx: ctx.clone(),
             resolved,
@@ -47,7 +46,7 @@ impl Prepared {
 
     pub async fn meta(
         &self,
-        store: &Store,
+        src: &ReportSource,
         report: ReportId,
         empty: bool,
         empty_reason: &'static str,
@@ -89,7 +88,7 @@ impl Prepared {
             currency: self.ctx.base_currency.clone(),
             time_zone: self.ctx.tz.name(),
             generated_at: self.ctx.now,
-            freshness: self.ctx.freshness(store).await?,
+            freshness: self.ctx.freshness(src.store()).await?,
             empty: empty || locked,
             empty_reason: if locked {
                 Some("period_beyond_tier")

@@ -7,8 +7,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use b24a_store::Store;
-
 use crate::answer::{
     amount_cell, avg_cell, count_cell, count_tile, tile, value_cell, Answer, BlockKind, Row, Table,
     Tile, Unit,
@@ -19,6 +17,7 @@ use crate::filter::{Cohort, Range};
 use crate::load::{self, DealRec, DealWindow, HistRec, LeadRec, LeadWindow};
 use crate::metrics::{self, pct, Status};
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
@@ -31,7 +30,7 @@ pub(crate) struct Data {
 /// Loads the period's deals, leads and (with `history`) stage history concurrently. The comparison period feeds
 /// only tiles, which never look at stage history, so it is loaded without it.
 pub(crate) async fn load(
-    store: &Store,
+    src: &ReportSource,
     ctx: &PortalContext,
     range: Range,
     history: bool,
@@ -39,15 +38,15 @@ pub(crate) async fn load(
     let w = DealWindow::CreatedOrClosed(range);
     let hist = async {
         if history {
-            load::deal_history(store, ctx, w).await
+            load::deal_history(src, ctx, w).await
         } else {
             Ok(HashMap::new())
         }
     };
     let (deals, history, leads) = futures::try_join!(
-        load::deals(store, ctx, w),
+        load::deals(src, ctx, w),
         hist,
-        load::leads(store, ctx, LeadWindow::CreatedOrClosed(range))
+        load::leads(src, ctx, LeadWindow::CreatedOrClosed(range))
     )?;
     Ok(Data {
         deals,
@@ -300,15 +299,15 @@ pub(crate) fn tiles(cur: &Tally, prev: Option<&Tally>) -> Vec<Tile> {
     ]
 }
 
-pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
+pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError> {
     let range = p.resolved.period;
     let prev_data = async {
         match p.resolved.comparison {
-            Some(r) => load(store, &p.ctx, r, false).await.map(|d| Some((r, d))),
+            Some(r) => load(src, &p.ctx, r, false).await.map(|d| Some((r, d))),
             None => Ok(None),
         }
     };
-    let (data, prev_data) = futures::try_join!(load(store, &p.ctx, range, true), prev_data)?;
+    let (data, prev_data) = futures::try_join!(load(src, &p.ctx, range, true), prev_data)?;
     let mut cur = Tally::new();
     compute(p, range, &data, &mut cur);
     let prev = prev_data.map(|(r, d)| {
@@ -474,7 +473,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
         && cur.get("deal_lost", &Group::Total).count == 0
         && cur.get("lead_created", &Group::Total).count == 0;
     let mut meta = p
-        .meta(store, ReportId::SalesDynamics, empty, "no_deals_in_period")
+        .meta(src, ReportId::SalesDynamics, empty, "no_deals_in_period")
         .await?;
     meta.note_money(&[Some(&cur), prev.as_ref()]);
     Ok(Answer {
@@ -511,13 +510,13 @@ pub(crate) fn next_bucket(
 }
 
 pub(crate) async fn hits(
-    store: &Store,
+    src: &ReportSource,
     p: &Prepared,
     range: Range,
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
-    let data = load(store, &p.ctx, range, true).await?;
+    let data = load(src, &p.ctx, range, true).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, range, &data, &mut t);
     Ok(t.into_hits())

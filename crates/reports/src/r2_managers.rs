@@ -7,8 +7,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use b24a_store::Store;
-
 use crate::answer::{
     amount_cell, avg_cell, count_cell, count_tile, drill, money, tile, value_cell, Answer,
     BlockKind, Cell, Row, Table, Unit,
@@ -20,6 +18,7 @@ use crate::load::{self, ActRec, ActWindow, DealRec, DealWindow, LeadRec, LeadWin
 use crate::metrics::{self, pct, ActivityKind, Status};
 use crate::money::Money;
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
@@ -34,7 +33,7 @@ pub(crate) struct Data {
 /// `grouped`: activities counted by the database (answers); single activities (drill-downs, which need ids).
 /// `full`: also overdue activities and call statistics (the comparison period feeds only tiles, which need neither).
 pub(crate) async fn load(
-    store: &Store,
+    src: &ReportSource,
     ctx: &PortalContext,
     range: Range,
     grouped: bool,
@@ -42,9 +41,9 @@ pub(crate) async fn load(
 ) -> Result<Data, ReportError> {
     let acts = |w| async move {
         if grouped {
-            load::activity_groups(store, ctx, w).await
+            load::activity_groups(src, ctx, w).await
         } else {
-            load::activities(store, ctx, w).await
+            load::activities(src, ctx, w).await
         }
     };
     let overdue = async {
@@ -56,14 +55,14 @@ pub(crate) async fn load(
     };
     let calls = async {
         if full {
-            load::call_seconds(store, ctx, range).await
+            load::call_seconds(src, ctx, range).await
         } else {
             Ok(vec![])
         }
     };
     let (deals, leads, acts, overdue, calls) = futures::try_join!(
-        load::deals(store, ctx, DealWindow::CreatedOrClosed(range)),
-        load::leads(store, ctx, LeadWindow::CreatedOrClosed(range)),
+        load::deals(src, ctx, DealWindow::CreatedOrClosed(range)),
+        load::leads(src, ctx, LeadWindow::CreatedOrClosed(range)),
         acts(ActWindow::CompletedIn(range)),
         overdue,
         calls
@@ -229,17 +228,17 @@ const COLUMNS: &[(&str, Unit)] = &[
     ("act_overdue_oldest", Unit::Instant),
 ];
 
-pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
+pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError> {
     let range = p.resolved.period;
     let prev_data = async {
         match p.resolved.comparison {
-            Some(r) => load(store, &p.ctx, r, true, false)
+            Some(r) => load(src, &p.ctx, r, true, false)
                 .await
                 .map(|d| Some((r, d))),
             None => Ok(None),
         }
     };
-    let (data, prev_data) = futures::try_join!(load(store, &p.ctx, range, true, true), prev_data)?;
+    let (data, prev_data) = futures::try_join!(load(src, &p.ctx, range, true, true), prev_data)?;
     let mut cur = Tally::new();
     compute(p, range, &data, &mut cur);
     let prev = prev_data.map(|(r, d)| {
@@ -411,7 +410,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     ];
     let empty = users.is_empty();
     let mut meta = p
-        .meta(store, ReportId::Managers, empty, "no_employees_in_scope")
+        .meta(src, ReportId::Managers, empty, "no_employees_in_scope")
         .await?;
     meta.note_money(&[Some(&cur), prev.as_ref()]);
     meta.notes.push((
@@ -426,13 +425,13 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
 }
 
 pub(crate) async fn hits(
-    store: &Store,
+    src: &ReportSource,
     p: &Prepared,
     range: Range,
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
-    let data = load(store, &p.ctx, range, false, true).await?;
+    let data = load(src, &p.ctx, range, false, true).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, range, &data, &mut t);
     Ok(t.into_hits())

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use b24a_store::{with_pool, Store};
+use b24a_store::PortalId;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,7 @@ use crate::filter::{FilterError, Range};
 use crate::load::{self, DealRec, DealWindow};
 use crate::metrics::{self, pct, LadderStep, Status};
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
@@ -217,33 +218,27 @@ pub(crate) struct Data {
 }
 
 pub(crate) async fn load(
-    store: &Store,
+    src: &ReportSource,
     ctx: &PortalContext,
     range: Range,
 ) -> Result<Data, ReportError> {
-    type Raw = (
-        i64,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        String,
-        String,
-        i64,
-        Option<i64>,
-        i64,
-        Option<String>,
-    );
-    let raw: Vec<Raw> = with_pool!(store.pool(), p => {
-        sqlx::query_as(
-            "SELECT id, user_id, department_id, category_id, period_kind, period_start, amount_cents, deal_count, bonus_cents, grade \
-             FROM sales_plans WHERE portal_id = $1 ORDER BY id",
-        )
-        .bind(ctx.portal_id)
-        .fetch_all(p)
-        .await
-    })?;
+    // Every row of the portal, in the order they were entered (id).
+    let mut plans = src.store().plans(PortalId(ctx.portal_id)).await?;
+    plans.sort_by_key(|p| p.id);
     let mut rows = Vec::new();
-    for (id, user, department, pipeline, kind, start, amount, count, bonus, grade) in raw {
+    for plan in plans {
+        let (id, user, department, pipeline, kind, start, amount, count, bonus, grade) = (
+            plan.id,
+            plan.user_id,
+            plan.department_id,
+            plan.category_id,
+            plan.period_kind,
+            plan.period_start,
+            plan.amount_cents,
+            plan.deal_count,
+            plan.bonus_cents,
+            plan.grade,
+        );
         // Rows are validated when written; one that no longer parses is skipped rather than failing the report.
         let Some(s) = metrics::parse_day(Some(&start)) else {
             continue;
@@ -284,7 +279,7 @@ pub(crate) async fn load(
     ) {
         (Some(from), Some(to)) => {
             load::deals(
-                store,
+                src,
                 ctx,
                 DealWindow::ClosedOrPlanned(Range::new(ctx, from, to)),
             )
@@ -383,9 +378,13 @@ struct Sums {
     remaining: Option<i64>,
 }
 
-pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answer, ReportError> {
+pub async fn run(
+    src: &ReportSource,
+    p: &Prepared,
+    opts: &PlanOptions,
+) -> Result<Answer, ReportError> {
     opts.validate()?;
-    let data = load(store, &p.ctx, p.resolved.period).await?;
+    let data = load(src, &p.ctx, p.resolved.period).await?;
     let mut t = Tally::new();
     compute(p, &data, &mut t);
     let steps = opts.steps();
@@ -596,7 +595,7 @@ pub async fn run(store: &Store, p: &Prepared, opts: &PlanOptions) -> Result<Answ
     ];
     let empty = data.rows.is_empty();
     let mut meta = p
-        .meta(store, ReportId::Plan, empty, "no_plan_rows_for_period")
+        .meta(src, ReportId::Plan, empty, "no_plan_rows_for_period")
         .await?;
     meta.note_money(&[Some(&t)]);
     meta.notes
@@ -644,13 +643,13 @@ fn row(t: &Tally, g: Group, label: String, s: Sums) -> Row {
 }
 
 pub(crate) async fn hits(
-    store: &Store,
+    src: &ReportSource,
     p: &Prepared,
     range: Range,
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
-    let data = load(store, &p.ctx, range).await?;
+    let data = load(src, &p.ctx, range).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, &data, &mut t);
     Ok(t.into_hits())

@@ -5,8 +5,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use b24a_store::Store;
-
 use crate::answer::{
     amount_cell, avg_cell, count_cell, count_tile, drill, money, value_cell, Answer, BlockKind,
     Cell, Row, Table, Unit,
@@ -17,6 +15,7 @@ use crate::filter::{Cohort, Range};
 use crate::load::{self, DealRec, DealWindow, LeadRec, LeadWindow};
 use crate::metrics::{self, pct, Status};
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
@@ -27,14 +26,14 @@ pub(crate) struct Data {
 }
 
 pub(crate) async fn load(
-    store: &Store,
+    src: &ReportSource,
     ctx: &PortalContext,
     range: Range,
 ) -> Result<Data, ReportError> {
     Ok(Data {
-        deals: load::deals(store, ctx, DealWindow::CreatedOrClosed(range)).await?,
-        leads: load::leads(store, ctx, LeadWindow::CreatedOrClosed(range)).await?,
-        industries: load::company_industries(store, ctx).await?,
+        deals: load::deals(src, ctx, DealWindow::CreatedOrClosed(range)).await?,
+        leads: load::leads(src, ctx, LeadWindow::CreatedOrClosed(range)).await?,
+        industries: load::company_industries(src, ctx).await?,
     })
 }
 
@@ -168,15 +167,15 @@ fn row(t: &Tally, g: Group, label: String) -> Row {
     }
 }
 
-pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
+pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError> {
     let range = p.resolved.period;
     let prev_data = async {
         match p.resolved.comparison {
-            Some(r) => load(store, &p.ctx, r).await.map(|d| Some((r, d))),
+            Some(r) => load(src, &p.ctx, r).await.map(|d| Some((r, d))),
             None => Ok(None),
         }
     };
-    let (data, prev_data) = futures::try_join!(load(store, &p.ctx, range), prev_data)?;
+    let (data, prev_data) = futures::try_join!(load(src, &p.ctx, range), prev_data)?;
     let mut t = Tally::new();
     compute(p, range, &data, &mut t);
     let prev = prev_data.map(|(r, d)| {
@@ -326,7 +325,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
         && t.get("deal_lost", &Group::Total).count == 0;
     let mut meta = p
         .meta(
-            store,
+            src,
             ReportId::Marketing,
             empty,
             "no_leads_or_deals_in_period",
@@ -341,13 +340,13 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
 }
 
 pub(crate) async fn hits(
-    store: &Store,
+    src: &ReportSource,
     p: &Prepared,
     range: Range,
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
-    let data = load(store, &p.ctx, range).await?;
+    let data = load(src, &p.ctx, range).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, range, &data, &mut t);
     Ok(t.into_hits())

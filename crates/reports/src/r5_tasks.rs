@@ -8,8 +8,6 @@
 
 use std::collections::BTreeSet;
 
-use b24a_store::Store;
-
 use crate::answer::{
     count_cell, count_tile, tile, value_cell, Answer, BlockKind, Cell, Row, Table, Unit,
 };
@@ -19,6 +17,7 @@ use crate::filter::Range;
 use crate::load::{self, TaskRec};
 use crate::metrics::{self, pct, task_status};
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
@@ -27,12 +26,12 @@ pub(crate) struct Data {
 }
 
 pub(crate) async fn load(
-    store: &Store,
+    src: &ReportSource,
     ctx: &PortalContext,
     range: Range,
 ) -> Result<Data, ReportError> {
     Ok(Data {
-        tasks: load::tasks(store, ctx, range).await?,
+        tasks: load::tasks(src, ctx, range).await?,
     })
 }
 
@@ -127,14 +126,14 @@ fn row(t: &Tally, g: Group, label: String, note: Option<&'static str>) -> Row {
     }
 }
 
-pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
+pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError> {
     let range = p.resolved.period;
-    let data = load(store, &p.ctx, range).await?;
+    let data = load(src, &p.ctx, range).await?;
     let mut cur = Tally::new();
     compute(p, range, &data, &mut cur);
     let prev = match p.resolved.comparison {
         Some(r) => {
-            let d = load(store, &p.ctx, r).await?;
+            let d = load(src, &p.ctx, r).await?;
             let mut t = Tally::new();
             compute(p, r, &d, &mut t);
             Some(t)
@@ -235,7 +234,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     let empty = cur.get("task_universe", &Group::Total).count == 0;
     let meta = p
         .meta(
-            store,
+            src,
             ReportId::Tasks,
             empty,
             "no_tasks_with_deadline_in_period",
@@ -249,13 +248,13 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
 }
 
 pub(crate) async fn hits(
-    store: &Store,
+    src: &ReportSource,
     p: &Prepared,
     range: Range,
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
-    let data = load(store, &p.ctx, range).await?;
+    let data = load(src, &p.ctx, range).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, range, &data, &mut t);
     Ok(t.into_hits())

@@ -13,8 +13,6 @@
 
 use std::collections::HashMap;
 
-use b24a_store::Store;
-
 use crate::answer::{amount_cell, count_cell, count_tile, Answer, BlockKind, Row, Table, Unit};
 use crate::context::PortalContext;
 use crate::error::ReportError;
@@ -24,6 +22,7 @@ use crate::load::{
 use crate::metrics::{self, Status};
 use crate::money::Money;
 use crate::prepare::Prepared;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
@@ -51,19 +50,19 @@ pub const KEY_PLANNED: &str = "planned_activity_counts_as_care";
 
 impl Settings {
     /// Reads the settings; a missing or unreadable value falls back to the default (1..=3650 days accepted).
-    pub async fn load(store: &Store, ctx: &PortalContext) -> Result<Settings, ReportError> {
+    pub async fn load(src: &ReportSource, ctx: &PortalContext) -> Result<Settings, ReportError> {
         let mut s = Settings::default();
         let days = |v: Option<String>| {
             v.and_then(|t| serde_json::from_str::<i64>(t.trim()).ok())
                 .filter(|d| (1..=3650).contains(d))
         };
-        if let Some(d) = days(load::setting(store, ctx, KEY_LEAD_DAYS).await?) {
+        if let Some(d) = days(load::setting(src, ctx, KEY_LEAD_DAYS).await?) {
             s.lead_days = d;
         }
-        if let Some(d) = days(load::setting(store, ctx, KEY_DEAL_DAYS).await?) {
+        if let Some(d) = days(load::setting(src, ctx, KEY_DEAL_DAYS).await?) {
             s.deal_days = d;
         }
-        if let Some(b) = load::setting(store, ctx, KEY_PLANNED)
+        if let Some(b) = load::setting(src, ctx, KEY_PLANNED)
             .await?
             .and_then(|t| serde_json::from_str::<bool>(t.trim()).ok())
         {
@@ -87,29 +86,29 @@ pub(crate) struct Data {
 /// grouped for answers and one by one for drill-downs (`grouped`). Companies and contacts are read only when asked
 /// (`clients`): a drill-down into forgotten deals does not need them.
 pub(crate) async fn load(
-    store: &Store,
+    src: &ReportSource,
     ctx: &PortalContext,
     grouped: bool,
     clients: bool,
 ) -> Result<Data, ReportError> {
     let overdue = ActWindow::OverdueAt(ctx.now);
     Ok(Data {
-        settings: Settings::load(store, ctx).await?,
-        deals: load::deals(store, ctx, DealWindow::Open).await?,
-        leads: load::leads(store, ctx, LeadWindow::Open).await?,
-        acts: load::activity_groups(store, ctx, ActWindow::OnOpenCards).await?,
+        settings: Settings::load(src, ctx).await?,
+        deals: load::deals(src, ctx, DealWindow::Open).await?,
+        leads: load::leads(src, ctx, LeadWindow::Open).await?,
+        acts: load::activity_groups(src, ctx, ActWindow::OnOpenCards).await?,
         overdue: if grouped {
-            load::activity_groups(store, ctx, overdue).await?
+            load::activity_groups(src, ctx, overdue).await?
         } else {
-            load::activities(store, ctx, overdue).await?
+            load::activities(src, ctx, overdue).await?
         },
         companies: if clients {
-            load::clients(store, ctx, ClientKind::Company).await?
+            load::clients(src, ctx, ClientKind::Company).await?
         } else {
             Vec::new()
         },
         contacts: if clients {
-            load::clients(store, ctx, ClientKind::Contact).await?
+            load::clients(src, ctx, ClientKind::Contact).await?
         } else {
             Vec::new()
         },
@@ -258,8 +257,8 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) {
     }
 }
 
-pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
-    let data = load(store, &p.ctx, true, true).await?;
+pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError> {
+    let data = load(src, &p.ctx, true, true).await?;
     let mut t = Tally::new();
     compute(p, &data, &mut t);
     let cols = [
@@ -335,7 +334,7 @@ pub async fn run(store: &Store, p: &Prepared) -> Result<Answer, ReportError> {
     let empty = t.get("forgotten_leads", &Group::Total).count == 0
         && t.get("forgotten_deals", &Group::Total).count == 0;
     let mut meta = p
-        .meta(store, ReportId::ForgetMeNot, empty, "nothing_forgotten")
+        .meta(src, ReportId::ForgetMeNot, empty, "nothing_forgotten")
         .await?;
     meta.note_money(&[Some(&t)]);
     let s = data.settings;
@@ -396,13 +395,13 @@ fn clients_table(p: &Prepared, t: &Tally) -> Table {
 }
 
 pub(crate) async fn hits(
-    store: &Store,
+    src: &ReportSource,
     p: &Prepared,
     metric: &str,
     group: &Group,
 ) -> Result<Vec<i64>, ReportError> {
     let clients = matches!(metric, "companies_unplanned" | "contacts_unplanned");
-    let data = load(store, &p.ctx, false, clients).await?;
+    let data = load(src, &p.ctx, false, clients).await?;
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, &data, &mut t);
     Ok(t.into_hits())
@@ -411,7 +410,7 @@ pub(crate) async fn hits(
 /// Last-touch instants of the cards of one owner type (1 leads, 2 deals, 3 contacts, 4 companies), for the lists'
 /// "last activity / days since".
 pub(crate) async fn touch_map(
-    store: &Store,
+    src: &ReportSource,
     p: &Prepared,
     owner_type: i64,
 ) -> Result<HashMap<i64, i64>, ReportError> {
@@ -421,10 +420,10 @@ pub(crate) async fn touch_map(
         _ => None,
     };
     if let Some(kind) = kind {
-        let clients = load::clients(store, &p.ctx, kind).await?;
+        let clients = load::clients(src, &p.ctx, kind).await?;
         return Ok(clients.iter().map(|c| (c.id, c.last_touch)).collect());
     }
-    let data = load(store, &p.ctx, true, false).await?;
+    let data = load(src, &p.ctx, true, false).await?;
     Ok(last_touches(&data, p.ctx.now)
         .into_iter()
         .filter(|((t, _), _)| *t == owner_type)

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use b24a_store::{with_pool, Store};
+use b24a_store::{PortalId, Store};
 
 use crate::context::PortalContext;
 use crate::dicts::Dicts;
@@ -201,18 +201,21 @@ async fn custom_matches(
     let mut acc: Option<HashSet<i64>> = None;
     let mut fields = HashSet::new();
     for cond in &f.custom_fields {
-        let rows: Vec<(i64, Option<String>)> = with_pool!(store.pool(), p => {
-            sqlx::query_as("SELECT entity_id, value FROM custom_field_values WHERE portal_id = $1 AND entity_type = $2 AND field_name = $3")
-                .bind(portal_id).bind(entity).bind(&cond.field).fetch_all(p).await
-        })?;
+        let rows = store
+            .report_field_values(PortalId(portal_id), entity, &cond.field)
+            .await?;
         if rows.is_empty() {
             continue;
         }
         fields.insert(cond.field.clone());
         let ids: HashSet<i64> = rows
             .into_iter()
-            .filter(|(_, v)| v.as_deref().is_some_and(|v| value_matches(v, &cond.values)))
-            .map(|(id, _)| id)
+            .filter(|r| {
+                r.value
+                    .as_deref()
+                    .is_some_and(|v| value_matches(v, &cond.values))
+            })
+            .map(|r| r.entity_id)
             .collect();
         acc = Some(match acc {
             Some(a) => a.intersection(&ids).copied().collect(),

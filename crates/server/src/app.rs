@@ -17,6 +17,8 @@ use crate::session::Signer;
 #[derive(Clone)]
 pub struct AppState {
     pub store: b24a_store::Store,
+    /// What the reports read: the store and this process's report cache (one value, sized by `Config`).
+    pub reports: b24a_reports::ReportSource,
     pub config: Arc<Config>,
     pub apps: Arc<Vec<AppConfig>>,
     pub signer: Signer,
@@ -27,7 +29,9 @@ impl AppState {
     /// State with the app registrations already parsed (see [`Config::parse_apps`]).
     pub fn new(store: b24a_store::Store, config: Config, apps: Vec<AppConfig>) -> AppState {
         let signer = Signer::new(&config.session_secret);
+        let cache = b24a_reports::ReportCache::new(config.report_cache());
         AppState {
+            reports: b24a_reports::ReportSource::new(store.clone(), cache),
             store,
             config: Arc::new(config),
             apps: Arc::new(apps),
@@ -64,7 +68,12 @@ pub fn router(state: AppState) -> Router {
             "/api/reports/{id}/export",
             post(crate::api::reports::export),
         )
-        .route("/api/reports/{id}/drill", post(crate::api::reports::drill))
+        .route("/api/reports/{id}/drill", post(crate::api::lists::page))
+        .route("/api/reports/{id}/list", post(crate::api::lists::page))
+        .route(
+            "/api/reports/{id}/list/export",
+            post(crate::api::lists::export),
+        )
         .route("/api/definitions", get(crate::api::reports::definitions))
         .route("/api/dictionaries", get(crate::api::reports::dictionaries))
         .route(
@@ -95,6 +104,11 @@ pub fn router(state: AppState) -> Router {
             get(crate::api::settings::get_preset).put(crate::api::settings::put_preset),
         )
         .route_layer(axum::middleware::from_fn(crate::metrics::track))
+        // Error messages in the caller's language (error.rs decides the error, error_words.rs words it).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::error_words::localize,
+        ))
         .nest_service("/assets", assets)
         // Browsers must not guess a type: a JSON answer or an export is never run as a script or page.
         .layer(SetResponseHeaderLayer::overriding(

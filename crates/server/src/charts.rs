@@ -12,7 +12,7 @@ use crate::i18n::{block_title, block_title_named, Lang};
 
 const RANKING_ROWS: usize = 15;
 
-fn fmt(unit: Unit, currency: &str) -> ValueFormat {
+pub(crate) fn fmt(unit: Unit, currency: &str) -> ValueFormat {
     match unit {
         Unit::Money => ValueFormat::Money {
             currency: currency.to_string(),
@@ -34,7 +34,7 @@ fn value(v: Option<f64>, unit: Unit) -> f64 {
     }
 }
 
-fn spec(title: String, kind: ChartKind, lang: Lang, vf: ValueFormat) -> ChartSpec {
+pub(crate) fn spec(title: String, kind: ChartKind, lang: Lang, vf: ValueFormat) -> ChartSpec {
     ChartSpec {
         title,
         kind,
@@ -278,7 +278,10 @@ pub fn specs_for(
     let mut out = Vec::new();
     for t in &answer.tables {
         let mut mine: Vec<(String, ChartSpec)> = Vec::new();
-        if t.kind == BlockKind::Series {
+        if crate::chart_series::is_pivot(t) {
+            // Source × bucket / department × bucket: one line per series, not one line through the pairs.
+            mine.extend(crate::chart_series::pivot_charts(t, cur, lang));
+        } else if t.kind == BlockKind::Series {
             series_charts(t, cur, lang, &mut mine);
         } else if t.key.starts_with("stages_") {
             let reached = t.columns.iter().position(|c| c.metric == "stage_reached");
@@ -334,12 +337,15 @@ pub fn specs_for(
     out
 }
 
-/// Charts of an answer as `[{block, key, svg}]`.
-pub fn charts_for(answer: &Answer, lang: Lang, pipelines: &[(i64, String)]) -> Value {
+/// Charts of an answer as `[{block, key, svg}]`, drawn `width` pixels wide (the page's column).
+pub fn charts_for(answer: &Answer, lang: Lang, pipelines: &[(i64, String)], width: u32) -> Value {
     Value::Array(
         specs_for(answer, lang, pipelines)
             .into_iter()
-            .map(|(block, key, s)| json!({"block": block, "key": key, "svg": b24a_charts::render_svg(&s)}))
+            .map(|(block, key, mut s)| {
+                s.width = width;
+                json!({"block": block, "key": key, "svg": b24a_charts::render_svg(&s)})
+            })
             .collect(),
     )
 }

@@ -74,10 +74,27 @@ pub struct Config {
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
 
+    /// Memory budget of the in-memory report cache, in megabytes per server process: the large tables of the
+    /// portals whose reports are opened are kept in memory, least recently used leave first. 0 turns it off (every
+    /// report reads the database).
+    #[arg(long, env = "REPORT_CACHE_MB", default_value_t = 1024)]
+    pub report_cache_mb: usize,
+
+    /// Build a missing report-cache part within the request and answer from it, instead of in the background while
+    /// the request reads the database (tests and benchmarks; a first answer on a large portal waits for the build).
+    #[arg(long, env = "REPORT_CACHE_INLINE_BUILDS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub report_cache_inline_builds: bool,
+
     /// Bearer token that `GET /metrics` requires (`Authorization: Bearer ...`). Empty = `/metrics` is off (404):
     /// the metrics name portals and their sync lag, which nobody outside the operators may read.
     #[arg(long, env = "METRICS_TOKEN", default_value = "")]
     pub metrics_token: String,
+
+    /// Demos and screenshots only: the reports take "today" from this instant (unix seconds) instead of the wall
+    /// clock, so period presets ("this month") always show the same populated month. Sessions, tiers and the sync
+    /// keep the wall clock. Unset in production.
+    #[arg(long, env = "REPORTS_NOW")]
+    pub reports_now: Option<i64>,
 }
 
 impl std::fmt::Debug for Config {
@@ -87,6 +104,7 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("assets_dir", &self.assets_dir)
             .field("public_url", &self.public_url)
+            .field("report_cache_mb", &self.report_cache_mb)
             .finish_non_exhaustive()
     }
 }
@@ -124,6 +142,14 @@ impl AppConfig {
 }
 
 impl Config {
+    /// The report cache's settings.
+    pub fn report_cache(&self) -> b24a_reports::CacheConfig {
+        b24a_reports::CacheConfig {
+            megabytes: self.report_cache_mb,
+            inline_builds: self.report_cache_inline_builds,
+        }
+    }
+
     /// The database URL with any password replaced, fit for logs and error messages.
     pub fn redacted_database_url(&self) -> String {
         match url::Url::parse(&self.database_url) {

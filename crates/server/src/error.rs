@@ -129,10 +129,18 @@ impl IntoResponse for AppError {
             ),
             AppError::Report(b24a_reports::ReportError::Store(e)) => store_answer(e),
         };
-        (
+        let info = crate::error_words::ErrorInfo {
+            code,
+            field: field.clone(),
+            reason: message.clone(),
+        };
+        let mut resp = (
             status,
             Json(json!({ "error": code, "message": message, "field": field })),
         )
-            .into_response()
+            .into_response();
+        // The message is worded in the caller's language on the way out (`error_words::localize`).
+        resp.extensions_mut().insert(info);
+        resp
     }
 }

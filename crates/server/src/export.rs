@@ -30,7 +30,8 @@ pub fn metric_name(metric: &str, lang: Lang) -> String {
     }
 }
 
-fn kind(unit: Unit, currency: &str) -> ColumnKind {
+/// How a value of `unit` is stored in Excel.
+pub fn column_kind(unit: Unit, currency: &str) -> ColumnKind {
     match unit {
         Unit::Count | Unit::Minutes | Unit::Index => ColumnKind::Integer,
         Unit::Money => ColumnKind::Money {
@@ -133,16 +134,18 @@ pub fn tables(
         .iter()
         .filter(|t| block.is_none_or(|b| b == t.key))
         .map(|t| {
-            let mut columns = vec![Column {
-                header: String::new(),
-                kind: ColumnKind::Text,
-            }];
+            // Compound groups (a department's or a source's day) get their parts in their own columns, so a
+            // pivot table can group by either; day buckets are Excel dates.
+            let split = label_columns(t, lang);
+            let mut columns = split.clone();
             columns.extend(t.columns.iter().map(|c| Column {
-                header: metric_name(c.metric, lang),
-                kind: kind(c.unit, cur),
+                header: column_header(t, c.metric, c.unit, lang),
+                kind: column_kind(c.unit, cur),
             }));
-            let row = |label: String, cells: &[b24a_reports::answer::Cell]| {
-                let mut r = vec![Cell::Text(label)];
+            let row = |group: Option<&b24a_reports::Group>,
+                       label: String,
+                       cells: &[b24a_reports::answer::Cell]| {
+                let mut r = label_cells(group, label, split.len());
                 r.extend(
                     cells
                         .iter()
@@ -157,15 +160,103 @@ pub fn tables(
                 rows: t
                     .rows
                     .iter()
-                    .map(|r| row(row_label(&t.key, &r.label, lang), &r.cells))
+                    .map(|r| {
+                        // Status groups read as the page reads them ("В работе / Успешные / Проигранные").
+                        let label = match &r.group {
+                            b24a_reports::Group::Status(code) => {
+                                crate::i18n::status_group_name(lang, code)
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| row_label(&t.key, &r.label, lang))
+                            }
+                            _ => row_label(&t.key, &r.label, lang),
+                        };
+                        row(Some(&r.group), label, &r.cells)
+                    })
                     .collect(),
                 totals: t
                     .total
                     .as_ref()
-                    .map(|tot| row(crate::i18n::t(lang, "total").to_string(), &tot.cells)),
+                    .map(|tot| row(None, crate::i18n::t(lang, "total").to_string(), &tot.cells)),
             }
         })
         .collect()
+}
+
+/// The label columns of a table: one text column, or two for compound groups (name | date), or one date column
+/// for whole day buckets.
+fn label_columns(t: &b24a_reports::Table, lang: Lang) -> Vec<Column> {
+    use b24a_reports::Group;
+    let ru = lang == Lang::Ru;
+    let date = Column {
+        header: (if ru { "Дата" } else { "Date" }).into(),
+        kind: ColumnKind::Date,
+    };
+    let text = |h: &str| Column {
+        header: h.to_string(),
+        kind: ColumnKind::Text,
+    };
+    match t.rows.first().map(|r| &r.group) {
+        Some(Group::DepartmentBucket(..)) => {
+            vec![text(if ru { "Отдел" } else { "Department" }), date]
+        }
+        Some(Group::SourceBucket(..)) => vec![text(if ru { "Источник" } else { "Source" }), date],
+        // A partial bucket's label is a day range, not one day: keep it as text in that case.
+        Some(Group::Bucket(_)) if t.rows.iter().all(|r| !r.label.contains("..")) => vec![date],
+        _ => vec![text("")],
+    }
+}
+
+/// The label cells of one row for [`label_columns`]: the name part and the day of a compound label, the day of
+/// a bucket, else the label itself (the totals row keeps its word in the first column).
+fn label_cells(group: Option<&b24a_reports::Group>, label: String, n: usize) -> Vec<Cell> {
+    use b24a_reports::Group;
+    let day = |d: &chrono::NaiveDate| Cell::Text(d.format("%Y-%m-%d").to_string());
+    let mut out = match (group, n) {
+        (Some(Group::DepartmentBucket(_, d) | Group::SourceBucket(_, d)), 2) => {
+            // The label reads "<name> <YYYY-MM-DD>": the name is everything before the day.
+            let name = label
+                .strip_suffix(&d.format("%Y-%m-%d").to_string())
+                .map(|s| s.trim_end().to_string())
+                .unwrap_or(label);
+            vec![Cell::Text(name), day(d)]
+        }
+        (Some(Group::Bucket(d)), 1) => vec![day(d)],
+        _ => vec![Cell::Text(label)],
+    };
+    out.resize(n.max(1), Cell::Empty);
+    out
+}
+
+/// A column's header: the metric's name, with the measure after it when the table shows the same metric twice
+/// (a count and a sum), so no two headers read the same.
+fn column_header(t: &b24a_reports::Table, metric: &str, unit: Unit, lang: Lang) -> String {
+    let ru = lang == Lang::Ru;
+    let twice = t.columns.iter().filter(|c| c.metric == metric).count() > 1;
+    if metric == "industry_won" {
+        // Counted are won deals; only their sum is revenue.
+        return match (unit, ru) {
+            (Unit::Money, true) => "Выручка",
+            (Unit::Money, false) => "Revenue",
+            (_, true) => "Успешные сделки",
+            (_, false) => "Deals won",
+        }
+        .to_string();
+    }
+    let name = metric_name(metric, lang);
+    if !twice {
+        return name;
+    }
+    let measure = match (unit, ru) {
+        (Unit::Money, true) => "сумма",
+        (Unit::Money, false) => "amount",
+        (Unit::Count, true) => "количество",
+        (Unit::Count, false) => "count",
+        (Unit::Percent, true) => "доля",
+        (Unit::Percent, false) => "share",
+        (_, true) => "значение",
+        (_, false) => "value",
+    };
+    format!("{name}, {measure}")
 }
 
 #[cfg(test)]
@@ -188,6 +279,96 @@ mod tests {
                 "{zone}"
             );
         }
+    }
+
+    #[test]
+    fn no_two_headers_read_the_same_and_the_industry_count_is_not_revenue() {
+        use b24a_reports::answer::BlockKind;
+        let plan = b24a_reports::Table::new(
+            "plan_rows",
+            BlockKind::Table,
+            &[
+                ("plan_amount", Unit::Money),
+                ("plan_fact", Unit::Count),
+                ("plan_fact", Unit::Money),
+            ],
+        );
+        let headers: Vec<String> = plan
+            .columns
+            .iter()
+            .map(|c| column_header(&plan, c.metric, c.unit, Lang::Ru))
+            .collect();
+        assert_eq!(headers, ["План", "Факт, количество", "Факт, сумма"]);
+        let industry = b24a_reports::Table::new(
+            "by_industry",
+            BlockKind::Table,
+            &[("industry_won", Unit::Count), ("industry_won", Unit::Money)],
+        );
+        let h = |lang| -> Vec<String> {
+            industry
+                .columns
+                .iter()
+                .map(|c| column_header(&industry, c.metric, c.unit, lang))
+                .collect()
+        };
+        assert_eq!(h(Lang::Ru), ["Успешные сделки", "Выручка"]);
+        assert_eq!(h(Lang::En), ["Deals won", "Revenue"]);
+    }
+
+    #[test]
+    fn compound_labels_split_into_name_and_date_columns() {
+        use b24a_reports::answer::{BlockKind, Row};
+        use b24a_reports::Group;
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let mut t = b24a_reports::Table::new(
+            "department_dynamics",
+            BlockKind::Series,
+            &[("task_done", Unit::Count)],
+        );
+        t.rows.push(Row {
+            group: Group::DepartmentBucket(7, day),
+            label: "Отдел продаж Москва 2026-11-02".into(),
+            note: None,
+            cells: Vec::new(),
+        });
+        let cols = label_columns(&t, Lang::Ru);
+        assert_eq!(
+            cols.iter().map(|c| c.header.as_str()).collect::<Vec<_>>(),
+            ["Отдел", "Дата"]
+        );
+        assert_eq!(cols[1].kind, ColumnKind::Date);
+        assert_eq!(
+            label_cells(Some(&t.rows[0].group), t.rows[0].label.clone(), 2),
+            vec![
+                Cell::Text("Отдел продаж Москва".into()),
+                Cell::Text("2026-11-02".into())
+            ]
+        );
+        // The totals row keeps its word in the first column and leaves the date empty.
+        assert_eq!(
+            label_cells(None, "Итого".into(), 2),
+            vec![Cell::Text("Итого".into()), Cell::Empty]
+        );
+        // A whole day bucket is a date; a partial one (a range) stays text.
+        let mut d = b24a_reports::Table::new(
+            "dynamics",
+            BlockKind::Series,
+            &[("deal_created", Unit::Count)],
+        );
+        d.rows.push(Row {
+            group: Group::Bucket(day),
+            label: "2026-11-02".into(),
+            note: None,
+            cells: Vec::new(),
+        });
+        assert_eq!(label_columns(&d, Lang::En)[0].kind, ColumnKind::Date);
+        d.rows.push(Row {
+            group: Group::Bucket(day),
+            label: "2026-11-02..2026-11-04".into(),
+            note: None,
+            cells: Vec::new(),
+        });
+        assert_eq!(label_columns(&d, Lang::En)[0].kind, ColumnKind::Text);
     }
 
     #[test]

@@ -12,8 +12,7 @@ pub async fn healthz() -> &'static str {
 
 /// Readiness: the database answers a trivial query.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    let ok = b24a_store::with_pool!(state.store.pool(), p => sqlx::query("SELECT 1").execute(p).await.is_ok());
-    if ok {
+    if state.store.answers().await {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")

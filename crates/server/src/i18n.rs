@@ -94,7 +94,7 @@ pub fn block_title_named(lang: Lang, key: &str, pipelines: &[(i64, String)]) -> 
     }
     let (ru, en) = match key {
         "dynamics" => ("Динамика", "Dynamics"),
-        "lost_by_stage" => ("Проигранные по причинам", "Lost by reason"),
+        "lost_by_stage" => ("Проигранные сделки по причинам", "Lost deals by reason"),
         "by_status" => ("Сделки по статусам", "Deals by status"),
         "employees" => ("Сотрудники", "Employees"),
         "by_employee" => ("По сотрудникам", "By employee"),
@@ -103,16 +103,18 @@ pub fn block_title_named(lang: Lang, key: &str, pipelines: &[(i64, String)]) -> 
         "by_project" => ("По проектам", "By project"),
         "by_source" => ("По источникам", "By source"),
         "by_utm" => ("По UTM-меткам", "By UTM tags"),
-        "by_industry" => ("По отраслям", "By industry"),
-        "source_manager" => ("Источник x менеджер", "Source x manager"),
+        "by_industry" => ("По отраслям клиентов", "By client industry"),
+        "source_manager" => ("Источник × менеджер", "Source × manager"),
         "source_trend" => ("Динамика источников", "Source trend"),
-        "returning" => ("Новые и повторные", "New vs returning"),
+        "returning" => ("Новые и повторные клиенты", "New vs returning customers"),
         "plan_rows" => ("План и факт", "Plan and fact"),
         "department_dynamics" => ("Динамика по отделам", "Department dynamics"),
         "task_universe" => ("Задачи периода", "Tasks of the period"),
         "act_overdue" => ("Просроченные дела", "Overdue activities"),
         "forgotten_deals" => ("Забытые сделки", "Forgotten deals"),
         "forgotten_leads" => ("Забытые лиды", "Forgotten leads"),
+        "leads" => ("Лиды", "Leads"),
+        "deals" => ("Сделки", "Deals"),
         "clients_without_plan" => (
             "Клиенты без запланированных дел",
             "Clients with no planned activity",
@@ -123,6 +125,18 @@ pub fn block_title_named(lang: Lang, key: &str, pipelines: &[(i64, String)]) -> 
         Lang::Ru => ru.to_string(),
         Lang::En => en.to_string(),
     }
+}
+
+/// A deal status group (`in_work`, `won`, `lost`) in words: the page's by-status table and its Excel sheet both
+/// name the groups with this.
+pub fn status_group_name(lang: Lang, code: &str) -> Option<&'static str> {
+    let (ru, en) = match code {
+        "in_work" => ("В работе", "In work"),
+        "won" => ("Успешные", "Won"),
+        "lost" => ("Проигранные", "Lost"),
+        _ => return None,
+    };
+    Some(if lang == Lang::En { en } else { ru })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::i18n::Lang;
 pub fn metric_label(metric: &str, lang: Lang) -> Option<&'static str> {
     let (ru, en) = match metric {
         "deal_created" => ("Создано сделок", "Deals created"),
-        "deals_cohort" => ("Сделки когорты", "Cohort deals"),
+        "deals_cohort" => ("Сделки отчёта", "Deals of the report"),
         "deal_won" => ("Успешные сделки", "Deals won"),
         "deal_lost" => ("Проигранные сделки", "Deals lost"),
         "deal_in_work" => ("Сделки в работе", "Deals in work"),
@@ -16,7 +16,7 @@ pub fn metric_label(metric: &str, lang: Lang) -> Option<&'static str> {
             "Из созданных в периоде: выиграно на сегодня",
             "Of the deals created in the period: won by now",
         ),
-        "cohort_conversion" => ("Конверсия когорты", "Cohort conversion"),
+        "cohort_conversion" => ("Доля выигранных из созданных", "Won of those created"),
         "deal_cycle" => ("Средний цикл, дней", "Average cycle, days"),
         "avg_check" => ("Средний чек", "Average deal"),
         "series_created" => ("Создано", "Created"),

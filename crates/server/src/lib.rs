@@ -3,21 +3,27 @@
 //! metrics or talk SQL itself: reports come from `b24a-reports`, data from `b24a-store`.
 
 pub mod access;
+pub mod answer_words;
 pub mod api;
 pub mod app;
+pub mod chart_series;
 pub mod charts;
 pub mod config;
 pub mod csp;
 pub mod error;
+pub mod error_words;
 pub mod events;
 pub mod export;
+pub mod export_cover;
 pub mod form;
 pub mod health;
 pub mod i18n;
 pub mod install;
 pub mod labels;
 pub mod launch;
+pub mod list_words;
 pub mod metrics;
+pub mod page_words;
 pub mod pages;
 pub mod session;
 pub mod shutdown;

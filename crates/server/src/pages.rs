@@ -62,6 +62,8 @@ pub fn render_shell(p: &ShellPage) -> String {
         "reports": reports,
         "enabled": enabled,
         "tier": p.tier,
+        // Every word the page shows (the page carries none of its own).
+        "words": crate::page_words::page_words(lang),
     });
     // `</` inside a script element would end it; JSON allows `<\/`.
     let config = config.to_string().replace("</", "<\\/");

@@ -117,7 +117,7 @@ async fn run_scheduler(state: AppState, mut stop: watch::Receiver<bool>) {
             match outcome {
                 DueOutcome::Synced(report, rec) => {
                     metrics.sync_ok(portal_id, started.elapsed().as_secs_f64());
-                    refresh_report_cache(&state.store, portal_id).await;
+                    refresh_report_cache(&state.reports, portal_id).await;
                     tracing::info!(
                         portal_id,
                         slot,
@@ -150,8 +150,9 @@ async fn run_scheduler(state: AppState, mut stop: watch::Receiver<bool>) {
 }
 
 /// New data landed: the report parts this process holds for the portal are rebuilt in the background now, so the
-/// next page load is answered from memory instead of a cold read (see `b24a_reports::cache::refresh_held`).
-async fn refresh_report_cache(store: &b24a_store::Store, portal_id: i64) {
+/// next page load is answered from memory instead of a cold read (see `b24a_reports::ReportCache::refresh_held`).
+async fn refresh_report_cache(reports: &b24a_reports::ReportSource, portal_id: i64) {
+    let store = reports.store();
     // The tier's depth does not change what the cache holds; 24 months is only a placeholder of the context.
     let ctx = match b24a_reports::PortalContext::load(store, portal_id, 24, now()).await {
         Ok(ctx) => ctx,
@@ -160,7 +161,7 @@ async fn refresh_report_cache(store: &b24a_store::Store, portal_id: i64) {
             return;
         }
     };
-    match b24a_reports::cache::refresh_held(store, &ctx).await {
+    match reports.cache().refresh_held(store, &ctx).await {
         Ok(0) => {}
         Ok(n) => tracing::debug!(portal_id, parts = n, "report cache refresh started"),
         Err(e) => tracing::warn!(portal_id, error = %e, "report cache refresh failed"),
@@ -250,6 +251,7 @@ pub fn start_first_import(state: &AppState, portal: b24a_store::PortalId, client
         return;
     };
     let store = state.store.clone();
+    let reports = state.reports.clone();
     let opts = sync_options(&state.config);
     let oauth = b24a_client::OAuthApp {
         client_id: app.client_id.clone(),
@@ -270,7 +272,7 @@ pub fn start_first_import(state: &AppState, portal: b24a_store::PortalId, client
             match res {
                 Ok(_) => {
                     tracing::info!(portal = portal.0, "sync cycle done");
-                    refresh_report_cache(&store, portal.0).await;
+                    refresh_report_cache(&reports, portal.0).await;
                 }
                 Err(b24a_sync::SyncError::NeedsAttention(m)) => {
                     tracing::warn!(portal = portal.0, reason = %m, "sync stopped: portal needs attention");

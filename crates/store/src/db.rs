@@ -115,6 +115,11 @@ impl Store {
         &self.pool
     }
 
+    /// Whether the database answers a trivial statement (the server's readiness probe).
+    pub async fn answers(&self) -> bool {
+        with_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await.is_ok())
+    }
+
     /// Closes every connection; pending statements finish first.
     pub async fn close(&self) {
         with_pool!(&self.pool, p => p.close().await)

@@ -8,7 +8,7 @@
 //! portals ([`portals`]), app registrations and tokens ([`apps`]), synced records (`write`/`read`, typed in
 //! [`records`]), custom-field definitions ([`custom_field_defs`]), sync bookkeeping ([`sync_state`]), leases
 //! ([`leases`]), pending events ([`events`]), settings, access rules, user presets and sales plans ([`settings`],
-//! [`access`], [`presets`], [`plans`]), and [`testing`] helpers for tests of this and other crates on both backends.
+//! [`access`], [`presets`], [`plans`]), the reports' reads ([`report_reads`]), and [`testing`] helpers for tests of this and other crates on both backends.
 
 pub mod access;
 pub mod apps;
@@ -22,12 +22,14 @@ mod error;
 pub mod events;
 mod exec;
 pub mod leases;
+pub mod list_rows;
 pub mod plans;
 pub mod portals;
 pub mod presets;
 pub mod read;
 pub mod records;
 mod replace;
+pub mod report_reads;
 pub mod settings;
 mod sql;
 pub mod sync_state;
@@ -46,6 +48,7 @@ pub use error::StoreError;
 pub use events::PendingEvent;
 pub use exec::FromAnyRow;
 pub use leases::Lease;
+pub use list_rows::{ActivityListRow, ClientListRow, DealListRow, LeadListRow, TaskListRow};
 pub use plans::{NewSalesPlan, PeriodKind, SalesPlan};
 pub use portals::{NewPortal, Portal, PortalId, PortalStatus};
 pub use settings::ForgetMeNotSettings;

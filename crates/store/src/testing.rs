@@ -232,18 +232,42 @@ where
     }
 }
 
-/// Declares a module `$name` with two tests, `sqlite` and `postgres`, each running `$body` with `$store` bound
-/// to a fresh store of that backend:
+/// The one way to run a test on both backends: declares a module `$name` with two tests, `sqlite` and
+/// `postgres`, each running `$body` once. Two forms:
 ///
 /// ```ignore
+/// // `store` bound to a fresh migrated store of that backend (dropped after the body):
 /// b24a_store::store_test!(upsert_is_idempotent, |store| {
 ///     let portal = store.upsert_portal(&portal_fixture()).await.unwrap();
 ///     // ...
 /// });
+/// // `backend` bound to the backend, for bodies that build their own world (emulator, server, several stores):
+/// b24a_store::store_test!(two_apps_in_one_portal, |backend: Backend| {
+///     two_apps_in_one_portal(backend).await;
+/// });
 /// ```
-/// The calling crate needs `tokio` (with the `macros` and `rt-multi-thread` features) as a dev-dependency.
+/// Run one backend with `cargo test ... two_apps_in_one_portal::postgres`. The calling crate needs `tokio` (with
+/// the `macros` and `rt-multi-thread` features) as a dev-dependency.
 #[macro_export]
 macro_rules! store_test {
+    ($name:ident, |$backend:ident : Backend| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $backend: $crate::Backend = $crate::Backend::Sqlite;
+                $body
+            }
+
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let $backend: $crate::Backend = $crate::Backend::Postgres;
+                $body
+            }
+        }
+    };
     ($name:ident, |$store:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]

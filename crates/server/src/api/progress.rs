@@ -55,20 +55,23 @@ pub async fn progress(
 #[cfg(test)]
 mod tests {
     /// Every source the sync reports progress for has a Russian and English name in the progress bar (an unnamed
-    /// one would show its code, e.g. "statuses", on a Russian page).
+    /// one would show its code, e.g. "statuses", on a Russian page). The words live in `page_words.rs`.
     #[test]
     fn every_sync_source_is_named_in_the_progress_bar() {
-        let js = include_str!("../../../../frontend-assets/progress.js");
         let names = b24a_sync::entity::Entity::DICTIONARIES
             .iter()
             .chain(b24a_sync::entity::Entity::BULK.iter())
             .map(|e| e.name())
             .chain([b24a_sync::calls::CALLS]);
         for name in names {
-            assert!(
-                js.contains(&format!("{name}: ['")),
-                "frontend-assets/progress.js has no name for {name:?}"
-            );
+            for lang in [crate::i18n::Lang::Ru, crate::i18n::Lang::En] {
+                let key = format!("source_{name}");
+                assert_ne!(
+                    crate::page_words::word(lang, &key),
+                    key,
+                    "page_words.rs has no name for source {name:?}"
+                );
+            }
         }
     }
 }

@@ -18,31 +18,27 @@ pub struct ReportRequest {
     pub filter: Value,
     /// R3 bonus options.
     pub plan_options: Option<Value>,
+    /// The width the page shows charts at (px); charts are drawn at it (360–1000) so a phone gets legible ones.
+    pub chart_width: Option<u32>,
 }
 
-/// Body of a drill-down request.
-#[derive(Debug, Deserialize)]
-pub struct DrillRequest {
-    #[serde(default)]
-    pub filter: Value,
-    pub drill: Value,
-    #[serde(default)]
-    pub list: Value,
-}
-
-fn parse_filter(v: &Value) -> Result<b24a_reports::Filter, AppError> {
+pub(crate) fn parse_filter(v: &Value) -> Result<b24a_reports::Filter, AppError> {
     if v.is_null() {
         return Ok(b24a_reports::Filter::default());
     }
     Ok(b24a_reports::Filter::from_json(&v.to_string())?)
 }
 
-async fn context(
+pub(crate) async fn context(
     state: &AppState,
     caller: &Caller,
     data_scope: b24a_reports::DataScope,
 ) -> Result<b24a_reports::PortalContext, AppError> {
-    let now = chrono::Utc::now().timestamp();
+    // "Today" of the reports: the wall clock, or the fixed instant of a demo / screenshot run (`REPORTS_NOW`).
+    let now = state
+        .config
+        .reports_now
+        .unwrap_or_else(|| chrono::Utc::now().timestamp());
     // The stored tier, not the session's copy: a downgrade (daily refresh, end of grace) applies at once.
     let months = crate::tier::current(state, caller.portal(), &caller.0.client_id)
         .await?
@@ -67,9 +63,9 @@ pub async fn answer(
         (b24a_reports::ReportId::Plan, Some(o)) if !o.is_null() => {
             let opts: b24a_reports::r3_plan::PlanOptions = serde_json::from_value(o.clone())
                 .map_err(|e| AppError::Field("plan_options".into(), e.to_string()))?;
-            b24a_reports::run_plan_report(&state.store, &ctx, &filter, &opts).await?
+            b24a_reports::run_plan_report(&state.reports, &ctx, &filter, &opts).await?
         }
-        _ => b24a_reports::run_report(&state.store, &ctx, report, &filter).await?,
+        _ => b24a_reports::run_report(&state.reports, &ctx, report, &filter).await?,
     };
     Ok(a)
 }
@@ -94,8 +90,33 @@ pub async fn report(
     let a = answer(&state, &caller, report, &req).await?;
     let mut v = serde_json::to_value(&a).map_err(|e| AppError::Internal(e.to_string()))?;
     let pipelines = pipeline_names(&state, &caller).await?;
-    v["charts"] =
-        crate::charts::charts_for(&a, crate::i18n::Lang::from_code(&caller.0.lang), &pipelines);
+    let lang = crate::i18n::Lang::from_code(&caller.0.lang);
+    let width = req.chart_width.unwrap_or(1000).clamp(360, 1000);
+    v["charts"] = crate::charts::charts_for(&a, lang, &pipelines, width);
+    crate::answer_words::add_words(&a, &mut v, lang, &pipelines);
+    if a.meta
+        .notes
+        .iter()
+        .any(|(k, _)| k.starts_with("custom_fields_not_for_"))
+    {
+        // Those notes list field codes: name the fields as the filter bar does.
+        let fields = crate::api::custom_fields::custom_fields(
+            &state.store,
+            caller.0.portal_id,
+            &caller.0.lang,
+        )
+        .await?;
+        let labels: Vec<(String, String)> = fields
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    f["field"].as_str()?.to_string(),
+                    f["label"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
+        crate::answer_words::name_fields(&a, &mut v, lang, &labels);
+    }
     v["freshness"] = crate::api::progress::freshness(&state, caller.portal()).await?;
     let tier = crate::tier::current(&state, caller.portal(), &caller.0.client_id).await?;
     v["tier"] = crate::tier::answer_json(
@@ -104,31 +125,6 @@ pub async fn report(
         crate::i18n::Lang::from_code(&caller.0.lang),
     );
     Ok(Json(v))
-}
-
-/// `POST /api/reports/{id}/drill`.
-pub async fn drill(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    Json(req): Json<DrillRequest>,
-) -> Result<Json<Value>, AppError> {
-    let report = report_id(&id)?;
-    let scope = super::guard::report(&state, &caller, report).await?;
-    let filter = parse_filter(&req.filter)?;
-    let drill: b24a_reports::Drill = serde_json::from_value(req.drill.clone())
-        .map_err(|e| AppError::Field("drill".into(), e.to_string()))?;
-    let list: b24a_reports::ListQuery = if req.list.is_null() {
-        b24a_reports::ListQuery::default()
-    } else {
-        serde_json::from_value(req.list.clone())
-            .map_err(|e| AppError::Field("list".into(), e.to_string()))?
-    };
-    let ctx = context(&state, &caller, scope).await?;
-    let rows = b24a_reports::drill_down(&state.store, &ctx, report, &filter, &drill, &list).await?;
-    Ok(Json(
-        serde_json::to_value(&rows).map_err(|e| AppError::Internal(e.to_string()))?,
-    ))
 }
 
 /// `GET /api/definitions`: every metric's definition in the caller's language.
@@ -225,11 +221,11 @@ pub async fn export(
     Path(id): Path<String>,
     Json(req): Json<ExportRequest>,
 ) -> Result<axum::response::Response, AppError> {
-    use axum::response::IntoResponse;
     let report = report_id(&id)?;
     let rr = ReportRequest {
         filter: req.filter.clone(),
         plan_options: req.plan_options.clone(),
+        chart_width: None,
     };
     let a = answer(&state, &caller, report, &rr).await?;
     let lang = crate::i18n::Lang::from_code(&caller.0.lang);
@@ -241,23 +237,24 @@ pub async fn export(
             "no such block in this report".into(),
         ));
     }
-    let bytes = b24a_charts::workbook(&tables).map_err(|e| AppError::Internal(e.to_string()))?;
-    let name = match &req.block {
-        Some(b) => format!("{}-{b}.xlsx", report.as_str()),
-        None => format!("{}.xlsx", report.as_str()),
-    };
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    // The cover sheet (period, filters, export date, tiles) goes first in every workbook of a report.
+    let filter = parse_filter(&req.filter)?;
+    let scope = super::guard::report(&state, &caller, report).await?;
+    let ctx = context(&state, &caller, scope).await?;
+    let dicts = b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?;
+    let cover = crate::export_cover::cover_for_report(&a, &filter, &dicts, &ctx, lang);
+    let bytes = b24a_charts::workbook_with_cover(Some(&cover), &tables)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let block = req
+        .block
+        .as_deref()
+        .map(|b| crate::i18n::block_title_named(lang, b, &pipelines));
+    let name = crate::export_cover::file_name(
+        report,
+        block.as_deref(),
+        a.meta.period.from,
+        a.meta.period.to,
+        lang,
+    );
+    Ok(crate::export_cover::xlsx_response(bytes, &name))
 }

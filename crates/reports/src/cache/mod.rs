@@ -1,0 +1,316 @@
+//! A per-portal, in-memory, compact copy of the large tables the reports scan on every request (deals, leads,
+//! deal stage history, company industries, and activities: per activity its time, kind, direction, completion and
+//! responsible; per deal / lead card the summary of its activities), so that a report reads memory instead of
+//! moving tens of thousands of rows out of the database. The loaders (`load`) ask here first and cut their windows
+//! from the copy.
+//!
+//! The cache is a value, [`ReportCache`]: created once by the owner of the process (the server's state, configured
+//! by its `Config`; a benchmark; each test its own) and shared by clones. Its parts, budget and counters live in the
+//! value, never in process globals. Modules: [`shelf`] holds the parts (versions, LRU), [`parts`] and
+//! [`activities`] are the compact part types, [`build`] reads a part from the store. Arrows go one way: `load` →
+//! `cache` → `records`.
+//!
+//! Correctness rules, which this module must never break:
+//! - **Never stale.** Every part is keyed by the portal's data version of its table (`report_data_versions`,
+//!   bumped by database triggers on every insert / update / delete, whoever writes; migration 0003). The version is
+//!   read *before* the copy is built and on every request, so a write committed before a request is always seen.
+//!   Parts that depend on the portal context (amounts in base currency, close days in the portal's zone) are also
+//!   keyed by a fingerprint of that context.
+//! - **Never mixes portals.** Keys carry the portal id; versions start at a random value per portal and database,
+//!   so two databases holding the same portal id do not share a key either.
+//! - **Bounded.** The cache holds at most [`CacheConfig::megabytes`] (0 turns it off); least recently used parts
+//!   leave first; a part larger than the budget is not kept. See docs/REPORTS-BENCH.md for the figure per portal of
+//!   1M deals / 5M activities.
+//! - **Never slower on a miss.** A missing or outdated part is built in the background while the request reads the
+//!   database as before; later requests use the part once it is there.
+//! - It never computes metrics: records come out exactly as the loaders' reads would give them (the windows are
+//!   the same supersets the SQL uses; the reports apply the exact predicates).
+
+mod activities;
+mod build;
+mod parts;
+mod shelf;
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use b24a_store::report_reads::CachedTable;
+use b24a_store::{PortalId, Store};
+
+pub(crate) use activities::ActsPart;
+pub(crate) use parts::{DealsPart, HistoryPart, LeadsPart};
+use shelf::{Key, Shelf, Value};
+
+use crate::context::PortalContext;
+use crate::error::ReportError;
+
+/// How the report cache is sized and when it builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheConfig {
+    /// The memory budget in megabytes; 0 turns the cache off.
+    pub megabytes: usize,
+    /// Build a missing part within the request and answer from it (tests use it to run every answer through the
+    /// cache), instead of in the background.
+    pub inline_builds: bool,
+}
+
+impl Default for CacheConfig {
+    /// 1024 MB, background builds.
+    fn default() -> CacheConfig {
+        CacheConfig {
+            megabytes: 1024,
+            inline_builds: false,
+        }
+    }
+}
+
+/// The report cache: a shared handle (clones share the parts and counters).
+#[derive(Clone)]
+pub struct ReportCache {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    budget: usize,
+    inline_builds: bool,
+    shelf: Mutex<Shelf>,
+    /// Answers served from the cache (a part found at the current version).
+    hits: AtomicU64,
+    /// Builds in flight.
+    builds: AtomicUsize,
+}
+
+impl ReportCache {
+    pub fn new(config: CacheConfig) -> ReportCache {
+        ReportCache {
+            shared: Arc::new(Shared {
+                budget: config.megabytes.saturating_mul(1024 * 1024),
+                inline_builds: config.inline_builds,
+                shelf: Mutex::new(Shelf::default()),
+                hits: AtomicU64::new(0),
+                builds: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// A cache that holds nothing (every answer reads the database).
+    pub fn off() -> ReportCache {
+        ReportCache::new(CacheConfig {
+            megabytes: 0,
+            inline_builds: false,
+        })
+    }
+
+    fn shelf(&self) -> MutexGuard<'_, Shelf> {
+        // A panic while holding the lock leaves plain maps behind; they are still consistent enough to use.
+        self.shared.shelf.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the cache is on (a budget above 0).
+    pub fn enabled(&self) -> bool {
+        self.shared.budget > 0
+    }
+
+    /// What the cache holds now: (parts, bytes). For benchmarks and diagnostics.
+    pub fn stats(&self) -> (usize, usize) {
+        self.shelf().stats()
+    }
+
+    /// Answers served from the cache so far (a part found at the current version), for tests and diagnostics.
+    pub fn hits(&self) -> u64 {
+        self.shared.hits.load(Ordering::SeqCst)
+    }
+
+    /// How many parts are being built in the background now (benchmarks wait for 0 before timing warm answers).
+    pub fn builds_in_flight(&self) -> usize {
+        self.shared.builds.load(Ordering::SeqCst)
+    }
+
+    /// Drops everything (benchmarks measure cold answers with it).
+    pub fn clear(&self) {
+        self.shelf().clear();
+    }
+
+    /// After new data landed for a portal (a sync cycle, an event): starts rebuilding, in the background, the parts
+    /// this portal already holds, so that the next report request finds them at the new version instead of reading
+    /// the database cold. Only parts a request has asked for are rebuilt — a portal nobody opens costs no memory.
+    /// Returns how many held parts were behind the data (each is being rebuilt, or was, with inline builds, before
+    /// it returns).
+    pub async fn refresh_held(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<usize, ReportError> {
+        if !self.enabled() {
+            return Ok(0);
+        }
+        let held = self.shelf().held(ctx.portal_id);
+        let mut behind = 0;
+        for table in held {
+            let Some(version) = store
+                .report_data_version(PortalId(ctx.portal_id), table)
+                .await?
+            else {
+                continue;
+            };
+            let current =
+                self.shelf()
+                    .is_current((ctx.portal_id, table), version, fingerprint(table, ctx));
+            if !current {
+                behind += 1;
+                self.get(store, ctx, table).await?;
+            }
+        }
+        Ok(behind)
+    }
+
+    /// The cached part for the portal at its current version. On a miss the caller reads the database as if there
+    /// were no cache, and the part is built in the background (one builder per portal and part), so a first
+    /// request is never slower than without the cache. `None` when caching is off, the portal has no version row,
+    /// there is no async runtime to build on, or the part is not built yet.
+    async fn get(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+        table: CachedTable,
+    ) -> Result<Option<Value>, ReportError> {
+        if !self.enabled() {
+            return Ok(None);
+        }
+        let Some(version) = store
+            .report_data_version(PortalId(ctx.portal_id), table)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let fp = fingerprint(table, ctx);
+        let key = (ctx.portal_id, table);
+        if let Some(v) = self.shelf().lookup(key, version, fp) {
+            self.shared.hits.fetch_add(1, Ordering::SeqCst);
+            return Ok(Some(v));
+        }
+        if self.shared.inline_builds {
+            let (value, bytes) = build::build(table, store, ctx).await?;
+            self.shelf()
+                .put(key, version, fp, bytes, value.clone(), self.shared.budget);
+            return Ok(Some(value));
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Ok(None);
+        };
+        if !self.shelf().building.insert(key) {
+            return Ok(None);
+        }
+        let in_flight = InFlight::start(self.clone(), key);
+        let (store, ctx) = (store.clone(), ctx.clone());
+        runtime.spawn(async move {
+            let in_flight = in_flight;
+            match build::build(table, &store, &ctx).await {
+                Ok((value, bytes)) => {
+                    let cache = &in_flight.cache;
+                    cache.shelf().put(key, version, fp, bytes, value, cache.shared.budget);
+                }
+                Err(e) => tracing::warn!(portal = ctx.portal_id, ?table, error = %e, "report cache build failed"),
+            }
+        });
+        Ok(None)
+    }
+
+    /// Every deal of the portal (amounts in base currency, close days in the portal's zone).
+    pub(crate) async fn deals(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<Option<Arc<DealsPart>>, ReportError> {
+        match self.get(store, ctx, CachedTable::Deals).await? {
+            Some(Value::Deals(p)) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Every lead of the portal.
+    pub(crate) async fn leads(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<Option<Arc<LeadsPart>>, ReportError> {
+        match self.get(store, ctx, CachedTable::Leads).await? {
+            Some(Value::Leads(p)) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The deal stage history of the portal.
+    pub(crate) async fn history(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<Option<Arc<HistoryPart>>, ReportError> {
+        match self.get(store, ctx, CachedTable::DealHistory).await? {
+            Some(Value::History(p)) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Company industries by company id.
+    pub(crate) async fn companies(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<Option<Arc<HashMap<i64, String>>>, ReportError> {
+        match self.get(store, ctx, CachedTable::Companies).await? {
+            Some(Value::Companies(p)) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The activities of the portal (see [`ActsPart`]).
+    pub(crate) async fn activities(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<Option<Arc<ActsPart>>, ReportError> {
+        match self.get(store, ctx, CachedTable::Activities).await? {
+            Some(Value::Activities(p)) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// A background build in flight: counted while it lives and released when it ends — also when its task is dropped
+/// unfinished (its runtime shut down), which would otherwise leave the part marked "building" forever.
+struct InFlight {
+    cache: ReportCache,
+    key: Key,
+}
+
+impl InFlight {
+    fn start(cache: ReportCache, key: Key) -> InFlight {
+        cache.shared.builds.fetch_add(1, Ordering::SeqCst);
+        InFlight { cache, key }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.cache.shelf().building.remove(&self.key);
+        self.cache.shared.builds.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// What a part was computed with: for parts that depend on the portal context (amounts in base currency, close
+/// days in the portal's zone) a fingerprint of zone, base currency and rates; else 0.
+fn fingerprint(table: CachedTable, ctx: &PortalContext) -> u64 {
+    if !matches!(table, CachedTable::Deals | CachedTable::Leads) {
+        return 0;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    ctx.tz.name().hash(&mut h);
+    ctx.base_currency.hash(&mut h);
+    let mut rates: Vec<(&String, u64)> = ctx.rates.iter().map(|(k, v)| (k, v.to_bits())).collect();
+    rates.sort();
+    rates.hash(&mut h);
+    h.finish()
+}

@@ -1,0 +1,127 @@
+//! The store of parts: which part of which portal is held, at which data version and context fingerprint, and the
+//! least-recently-used eviction that keeps the total under the budget. Plain bookkeeping behind one mutex; must
+//! never read the database or build a part.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use b24a_store::report_reads::CachedTable;
+
+use super::activities::ActsPart;
+use super::parts::{DealsPart, HistoryPart, LeadsPart};
+
+/// A part's key: the portal and the table it copies.
+pub(crate) type Key = (i64, CachedTable);
+
+/// A held part.
+#[derive(Clone)]
+pub(crate) enum Value {
+    Deals(Arc<DealsPart>),
+    Leads(Arc<LeadsPart>),
+    History(Arc<HistoryPart>),
+    Companies(Arc<HashMap<i64, String>>),
+    Activities(Arc<ActsPart>),
+}
+
+struct Entry {
+    version: i64,
+    ctx: u64,
+    bytes: usize,
+    used: u64,
+    value: Value,
+}
+
+/// The parts held, within a budget of bytes.
+#[derive(Default)]
+pub(crate) struct Shelf {
+    entries: HashMap<Key, Entry>,
+    /// Parts being built (one builder per portal and part).
+    pub(crate) building: HashSet<Key>,
+    bytes: usize,
+    tick: u64,
+}
+
+impl Shelf {
+    /// The part at exactly this version and context fingerprint (marked as just used).
+    pub(crate) fn lookup(&mut self, key: Key, version: i64, ctx: u64) -> Option<Value> {
+        self.tick += 1;
+        let tick = self.tick;
+        let e = self.entries.get_mut(&key)?;
+        if e.version != version || e.ctx != ctx {
+            return None;
+        }
+        e.used = tick;
+        Some(e.value.clone())
+    }
+
+    /// Whether the part is held at this version and fingerprint (without marking it used).
+    pub(crate) fn is_current(&self, key: Key, version: i64, ctx: u64) -> bool {
+        self.entries
+            .get(&key)
+            .is_some_and(|e| e.version == version && e.ctx == ctx)
+    }
+
+    /// Keeps a part, replacing the portal's older copy and evicting least recently used parts to stay within
+    /// `budget`; a part larger than the budget is not kept.
+    pub(crate) fn put(
+        &mut self,
+        key: Key,
+        version: i64,
+        ctx: u64,
+        bytes: usize,
+        value: Value,
+        budget: usize,
+    ) {
+        if let Some(old) = self.entries.remove(&key) {
+            self.bytes -= old.bytes;
+        }
+        if bytes > budget {
+            return;
+        }
+        while self.bytes + bytes > budget {
+            let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| *k)
+            else {
+                break;
+            };
+            if let Some(old) = self.entries.remove(&oldest) {
+                self.bytes -= old.bytes;
+            }
+        }
+        self.tick += 1;
+        self.bytes += bytes;
+        self.entries.insert(
+            key,
+            Entry {
+                version,
+                ctx,
+                bytes,
+                used: self.tick,
+                value,
+            },
+        );
+    }
+
+    /// The tables held for a portal.
+    pub(crate) fn held(&self, portal_id: i64) -> Vec<CachedTable> {
+        self.entries
+            .keys()
+            .filter(|(portal, _)| *portal == portal_id)
+            .map(|(_, table)| *table)
+            .collect()
+    }
+
+    /// (parts, bytes) held.
+    pub(crate) fn stats(&self) -> (usize, usize) {
+        (self.entries.len(), self.bytes)
+    }
+
+    /// Drops every part.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes = 0;
+    }
+}
