@@ -21,8 +21,8 @@ use b24a_reports::{
     run_plan_report, run_report, CacheConfig, Filter, PortalContext, ReportCache, ReportId,
     ReportSource,
 };
-use b24a_store::{with_pool, Store};
-use sqlx::Connection;
+use b24a_store::testing::{count_rows, ensure_postgres_database, run_script};
+use b24a_store::Store;
 
 const DAY: i64 = 86_400;
 const NOW: i64 = 1_773_576_000; // 2026-03-15 12:00 UTC
@@ -30,14 +30,13 @@ const SPAN_DAYS: i64 = 730;
 const USERS: i64 = 200;
 
 async fn exec(store: &Store, sql: &str) -> Result<()> {
-    with_pool!(store.pool(), p => { sqlx::raw_sql(sql).execute(p).await.map(|_| ()) })
+    run_script(store, sql)
+        .await
         .with_context(|| sql.chars().take(200).collect::<String>())
 }
 
 async fn count(store: &Store, table: &str) -> Result<i64> {
-    let sql = format!("SELECT COUNT(*) FROM {table} WHERE portal_id = 1");
-    let (n,): (i64,) = with_pool!(store.pool(), p => { sqlx::query_as(&sql).fetch_one(p).await })?;
-    Ok(n)
+    Ok(count_rows(store, table, 1).await?)
 }
 
 /// Writes rows in multi-row INSERTs of `batch` rows, inside transactions of ~50k rows.
@@ -359,18 +358,7 @@ async fn main() -> Result<()> {
             let base = std::env::var("BENCH_PG_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
             let name = format!("b24a_reports_bench_{deals}");
-            let mut c = sqlx::PgConnection::connect(&format!("{base}/postgres")).await?;
-            let exists: Option<(i32,)> =
-                sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
-                    .bind(&name)
-                    .fetch_optional(&mut c)
-                    .await?;
-            if exists.is_none() {
-                sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut c)
-                    .await?;
-            }
-            format!("{base}/{name}")
+            ensure_postgres_database(&base, &name).await?
         }
     };
     let store = Store::connect(&url).await?;

@@ -107,6 +107,36 @@ async fn sweep_stale(conn: &mut sqlx::PgConnection) {
     }
 }
 
+/// Runs a script of seeding statements (test and benchmark data written as SQL literals, never user input).
+pub async fn run_script(store: &Store, sql: &str) -> Result<(), StoreError> {
+    crate::with_pool!(store.pool(), p => { sqlx::raw_sql(sql).execute(p).await.map(|_| ()) })
+        .map_err(StoreError::from)
+}
+
+/// The number of rows of `table` held for portal `portal` (benchmarks check what they generated).
+pub async fn count_rows(store: &Store, table: &str, portal: i64) -> Result<i64, StoreError> {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE portal_id = {portal}");
+    let (n,): (i64,) =
+        crate::with_pool!(store.pool(), p => { sqlx::query_as(&sql).fetch_one(p).await })?;
+    Ok(n)
+}
+
+/// Creates the PostgreSQL database `name` on the server at `base` (`postgres://user@host:port`) unless it exists,
+/// and returns its URL (a benchmark's database kept between runs).
+pub async fn ensure_postgres_database(base: &str, name: &str) -> Result<String, StoreError> {
+    let mut c = sqlx::PgConnection::connect(&format!("{base}/postgres")).await?;
+    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&mut c)
+        .await?;
+    if exists.is_none() {
+        sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut c)
+            .await?;
+    }
+    Ok(format!("{base}/{name}"))
+}
+
 impl TestDb {
     /// A fresh SQLite file database in a new temporary directory.
     pub async fn sqlite() -> Result<TestDb, StoreError> {
