@@ -236,6 +236,27 @@ pub struct App {
 }
 
 impl App {
+    /// Waits until every source of the portal finished its first import (panics after `within`).
+    pub async fn wait_first_import(&self, within: Duration) {
+        let id = self
+            .db
+            .store()
+            .portal_by_member_id(&self.portal.member_id())
+            .await
+            .expect("read the portal")
+            .expect("the portal is installed")
+            .id;
+        let store = self.db.store().clone();
+        wait_for("the first import", within, || {
+            let store = store.clone();
+            async move {
+                let s = store.sync_states(id).await.ok()?;
+                (!s.is_empty() && s.iter().all(|x| x.full_finished_at.is_some())).then_some(())
+            }
+        })
+        .await
+    }
+
     /// The session token embedded in a shell page (panics when the page has none: the launch was refused).
     pub fn session_of(html: &str) -> String {
         match page::session_of(html) {

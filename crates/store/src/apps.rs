@@ -317,27 +317,3 @@ impl Store {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_hides_the_application_token() {
-        let app = PortalApp {
-            portal_id: PortalId(1),
-            client_id: "local.app".into(),
-            application_token: Some("secret-app-token-123".into()),
-            status: None,
-            token_version: 1,
-            installed_at: 0,
-            uninstalled_at: None,
-        };
-        let printed = format!("{app:?}");
-        assert!(!printed.contains("secret-app-token-123"), "{printed}");
-        assert!(
-            printed.contains("<hidden>") && printed.contains("local.app"),
-            "{printed}"
-        );
-    }
-}

@@ -169,6 +169,7 @@ impl PortalSync {
         // Waiting for a spent budget can take minutes: the lease is renewed meanwhile, not only between chunks.
         let _heartbeat = self.lease.as_ref().map(|l| l.heartbeat());
         let mut report = CycleReport::default();
+        self.hold_first_import_open().await?;
         let (probes, listing) = self.refresh_dictionaries_with_bindings(&mut report).await?;
         // Bindings before the bulk passes: a deletion during this cycle is then queued, not lost.
         if listing.is_some() {
@@ -272,6 +273,19 @@ impl PortalSync {
         }
         report.events_applied = self.apply_events().await?;
         Ok(report)
+    }
+
+    /// Before anything of a first import is stored: every bulk source gets its (pending) state row, so "the first
+    /// import is finished" (every source's state finished) cannot read true in the moment after the dictionaries'
+    /// rows are written and before the bulk kinds have rows of their own.
+    async fn hold_first_import_open(&self) -> Result<(), SyncError> {
+        for e in Entity::BULK {
+            let st = state::load(&self.store, self.portal_id, e.name()).await?;
+            if st.phase == state::PHASE_PENDING && st.full_started_at.is_none() {
+                state::save(&self.store, self.portal_id, &st).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Before the first import's passes start: every source gets its state row with the probes' estimate, so the

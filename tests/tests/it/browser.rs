@@ -24,24 +24,6 @@ fn shots_dir() -> std::path::PathBuf {
     d
 }
 
-async fn wait_first_import(w: &World) {
-    let id =
-        w.db.store()
-            .portal_by_member_id(&w.portal.member_id())
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-    for _ in 0..600 {
-        let s = w.db.store().sync_states(id).await.unwrap();
-        if !s.is_empty() && s.iter().all(|x| x.full_finished_at.is_some()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    panic!("first import did not finish");
-}
-
 fn digits_of(v: &Value) -> f64 {
     v.as_str()
         .unwrap_or("")
@@ -71,7 +53,7 @@ async fn the_app_in_chromium() {
         .start()
         .await
         .unwrap();
-    wait_first_import(&w).await;
+    w.wait_first_import(Duration::from_secs(300)).await;
     let b = Browser::start(1440, 2200).await.unwrap();
     b.goto(&w.app_url(1, "ru")).await.unwrap();
     b.frame(Some(0)).await.unwrap();

@@ -10,24 +10,6 @@ use b24a_testkit::xlsx::Val;
 use b24a_testkit::World;
 use serde_json::json;
 
-async fn wait_first_import(w: &World) {
-    let id =
-        w.db.store()
-            .portal_by_member_id(&w.portal.member_id())
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-    for _ in 0..1200 {
-        let s = w.db.store().sync_states(id).await.unwrap();
-        if !s.is_empty() && s.iter().all(|x| x.full_finished_at.is_some()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    panic!("first import did not finish");
-}
-
 fn digits(s: &str) -> u64 {
     s.chars()
         .filter(|c| c.is_ascii_digit())
@@ -91,7 +73,7 @@ async fn a_list_of_twelve_thousand_deals_pages_filters_sorts_and_exports() {
         .start()
         .await
         .unwrap();
-    wait_first_import(&w).await;
+    w.wait_first_import(Duration::from_secs(600)).await;
     // The period: the last 80 days, saved as the user's preset before the page opens (the page starts from it).
     let today = chrono::Utc::now().date_naive();
     let from = (today - chrono::Duration::days(79))

@@ -20,24 +20,6 @@ const PAGES: [&str; 7] = [
     "settings",
 ];
 
-async fn wait_first_import(w: &World) {
-    let id =
-        w.db.store()
-            .portal_by_member_id(&w.portal.member_id())
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-    for _ in 0..600 {
-        let s = w.db.store().sync_states(id).await.unwrap();
-        if !s.is_empty() && s.iter().all(|x| x.full_finished_at.is_some()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    panic!("first import did not finish");
-}
-
 async fn open(b: &Browser, page: &str) {
     b.js(&format!(
         "document.body.dataset.loaded=''; location.hash='#{page}';"
@@ -154,7 +136,7 @@ async fn every_page_at_desktop_and_phone_widths_in_both_languages() {
         .start()
         .await
         .unwrap();
-    wait_first_import(&w).await;
+    w.wait_first_import(Duration::from_secs(300)).await;
     let b = Browser::start(1440, 1600).await.unwrap();
     let mut eight_series_seen = false;
     for lang in ["ru", "en"] {
