@@ -168,6 +168,12 @@ pub fn message(info: &ErrorInfo, lang: Lang) -> String {
             "The portal is busy, try again in a moment."
         }
         .into(),
+        "unreadable" => if ru {
+            "Запрос не прочитан: данные пришли не в том виде. Обновите страницу и повторите."
+        } else {
+            "The request could not be read: its data came in the wrong shape. Reload the page and try again."
+        }
+        .into(),
         "not_found" => if ru {
             "Не найдено."
         } else {
@@ -183,6 +189,18 @@ pub fn message(info: &ErrorInfo, lang: Lang) -> String {
     }
 }
 
+/// axum's own extractor rejections (a body that is not JSON, a missing or wrong content type, a JSON value of the
+/// wrong shape) answer in English plain text; on the API they get the same JSON error shape, in words.
+fn is_extractor_rejection(resp: &Response) -> bool {
+    let status = resp.status().as_u16();
+    let plain = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    plain && matches!(status, 400 | 413 | 415 | 422)
+}
+
 /// Middleware: an error answer's `message` in the language of the caller's session (Russian without a session).
 pub async fn localize(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let lang = req
@@ -192,9 +210,16 @@ pub async fn localize(State(state): State<AppState>, req: Request, next: Next) -
         .and_then(|t| state.signer.verify(t, chrono::Utc::now().timestamp()))
         .map(|s| Lang::from_code(&s.lang))
         .unwrap_or(Lang::Ru);
+    let api = req.uri().path().starts_with("/api/");
     let mut resp = next.run(req).await;
-    let Some(info) = resp.extensions_mut().remove::<ErrorInfo>() else {
-        return resp;
+    let info = match resp.extensions_mut().remove::<ErrorInfo>() {
+        Some(info) => info,
+        None if api && is_extractor_rejection(&resp) => ErrorInfo {
+            code: "unreadable",
+            field: None,
+            reason: String::new(),
+        },
+        None => return resp,
     };
     let body = json!({ "error": info.code, "message": message(&info, lang), "field": info.field });
     let (mut parts, _) = resp.into_parts();
