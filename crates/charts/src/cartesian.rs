@@ -46,7 +46,7 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
             .iter()
             .map(|s| text_width(&s.name, LABEL_SIZE))
             .fold(0.0, f64::max)
-            .min(END_NAME_MAX) as u32
+            .min(end_name_max(spec.width)) as u32
             + 10
     } else {
         0
@@ -200,8 +200,11 @@ pub(crate) fn draw(ctx: &Ctx, area: &Area) -> DrawResult {
     Ok(())
 }
 
-/// The widest a line's end name may be before it is shortened (full name on hover).
-const END_NAME_MAX: f64 = 120.0;
+/// The widest a line's end name may be before it is shortened (full name on hover): a fifth of a wide chart, so
+/// "Коэффициент исполнения" reads whole at desktop width, and never less than 120 px.
+fn end_name_max(chart_width: u32) -> f64 {
+    (chart_width as f64 * 0.2).max(120.0)
+}
 
 /// Writes each line's name at its right end, pushed apart vertically so no two names overlap.
 fn draw_end_names<X, Y>(
@@ -239,7 +242,7 @@ where
         ctx.label(
             area,
             &ctx.spec.series[s].name,
-            END_NAME_MAX,
+            end_name_max(ctx.spec.width),
             style,
             (x - ox + 6, y - oy),
         )?;
