@@ -49,7 +49,7 @@ async function boot() {
       let saved = null; try { saved = await api.get(`/api/presets/${id}`); } catch (_) { /* no preset */ }
       filters[id] = saved && saved.period ? saved : defaultFilter(id);
       // No comparison where the page shows none (an older saved filter may still ask for one).
-      if (id === 'plan' || id === 'forget_me_not') filters[id].compare = 'none';
+      if (id === 'plan' || id === 'forget_me_not' || id === 'linked') filters[id].compare = 'none';
     }
     const bar = h('div', { id: 'filter-bar' }); const body = h('div', { id: 'report-body' }, h('div', { class: 'card' }, t('loading')));
     const rule = id === 'plan' ? h('div', { id: 'bonus-rule' }) : null;

@@ -10,7 +10,7 @@ const DEAL_REPORTS = ['sales_dynamics', 'managers', 'marketing'];
 export function defaultFilter(report) {
   const f = { period: { preset: 'this_month' }, compare: 'previous', pipelines: [], departments: [], employees: [], sources: [], projects: [], custom_fields: [] };
   // Forget-me-not looks at today's cards and the plan compares with the plan, not with another period.
-  if (report === 'forget_me_not' || report === 'plan') f.compare = 'none';
+  if (report === 'forget_me_not' || report === 'plan' || report === 'linked') f.compare = 'none';
   if (report === 'sales_dynamics' || report === 'marketing' || report === 'tasks') f.bucket = 'week';
   return f;
 }

@@ -11,7 +11,7 @@ use crate::context::Freshness;
 use crate::filter::{Bucket, Clamp, Cohort, FilterError, Range};
 use crate::tally::{Group, Side, Tally};
 
-/// The six reports.
+/// The seven reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportId {
@@ -21,16 +21,18 @@ pub enum ReportId {
     Marketing,
     Tasks,
     ForgetMeNot,
+    Linked,
 }
 
 impl ReportId {
-    pub const ALL: [ReportId; 6] = [
+    pub const ALL: [ReportId; 7] = [
         ReportId::SalesDynamics,
         ReportId::Managers,
         ReportId::Plan,
         ReportId::Marketing,
         ReportId::Tasks,
         ReportId::ForgetMeNot,
+        ReportId::Linked,
     ];
     /// The id used in URLs and in `access_rules.report`.
     pub fn as_str(self) -> &'static str {
@@ -41,6 +43,7 @@ impl ReportId {
             ReportId::Marketing => "marketing",
             ReportId::Tasks => "tasks",
             ReportId::ForgetMeNot => "forget_me_not",
+            ReportId::Linked => "linked",
         }
     }
 }

@@ -11,7 +11,9 @@ use crate::list::{self, ListQuery, RecordList};
 use crate::prepare::Prepared;
 use crate::source::ReportSource;
 use crate::tally::Side;
-use crate::{r1_sales_dynamics, r2_managers, r3_plan, r4_marketing, r5_tasks, r6_forget_me_not};
+use crate::{
+    r1_sales_dynamics, r2_managers, r3_plan, r4_marketing, r5_tasks, r6_forget_me_not, r7_linked,
+};
 
 /// The ids behind a drill handle, in counting order (no paging): what the number counted.
 pub async fn drill_ids(
@@ -40,6 +42,7 @@ pub async fn drill_ids(
         ReportId::Marketing => r4_marketing::hits(src, p, range, m, g).await,
         ReportId::Tasks => r5_tasks::hits(src, p, range, m, g).await,
         ReportId::ForgetMeNot => r6_forget_me_not::hits(src, p, m, g).await,
+        ReportId::Linked => r7_linked::hits(src, p, m, g).await,
     }
 }
 
@@ -158,6 +161,9 @@ async fn deal_list_with(
                 Paging::Page => list::build(src, ctx, &p.dicts, e, &ids, q, None).await,
                 Paging::All => list::build_all(src, ctx, &p.dicts, e, &ids, q, None).await,
             }
+        }
+        ReportId::Linked => {
+            drill_list(src, ctx, report, filter, &drill("linked_sales"), q, paging).await
         }
         ReportId::Tasks | ReportId::ForgetMeNot => {
             Err(FilterError::invalid("report", "this report has no deal list").into())

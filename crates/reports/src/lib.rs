@@ -1,4 +1,4 @@
-//! The six reports (R1–R6, defined in docs/METRICS.md) as pure computations over the store, with the shared filter, drill-down lists
+//! The seven reports (R1–R7, defined in docs/METRICS.md) as pure computations over the store, with the shared filter, drill-down lists
 //! and the metric definitions. Reads the store only; never writes, never talks to Bitrix24, never decides access
 //! or tiers (the server passes the tier's `history_months`).
 //!
@@ -35,6 +35,8 @@ pub mod r3_plan;
 pub mod r4_marketing;
 pub mod r5_tasks;
 pub mod r6_forget_me_not;
+pub mod r7_linked;
+pub mod r7_links;
 pub mod records;
 pub mod scope;
 pub mod source;
@@ -80,5 +82,6 @@ pub async fn run_report(
         ReportId::Marketing => r4_marketing::run(src, &p).await,
         ReportId::Tasks => r5_tasks::run(src, &p).await,
         ReportId::ForgetMeNot => r6_forget_me_not::run(src, &p).await,
+        ReportId::Linked => r7_linked::run(src, &p).await,
     }
 }

@@ -34,6 +34,12 @@ pub enum Group {
     Returning(bool),
     /// One row of the sales plan (`sales_plans.id`).
     Plan(i64),
+    /// R7: a department's work — `deal:<pipeline>` or `smart:<entityTypeId>`.
+    Work(String),
+    /// R7: one sale (parent deal id).
+    Sale(i64),
+    /// R7's per-sale view: one child (`deal` or `item:<entityTypeId>`, id).
+    Child(String, i64),
 }
 
 /// Whether a number belongs to the main period or the comparison period.

@@ -62,6 +62,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "marketing" => ("Анализ маркетинга", "Marketing analysis"),
         "tasks" => ("Производительность команды", "Team performance"),
         "forget_me_not" => ("Незабудка", "Forget-me-not"),
+        "linked" => ("Связанные сделки", "Linked work"),
         "settings" => ("Настройки", "Settings"),
         "total" => ("Итого", "Total"),
         _ => ("", ""),
@@ -115,6 +116,14 @@ pub fn block_title_named(lang: Lang, key: &str, pipelines: &[(i64, String)]) -> 
         "forgotten_leads" => ("Забытые лиды", "Forgotten leads"),
         "leads" => ("Лиды", "Leads"),
         "deals" => ("Сделки", "Deals"),
+        "by_work" => ("По отделам-исполнителям", "By department"),
+        "by_responsible" => ("Время до закрытия по ответственным", "Time to close by responsible"),
+        "open_work_stages" => ("Где ждёт открытая работа", "Where open work waits"),
+        "sales_waiting" => ("Продажи, ждущие работу отделов", "Sales waiting on department work"),
+        "chain_by_source" => (
+            "Источник → лид → продажа → работа → итог",
+            "Source → lead → sale → work → outcome",
+        ),
         "clients_without_plan" => (
             "Клиенты без запланированных дел",
             "Clients with no planned activity",

@@ -9,13 +9,14 @@ use crate::sql::Val;
 use crate::{PortalId, Store, StoreError};
 
 /// Report names a rule may name; `*` means every report.
-pub const REPORTS: [&str; 7] = [
+pub const REPORTS: [&str; 8] = [
     "sales_dynamics",
     "managers",
     "plan",
     "marketing",
     "tasks",
     "forget_me_not",
+    "linked",
     "*",
 ];
 

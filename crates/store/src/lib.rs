@@ -6,7 +6,7 @@
 //!
 //! The API is a set of methods on [`Store`], one module per concern:
 //! portals ([`portals`]), app registrations and tokens ([`apps`]), synced records (`write`/`read`, typed in
-//! [`records`]), custom-field definitions ([`custom_field_defs`]), sync bookkeeping ([`sync_state`]), leases
+//! [`records`]), custom-field definitions ([`custom_field_defs`]), smart-process types and items ([`linked_work`]), sync bookkeeping ([`sync_state`]), leases
 //! ([`leases`]), pending events ([`events`]), settings, access rules, user presets and sales plans ([`settings`],
 //! [`access`], [`presets`], [`plans`]), the reports' reads ([`report_reads`]), and [`testing`] helpers for tests of this and other crates on both backends.
 
@@ -22,6 +22,7 @@ mod error;
 pub mod events;
 mod exec;
 pub mod leases;
+pub mod linked_work;
 pub mod list_rows;
 pub mod plans;
 pub mod portals;
@@ -48,6 +49,7 @@ pub use error::StoreError;
 pub use events::PendingEvent;
 pub use exec::FromAnyRow;
 pub use leases::Lease;
+pub use linked_work::{CrmItem, CrmType};
 pub use list_rows::{ActivityListRow, ClientListRow, DealListRow, LeadListRow, TaskListRow};
 pub use plans::{NewSalesPlan, PeriodKind, SalesPlan};
 pub use portals::{NewPortal, Portal, PortalId, PortalStatus};

@@ -18,3 +18,4 @@ mod r4_marketing;
 mod r5_tasks;
 mod r6_forget_me_not;
 mod won_agrees;
+mod r7_linked;

@@ -13,6 +13,7 @@ mod custom_fields;
 mod deals;
 mod dictionaries;
 mod leads;
+mod linked;
 pub(crate) mod packed;
 mod setting_text;
 mod tasks_calls;
@@ -28,4 +29,5 @@ pub use dictionaries::{
     DepartmentRow, MembershipRow, NamedRow, ReportDictionaries, StatusRow, UserNameRow,
 };
 pub use leads::{LeadRow, LeadSelect};
+pub use linked::FirstAmountRow;
 pub use tasks_calls::{CallRow, TaskRow};
