@@ -381,6 +381,44 @@ pub struct PortalData {
     pub activities: Vec<Activity>,
     pub tasks: Vec<Task>,
     pub projects: Vec<Project>,
+    /// Smart processes (`crm.type.list`), by entity type id.
+    #[serde(default)]
+    pub crm_types: Vec<CrmType>,
+    /// Smart-process items of every type (`crm.item.list`), sorted by (type, id).
+    #[serde(default)]
+    pub crm_items: Vec<CrmItem>,
+}
+
+/// A smart process (dynamic CRM type).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CrmType {
+    /// The type's own id (`id` in `crm.type.list`).
+    pub id: i64,
+    /// 128 and up (`entityTypeId`).
+    pub entity_type_id: i64,
+    pub title: String,
+    /// Whether items may be bound to a deal as parent (`relations.parent` names entity type 2).
+    pub deal_parent: bool,
+}
+
+/// One smart-process item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CrmItem {
+    pub entity_type_id: i64,
+    pub id: i64,
+    pub title: String,
+    pub category_id: i64,
+    /// `DT<type>_<category>:NEW` ... `:SUCCESS` / `:FAIL`.
+    pub stage_id: String,
+    pub semantic: Semantic,
+    pub opportunity: f64,
+    pub currency_id: String,
+    pub assigned_by_id: i64,
+    pub created_time: i64,
+    pub updated_time: i64,
+    pub moved_time: i64,
+    /// `parentId2`: the deal the item is bound to.
+    pub parent_deal_id: Option<i64>,
 }
 
 impl PortalData {

@@ -51,6 +51,7 @@ fn scaled_limits(scale: f64) -> Limits {
 
 async fn run(mode: &str, deals: usize, scale: f64) {
     let cfg = CompanyConfig {
+        linked_deals: false,
         volumes: Some(Volumes {
             managers: 100,
             deals,

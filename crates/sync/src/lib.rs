@@ -13,6 +13,7 @@ pub mod entity;
 pub mod error;
 pub mod events;
 pub mod lease;
+pub mod linked;
 pub mod locale;
 pub mod map;
 mod parties;

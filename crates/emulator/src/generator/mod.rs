@@ -8,6 +8,7 @@ mod activities;
 mod clock;
 mod contacts;
 mod crm;
+mod linked;
 pub mod dictionaries;
 pub mod names;
 mod org;
@@ -105,6 +106,10 @@ pub struct CompanyConfig {
     pub zone: crate::format::Zone,
     /// Overrides of the preset's volumes.
     pub volumes: Option<Volumes>,
+    /// Linked child deals in department pipelines, bound to their sale by a `crm` user field (R7). Smart-process
+    /// items bound by `parentId2` are generated for every company.
+    #[serde(default)]
+    pub linked_deals: bool,
 }
 
 impl Default for CompanyConfig {
@@ -116,6 +121,7 @@ impl Default for CompanyConfig {
             months: 25,
             zone: crate::format::Zone::MOSCOW,
             volumes: None,
+            linked_deals: false,
         }
     }
 }
@@ -131,6 +137,12 @@ impl CompanyConfig {
 
     pub fn with_now(mut self, now: i64) -> Self {
         self.now = now;
+        self
+    }
+
+    /// The same company with linked child deals in department pipelines (R7's user-field links).
+    pub fn with_linked_deals(mut self) -> Self {
+        self.linked_deals = true;
         self
     }
 
@@ -153,6 +165,8 @@ fn moscow() -> crate::format::Zone {
 
 /// Mixed into the seed for the contacts' random stream.
 const CONTACTS_STREAM: u64 = 0xC0A7_AC75_0000_0001;
+/// Mixed into the seed for linked work (R7), generated last so nothing before it changes.
+const LINKED_STREAM: u64 = 0x11AE_D000_0000_0007;
 
 /// Builds a whole portal from the config. Deterministic for a given seed + now.
 pub fn generate(cfg: &CompanyConfig) -> PortalData {
@@ -186,6 +200,13 @@ pub fn generate(cfg: &CompanyConfig) -> PortalData {
         zone: g.zone,
     };
     contacts::build(&mut parties, &mut data);
+    let mut linked = Gen {
+        rng: ChaCha8Rng::seed_from_u64(cfg.seed ^ LINKED_STREAM),
+        now: g.now,
+        start: g.start,
+        zone: g.zone,
+    };
+    linked::build(&mut linked, &mut data, cfg.linked_deals);
     // Growth slack of the big vectors is hundreds of MB on the large preset.
     data.deals.shrink_to_fit();
     data.leads.shrink_to_fit();

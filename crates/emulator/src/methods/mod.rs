@@ -11,6 +11,7 @@ mod crm_contact;
 mod crm_deal;
 mod crm_dict;
 mod crm_history;
+mod crm_item;
 mod crm_lead;
 mod crm_userfield;
 pub mod events;
@@ -78,7 +79,10 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         | "crm.contact.list"
         | "crm.contact.get"
         | "crm.currency.list"
-        | "crm.dealcategory.list" => "crm",
+        | "crm.dealcategory.list"
+        | "crm.type.list"
+        | "crm.item.list"
+        | "crm.item.fields" => "crm",
         "tasks.task.list" => "task",
         "voximplant.statistic.get" => "telephony",
         "user.get" | "user.current" => "user",
@@ -117,6 +121,9 @@ pub fn call(ctx: &Ctx, method: &str, params: &Value) -> MethodResult {
         "crm.status.list" => crm_dict::status_list(ctx, params),
         "crm.currency.list" => crm_dict::currency_list(ctx, params),
         "crm.stagehistory.list" => crm_history::list(ctx, params),
+        "crm.type.list" => crm_item::type_list(ctx, params),
+        "crm.item.list" => crm_item::item_list(ctx, params),
+        "crm.item.fields" => crm_item::item_fields(ctx, params),
         "crm.activity.list" => crm_activity::list(ctx, params),
         "crm.activity.get" => crm_activity::get(ctx, params),
         "crm.company.list" => crm_company::list(ctx, params),

@@ -13,6 +13,7 @@ use b24a_sync::{portal, Entity, PortalSync, SyncOptions};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn range_counts_find_deletions_and_gaps_with_few_requests() {
     let cfg = CompanyConfig {
+        linked_deals: false,
         volumes: Some(Volumes {
             managers: 10,
             deals: 15_000,

@@ -12,6 +12,7 @@ use b24a_sync::{portal, CycleReport, Entity, PortalSync, SyncOptions};
 
 async fn measure(deals: usize, limits: Limits) {
     let cfg = CompanyConfig {
+        linked_deals: false,
         volumes: Some(Volumes {
             managers: 10,
             deals,
