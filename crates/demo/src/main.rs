@@ -49,7 +49,8 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("starting the emulator")?;
     println!("Generating a {:?} company (seed {}) ...", size, args.seed);
-    let mut spec = PortalSpec::generated(&CompanyConfig::new(args.seed, size));
+    // The demo company keeps R7's work both ways: child deals linked by a crm field, and smart-process items.
+    let mut spec = PortalSpec::generated(&CompanyConfig::new(args.seed, size).with_linked_deals());
     spec.port = args.portal_port;
     let portal = emulator
         .add_portal(spec)

@@ -490,6 +490,18 @@ impl PortalHandle {
         self.fire(ev).await;
         Ok(())
     }
+    /// Creates a smart-process item bound to a deal (R7); its id.
+    pub fn create_item(&self, entity_type_id: i64, parent_deal_id: Option<i64>, opportunity: f64) -> Result<i64, EmulatorError> {
+        crate::mutations_items::create_item(&self.state, entity_type_id, parent_deal_id, opportunity)
+    }
+    /// Moves a smart-process item to a stage (`DT<type>_1:SUCCESS` ...).
+    pub fn move_item_stage(&self, entity_type_id: i64, id: i64, stage_id: &str) -> Result<(), EmulatorError> {
+        crate::mutations_items::move_item_stage(&self.state, entity_type_id, id, stage_id)
+    }
+    /// Deletes a smart-process item.
+    pub fn delete_item(&self, entity_type_id: i64, id: i64) -> Result<(), EmulatorError> {
+        crate::mutations_items::delete_item(&self.state, entity_type_id, id)
+    }
     pub async fn delete_deal(&self, id: i64) -> Result<(), EmulatorError> {
         let ev = mutations::delete_deal(&self.state, id)?;
         self.fire(ev).await;

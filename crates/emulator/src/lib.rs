@@ -20,6 +20,7 @@ mod methods;
 pub mod model;
 pub mod mutations;
 pub mod mutations_dict;
+pub mod mutations_items;
 pub mod mutations_parties;
 mod oauth;
 mod pages;

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::PortalContext;
 use crate::error::ReportError;
-use crate::load;
 use crate::source::ReportSource;
 
 /// The setting's key: a JSON array of link keys.
@@ -94,17 +93,22 @@ pub fn default_choice(candidates: &[Link]) -> Vec<Link> {
 
 /// The links in use: the stored choice (unknown or unreadable keys dropped), else the default.
 pub async fn chosen(src: &ReportSource, ctx: &PortalContext) -> Result<Vec<Link>, ReportError> {
-    let stored = load::setting(src, ctx, KEY_LINKS)
+    Ok(choice(src, PortalId(ctx.portal_id)).await?.0)
+}
+
+/// The links in use and whether they are the default (no stored choice).
+pub async fn choice(src: &ReportSource, portal: PortalId) -> Result<(Vec<Link>, bool), ReportError> {
+    let stored = src
+        .store()
+        .setting_text(portal, KEY_LINKS)
         .await?
         .and_then(|t| serde_json::from_str::<Vec<String>>(t.trim()).ok());
     match stored {
         Some(keys) => {
             let set: BTreeSet<Link> = keys.iter().filter_map(|k| Link::parse(k)).collect();
-            Ok(set.into_iter().collect())
+            Ok((set.into_iter().collect(), false))
         }
-        None => Ok(default_choice(
-            &candidates(src, PortalId(ctx.portal_id)).await?,
-        )),
+        None => Ok((default_choice(&candidates(src, portal).await?), true)),
     }
 }
 

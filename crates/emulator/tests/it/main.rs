@@ -8,3 +8,4 @@ mod generator_consistency;
 mod http_oauth_events;
 mod http_rest;
 mod userfields;
+mod smart_items;

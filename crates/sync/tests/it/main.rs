@@ -17,3 +17,4 @@ mod oauth_and_faults;
 mod reconcile_ranges;
 mod request_count;
 mod time_zone;
+mod smart_items;
