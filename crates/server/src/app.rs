@@ -88,6 +88,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/session/renew", post(crate::api::session_renew::renew))
         .route("/api/settings", get(crate::api::settings::get_settings))
         .route(
+            "/api/settings/linked",
+            get(crate::api::linked_settings::get_linked).put(crate::api::linked_settings::put_linked),
+        )
+        .route(
             "/api/settings/forget-me-not",
             put(crate::api::settings::put_forget_me_not),
         )

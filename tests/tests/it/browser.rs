@@ -9,13 +9,14 @@ use b24a_testkit::xlsx::Val;
 use b24a_testkit::{Kit, World};
 use serde_json::{json, Value};
 
-const REPORTS: [&str; 6] = [
+const REPORTS: [&str; 7] = [
     "sales_dynamics",
     "managers",
     "plan",
     "marketing",
     "tasks",
     "forget_me_not",
+    "linked",
 ];
 
 fn shots_dir() -> std::path::PathBuf {

@@ -58,6 +58,7 @@ async fn reports_say_when_data_was_synced_and_which_source_failed() {
         "marketing",
         "tasks",
         "forget_me_not",
+        "linked",
     ] {
         let f = ask(report).await;
         assert_eq!(f["last_sync_at"].as_i64(), oldest, "{report}");

@@ -10,13 +10,14 @@ use b24a_testkit::webdriver::Browser;
 use b24a_testkit::{Kit, World};
 use serde_json::Value;
 
-const PAGES: [&str; 7] = [
+const PAGES: [&str; 8] = [
     "sales_dynamics",
     "managers",
     "plan",
     "marketing",
     "tasks",
     "forget_me_not",
+    "linked",
     "settings",
 ];
 

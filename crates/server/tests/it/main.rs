@@ -14,3 +14,4 @@ mod launch_during_import;
 mod reports_api;
 mod tiers;
 mod two_processes;
+mod linked_report;

@@ -187,6 +187,7 @@ async fn grant_all(env: &Env, user: i64) {
         "marketing",
         "tasks",
         "forget_me_not",
+        "linked",
     ]
     .iter()
     .map(|r| json!({"report": r, "subject": {"type": "user", "id": user}}))
