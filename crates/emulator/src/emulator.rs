@@ -491,11 +491,26 @@ impl PortalHandle {
         Ok(())
     }
     /// Creates a smart-process item bound to a deal (R7); its id.
-    pub fn create_item(&self, entity_type_id: i64, parent_deal_id: Option<i64>, opportunity: f64) -> Result<i64, EmulatorError> {
-        crate::mutations_items::create_item(&self.state, entity_type_id, parent_deal_id, opportunity)
+    pub fn create_item(
+        &self,
+        entity_type_id: i64,
+        parent_deal_id: Option<i64>,
+        opportunity: f64,
+    ) -> Result<i64, EmulatorError> {
+        crate::mutations_items::create_item(
+            &self.state,
+            entity_type_id,
+            parent_deal_id,
+            opportunity,
+        )
     }
     /// Moves a smart-process item to a stage (`DT<type>_1:SUCCESS` ...).
-    pub fn move_item_stage(&self, entity_type_id: i64, id: i64, stage_id: &str) -> Result<(), EmulatorError> {
+    pub fn move_item_stage(
+        &self,
+        entity_type_id: i64,
+        id: i64,
+        stage_id: &str,
+    ) -> Result<(), EmulatorError> {
         crate::mutations_items::move_item_stage(&self.state, entity_type_id, id, stage_id)
     }
     /// Deletes a smart-process item.

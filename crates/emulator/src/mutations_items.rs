@@ -24,8 +24,14 @@ pub fn create_item(
 ) -> Result<i64, EmulatorError> {
     let now = portal.clock();
     let mut data = write(portal)?;
-    if !data.crm_types.iter().any(|t| t.entity_type_id == entity_type_id) {
-        return Err(EmulatorError::Invalid(format!("smart process {entity_type_id} does not exist")));
+    if !data
+        .crm_types
+        .iter()
+        .any(|t| t.entity_type_id == entity_type_id)
+    {
+        return Err(EmulatorError::Invalid(format!(
+            "smart process {entity_type_id} does not exist"
+        )));
     }
     let id = data
         .crm_items
@@ -76,7 +82,11 @@ pub fn move_item_stage(
 }
 
 /// Deletes an item.
-pub fn delete_item(portal: &PortalState, entity_type_id: i64, id: i64) -> Result<(), EmulatorError> {
+pub fn delete_item(
+    portal: &PortalState,
+    entity_type_id: i64,
+    id: i64,
+) -> Result<(), EmulatorError> {
     let mut data = write(portal)?;
     let before = data.crm_items.len();
     data.crm_items

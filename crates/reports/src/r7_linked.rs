@@ -15,7 +15,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use crate::answer::{amount_cell, drill, money, value_cell, Answer, BlockKind, Cell, Row, Table, Tile, Unit};
+use crate::answer::{
+    amount_cell, drill, money, value_cell, Answer, BlockKind, Cell, Row, Table, Tile, Unit,
+};
 use crate::context::PortalContext;
 use crate::error::ReportError;
 use crate::load::{self, DealRec, DealWindow};
@@ -88,7 +90,10 @@ pub(crate) async fn load(src: &ReportSource, p: &Prepared) -> Result<Data, Repor
         .into_iter()
         .filter(|d| d.created >= range.from_ts && d.created < range.to_ts)
         .filter(|d| !child_deals.contains(&d.id))
-        .filter(|d| p.scope.deal(d.id, d.pipeline, d.manager, d.source.as_deref()))
+        .filter(|d| {
+            p.scope
+                .deal(d.id, d.pipeline, d.manager, d.source.as_deref())
+        })
         .collect();
     let sale_ids: Vec<i64> = sales.iter().map(|d| d.id).collect();
     let sale_set: HashSet<i64> = sale_ids.iter().copied().collect();
@@ -137,7 +142,12 @@ pub(crate) async fn load(src: &ReportSource, p: &Prepared) -> Result<Data, Repor
                 work: format!("smart:{}", i.entity_type_id),
                 stage: i.stage_id.clone(),
                 status,
-                amount: ctx.to_base_cents(i.opportunity_cents, i.currency_id.as_deref(), None, None),
+                amount: ctx.to_base_cents(
+                    i.opportunity_cents,
+                    i.currency_id.as_deref(),
+                    None,
+                    None,
+                ),
                 manager: i.assigned_by_id,
                 created: i.created_time,
                 close_day: status
@@ -206,7 +216,13 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
     let now = p.ctx.now;
     let tz = &p.ctx.tz;
     let mut x = Extra::default();
-    let add = |t: &mut Tally, x: &mut Extra, m: &'static str, g: Group, c: &Child, amount: Money, v: f64| {
+    let add = |t: &mut Tally,
+               x: &mut Extra,
+               m: &'static str,
+               g: Group,
+               c: &Child,
+               amount: Money,
+               v: f64| {
         if c.is_item() {
             x.with_items.insert((m, g.clone()));
         }
@@ -219,7 +235,9 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
             if !seen.insert(*key) {
                 continue;
             }
-            let Some(c) = data.children.get(key) else { continue };
+            let Some(c) = data.children.get(key) else {
+                continue;
+            };
             let work = Group::Work(c.work.clone());
             for g in [work.clone(), Group::Total] {
                 add(t, &mut x, "work_created", g.clone(), c, c.amount, 0.0);
@@ -232,8 +250,20 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
             }
             if let Some(day) = c.close_day {
                 let days = metrics::days_between(tz.day(c.created), day) as f64;
-                for g in [work.clone(), Group::User(c.manager.unwrap_or(0)), Group::Total] {
-                    add(t, &mut x, "work_close_days", g.clone(), c, Money::cents(0), days);
+                for g in [
+                    work.clone(),
+                    Group::User(c.manager.unwrap_or(0)),
+                    Group::Total,
+                ] {
+                    add(
+                        t,
+                        &mut x,
+                        "work_close_days",
+                        g.clone(),
+                        c,
+                        Money::cents(0),
+                        days,
+                    );
                     x.close_days.entry(g).or_default().push(days);
                 }
             } else {
@@ -287,7 +317,13 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
             for c in &open {
                 add(t, &mut x, "sale_open_work", g.clone(), c, c.amount, 0.0);
             }
-            t.add_full("sale_wait_days", g, s.id, s.amount, metrics::span_days(oldest, now));
+            t.add_full(
+                "sale_wait_days",
+                g,
+                s.id,
+                s.amount,
+                metrics::span_days(oldest, now),
+            );
             x.waiting.push((s.id, oldest));
         }
     }
@@ -303,7 +339,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     let mut v = values.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
 }
 
 fn cell(t: &Tally, x: &Extra, metric: &'static str, g: &Group) -> Cell {
@@ -415,14 +455,24 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
     let mut waiting = Table::new(
         "open_work_stages",
         BlockKind::Table,
-        &[("work_waiting", Unit::Count), ("work_waiting_days", Unit::Days)],
+        &[
+            ("work_waiting", Unit::Count),
+            ("work_waiting_days", Unit::Days),
+        ],
     );
     for (work, stage) in &x.stages {
         let g = Group::Stage(format!("{work}|{stage}"));
         let a = t.get("work_waiting", &g);
         waiting.rows.push(Row {
-            cells: vec![cell(&t, &x, "work_waiting", &g), value_cell(metrics::mean(a.value, a.count))],
-            label: format!("{} · {}", work_name(p, &data, work), p.dicts.stage_name(stage)),
+            cells: vec![
+                cell(&t, &x, "work_waiting", &g),
+                value_cell(metrics::mean(a.value, a.count)),
+            ],
+            label: format!(
+                "{} · {}",
+                work_name(p, &data, work),
+                p.dicts.stage_name(stage)
+            ),
             group: g,
             note: None,
         });
@@ -433,7 +483,10 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
     let mut sales_waiting = Table::new(
         "sales_waiting",
         BlockKind::Table,
-        &[("sale_open_work", Unit::Count), ("sale_wait_days", Unit::Days)],
+        &[
+            ("sale_open_work", Unit::Count),
+            ("sale_wait_days", Unit::Days),
+        ],
     );
     let titles: HashMap<i64, &DealRec> = data.sales.iter().map(|(d, _)| (d.id, d)).collect();
     for (id, _) in &x.waiting {
@@ -444,7 +497,10 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
             .map(|d| format!("#{} · {}", d.id, p.dicts.user_name(d.manager)))
             .unwrap_or_else(|| format!("#{id}"));
         sales_waiting.rows.push(Row {
-            cells: vec![cell(&t, &x, "sale_open_work", &g), value_cell(Some(a.value))],
+            cells: vec![
+                cell(&t, &x, "sale_open_work", &g),
+                value_cell(Some(a.value)),
+            ],
             group: g,
             label,
             note: None,
@@ -485,7 +541,11 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
     };
     for g in t.groups("linked_sales") {
         if let Group::Source(s) = &g {
-            let label = if s.is_empty() { "—".to_string() } else { p.dicts.source_name(s) };
+            let label = if s.is_empty() {
+                "—".to_string()
+            } else {
+                p.dicts.source_name(s)
+            };
             chain.rows.push(chain_row(g.clone(), label));
         }
     }
@@ -497,8 +557,16 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
     let first = t.get("sale_first_amount", &total).amount;
     let fin = t.get("sale_final_amount", &total).amount;
     let growth = (t.get("sale_final_amount", &total).count > 0).then(|| money(fin - first));
-    let growth_pct = if first != 0 { Some((fin - first) as f64 * 100.0 / first as f64) } else { None };
-    let tile = |metric: &'static str, unit: Unit, value: Option<f64>, amount: Option<f64>, drilled: bool| Tile {
+    let growth_pct = if first != 0 {
+        Some((fin - first) as f64 * 100.0 / first as f64)
+    } else {
+        None
+    };
+    let tile = |metric: &'static str,
+                unit: Unit,
+                value: Option<f64>,
+                amount: Option<f64>,
+                drilled: bool| Tile {
         metric,
         unit,
         value,
@@ -514,23 +582,80 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
         },
     };
     let tiles = vec![
-        tile("linked_sales", Unit::Count, count("linked_sales"), Some(money(t.get("linked_sales", &total).amount)), true),
-        tile("sales_with_work", Unit::Count, count("sales_with_work"), None, true),
-        tile("work_created", Unit::Count, count("work_created"), Some(money(t.get("work_created", &total).amount)), true),
+        tile(
+            "linked_sales",
+            Unit::Count,
+            count("linked_sales"),
+            Some(money(t.get("linked_sales", &total).amount)),
+            true,
+        ),
+        tile(
+            "sales_with_work",
+            Unit::Count,
+            count("sales_with_work"),
+            None,
+            true,
+        ),
+        tile(
+            "work_created",
+            Unit::Count,
+            count("work_created"),
+            Some(money(t.get("work_created", &total).amount)),
+            true,
+        ),
         tile("work_done", Unit::Count, count("work_done"), None, true),
         tile("work_open", Unit::Count, count("work_open"), None, true),
-        tile("sales_waiting", Unit::Count, count("sales_waiting"), None, true),
-        tile("work_close_days", Unit::Days, metrics::mean(t.get("work_close_days", &total).value, t.get("work_close_days", &total).count), None, false),
-        tile("work_close_days_median", Unit::Days, x.close_days.get(&total).and_then(|v| median(v)), None, false),
-        tile("sale_first_amount", Unit::Money, Some(money(first)), None, false),
-        tile("sale_final_amount", Unit::Money, Some(money(fin)), None, false),
+        tile(
+            "sales_waiting",
+            Unit::Count,
+            count("sales_waiting"),
+            None,
+            true,
+        ),
+        tile(
+            "work_close_days",
+            Unit::Days,
+            metrics::mean(
+                t.get("work_close_days", &total).value,
+                t.get("work_close_days", &total).count,
+            ),
+            None,
+            false,
+        ),
+        tile(
+            "work_close_days_median",
+            Unit::Days,
+            x.close_days.get(&total).and_then(|v| median(v)),
+            None,
+            false,
+        ),
+        tile(
+            "sale_first_amount",
+            Unit::Money,
+            Some(money(first)),
+            None,
+            false,
+        ),
+        tile(
+            "sale_final_amount",
+            Unit::Money,
+            Some(money(fin)),
+            None,
+            false,
+        ),
         tile("sale_growth", Unit::Money, growth, None, false),
         tile("sale_growth_pct", Unit::Percent, growth_pct, None, false),
     ];
     let empty = t.get("work_created", &total).count == 0;
-    let mut meta = p.meta(src, ReportId::Linked, empty, "no_linked_work").await?;
+    let mut meta = p
+        .meta(src, ReportId::Linked, empty, "no_linked_work")
+        .await?;
     meta.note_money(&[Some(&t)]);
-    Ok(Answer { meta, tiles, tables })
+    Ok(Answer {
+        meta,
+        tiles,
+        tables,
+    })
 }
 
 pub(crate) async fn hits(
@@ -541,7 +666,11 @@ pub(crate) async fn hits(
 ) -> Result<Vec<i64>, ReportError> {
     let data = load(src, p).await?;
     // `work_close_days_count` lists what `work_close_days` averaged over.
-    let metric = if metric == "work_close_days_count" { "work_close_days" } else { metric };
+    let metric = if metric == "work_close_days_count" {
+        "work_close_days"
+    } else {
+        metric
+    };
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, &data, &mut t);
     // Items have no deal card list: their (negative) ids are left out; their cells carry no drill.
@@ -587,7 +716,10 @@ pub async fn sale_view(
             cells: vec![
                 value_cell(Some(c.created as f64)),
                 value_cell(closed_ts.map(|v| v as f64)),
-                value_cell(c.close_day.map(|d| metrics::days_between(p.ctx.tz.day(c.created), d) as f64)),
+                value_cell(
+                    c.close_day
+                        .map(|d| metrics::days_between(p.ctx.tz.day(c.created), d) as f64),
+                ),
                 value_cell(c.amount.known().map(money)),
             ],
             group: Group::Child(kind, id),

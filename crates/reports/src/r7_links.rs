@@ -97,7 +97,10 @@ pub async fn chosen(src: &ReportSource, ctx: &PortalContext) -> Result<Vec<Link>
 }
 
 /// The links in use and whether they are the default (no stored choice).
-pub async fn choice(src: &ReportSource, portal: PortalId) -> Result<(Vec<Link>, bool), ReportError> {
+pub async fn choice(
+    src: &ReportSource,
+    portal: PortalId,
+) -> Result<(Vec<Link>, bool), ReportError> {
     let stored = src
         .store()
         .setting_text(portal, KEY_LINKS)
@@ -165,14 +168,18 @@ pub async fn edges(
     for link in links {
         match link {
             Link::UfParent(f) => {
-                for (child, parents) in field(src.store().report_field_values(portal, "DEAL", f).await?) {
+                for (child, parents) in
+                    field(src.store().report_field_values(portal, "DEAL", f).await?)
+                {
                     for p in parents.into_iter().filter(|p| *p != child) {
                         out.insert((p, ChildRef::Deal(child)));
                     }
                 }
             }
             Link::UfChildren(f) => {
-                for (parent, children) in field(src.store().report_field_values(portal, "DEAL", f).await?) {
+                for (parent, children) in
+                    field(src.store().report_field_values(portal, "DEAL", f).await?)
+                {
                     for c in children.into_iter().filter(|c| *c != parent) {
                         out.insert((parent, ChildRef::Deal(c)));
                     }
@@ -211,7 +218,11 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_default_takes_the_single_field() {
-        for l in [Link::UfParent("UF_CRM_P".into()), Link::UfChildren("UF_CRM_C".into()), Link::Smart(1032)] {
+        for l in [
+            Link::UfParent("UF_CRM_P".into()),
+            Link::UfChildren("UF_CRM_C".into()),
+            Link::Smart(1032),
+        ] {
             assert_eq!(Link::parse(&l.key()), Some(l));
         }
         assert_eq!(Link::parse("smart:-1"), None);
@@ -221,8 +232,14 @@ mod tests {
             Link::UfChildren("UF_CRM_P".into()),
             Link::Smart(1032),
         ];
-        assert_eq!(default_choice(&c), vec![Link::Smart(1032), Link::UfParent("UF_CRM_P".into())]);
-        let two = vec![Link::UfParent("UF_CRM_A".into()), Link::UfParent("UF_CRM_B".into())];
+        assert_eq!(
+            default_choice(&c),
+            vec![Link::Smart(1032), Link::UfParent("UF_CRM_P".into())]
+        );
+        let two = vec![
+            Link::UfParent("UF_CRM_A".into()),
+            Link::UfParent("UF_CRM_B".into()),
+        ];
         assert!(default_choice(&two).is_empty());
     }
 }

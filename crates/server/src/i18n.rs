@@ -117,9 +117,15 @@ pub fn block_title_named(lang: Lang, key: &str, pipelines: &[(i64, String)]) -> 
         "leads" => ("Лиды", "Leads"),
         "deals" => ("Сделки", "Deals"),
         "by_work" => ("По отделам-исполнителям", "By department"),
-        "by_responsible" => ("Время до закрытия по ответственным", "Time to close by responsible"),
+        "by_responsible" => (
+            "Время до закрытия по ответственным",
+            "Time to close by responsible",
+        ),
         "open_work_stages" => ("Где ждёт открытая работа", "Where open work waits"),
-        "sales_waiting" => ("Продажи, ждущие работу отделов", "Sales waiting on department work"),
+        "sales_waiting" => (
+            "Продажи, ждущие работу отделов",
+            "Sales waiting on department work",
+        ),
         "chain_by_source" => (
             "Источник → лид → продажа → работа → итог",
             "Source → lead → sale → work → outcome",

@@ -261,14 +261,19 @@ impl PortalSync {
         // Smart processes (R7): small, read after the bulk kinds; a failure is reported, never fatal to the cycle.
         match self.sync_linked().await {
             Ok(n) => {
-                report.written.insert(crate::linked::LINKED.into(), i64::try_from(n).unwrap_or(i64::MAX));
+                report.written.insert(
+                    crate::linked::LINKED.into(),
+                    i64::try_from(n).unwrap_or(i64::MAX),
+                );
             }
             Err(err) if err.needs_attention() => {
                 return Err(SyncError::NeedsAttention(err.to_string()))
             }
             Err(err) => {
                 tracing::warn!(portal = self.portal_id, error = %err, "smart processes failed");
-                report.failed.insert(crate::linked::LINKED.into(), err.to_string());
+                report
+                    .failed
+                    .insert(crate::linked::LINKED.into(), err.to_string());
             }
         }
         if self.client.app_client_id().is_some() {

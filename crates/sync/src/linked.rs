@@ -37,7 +37,10 @@ pub fn parse_type(v: &Value) -> Option<CrmType> {
 
 /// A stage's semantics by the portal's dictionary, else by the system codes.
 fn semantic(stage: &str, known: &HashMap<String, String>) -> String {
-    if let Some(s) = known.get(stage).filter(|s| matches!(s.as_str(), "P" | "S" | "F")) {
+    if let Some(s) = known
+        .get(stage)
+        .filter(|s| matches!(s.as_str(), "P" | "S" | "F"))
+    {
         return s.clone();
     }
     match stage.rsplit(':').next() {
@@ -49,7 +52,11 @@ fn semantic(stage: &str, known: &HashMap<String, String>) -> String {
 }
 
 /// Reads one `crm.item.list` row.
-pub fn parse_item(entity_type_id: i64, v: &Value, known: &HashMap<String, String>) -> Option<CrmItem> {
+pub fn parse_item(
+    entity_type_id: i64,
+    v: &Value,
+    known: &HashMap<String, String>,
+) -> Option<CrmItem> {
     let int = |k: &str| v.get(k).and_then(|x| value::int(x).ok().flatten());
     let text = |k: &str| v.get(k).and_then(|x| value::text(x).ok().flatten());
     let at = |k: &str| v.get(k).and_then(|x| value::instant(x).ok().flatten());
@@ -81,7 +88,12 @@ impl PortalSync {
     pub(crate) async fn sync_linked(&self) -> Result<usize, SyncError> {
         let portal = PortalId(self.portal_id);
         let env = self.client.call("crm.type.list", json!({})).await?;
-        let rows = env.result.get("types").and_then(Value::as_array).cloned().unwrap_or_default();
+        let rows = env
+            .result
+            .get("types")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let types: Vec<CrmType> = rows.iter().filter_map(parse_type).collect();
         self.store.replace_crm_types(portal, &types).await?;
         let known: HashMap<String, String> = self
@@ -98,7 +110,10 @@ impl PortalSync {
             let since = self.store.crm_items_updated_max(portal, ety).await?;
             let mut filter = serde_json::Map::new();
             if let Some(s) = since {
-                filter.insert(">=updatedTime".into(), json!(value::format_filter_instant(s)));
+                filter.insert(
+                    ">=updatedTime".into(),
+                    json!(value::format_filter_instant(s)),
+                );
             }
             let mut seen: BTreeSet<i64> = BTreeSet::new();
             let full = since.is_none();
@@ -108,7 +123,11 @@ impl PortalSync {
                         seen.insert(item.id);
                         written += self.store.upsert_crm_items(portal, &[item]).await?;
                     }
-                    None => tracing::warn!(portal = self.portal_id, entity_type = ety, "unreadable smart-process item skipped"),
+                    None => tracing::warn!(
+                        portal = self.portal_id,
+                        entity_type = ety,
+                        "unreadable smart-process item skipped"
+                    ),
                 }
             }
             // Deletions: the ids the portal lists now (one id-only pass; the full pass already saw them all).
@@ -157,7 +176,12 @@ impl PortalSync {
                 params["select"] = json!(s);
             }
             let env = self.client.call("crm.item.list", params).await?;
-            let rows = env.result.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+            let rows = env
+                .result
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let n = rows.len();
             let next = rows
                 .iter()
@@ -185,13 +209,32 @@ mod tests {
             "createdTime": "2026-03-01T10:00:00+03:00", "updatedTime": "2026-03-02T10:00:00+03:00",
             "movedTime": null, "parentId2": 12});
         let i = parse_item(1032, &row, &known).unwrap();
-        assert_eq!((i.id, i.stage_semantic_id.as_str(), i.opportunity_cents, i.parent_deal_id), (7, "S", 150_050, Some(12)));
+        assert_eq!(
+            (
+                i.id,
+                i.stage_semantic_id.as_str(),
+                i.opportunity_cents,
+                i.parent_deal_id
+            ),
+            (7, "S", 150_050, Some(12))
+        );
         assert_eq!(i.created_time, 1_772_348_400);
         let custom = json!({"id": 8, "stageId": "DT1032_1:UC_X", "createdTime": "2026-03-01T10:00:00+03:00", "parentId2": 0});
         let i = parse_item(1032, &custom, &known).unwrap();
-        assert_eq!((i.stage_semantic_id.as_str(), i.parent_deal_id), ("F", None));
-        assert!(parse_item(1032, &json!({"id": 9}), &known).is_none(), "no creation time");
+        assert_eq!(
+            (i.stage_semantic_id.as_str(), i.parent_deal_id),
+            ("F", None)
+        );
+        assert!(
+            parse_item(1032, &json!({"id": 9}), &known).is_none(),
+            "no creation time"
+        );
         assert!(parse_type(&json!({"title": "x"})).is_none());
-        assert_eq!(parse_type(&json!({"entityTypeId": "1032", "title": "Снабжение"})).unwrap().entity_type_id, 1032);
+        assert_eq!(
+            parse_type(&json!({"entityTypeId": "1032", "title": "Снабжение"}))
+                .unwrap()
+                .entity_type_id,
+            1032
+        );
     }
 }

@@ -85,7 +85,12 @@ pub fn build(g: &mut Gen, data: &mut PortalData, linked_deals: bool) {
             title: title.into(),
             deal_parent: true,
         });
-        push_stages(data, &format!("DYNAMIC_{ety}_STAGE_1"), |s| item_stage(ety, s), Some(1));
+        push_stages(
+            data,
+            &format!("DYNAMIC_{ety}_STAGE_1"),
+            |s| item_stage(ety, s),
+            Some(1),
+        );
     }
     if linked_deals {
         for (cat, name) in DEPARTMENTS {
@@ -95,7 +100,12 @@ pub fn build(g: &mut Gen, data: &mut PortalData, linked_deals: bool) {
                 sort: 1000 + cat * 10,
                 is_default: false,
             });
-            push_stages(data, &format!("DEAL_STAGE_{cat}"), |s| deal_stage(cat, s), Some(cat));
+            push_stages(
+                data,
+                &format!("DEAL_STAGE_{cat}"),
+                |s| deal_stage(cat, s),
+                Some(cat),
+            );
         }
         let sort = data.deal_fields.iter().map(|f| f.sort).max().unwrap_or(0) + 100;
         let id = data.deal_fields.iter().map(|f| f.id).max().unwrap_or(0) + 2;
@@ -171,7 +181,13 @@ pub fn build(g: &mut Gen, data: &mut PortalData, linked_deals: bool) {
             for (j, (t, s)) in moves.iter().enumerate() {
                 children.push(StageHistory {
                     id: next_hist,
-                    type_id: if j == 0 { 1 } else if STAGES[*s].2 == Semantic::Process { 2 } else { 3 },
+                    type_id: if j == 0 {
+                        1
+                    } else if STAGES[*s].2 == Semantic::Process {
+                        2
+                    } else {
+                        3
+                    },
                     owner_id: c.id,
                     created_time: *t,
                     category_id: cat,
@@ -182,7 +198,15 @@ pub fn build(g: &mut Gen, data: &mut PortalData, linked_deals: bool) {
             }
             let sem = STAGES[st].2;
             let closed = sem != Semantic::Process;
-            c.title = format!("{} — {}", DEPARTMENTS.iter().find(|d| d.0 == cat).map(|d| d.1).unwrap_or(""), parent.title);
+            c.title = format!(
+                "{} — {}",
+                DEPARTMENTS
+                    .iter()
+                    .find(|d| d.0 == cat)
+                    .map(|d| d.1)
+                    .unwrap_or(""),
+                parent.title
+            );
             c.category_id = cat;
             c.stage_id = deal_stage(cat, STAGES[st].0);
             c.semantic = sem;
@@ -196,7 +220,11 @@ pub fn build(g: &mut Gen, data: &mut PortalData, linked_deals: bool) {
             c.date_modify = moved;
             c.moved_time = moved;
             c.begindate = date_of(base, g.zone);
-            c.closedate = if closed { date_of(moved, g.zone) } else { date_of(base + 14 * DAY, g.zone) };
+            c.closedate = if closed {
+                date_of(moved, g.zone)
+            } else {
+                date_of(base + 14 * DAY, g.zone)
+            };
             c.closed = closed;
             c.lead_id = None;
             c.is_return_customer = false;
@@ -215,7 +243,12 @@ pub fn build(g: &mut Gen, data: &mut PortalData, linked_deals: bool) {
     data.deal_history.extend(children);
 }
 
-fn push_stages(data: &mut PortalData, entity: &str, code: impl Fn(&str) -> String, cat: Option<i64>) {
+fn push_stages(
+    data: &mut PortalData,
+    entity: &str,
+    code: impl Fn(&str) -> String,
+    cat: Option<i64>,
+) {
     for (k, (suffix, name, sem)) in STAGES.iter().enumerate() {
         let id = data.statuses.iter().map(|s| s.id).max().unwrap_or(0) + 1;
         data.statuses.push(CrmStatus {

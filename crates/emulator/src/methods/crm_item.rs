@@ -170,11 +170,20 @@ pub fn item_list(ctx: &Ctx, params: &Value) -> MethodResult {
         &fctx,
     );
     if let Some(f) = unknown.first() {
-        return Err(RestError::new(400, "INVALID_ARG_VALUE", &format!("Unknown field {f}")));
+        return Err(RestError::new(
+            400,
+            "INVALID_ARG_VALUE",
+            &format!("Unknown field {f}"),
+        ));
     }
     let page = query::run(items, &q, Paging::Exact, &fctx);
     let rows: Vec<Value> = page.rows.iter().map(|i| render(i, data.zone)).collect();
-    Ok(page_output(ctx, &page, json!({ "items": rows }), q.start >= 0))
+    Ok(page_output(
+        ctx,
+        &page,
+        json!({ "items": rows }),
+        q.start >= 0,
+    ))
 }
 
 pub fn item_fields(ctx: &Ctx, params: &Value) -> MethodResult {

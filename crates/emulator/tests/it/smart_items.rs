@@ -10,16 +10,30 @@ use common::*;
 use serde_json::{json, Value};
 
 fn ids(items: &Value) -> Vec<i64> {
-    items.as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect()
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
 }
 
 #[tokio::test]
 async fn types_items_cursor_filters_and_errors() {
     let e = env().await;
     // A tiny company binds a dozen items per process: add enough for two pages.
-    let sale = e.portal.snapshot().deals.iter().find(|d| d.category_id == 0).unwrap().id;
+    let sale = e
+        .portal
+        .snapshot()
+        .deals
+        .iter()
+        .find(|d| d.category_id == 0)
+        .unwrap()
+        .id;
     for k in 0..50 {
-        e.portal.create_item(1032, Some(sale), 100.0 + k as f64).unwrap();
+        e.portal
+            .create_item(1032, Some(sale), 100.0 + k as f64)
+            .unwrap();
     }
     let snap = e.portal.snapshot();
     let t = e.call("crm.type.list", json!({})).await;
@@ -29,9 +43,22 @@ async fn types_items_cursor_filters_and_errors() {
     assert_eq!(types[0]["entityTypeId"], json!(1032));
     assert_eq!(types[0]["relations"]["parent"][0]["entityTypeId"], json!(2));
 
-    let mine: Vec<_> = snap.crm_items.iter().filter(|i| i.entity_type_id == 1032).collect();
-    assert!(mine.len() > 50, "enough items for two pages: {}", mine.len());
-    let a = e.call("crm.item.list", json!({"entityTypeId": 1032, "order": {"id": "ASC"}})).await;
+    let mine: Vec<_> = snap
+        .crm_items
+        .iter()
+        .filter(|i| i.entity_type_id == 1032)
+        .collect();
+    assert!(
+        mine.len() > 50,
+        "enough items for two pages: {}",
+        mine.len()
+    );
+    let a = e
+        .call(
+            "crm.item.list",
+            json!({"entityTypeId": 1032, "order": {"id": "ASC"}}),
+        )
+        .await;
     assert_eq!(a.status, 200);
     assert_eq!(a.body["total"], json!(mine.len()));
     assert_eq!(a.body["next"], json!(50));
@@ -59,14 +86,27 @@ async fn types_items_cursor_filters_and_errors() {
     // Filters and order.
     let parent = mine[0].parent_deal_id.unwrap();
     let f = e
-        .call("crm.item.list", json!({"entityTypeId": 1032, "filter": {"parentId2": parent}, "order": {"id": "DESC"}}))
+        .call(
+            "crm.item.list",
+            json!({"entityTypeId": 1032, "filter": {"parentId2": parent}, "order": {"id": "DESC"}}),
+        )
         .await;
-    let mut want: Vec<i64> = mine.iter().filter(|i| i.parent_deal_id == Some(parent)).map(|i| i.id).collect();
+    let mut want: Vec<i64> = mine
+        .iter()
+        .filter(|i| i.parent_deal_id == Some(parent))
+        .map(|i| i.id)
+        .collect();
     want.reverse();
     assert_eq!(ids(&f.body["result"]["items"]), want);
-    let done = mine.iter().filter(|i| i.semantic == Semantic::Success).count();
+    let done = mine
+        .iter()
+        .filter(|i| i.semantic == Semantic::Success)
+        .count();
     let s = e
-        .call("crm.item.list", json!({"entityTypeId": 1032, "filter": {"stageId": "DT1032_1:SUCCESS"}, "start": 0}))
+        .call(
+            "crm.item.list",
+            json!({"entityTypeId": 1032, "filter": {"stageId": "DT1032_1:SUCCESS"}, "start": 0}),
+        )
         .await;
     assert_eq!(s.body["total"], json!(done));
 
@@ -75,16 +115,40 @@ async fn types_items_cursor_filters_and_errors() {
         .call("batch", json!({"halt": 0, "cmd": {"t": "crm.type.list", "i": "crm.item.list?entityTypeId=1036&order[id]=ASC&start=-1"}}))
         .await;
     assert_eq!(b.status, 200);
-    assert_eq!(b.body["result"]["result"]["t"]["types"].as_array().unwrap().len(), 2);
-    let first_1036 = snap.crm_items.iter().find(|i| i.entity_type_id == 1036).unwrap().id;
-    assert_eq!(b.body["result"]["result"]["i"]["items"][0]["id"], json!(first_1036));
+    assert_eq!(
+        b.body["result"]["result"]["t"]["types"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let first_1036 = snap
+        .crm_items
+        .iter()
+        .find(|i| i.entity_type_id == 1036)
+        .unwrap()
+        .id;
+    assert_eq!(
+        b.body["result"]["result"]["i"]["items"][0]["id"],
+        json!(first_1036)
+    );
 
     // Fields; errors.
-    let fl = e.call("crm.item.fields", json!({"entityTypeId": 1032})).await;
-    assert_eq!(fl.body["result"]["fields"]["parentId2"]["type"], json!("crm_entity"));
+    let fl = e
+        .call("crm.item.fields", json!({"entityTypeId": 1032}))
+        .await;
+    assert_eq!(
+        fl.body["result"]["fields"]["parentId2"]["type"],
+        json!("crm_entity")
+    );
     let bad = e.call("crm.item.list", json!({"entityTypeId": 999})).await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.body["error"], json!("NOT_FOUND"));
-    let bad = e.call("crm.item.list", json!({"entityTypeId": 1032, "filter": {"nope": 1}})).await;
+    let bad = e
+        .call(
+            "crm.item.list",
+            json!({"entityTypeId": 1032, "filter": {"nope": 1}}),
+        )
+        .await;
     assert_eq!(bad.status, 400);
 }

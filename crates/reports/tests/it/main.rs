@@ -17,5 +17,5 @@ mod r3_plan_totals;
 mod r4_marketing;
 mod r5_tasks;
 mod r6_forget_me_not;
-mod won_agrees;
 mod r7_linked;
+mod won_agrees;

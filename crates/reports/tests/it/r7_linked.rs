@@ -35,8 +35,21 @@ async fn crm_field(s: &b24a_store::Store, name: &str) {
     .await;
 }
 
-async fn item(s: &b24a_store::Store, id: i64, parent: i64, created: i64, moved: i64, sem: &str, cents: i64, user: i64) {
-    let stage = if sem == "S" { "DT1032_1:SUCCESS" } else { "DT1032_1:NEW" };
+async fn item(
+    s: &b24a_store::Store,
+    id: i64,
+    parent: i64,
+    created: i64,
+    moved: i64,
+    sem: &str,
+    cents: i64,
+    user: i64,
+) {
+    let stage = if sem == "S" {
+        "DT1032_1:SUCCESS"
+    } else {
+        "DT1032_1:NEW"
+    };
     exec(
         s,
         &format!(
@@ -58,7 +71,15 @@ fn sale(id: i64, created: i64, cents: i64, source: &'static str) -> D {
     }
 }
 
-fn child(id: i64, pipeline: i64, stage: &'static str, sem: &'static str, created: i64, cents: i64, manager: i64) -> D {
+fn child(
+    id: i64,
+    pipeline: i64,
+    stage: &'static str,
+    sem: &'static str,
+    created: i64,
+    cents: i64,
+    manager: i64,
+) -> D {
     D {
         id,
         pipeline,
@@ -86,7 +107,11 @@ async fn seed(s: &b24a_store::Store) {
     crm_field(s, "UF_CRM_KIDS").await;
     // Sales. S1 was first stored at 100 000.00 and grew to 150 000.00 (the trigger keeps the first amount).
     deal(s, sale(1, msk(2026, 3, 2, 10, 0), 10_000_000, "CALL")).await;
-    exec(s, "UPDATE deals SET opportunity_cents = 15000000, lead_id = 50 WHERE id = 1").await;
+    exec(
+        s,
+        "UPDATE deals SET opportunity_cents = 15000000, lead_id = 50 WHERE id = 1",
+    )
+    .await;
     deal(s, sale(2, msk(2026, 3, 10, 10, 0), 5_000_000, "WEB")).await;
     deal(s, sale(3, msk(2026, 3, 12, 10, 0), 1_000_000, "WEB")).await;
     exec(s, "UPDATE deals SET lead_id = 51 WHERE id = 3").await;
@@ -102,7 +127,17 @@ async fn seed(s: &b24a_store::Store) {
     c12.moved = Some(msk(2026, 3, 20, 12, 0));
     deal(s, c12).await;
     uf(s, 12, "UF_CRM_PARENT", "1").await;
-    item(s, 1, 1, msk(2026, 3, 5, 12, 0), msk(2026, 3, 15, 12, 0), "S", 3_000_000, 12).await;
+    item(
+        s,
+        1,
+        1,
+        msk(2026, 3, 5, 12, 0),
+        msk(2026, 3, 15, 12, 0),
+        "S",
+        3_000_000,
+        12,
+    )
+    .await;
     // C21: open in Engineers, 100 USD = 9 000.00, linked to S2 and S3.
     let mut c21 = child(21, 2, "C2:NEW", "P", msk(2026, 3, 11, 12, 0), 10_000, 12);
     c21.currency = "USD";
@@ -116,10 +151,24 @@ async fn seed(s: &b24a_store::Store) {
     deal(s, c31).await;
     uf(s, 31, "UF_CRM_PARENT", "D_3").await;
     // C51: a child of the February sale.
-    deal(s, child(51, 1, "C1:NEW", "P", msk(2026, 3, 1, 12, 0), 100_000, 11)).await;
+    deal(
+        s,
+        child(51, 1, "C1:NEW", "P", msk(2026, 3, 1, 12, 0), 100_000, 11),
+    )
+    .await;
     uf(s, 51, "UF_CRM_PARENT", "D_5").await;
     // S7's only child, item 2, done 03-23 (2 days).
-    item(s, 2, 7, msk(2026, 3, 21, 12, 0), msk(2026, 3, 23, 12, 0), "S", 200_000, 12).await;
+    item(
+        s,
+        2,
+        7,
+        msk(2026, 3, 21, 12, 0),
+        msk(2026, 3, 23, 12, 0),
+        "S",
+        200_000,
+        12,
+    )
+    .await;
 }
 
 fn v(a: &b24a_reports::Answer, table: &str, g: &Group, m: &str) -> Option<f64> {
@@ -142,12 +191,18 @@ async fn r7_numbers_by_hand() {
         let l = db.label;
         // Sales S1, S2, S3, S4, S7 = 5 (219 000.00); with work: S1, S2, S3, S7.
         assert_eq!(tile("linked_sales"), Some(5.0), "{l}");
-        assert!(approx(a.tile("linked_sales").unwrap().amount, 219_000.0), "{l}");
+        assert!(
+            approx(a.tile("linked_sales").unwrap().amount, 219_000.0),
+            "{l}"
+        );
         assert_eq!(tile("sales_with_work"), Some(4.0), "{l}");
         // Children C11, C12, item 1, C21 (once, though two sales), C31, item 2 = 6; C22 deleted, C51 not of the period.
         assert_eq!(tile("work_created"), Some(6.0), "{l}");
         // 20 000 + 5 000 + 30 000 + 9 000 + 1 000 + 2 000 = 67 000.00.
-        assert!(approx(a.tile("work_created").unwrap().amount, 67_000.0), "{l}");
+        assert!(
+            approx(a.tile("work_created").unwrap().amount, 67_000.0),
+            "{l}"
+        );
         assert_eq!(tile("work_done"), Some(3.0), "{l}");
         assert_eq!(tile("work_open"), Some(2.0), "{l}");
         // Close days 3, 10, 1, 2: average 4, median 2.5.
@@ -157,7 +212,10 @@ async fn r7_numbers_by_hand() {
         assert!(approx(tile("sale_first_amount"), 162_000.0), "{l}");
         assert!(approx(tile("sale_final_amount"), 212_000.0), "{l}");
         assert!(approx(tile("sale_growth"), 50_000.0), "{l}");
-        assert!(approx(tile("sale_growth_pct"), 50_000.0 * 100.0 / 162_000.0), "{l}");
+        assert!(
+            approx(tile("sale_growth_pct"), 50_000.0 * 100.0 / 162_000.0),
+            "{l}"
+        );
         assert_eq!(tile("sales_waiting"), Some(3.0), "{l}");
 
         let w1 = Group::Work("deal:1".into());
@@ -169,33 +227,86 @@ async fn r7_numbers_by_hand() {
             (&w2, 2.0, 0.0, 0.0, 2.0, 14_000.0),
             (&sm, 2.0, 2.0, 0.0, 0.0, 32_000.0),
         ] {
-            assert_eq!(v(&a, "by_work", g, "work_created"), Some(created), "{l} {g:?}");
+            assert_eq!(
+                v(&a, "by_work", g, "work_created"),
+                Some(created),
+                "{l} {g:?}"
+            );
             assert_eq!(v(&a, "by_work", g, "work_done"), Some(done), "{l} {g:?}");
-            assert_eq!(v(&a, "by_work", g, "work_failed"), Some(failed), "{l} {g:?}");
+            assert_eq!(
+                v(&a, "by_work", g, "work_failed"),
+                Some(failed),
+                "{l} {g:?}"
+            );
             assert_eq!(v(&a, "by_work", g, "work_open"), Some(open), "{l} {g:?}");
-            assert!(approx(v(&a, "by_work", g, "work_amount"), amount), "{l} {g:?}");
+            assert!(
+                approx(v(&a, "by_work", g, "work_amount"), amount),
+                "{l} {g:?}"
+            );
         }
         assert!(approx(v(&a, "by_work", &w1, "work_close_days"), 2.0), "{l}");
-        assert!(approx(v(&a, "by_work", &w1, "work_close_days_median"), 2.0), "{l}");
-        assert!(approx(v(&a, "by_work", &sm, "work_close_days_median"), 6.0), "{l}");
+        assert!(
+            approx(v(&a, "by_work", &w1, "work_close_days_median"), 2.0),
+            "{l}"
+        );
+        assert!(
+            approx(v(&a, "by_work", &sm, "work_close_days_median"), 6.0),
+            "{l}"
+        );
         assert_eq!(v(&a, "by_work", &w2, "work_close_days"), None, "{l}");
         // By responsible: 11 closed C11 (3) and C31 (1); 12 closed items 1 (10) and 2 (2).
         let u11 = Group::User(11);
         let u12 = Group::User(12);
-        assert_eq!(v(&a, "by_responsible", &u11, "work_close_days_count"), Some(2.0), "{l}");
-        assert!(approx(v(&a, "by_responsible", &u11, "work_close_days"), 2.0), "{l}");
-        assert!(approx(v(&a, "by_responsible", &u12, "work_close_days"), 6.0), "{l}");
-        assert!(approx(v(&a, "by_responsible", &u12, "work_close_days_median"), 6.0), "{l}");
+        assert_eq!(
+            v(&a, "by_responsible", &u11, "work_close_days_count"),
+            Some(2.0),
+            "{l}"
+        );
+        assert!(
+            approx(v(&a, "by_responsible", &u11, "work_close_days"), 2.0),
+            "{l}"
+        );
+        assert!(
+            approx(v(&a, "by_responsible", &u12, "work_close_days"), 6.0),
+            "{l}"
+        );
+        assert!(
+            approx(v(&a, "by_responsible", &u12, "work_close_days_median"), 6.0),
+            "{l}"
+        );
         // Open work waits: C12 at C2:NEW since its move 03-20 (12 days), C21 since creation 03-11 (21 days).
         let st = Group::Stage("deal:2|C2:NEW".into());
-        assert_eq!(v(&a, "open_work_stages", &st, "work_waiting"), Some(2.0), "{l}");
-        assert!(approx(v(&a, "open_work_stages", &st, "work_waiting_days"), 16.5), "{l}");
+        assert_eq!(
+            v(&a, "open_work_stages", &st, "work_waiting"),
+            Some(2.0),
+            "{l}"
+        );
+        assert!(
+            approx(v(&a, "open_work_stages", &st, "work_waiting_days"), 16.5),
+            "{l}"
+        );
         // Sales waiting, oldest first: S1 (C12 created 03-04: 28 days), S2 and S3 (C21 created 03-11: 21 days).
         let sw = a.table("sales_waiting").unwrap();
         let order: Vec<&Group> = sw.rows.iter().map(|r| &r.group).collect();
-        assert_eq!(order, [&Group::Sale(1), &Group::Sale(2), &Group::Sale(3)], "{l}");
-        assert!(approx(v(&a, "sales_waiting", &Group::Sale(1), "sale_wait_days"), 28.0), "{l}");
-        assert!(approx(v(&a, "sales_waiting", &Group::Sale(3), "sale_wait_days"), 21.0), "{l}");
+        assert_eq!(
+            order,
+            [&Group::Sale(1), &Group::Sale(2), &Group::Sale(3)],
+            "{l}"
+        );
+        assert!(
+            approx(
+                v(&a, "sales_waiting", &Group::Sale(1), "sale_wait_days"),
+                28.0
+            ),
+            "{l}"
+        );
+        assert!(
+            approx(
+                v(&a, "sales_waiting", &Group::Sale(3), "sale_wait_days"),
+                21.0
+            ),
+            "{l}"
+        );
         // The chain. CALL: S1, S4; from a lead S1; with work S1; work 3, done 2; completed none.
         // WEB: S2, S3, S7; from a lead S3; with work 3; work C21 + C21, C31 + item 2 = 4, done 1; completed S7.
         let call = Group::Source("CALL".into());
@@ -207,8 +318,22 @@ async fn r7_numbers_by_hand() {
         ] {
             let c = |m| v(&a, "chain_by_source", g, m);
             assert_eq!(
-                [c("linked_sales"), c("chain_from_lead"), c("sales_with_work"), c("chain_work"), c("chain_work_done"), c("chain_completed")],
-                [Some(sales), Some(lead), Some(with), Some(work), Some(done), Some(completed)],
+                [
+                    c("linked_sales"),
+                    c("chain_from_lead"),
+                    c("sales_with_work"),
+                    c("chain_work"),
+                    c("chain_work_done"),
+                    c("chain_completed")
+                ],
+                [
+                    Some(sales),
+                    Some(lead),
+                    Some(with),
+                    Some(work),
+                    Some(done),
+                    Some(completed)
+                ],
                 "{l} {g:?}"
             );
             assert!(approx(c("chain_completed_share"), share), "{l} {g:?}");
@@ -217,7 +342,11 @@ async fn r7_numbers_by_hand() {
         // Drill-downs list exactly what was counted; cells counting smart-process items carry no drill.
         let p = Prepared::new(s, &ctx, &f).await.unwrap();
         let ids = |m: &str, g: Group| {
-            let d = Drill { metric: m.into(), group: g, side: Side::Current };
+            let d = Drill {
+                metric: m.into(),
+                group: g,
+                side: Side::Current,
+            };
             let p = &p;
             async move {
                 let mut v = drill_ids(s, p, ReportId::Linked, &d).await.unwrap();
@@ -227,23 +356,54 @@ async fn r7_numbers_by_hand() {
         };
         assert_eq!(ids("work_created", w1.clone()).await, [11, 31], "{l}");
         assert_eq!(ids("work_open", w2.clone()).await, [12, 21], "{l}");
-        assert_eq!(ids("linked_sales", Group::Total).await, [1, 2, 3, 4, 7], "{l}");
+        assert_eq!(
+            ids("linked_sales", Group::Total).await,
+            [1, 2, 3, 4, 7],
+            "{l}"
+        );
         assert_eq!(ids("sales_waiting", Group::Total).await, [1, 2, 3], "{l}");
         assert_eq!(ids("chain_completed", web.clone()).await, [7], "{l}");
-        let cell = a.table("by_work").unwrap().cell(&sm, "work_created").unwrap();
+        let cell = a
+            .table("by_work")
+            .unwrap()
+            .cell(&sm, "work_created")
+            .unwrap();
         assert!(cell.drill.is_none(), "{l}");
-        assert!(a.table("by_work").unwrap().cell(&w1, "work_created").unwrap().drill.is_some(), "{l}");
+        assert!(
+            a.table("by_work")
+                .unwrap()
+                .cell(&w1, "work_created")
+                .unwrap()
+                .drill
+                .is_some(),
+            "{l}"
+        );
 
         // The per-sale view: S1's children on one time line (C11 03-03, C12 03-04, item 1 03-05).
         let view = sale_view(s, &ctx, &f, 1).await.unwrap().unwrap();
         let kids: Vec<&Group> = view.rows.iter().map(|r| &r.group).collect();
         assert_eq!(
             kids,
-            [&Group::Child("deal".into(), 11), &Group::Child("deal".into(), 12), &Group::Child("item:1032".into(), 1)],
+            [
+                &Group::Child("deal".into(), 11),
+                &Group::Child("deal".into(), 12),
+                &Group::Child("item:1032".into(), 1)
+            ],
             "{l}"
         );
-        assert!(sale_view(s, &ctx, &f, 4).await.unwrap().unwrap().rows.is_empty(), "{l}");
-        assert!(sale_view(s, &ctx, &f, 11).await.unwrap().is_none(), "{l}: a child is no sale");
+        assert!(
+            sale_view(s, &ctx, &f, 4)
+                .await
+                .unwrap()
+                .unwrap()
+                .rows
+                .is_empty(),
+            "{l}"
+        );
+        assert!(
+            sale_view(s, &ctx, &f, 11).await.unwrap().is_none(),
+            "{l}: a child is no sale"
+        );
 
         // C12 moves from Engineers to pipeline 1: it now counts there.
         exec(s, "UPDATE deals SET category_id = 1, stage_id = 'C1:NEW', date_modify = date_modify + 1 WHERE id = 12").await;
@@ -267,22 +427,54 @@ async fn r7_children_listed_on_the_parent_and_the_default_choice() {
         let mut c = child(11, 1, "C1:WON", "S", msk(2026, 3, 3, 10, 0), 200_000, 11);
         c.closedate = Some("2026-03-05");
         deal(s, c).await;
-        deal(s, child(12, 1, "C1:NEW", "P", msk(2026, 3, 4, 10, 0), 300_000, 11)).await;
+        deal(
+            s,
+            child(12, 1, "C1:NEW", "P", msk(2026, 3, 4, 10, 0), 300_000, 11),
+        )
+        .await;
         uf(s, 1, "UF_CRM_KIDS", r#"["D_11", "D_12", "CO_3"]"#).await;
         let ctx = ctx(s, now(), 24).await;
         let f = filter(MARCH);
         // The default reads the portal's one crm field as "the child names its parent": here that makes deal 1 a
         // child of 11 and 12, so it is no sale and nothing is linked work of a sale.
         let a = run_report(s, &ctx, ReportId::Linked, &f).await.unwrap();
-        assert_eq!(a.tile("linked_sales").unwrap().value, Some(0.0), "{}", db.label);
+        assert_eq!(
+            a.tile("linked_sales").unwrap().value,
+            Some(0.0),
+            "{}",
+            db.label
+        );
         assert!(a.meta.empty, "{}", db.label);
         // The administrator chooses "the parent lists its children".
         exec(s, "INSERT INTO portal_settings (portal_id, key, value, updated_at) VALUES (1, 'linked_links', '[\"uf_children:UF_CRM_KIDS\", \"bogus\"]', 0)").await;
         let a = run_report(s, &ctx, ReportId::Linked, &f).await.unwrap();
-        assert_eq!(a.tile("linked_sales").unwrap().value, Some(1.0), "{}", db.label);
-        assert_eq!(a.tile("work_created").unwrap().value, Some(2.0), "{}", db.label);
-        assert_eq!(a.tile("work_done").unwrap().value, Some(1.0), "{}", db.label);
-        assert!(approx(a.tile("work_close_days").unwrap().value, 2.0), "{}", db.label);
-        assert!(approx(a.tile("work_created").unwrap().amount, 5_000.0), "{}", db.label);
+        assert_eq!(
+            a.tile("linked_sales").unwrap().value,
+            Some(1.0),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            a.tile("work_created").unwrap().value,
+            Some(2.0),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            a.tile("work_done").unwrap().value,
+            Some(1.0),
+            "{}",
+            db.label
+        );
+        assert!(
+            approx(a.tile("work_close_days").unwrap().value, 2.0),
+            "{}",
+            db.label
+        );
+        assert!(
+            approx(a.tile("work_created").unwrap().amount, 5_000.0),
+            "{}",
+            db.label
+        );
     }
 }

@@ -24,10 +24,21 @@ fn name(link: &Link, labels: &[(String, String)], types: &[(i64, String)], lang:
             .unwrap_or_else(|| f.to_string())
     };
     match (link, lang) {
-        (Link::UfParent(f), Lang::Ru) => format!("Поле сделки «{}»: в дочерней сделке указана продажа", field(f)),
-        (Link::UfParent(f), Lang::En) => format!("Deal field \"{}\": the child deal names its sale", field(f)),
-        (Link::UfChildren(f), Lang::Ru) => format!("Поле сделки «{}»: в продаже перечислены дочерние сделки", field(f)),
-        (Link::UfChildren(f), Lang::En) => format!("Deal field \"{}\": the sale lists its child deals", field(f)),
+        (Link::UfParent(f), Lang::Ru) => format!(
+            "Поле сделки «{}»: в дочерней сделке указана продажа",
+            field(f)
+        ),
+        (Link::UfParent(f), Lang::En) => {
+            format!("Deal field \"{}\": the child deal names its sale", field(f))
+        }
+        (Link::UfChildren(f), Lang::Ru) => format!(
+            "Поле сделки «{}»: в продаже перечислены дочерние сделки",
+            field(f)
+        ),
+        (Link::UfChildren(f), Lang::En) => format!(
+            "Deal field \"{}\": the sale lists its child deals",
+            field(f)
+        ),
         (Link::Smart(t), l) => {
             let title = types
                 .iter()
@@ -82,7 +93,10 @@ async fn answer(state: &AppState, caller: &Caller) -> Result<Value, AppError> {
 }
 
 /// `GET /api/settings/linked`.
-pub async fn get_linked(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, AppError> {
+pub async fn get_linked(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, AppError> {
     Ok(Json(answer(&state, &caller).await?))
 }
 
@@ -112,7 +126,12 @@ pub async fn put_linked(
     }
     state
         .store
-        .set_setting(caller.portal(), r7_links::KEY_LINKS, &body.links, Some(caller.0.user_id))
+        .set_setting(
+            caller.portal(),
+            r7_links::KEY_LINKS,
+            &body.links,
+            Some(caller.0.user_id),
+        )
         .await?;
     Ok(Json(answer(&state, &caller).await?))
 }

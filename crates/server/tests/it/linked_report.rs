@@ -27,14 +27,27 @@ async fn linked_work_report_settings_and_drill() {
     h.wait_first_import(Duration::from_secs(120)).await;
     let admin = h.session(CLIENT_ID, 1, "ru").await;
     let filter = json!({"period": {"preset": "last_days", "days": 90}, "compare": "none"});
-    let (status, a) = h.post(&admin, "/api/reports/linked", json!({"filter": filter})).await;
+    let (status, a) = h
+        .post(&admin, "/api/reports/linked", json!({"filter": filter}))
+        .await;
     assert_eq!(status, 200, "{a}");
     let work = tile(&a, "work_created")["value"].as_f64().unwrap();
     let sales = tile(&a, "linked_sales")["value"].as_f64().unwrap();
-    assert!(work > 0.0 && sales > 0.0, "R7 is filled on a generated company: {a}");
-    let by_work = a["tables"].as_array().unwrap().iter().find(|t| t["key"] == "by_work").unwrap();
+    assert!(
+        work > 0.0 && sales > 0.0,
+        "R7 is filled on a generated company: {a}"
+    );
+    let by_work = a["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "by_work")
+        .unwrap();
     assert!(!by_work["rows"].as_array().unwrap().is_empty());
-    assert!(by_work["title"].as_str().is_some_and(|t| !t.is_empty()), "the server words the block");
+    assert!(
+        by_work["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "the server words the block"
+    );
 
     // The drill-down behind the number of sales lists that many deals.
     let t = tile(&a, "linked_sales");
@@ -64,9 +77,16 @@ async fn linked_work_report_settings_and_drill() {
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["is_default"], json!(true));
     let links = s["links"].as_array().unwrap();
-    let chosen: Vec<&str> = links.iter().filter(|l| l["chosen"] == json!(true)).map(|l| l["key"].as_str().unwrap()).collect();
+    let chosen: Vec<&str> = links
+        .iter()
+        .filter(|l| l["chosen"] == json!(true))
+        .map(|l| l["key"].as_str().unwrap())
+        .collect();
     assert_eq!(chosen, ["smart:1032", "smart:1036"]);
-    assert!(links[0]["name"].as_str().unwrap().contains("Смарт-процесс"), "{s}");
+    assert!(
+        links[0]["name"].as_str().unwrap().contains("Смарт-процесс"),
+        "{s}"
+    );
 
     let put = |session: String, body: Value| {
         let h = &h;
@@ -81,11 +101,18 @@ async fn linked_work_report_settings_and_drill() {
         }
     };
     // A key the portal does not offer: 400 naming it, nothing stored.
-    let r = put(admin.clone(), json!({"links": ["smart:1036", "uf_parent:UF_CRM_NOPE"]})).await;
+    let r = put(
+        admin.clone(),
+        json!({"links": ["smart:1036", "uf_parent:UF_CRM_NOPE"]}),
+    )
+    .await;
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.unwrap();
     assert!(body.to_string().contains("links[1]"), "{body}");
-    assert_eq!(h.get_json(&admin, "/api/settings/linked").await.1["is_default"], json!(true));
+    assert_eq!(
+        h.get_json(&admin, "/api/settings/linked").await.1["is_default"],
+        json!(true)
+    );
     // A non-administrator may not change it.
     let user = common::employee(&h.portal);
     let r = h
@@ -98,15 +125,25 @@ async fn linked_work_report_settings_and_drill() {
         .unwrap();
     assert_eq!(r.status(), 200, "an access rule may name R7");
     let other = h.session(CLIENT_ID, user, "ru").await;
-    let (status, _) = h.post(&other, "/api/reports/linked", json!({"filter": filter})).await;
+    let (status, _) = h
+        .post(&other, "/api/reports/linked", json!({"filter": filter}))
+        .await;
     assert_eq!(status, 200, "R7 opens for the user the rule names");
     assert_eq!(put(other, json!({"links": []})).await.status(), 403);
 
     // Only Логистика (1036): R7 counts only its items.
     let r = put(admin.clone(), json!({"links": ["smart:1036"]})).await;
     assert_eq!(r.status(), 200);
-    let (_, b) = h.post(&admin, "/api/reports/linked", json!({"filter": filter})).await;
-    let rows = b["tables"].as_array().unwrap().iter().find(|t| t["key"] == "by_work").unwrap()["rows"].clone();
+    let (_, b) = h
+        .post(&admin, "/api/reports/linked", json!({"filter": filter}))
+        .await;
+    let rows = b["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "by_work")
+        .unwrap()["rows"]
+        .clone();
     for row in rows.as_array().unwrap() {
         assert_eq!(row["group"], json!({"by": "work", "key": "smart:1036"}));
     }

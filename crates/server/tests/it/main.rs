@@ -11,7 +11,7 @@ mod event_bindings;
 mod hardening;
 mod launch;
 mod launch_during_import;
+mod linked_report;
 mod reports_api;
 mod tiers;
 mod two_processes;
-mod linked_report;

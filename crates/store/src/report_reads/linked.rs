@@ -33,7 +33,10 @@ impl Store {
     ) -> Result<Vec<DealRow>, StoreError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(CHUNK) {
-            let from = format!("deals d WHERE d.portal_id = $1 AND d.id IN ({})", id_list(chunk));
+            let from = format!(
+                "deals d WHERE d.portal_id = $1 AND d.id IN ({})",
+                id_list(chunk)
+            );
             out.extend(
                 self.fetch_packed::<DealRow>("", &from, &[Val::I64(portal.0)])
                     .await?,
@@ -55,7 +58,10 @@ impl Store {
                  WHERE portal_id = $1 AND deal_id IN ({})",
                 id_list(chunk)
             );
-            out.extend(self.fetch_all::<FirstAmountRow>(&sql, &[Val::I64(portal.0)]).await?);
+            out.extend(
+                self.fetch_all::<FirstAmountRow>(&sql, &[Val::I64(portal.0)])
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -72,7 +78,10 @@ impl Store {
                 "SELECT id, lead_id FROM deals WHERE portal_id = $1 AND lead_id IS NOT NULL AND lead_id > 0 AND id IN ({})",
                 id_list(chunk)
             );
-            out.extend(self.fetch_all::<(i64, i64)>(&sql, &[Val::I64(portal.0)]).await?);
+            out.extend(
+                self.fetch_all::<(i64, i64)>(&sql, &[Val::I64(portal.0)])
+                    .await?,
+            );
         }
         Ok(out)
     }

@@ -16,5 +16,5 @@ mod leases;
 mod oauth_and_faults;
 mod reconcile_ranges;
 mod request_count;
-mod time_zone;
 mod smart_items;
+mod time_zone;

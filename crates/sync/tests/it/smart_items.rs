@@ -48,7 +48,11 @@ async fn assert_same(store: &Store, portal_id: i64, data: &PortalData) {
         .into_iter()
         .map(|t| (t.entity_type_id, t.title))
         .collect();
-    let want: Vec<(i64, String)> = data.crm_types.iter().map(|t| (t.entity_type_id, t.title.clone())).collect();
+    let want: Vec<(i64, String)> = data
+        .crm_types
+        .iter()
+        .map(|t| (t.entity_type_id, t.title.clone()))
+        .collect();
     assert_eq!(types, want);
 }
 
@@ -63,7 +67,10 @@ async fn smart_items_stored_and_kept_current(backend: Backend) {
     let report = sync.run_cycle().await.unwrap();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     let data = p.snapshot();
-    assert!(data.crm_items.len() > 10, "the generator binds items to sales");
+    assert!(
+        data.crm_items.len() > 10,
+        "the generator binds items to sales"
+    );
     assert_same(&store, portal_id, &data).await;
 
     // The child deals' link field, value for value.
@@ -89,7 +96,9 @@ async fn smart_items_stored_and_kept_current(backend: Backend) {
     got.sort();
     assert_eq!(got, want);
     let defs = store.custom_field_defs(PortalId(portal_id)).await.unwrap();
-    assert!(defs.iter().any(|d| d.field_name == "UF_CRM_PARENT_DEAL" && d.user_type == "crm"));
+    assert!(defs
+        .iter()
+        .any(|d| d.field_name == "UF_CRM_PARENT_DEAL" && d.user_type == "crm"));
 
     // Changes: an open item is done, one item is deleted, a new one is bound to a sale.
     let open = data
@@ -98,11 +107,20 @@ async fn smart_items_stored_and_kept_current(backend: Backend) {
         .find(|i| i.semantic == Semantic::Process)
         .unwrap()
         .clone();
-    let gone = data.crm_items.iter().find(|i| i.id != open.id || i.entity_type_id != open.entity_type_id).unwrap().clone();
+    let gone = data
+        .crm_items
+        .iter()
+        .find(|i| i.id != open.id || i.entity_type_id != open.entity_type_id)
+        .unwrap()
+        .clone();
     // Let the portal clock pass the stored watermark so the changes are strictly newer.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    p.move_item_stage(open.entity_type_id, open.id, &format!("DT{}_1:SUCCESS", open.entity_type_id))
-        .unwrap();
+    p.move_item_stage(
+        open.entity_type_id,
+        open.id,
+        &format!("DT{}_1:SUCCESS", open.entity_type_id),
+    )
+    .unwrap();
     p.delete_item(gone.entity_type_id, gone.id).unwrap();
     let parent = data.deals.iter().find(|d| d.category_id == 0).unwrap().id;
     let new_id = p.create_item(1032, Some(parent), 1234.5).unwrap();
@@ -111,13 +129,22 @@ async fn smart_items_stored_and_kept_current(backend: Backend) {
     let data = p.snapshot();
     assert_same(&store, portal_id, &data).await;
     let stored = store.crm_items(PortalId(portal_id)).await.unwrap();
-    assert!(stored.iter().any(|i| i.entity_type_id == 1032 && i.id == new_id && i.parent_deal_id == Some(parent)));
-    assert!(!stored.iter().any(|i| i.entity_type_id == gone.entity_type_id && i.id == gone.id));
     assert!(stored
         .iter()
-        .any(|i| i.entity_type_id == open.entity_type_id && i.id == open.id && i.stage_semantic_id == "S"));
+        .any(|i| i.entity_type_id == 1032 && i.id == new_id && i.parent_deal_id == Some(parent)));
+    assert!(!stored
+        .iter()
+        .any(|i| i.entity_type_id == gone.entity_type_id && i.id == gone.id));
+    assert!(stored
+        .iter()
+        .any(|i| i.entity_type_id == open.entity_type_id
+            && i.id == open.id
+            && i.stage_semantic_id == "S"));
 }
 
-b24a_store::store_test!(smart_items_stored_exactly_and_kept_current, |backend: Backend| {
-    smart_items_stored_and_kept_current(backend).await;
-});
+b24a_store::store_test!(
+    smart_items_stored_exactly_and_kept_current,
+    |backend: Backend| {
+        smart_items_stored_and_kept_current(backend).await;
+    }
+);
