@@ -1,4 +1,4 @@
-//! The app in real headless Chromium inside the emulated portal: install, the six reports, filters, a drill-down,
+//! The app in real headless Chromium inside the emulated portal: install, the seven reports, filters, a drill-down,
 //! exports clicked and read back from the download folder, a folded filter bar on a phone, settings, a forged launch that sees nothing, and screenshots at desktop and phone widths.
 
 use std::time::Duration;
@@ -74,8 +74,8 @@ async fn the_app_in_chromium() {
         .unwrap();
     assert_eq!(
         tabs.as_array().unwrap().len(),
-        7,
-        "six reports and settings for the admin: {tabs}"
+        8,
+        "seven reports and settings for the admin: {tabs}"
     );
 
     // A change is coloured as news: more created deals is good, more lost deals is bad (and fewer is good).

@@ -159,7 +159,7 @@ async fn every_page_at_desktop_and_phone_widths_in_both_languages() {
                 .await
                 .unwrap();
             let tabs = tabs.as_array().unwrap();
-            assert_eq!(tabs.len(), 7, "{lang} {width}: six reports and settings");
+            assert_eq!(tabs.len(), 8, "{lang} {width}: seven reports and settings");
             for t in tabs {
                 assert_eq!(
                     t[1],

@@ -1,4 +1,4 @@
-//! The reads of the reports crate: every query the six reports, their drill-downs and their in-memory cache run,
+//! The reads of the reports crate: every query the seven reports, their drill-downs and their in-memory cache run,
 //! behind typed methods on [`Store`] returning named rows. Rows come out as stored (or as the database counted
 //! them); windows are supersets and the reports apply the exact predicates, so a metric's definition lives in the
 //! reports only. Must never compute a metric, convert money, or name anything for display.
