@@ -198,6 +198,7 @@ async fn user_without_access_is_refused_by_page_and_api_admin_always_in() {
         "marketing",
         "tasks",
         "forget_me_not",
+        "linked",
     ] {
         assert_eq!(
             env.post(&session, &format!("/api/reports/{r}"), json!({}))
@@ -213,11 +214,12 @@ async fn user_without_access_is_refused_by_page_and_api_admin_always_in() {
         "no employee lists either"
     );
     assert_eq!(env.get(&session, "/api/settings").await, 403);
+    assert_eq!(env.get(&session, "/api/settings/linked").await, 403);
 
     // The admin always gets in, with every report and no rule at all.
     let (status, html) = env.launch_as(ALL, 1, "en").await;
     assert_eq!(status, 200);
-    assert_eq!(config_of(&html)["reports"].as_array().unwrap().len(), 6);
+    assert_eq!(config_of(&html)["reports"].as_array().unwrap().len(), 7);
     let admin = common::Harness::session_of(&html);
     assert_eq!(
         env.post(&admin, "/api/reports/marketing", json!({}))
