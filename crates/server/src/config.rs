@@ -147,6 +147,8 @@ impl Config {
         b24a_reports::CacheConfig {
             megabytes: self.report_cache_mb,
             inline_builds: self.report_cache_inline_builds,
+            // Built parts are kept in the database too, so a restart or another replica starts warm.
+            persist: true,
         }
     }
 

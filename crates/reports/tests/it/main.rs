@@ -10,6 +10,7 @@ mod custom_fields;
 mod drill_property;
 mod no_rate;
 mod packed_text;
+mod persisted_parts;
 mod r1_sales_dynamics;
 mod r2_managers;
 mod r3_plan;

@@ -13,6 +13,7 @@ mod custom_fields;
 mod deals;
 mod dictionaries;
 mod leads;
+mod parts;
 pub(crate) mod packed;
 mod setting_text;
 mod tasks_calls;
