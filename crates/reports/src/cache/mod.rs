@@ -88,6 +88,9 @@ struct Shared {
     loading: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
     /// Parts loaded from the store (persisted at the current version) instead of built.
     loads: AtomicU64,
+    /// One part written at a time: SQLite refuses a second write transaction that would deadlock with a first
+    /// instead of waiting, and one encoded part at a time bounds the memory the writing costs.
+    persisting: tokio::sync::Mutex<()>,
     /// Answers served from the cache (a part found at the current version).
     hits: AtomicU64,
     /// Builds in flight.
@@ -104,6 +107,7 @@ impl ReportCache {
                 shelf: Mutex::new(Shelf::default()),
                 loading: Mutex::new(HashMap::new()),
                 loads: AtomicU64::new(0),
+                persisting: tokio::sync::Mutex::new(()),
                 hits: AtomicU64::new(0),
                 builds: AtomicUsize::new(0),
             }),
@@ -291,6 +295,7 @@ impl ReportCache {
         if !self.shared.persist {
             return;
         }
+        let _one_writer = self.shared.persisting.lock().await;
         let chunks = codec::encode(value);
         let refs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
         if let Err(e) = store
