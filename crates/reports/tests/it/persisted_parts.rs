@@ -156,15 +156,24 @@ async fn a_damaged_persisted_part_is_rebuilt_never_used() {
         let sql = ReportSource::new(src.store().clone(), ReportCache::off());
         let expected = answers(&sql, &ctx).await;
         answers(&fresh(src, true), &ctx).await;
-        // Every persisted part cut to a few bytes, then one with a wrong layout version (same magic).
-        let garbage = match src.backend() {
-            Backend::Sqlite => "UPDATE report_parts SET data = X'42323450FF000000'",
-            Backend::Postgres => "UPDATE report_parts SET data = decode('42323450FF000000', 'hex')",
+        // Every persisted part cut short by its last byte (each is one chunk here), then every
+        // part replaced by a header of another layout version (same magic).
+        let damage = match src.backend() {
+            Backend::Sqlite => [
+                "UPDATE report_parts SET data = substr(data, 1, length(data) - 1)",
+                "UPDATE report_parts SET data = X'42323450FF000000'",
+            ],
+            Backend::Postgres => [
+                "UPDATE report_parts SET data = substring(data from 1 for length(data) - 1)",
+                "UPDATE report_parts SET data = decode('42323450FF000000', 'hex')",
+            ],
         };
-        exec(src, garbage).await;
-        let next = fresh(src, true);
-        same(&answers(&next, &ctx).await, &expected, db.label);
-        assert_eq!(next.cache().loads(), 0, "{}: nothing damaged was used", db.label);
+        for sql in damage {
+            exec(src, sql).await;
+            let next = fresh(src, true);
+            same(&answers(&next, &ctx).await, &expected, db.label);
+            assert_eq!(next.cache().loads(), 0, "{}: nothing damaged was used ({sql})", db.label);
+        }
         // The rebuilds replaced the damaged parts: a later process loads them again.
         let later = fresh(src, false);
         same(&answers(&later, &ctx).await, &expected, db.label);
