@@ -518,11 +518,21 @@ fn duckdb_anchor(backend: &str, deals: i64) -> Vec<(String, String)> {
     };
     let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     let db = format!("{dir}/bench-{deals}.db");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../benches/duckdb_anchor.py");
-    let out = match std::process::Command::new(python).arg(script).arg(&db).output() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../benches/duckdb_anchor.py"
+    );
+    let out = match std::process::Command::new(python)
+        .arg(script)
+        .arg(&db)
+        .output()
+    {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).to_string(),
         Ok(o) => {
-            println!("DuckDB anchor failed ({backend}): {}", String::from_utf8_lossy(&o.stderr));
+            println!(
+                "DuckDB anchor failed ({backend}): {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
             return vec![];
         }
         Err(e) => {

@@ -168,7 +168,10 @@ fn status_code(s: Status) -> u8 {
 }
 
 fn kind_code(k: ActivityKind) -> u8 {
-    KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len() - 1) as u8
+    KINDS
+        .iter()
+        .position(|x| *x == k)
+        .unwrap_or(KINDS.len() - 1) as u8
 }
 
 fn tag(v: &Value) -> u8 {
@@ -257,7 +260,13 @@ pub(crate) fn encode(v: &Value) -> Vec<Vec<u8>> {
             }
             w.len(p.cards.len());
             for c in &p.cards {
-                for x in [c.owner_type, c.owner_id, c.max_created, c.max_updated, c.max_deadline.raw()] {
+                for x in [
+                    c.owner_type,
+                    c.owner_id,
+                    c.max_created,
+                    c.max_updated,
+                    c.max_deadline.raw(),
+                ] {
                     w.i64(x);
                 }
                 w.u32(c.nulls);

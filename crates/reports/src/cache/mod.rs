@@ -264,7 +264,11 @@ impl ReportCache {
             return Ok(None);
         }
         let lock = {
-            let mut loading = self.shared.loading.lock().unwrap_or_else(|e| e.into_inner());
+            let mut loading = self
+                .shared
+                .loading
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             loading.entry(key).or_default().clone()
         };
         let _one_loader = lock.lock().await;

@@ -35,7 +35,16 @@ async fn seed(s: &b24a_store::Store) {
     seed_portal(s).await;
     let mar = |d: u32| msk(2026, 3, d, 10, 0);
     // d1: created 03-02, in work, 100.00 RUB, manager 10.
-    deal(s, D { id: 1, cents: 10_000, created: mar(2), ..D::default() }).await;
+    deal(
+        s,
+        D {
+            id: 1,
+            cents: 10_000,
+            created: mar(2),
+            ..D::default()
+        },
+    )
+    .await;
     // d2: created 03-03, won 03-06, 20.00 USD = 1800.00 RUB, manager 11, source WEB, UTM google.
     deal(
         s,
@@ -71,15 +80,50 @@ async fn seed(s: &b24a_store::Store) {
     .await;
     hist(s, 1, 2, 1, mar(3), 0, "NEW", "P").await;
     hist(s, 2, 2, 3, mar(6), 0, "WON", "S").await;
-    lead(s, L { id: 1, created: mar(2), ..L::default() }).await;
-    // Activities: done 03-04 by 10 on d1; open and overdue (deadline 03-05) by 11 on d1; open without deadline on d2.
-    activity(s, A { id: 1, owner: 1, created: mar(4), ..A::default() }).await;
-    activity(
+    lead(
         s,
-        A { id: 2, owner: 1, completed: false, responsible: Some(11), created: mar(1), deadline: Some(mar(5)), ..A::default() },
+        L {
+            id: 1,
+            created: mar(2),
+            ..L::default()
+        },
     )
     .await;
-    activity(s, A { id: 3, owner: 2, completed: false, created: mar(1), ..A::default() }).await;
+    // Activities: done 03-04 by 10 on d1; open and overdue (deadline 03-05) by 11 on d1; open without deadline on d2.
+    activity(
+        s,
+        A {
+            id: 1,
+            owner: 1,
+            created: mar(4),
+            ..A::default()
+        },
+    )
+    .await;
+    activity(
+        s,
+        A {
+            id: 2,
+            owner: 1,
+            completed: false,
+            responsible: Some(11),
+            created: mar(1),
+            deadline: Some(mar(5)),
+            ..A::default()
+        },
+    )
+    .await;
+    activity(
+        s,
+        A {
+            id: 3,
+            owner: 2,
+            completed: false,
+            created: mar(1),
+            ..A::default()
+        },
+    )
+    .await;
 }
 
 async fn answers(src: &ReportSource, ctx: &b24a_reports::PortalContext) -> Vec<Answer> {
@@ -112,8 +156,18 @@ async fn a_new_cache_answers_cold_from_the_persisted_parts() {
         let sql = ReportSource::new(src.store().clone(), ReportCache::off());
         let expected = answers(&sql, &ctx).await;
         // By hand: created 03-02 and 03-03 → 2 deals, 100 + 1800 = 1900.00; won 1 (1800.00); lost 1 (d3).
-        assert_eq!(tile(&expected[0], "deal_created"), (Some(2.0), Some(1900.0)), "{}", db.label);
-        assert_eq!(tile(&expected[0], "deal_won"), (Some(1.0), Some(1800.0)), "{}", db.label);
+        assert_eq!(
+            tile(&expected[0], "deal_created"),
+            (Some(2.0), Some(1900.0)),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            tile(&expected[0], "deal_won"),
+            (Some(1.0), Some(1800.0)),
+            "{}",
+            db.label
+        );
         assert_eq!(tile(&expected[0], "deal_lost").0, Some(1.0), "{}", db.label);
 
         // The first process builds every part (inline) and persists it; nothing was there to load.
@@ -125,15 +179,38 @@ async fn a_new_cache_answers_cold_from_the_persisted_parts() {
         // persisted parts — nothing is built — and agree with SQL.
         let second = fresh(src, false);
         same(&answers(&second, &ctx).await, &expected, db.label);
-        assert!(second.cache().loads() >= 5, "{}: all five parts loaded", db.label);
-        assert_eq!(second.cache().builds_in_flight(), 0, "{}: nothing to build", db.label);
+        assert!(
+            second.cache().loads() >= 5,
+            "{}: all five parts loaded",
+            db.label
+        );
+        assert_eq!(
+            second.cache().builds_in_flight(),
+            0,
+            "{}: nothing to build",
+            db.label
+        );
 
         // A deal written after the parts were persisted: the persisted deals part is of an older version and never
         // used; the new deal (created 03-08, 10.00 RUB) is counted by a third process from its first answer.
-        deal(src, D { id: 4, cents: 1_000, created: msk(2026, 3, 8, 10, 0), ..D::default() }).await;
+        deal(
+            src,
+            D {
+                id: 4,
+                cents: 1_000,
+                created: msk(2026, 3, 8, 10, 0),
+                ..D::default()
+            },
+        )
+        .await;
         let third = fresh(src, true);
         let now = answers(&third, &ctx).await;
-        assert_eq!(tile(&now[0], "deal_created"), (Some(3.0), Some(1910.0)), "{}", db.label);
+        assert_eq!(
+            tile(&now[0], "deal_created"),
+            (Some(3.0), Some(1910.0)),
+            "{}",
+            db.label
+        );
         same(&now, &answers(&sql, &ctx).await, db.label);
         // Leads, history, companies and activities were still current and loaded; deals were rebuilt.
         assert_eq!(third.cache().loads(), 4, "{}", db.label);
@@ -172,7 +249,12 @@ async fn a_damaged_persisted_part_is_rebuilt_never_used() {
             exec(src, sql).await;
             let next = fresh(src, true);
             same(&answers(&next, &ctx).await, &expected, db.label);
-            assert_eq!(next.cache().loads(), 0, "{}: nothing damaged was used ({sql})", db.label);
+            assert_eq!(
+                next.cache().loads(),
+                0,
+                "{}: nothing damaged was used ({sql})",
+                db.label
+            );
         }
         // The rebuilds replaced the damaged parts: a later process loads them again.
         let later = fresh(src, false);

@@ -13,8 +13,8 @@ mod custom_fields;
 mod deals;
 mod dictionaries;
 mod leads;
-mod parts;
 pub(crate) mod packed;
+mod parts;
 mod setting_text;
 mod tasks_calls;
 

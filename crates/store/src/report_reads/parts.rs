@@ -76,7 +76,12 @@ impl Store {
             )
             .await?;
         // Chunks are written in one transaction from 0 up; a gap would mean a part written some other way.
-        if rows.is_empty() || rows.iter().enumerate().any(|(i, (seq, _))| *seq != i as i64) {
+        if rows.is_empty()
+            || rows
+                .iter()
+                .enumerate()
+                .any(|(i, (seq, _))| *seq != i as i64)
+        {
             return Ok(None);
         }
         Ok(Some(rows.into_iter().map(|(_, data)| data).collect()))
