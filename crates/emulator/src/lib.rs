@@ -25,6 +25,7 @@ mod oauth;
 mod pages;
 pub mod php;
 pub mod query;
+pub mod rights;
 mod server;
 pub mod state;
 
@@ -41,4 +42,5 @@ pub use mutations::{DealPatch, NewActivity, NewDeal, NewLead, NewTask};
 pub use mutations_dict::NewStatus;
 pub use mutations_parties::{CompanyPatch, ContactPatch, NewCompany, NewContact};
 pub use oauth::TokenPair;
+pub use rights::EditRight;
 pub use state::{AppRegistration, AppStatus};
