@@ -39,6 +39,7 @@ pub mod records;
 pub mod scope;
 pub mod source;
 pub mod tally;
+pub mod tidy;
 
 pub use answer::{Answer, Drill, ReportId, Table, Tile, Unit};
 pub use cache::{CacheConfig, ReportCache};

@@ -177,7 +177,24 @@ async fn verify_launch(
         lang: lang.code().to_string(),
         history_months: tier.history_months,
         expires_at: now + crate::session::TTL_SECS,
+        grant: String::new(),
     };
+    // The user's own tokens stay on the server (never in the page) for the tidy-up actions: docs/ACTIONS.md.
+    let mut session = session;
+    if let Some(refresh) = form::get(&p, "REFRESH_ID").filter(|r| !r.is_empty()) {
+        session.grant = state.grants.put(
+            crate::user_grants::UserGrant {
+                portal_id: portal.id.0,
+                user_id,
+                client_id: app.client_id.clone(),
+                endpoint: endpoint.clone(),
+                access_token: auth.to_string(),
+                refresh_token: refresh.to_string(),
+                expires_at: now + crate::api::session_renew::WINDOW_SECS,
+            },
+            now,
+        );
+    }
     let token = state.signer.sign(&session);
     let page = crate::pages::ShellPage {
         lang,

@@ -29,9 +29,12 @@ pub mod session;
 pub mod shutdown;
 pub mod sync_runner;
 pub mod telemetry;
+pub mod tidy_runner;
+pub mod tidy_words;
 pub mod tier;
 pub mod tier_refresh;
 pub mod user_calls;
+pub mod user_grants;
 pub mod verify;
 pub mod zone_label;
 

@@ -12,6 +12,7 @@ pub mod progress;
 pub mod reports;
 pub mod session_renew;
 pub mod settings;
+pub mod tidy;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

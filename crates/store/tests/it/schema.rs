@@ -6,7 +6,7 @@ use crate::common;
 use b24a_store::testing::TestDb;
 use b24a_store::{store_test, with_pool, Backend, Store};
 
-const TABLES: [&str; 26] = [
+const TABLES: [&str; 28] = [
     "portals",
     "portal_apps",
     "users",
@@ -33,6 +33,8 @@ const TABLES: [&str; 26] = [
     "access_rules",
     "sales_plans",
     "report_data_versions",
+    "tidy_runs",
+    "tidy_run_records",
 ];
 
 /// The versions the migrations directory holds, read from the file names: an independent route to what a
