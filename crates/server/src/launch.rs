@@ -196,6 +196,15 @@ async fn verify_launch(
         );
     }
     let token = state.signer.sign(&session);
+    let tidy_users: Vec<i64> = state
+        .store
+        .setting(portal.id, crate::api::tidy::USERS_SETTING)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let tidy = (user.is_admin || tidy_users.contains(&user_id))
+        .then(|| crate::tidy_words::page(lang)["title"].as_str().unwrap_or_default().to_string());
     let page = crate::pages::ShellPage {
         lang,
         app_name: if app.name.is_empty() {
@@ -210,6 +219,7 @@ async fn verify_launch(
         is_admin: user.is_admin,
         user_name: user.name.clone(),
         reports: allowed,
+        tidy,
         enabled,
         bx24_js_url: state.config.bx24_js_url.clone(),
         // The polite page keeps the banner only when the tier explains the refusal (after the grace period the

@@ -12,5 +12,6 @@ mod hardening;
 mod launch;
 mod launch_during_import;
 mod reports_api;
+mod tidy;
 mod tiers;
 mod two_processes;
