@@ -203,8 +203,12 @@ async fn verify_launch(
         .ok()
         .flatten()
         .unwrap_or_default();
-    let tidy = (user.is_admin || tidy_users.contains(&user_id))
-        .then(|| crate::tidy_words::page(lang)["title"].as_str().unwrap_or_default().to_string());
+    let tidy = (user.is_admin || tidy_users.contains(&user_id)).then(|| {
+        crate::tidy_words::page(lang)["title"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    });
     let page = crate::pages::ShellPage {
         lang,
         app_name: if app.name.is_empty() {
