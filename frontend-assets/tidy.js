@@ -41,7 +41,7 @@ async function drawLog(root, W, reload) {
       h('td', {},
         h('button', { type: 'button', class: 'tidy-details', onclick: async () => details(detail, W, await api.get(`/api/tidy/runs/${r.id}`)) }, W.details),
         r.undoable ? h('button', { type: 'button', class: 'tidy-undo', onclick: async () => {
-          try { const u = await api.post(`/api/tidy/runs/${r.id}/undo`, {}); await follow(detail, W, u); reload(); } catch (e) { clear(detail).append(h('div', { class: 'error-box' }, e.message || String(e))); }
+          try { const u = await api.post(`/api/tidy/runs/${r.id}/undo`, {}); await follow(detail, W, u); root.dataset.undone = String(u.run); await drawLog(root, W, reload); } catch (e) { clear(detail).append(h('div', { class: 'error-box' }, e.message || String(e))); }
         } }, W.undo) : null)))), detail);
 }
 
