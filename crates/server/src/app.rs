@@ -23,6 +23,9 @@ pub struct AppState {
     pub apps: Arc<Vec<AppConfig>>,
     pub signer: Signer,
     pub http: reqwest::Client,
+    /// This state's own name among the replicas (several states may share one process in tests): the holder of
+    /// its weekly-digest claims.
+    pub instance: String,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
             apps: Arc::new(apps),
             signer,
             http: crate::verify::http_client(),
+            instance: format!("{:08x}", rand::random::<u32>()),
         }
     }
 
@@ -94,6 +98,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/settings/access",
             put(crate::api::settings::put_access),
+        )
+        .route(
+            "/api/settings/digest",
+            put(crate::api::settings::put_digest),
         )
         .route(
             "/api/presets/plan/bonus",

@@ -7,4 +7,5 @@ mod common;
 mod generator_consistency;
 mod http_oauth_events;
 mod http_rest;
+mod notifications;
 mod userfields;
