@@ -204,6 +204,8 @@ async fn two_replicas_one_digest_per_recipient(backend: Backend) {
 
     // Settings: only administrators; bad values refused by field, nothing stored.
     let settings = json!({"enabled": true, "weekday": 1, "hour": 9, "recipients": [1, employee], "lang": "ru"});
+    let rules = json!([{"report": "sales_dynamics", "subject": {"type": "user", "id": employee}, "scope": "own"}]);
+    assert_eq!(put(&app, &admin, "/api/settings/access", rules).await.0, 200);
     let plain = app.session(CLIENT_ID, employee, "ru").await;
     let (s, _) = put(&app, &plain, "/api/settings/digest", settings.clone()).await;
     assert_eq!(s, 403);
