@@ -156,7 +156,7 @@ async fn expected(app: &App, admin: &str) -> DigestContent {
         .map(|r| StaleDeal {
             id: r["id"].as_i64().unwrap_or_default(),
             title: r["title"].as_str().unwrap_or_default().to_string(),
-            amount: r["columns"]["amount"].as_f64(),
+            amount: r["cells"]["amount"].as_f64(),
         })
         .collect();
     let (_, won) = app
