@@ -37,6 +37,7 @@ pub use faults::Faults;
 pub use format::Zone;
 pub use generator::{generate, CompanyConfig, Size};
 pub use limits::{CostModel, Limits};
+pub use methods::im::Notification;
 pub use model::*;
 pub use mutations::{DealPatch, NewActivity, NewDeal, NewLead, NewTask};
 pub use mutations_dict::NewStatus;

@@ -25,6 +25,9 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Users' own portal tokens for the tidy-up actions (this process's memory only; `user_grants`).
     pub grants: crate::user_grants::UserGrants,
+    /// This state's own name among the replicas (several states may share one process in tests): the holder of
+    /// its weekly-digest claims.
+    pub instance: String,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
             signer,
             http: crate::verify::http_client(),
             grants: Default::default(),
+            instance: format!("{:08x}", rand::random::<u32>()),
         }
     }
 
@@ -102,6 +106,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/settings/access",
             put(crate::api::settings::put_access),
+        )
+        .route(
+            "/api/settings/digest",
+            put(crate::api::settings::put_digest),
         )
         .route(
             "/api/presets/plan/bonus",

@@ -142,6 +142,7 @@ const PORTAL_COLUMNS: &str = "id, member_id, domain, client_endpoint, server_end
 /// Every table holding portal-owned rows, children first (so the order also suits foreign keys).
 pub(crate) const PORTAL_OWNED_TABLES: &[&str] = &[
     "user_presets",
+    "digest_sent",
     "sales_plans",
     "access_rules",
     "portal_settings",

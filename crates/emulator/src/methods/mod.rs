@@ -15,6 +15,7 @@ mod crm_lead;
 mod crm_userfield;
 mod crm_write;
 pub mod events;
+pub mod im;
 mod org;
 mod tasks;
 mod telephony;
@@ -84,6 +85,7 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         | "crm.lead.update"
         | "crm.activity.todo.add" => "crm",
         "tasks.task.list" => "task",
+        "im.notify.system.add" | "im.notify.personal.add" => "im",
         "voximplant.statistic.get" => "telephony",
         "user.get" | "user.current" => "user",
         "department.get" => "department",
@@ -131,6 +133,8 @@ pub fn call(ctx: &Ctx, method: &str, params: &Value) -> MethodResult {
         "crm.contact.list" => crm_contact::list(ctx, params),
         "crm.contact.get" => crm_contact::get(ctx, params),
         "tasks.task.list" => tasks::list(ctx, params),
+        "im.notify.system.add" => im::system_add(ctx, params),
+        "im.notify.personal.add" => im::personal_add(ctx, params),
         "voximplant.statistic.get" => telephony::statistic_get(ctx, params),
         "user.get" => org::user_get(ctx, params),
         "user.current" => org::user_current(ctx),

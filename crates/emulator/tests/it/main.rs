@@ -8,4 +8,5 @@ mod crm_write;
 mod generator_consistency;
 mod http_oauth_events;
 mod http_rest;
+mod notifications;
 mod userfields;

@@ -13,6 +13,7 @@ mod packed_text;
 mod r1_sales_dynamics;
 mod r2_managers;
 mod r3_plan;
+mod r3_path;
 mod r3_plan_totals;
 mod r4_marketing;
 mod r5_tasks;

@@ -6,6 +6,7 @@
 pub mod custom_fields;
 pub mod guard;
 pub mod lists;
+pub mod plan_path;
 pub mod plan_presets;
 pub mod plans;
 pub mod progress;

@@ -7,6 +7,7 @@ mod common;
 mod custom_field_labels;
 mod data_scope;
 mod deploy_files;
+mod digest;
 mod event_bindings;
 mod hardening;
 mod launch;
