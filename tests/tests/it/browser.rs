@@ -6,7 +6,7 @@ use std::time::Duration;
 use b24a_testkit::answer::{column_values, tile_value};
 use b24a_testkit::webdriver::Browser;
 use b24a_testkit::xlsx::Val;
-use b24a_testkit::{Kit, World};
+use b24a_testkit::Kit;
 use serde_json::{json, Value};
 
 const REPORTS: [&str; 6] = [
