@@ -381,6 +381,9 @@ pub struct PortalData {
     pub activities: Vec<Activity>,
     pub tasks: Vec<Task>,
     pub projects: Vec<Project>,
+    /// What each user may edit in the CRM (a user not listed may edit everything); see `rights`.
+    #[serde(default)]
+    pub edit_rights: std::collections::BTreeMap<i64, crate::rights::EditRight>,
 }
 
 impl PortalData {

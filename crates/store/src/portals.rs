@@ -143,6 +143,7 @@ const PORTAL_COLUMNS: &str = "id, member_id, domain, client_endpoint, server_end
 pub(crate) const PORTAL_OWNED_TABLES: &[&str] = &[
     "report_parts",
     "user_presets",
+    "digest_sent",
     "sales_plans",
     "access_rules",
     "portal_settings",

@@ -4,7 +4,9 @@
 
 mod admin_api;
 mod common;
+mod crm_write;
 mod generator_consistency;
 mod http_oauth_events;
 mod http_rest;
+mod notifications;
 mod userfields;

@@ -14,6 +14,7 @@ mod persisted_parts;
 mod r1_sales_dynamics;
 mod r2_managers;
 mod r3_plan;
+mod r3_path;
 mod r3_plan_totals;
 mod r4_marketing;
 mod r5_tasks;

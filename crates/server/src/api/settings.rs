@@ -1,4 +1,5 @@
-//! Administrator settings: forget-me-not thresholds, access rules (with their data scope), sales plans; and each
+//! Administrator settings: forget-me-not thresholds, access rules (with their data scope), sales plans, the weekly
+//! digest; and each
 //! user's saved filter presets, readable and writable only for a report the user may open. Writes of settings are
 //! for portal administrators only (checked on every call); the store validates values and its field-named errors
 //! become HTTP 400.
@@ -31,9 +32,48 @@ pub async fn get_settings(
             p.utc_offset_seconds,
         )
     });
+    // The digest's recipients are people: only administrators (who choose them) see the list.
+    let digest = if caller.0.is_admin {
+        json!(state.store.digest_settings(caller.portal()).await?)
+    } else {
+        Value::Null
+    };
     Ok(Json(
-        json!({ "forget_me_not": fmn, "access_rules": rules, "is_admin": caller.0.is_admin, "time_zone": time_zone }),
+        json!({ "forget_me_not": fmn, "access_rules": rules, "is_admin": caller.0.is_admin, "time_zone": time_zone,
+            "digest": digest }),
     ))
+}
+
+/// `PUT /api/settings/digest`: the weekly digest's day, hour, recipients (active employees of the portal),
+/// language and on/off (docs/DIGEST.md). Administrators only.
+pub async fn put_digest(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, AppError> {
+    caller.require_admin()?;
+    let s: b24a_store::DigestSettings =
+        serde_json::from_value(body).map_err(|e| AppError::Field("digest".into(), e.to_string()))?;
+    if let Some((field, reason)) = s.problem() {
+        return Err(AppError::Field(field.into(), reason));
+    }
+    let d = b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?;
+    if let Some((i, r)) = s
+        .recipients
+        .iter()
+        .enumerate()
+        .find(|(_, r)| !d.users.get(r).is_some_and(|u| u.active))
+    {
+        return Err(AppError::Field(
+            format!("recipients[{i}]"),
+            format!("{r} is not an active employee of the portal"),
+        ));
+    }
+    state
+        .store
+        .set_digest_settings(caller.portal(), &s, Some(caller.0.user_id))
+        .await?;
+    Ok(Json(json!(state.store.digest_settings(caller.portal()).await?)))
 }
 
 /// `PUT /api/settings/forget-me-not`.

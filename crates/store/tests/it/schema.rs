@@ -6,7 +6,7 @@ use crate::common;
 use b24a_store::testing::TestDb;
 use b24a_store::{store_test, with_pool, Backend, Store};
 
-const TABLES: [&str; 27] = [
+const TABLES: [&str; 29] = [
     "portals",
     "portal_apps",
     "users",
@@ -34,6 +34,8 @@ const TABLES: [&str; 27] = [
     "sales_plans",
     "report_data_versions",
     "report_parts",
+    "tidy_runs",
+    "tidy_run_records",
 ];
 
 /// The versions the migrations directory holds, read from the file names: an independent route to what a
