@@ -174,6 +174,23 @@ function digestCard(s, dicts) {
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'save-digest', onclick: save }, t('save')), out));
 }
 
+// Who may use the tidy-up page besides administrators (docs/ACTIONS.md): employees picked from the portal's list.
+function tidyUsersCard(s, dicts) {
+  const chosen = s.tidy_users || [];
+  const people = h('select', { name: 'tidy_users', multiple: true, size: 6 },
+    ...(dicts.users || []).filter((u) => u.active).map((u) => h('option', { value: u.id, selected: chosen.includes(u.id) }, u.name)));
+  const out = h('span');
+  const save = async () => {
+    try {
+      await api.put('/api/settings/tidy-users', { users: Array.from(people.selectedOptions).map((o) => Number(o.value)) });
+      msg(out, t('saved'), true);
+    } catch (e) { msg(out, e.message, false); }
+  };
+  return h('section', { class: 'card settings', id: 'tidy-users-settings' }, h('h2', {}, t('tidy_users_title')), h('div', { class: 'hint' }, t('tidy_users_hint')),
+    h('div', { class: 'row' }, h('label', {}, t('tidy_users_label'), people)),
+    h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'save-tidy-users', onclick: save }, t('save')), out));
+}
+
 // The portal's time zone as the sync learned it (the server names it in the user's language).
 function zoneCard(s) {
   return h('section', { class: 'card settings', id: 'zone-settings' }, h('h2', {}, t('zone_title')),
@@ -184,5 +201,5 @@ export async function renderSettings(root, dicts, enabled) {
   clear(root).append(h('div', { class: 'card' }, t('loading')));
   const s = await api.get('/api/settings');
   clear(root);
-  root.append(zoneCard(s), fmnCard(s), digestCard(s, dicts), accessCard(s, dicts, enabled), await plansCard(dicts));
+  root.append(zoneCard(s), fmnCard(s), digestCard(s, dicts), ...(s.is_admin ? [tidyUsersCard(s, dicts)] : []), accessCard(s, dicts, enabled), await plansCard(dicts));
 }

@@ -112,6 +112,10 @@ pub fn router(state: AppState) -> Router {
             put(crate::api::settings::put_digest),
         )
         .route(
+            "/api/settings/tidy-users",
+            put(crate::api::settings::put_tidy_users),
+        )
+        .route(
             "/api/presets/plan/bonus",
             get(crate::api::plan_presets::get_bonus).put(crate::api::plan_presets::put_bonus),
         )

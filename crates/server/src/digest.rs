@@ -58,7 +58,8 @@ pub async fn tick(state: &AppState, now: i64) -> Result<Vec<Delivery>, AppError>
         .active_portals_setting(b24a_store::digest::SETTING_KEY)
         .await?
     {
-        let Some(s) = value.and_then(|v| serde_json::from_value::<b24a_store::DigestSettings>(v).ok())
+        let Some(s) =
+            value.and_then(|v| serde_json::from_value::<b24a_store::DigestSettings>(v).ok())
         else {
             continue;
         };
@@ -179,23 +180,37 @@ async fn send_all(
                 // The portal created nothing (no such user or a dismissed one): a refusal, never delivered.
                 state
                     .store
-                    .finish_digest(portal, *r, week, who, Err("the portal created no notification"))
+                    .finish_digest(
+                        portal,
+                        *r,
+                        week,
+                        who,
+                        Err("the portal created no notification"),
+                    )
                     .await?;
                 "refused: no notification".to_string()
             }
             Ok(_) => {
-                state.store.finish_digest(portal, *r, week, who, Ok(())).await?;
+                state
+                    .store
+                    .finish_digest(portal, *r, week, who, Ok(()))
+                    .await?;
                 "sent".to_string()
             }
-            Err(e @ (b24a_client::ApiError::Timeout
-            | b24a_client::ApiError::Network(_)
-            | b24a_client::ApiError::Server { .. })) => {
+            Err(
+                e @ (b24a_client::ApiError::Timeout
+                | b24a_client::ApiError::Network(_)
+                | b24a_client::ApiError::Server { .. }),
+            ) => {
                 // It may have been delivered: the claim stays, never sent again this week.
                 format!("unknown: {e}")
             }
             Err(e) => {
                 let t = e.to_string();
-                state.store.finish_digest(portal, *r, week, who, Err(&t)).await?;
+                state
+                    .store
+                    .finish_digest(portal, *r, week, who, Err(&t))
+                    .await?;
                 format!("refused: {t}")
             }
         };

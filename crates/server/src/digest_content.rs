@@ -118,7 +118,8 @@ pub async fn compute(src: &ReportSource, ctx: &PortalContext) -> Result<DigestCo
         }
     }
     let (drill, q) = stale_query();
-    let list = b24a_reports::drill_down(src, ctx, ReportId::ForgetMeNot, &forget_f, &drill, &q).await?;
+    let list =
+        b24a_reports::drill_down(src, ctx, ReportId::ForgetMeNot, &forget_f, &drill, &q).await?;
     let stale = list
         .rows
         .iter()

@@ -31,9 +31,19 @@ pub fn message(c: &DigestContent, lang: Lang, link: &str) -> String {
         w(lang, "Еженедельная сводка продаж", "Weekly sales digest")
     )];
     out.push(String::new());
-    out.push(format!("[b]{}[/b]", w(lang, "Темп плана (этот месяц)", "Plan pace (this month)")));
+    out.push(format!(
+        "[b]{}[/b]",
+        w(lang, "Темп плана (этот месяц)", "Plan pace (this month)")
+    ));
     if c.pace.is_empty() {
-        out.push(w(lang, "Планы на этот месяц не заданы.", "No plans for this month.").to_string());
+        out.push(
+            w(
+                lang,
+                "Планы на этот месяц не заданы.",
+                "No plans for this month.",
+            )
+            .to_string(),
+        );
     }
     for p in &c.pace {
         let state = match p.behind() {

@@ -175,7 +175,16 @@ impl Store {
         portal: PortalId,
         week: &str,
     ) -> Result<Vec<DigestRecord>, StoreError> {
-        type Row = (i64, String, String, i64, String, i64, Option<i64>, Option<String>);
+        type Row = (
+            i64,
+            String,
+            String,
+            i64,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+        );
         let rows: Vec<Row> = self
             .fetch_all(
                 "SELECT recipient_id, week, status, attempts, holder, claimed_at, sent_at, error FROM digest_sent \

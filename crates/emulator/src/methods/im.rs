@@ -63,11 +63,22 @@ fn add(ctx: &Ctx, params: &Value, kind: &'static str) -> MethodResult {
         .and_then(as_i64)
         .unwrap_or(0);
     if user_id <= 0 {
-        return Err(RestError::new(400, "USER_ID_EMPTY", "User ID can't be empty"));
+        return Err(RestError::new(
+            400,
+            "USER_ID_EMPTY",
+            "User ID can't be empty",
+        ));
     }
-    let message = text(params, "MESSAGE").unwrap_or_default().trim().to_string();
+    let message = text(params, "MESSAGE")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if message.is_empty() {
-        return Err(RestError::new(400, "MESSAGE_EMPTY", "Message can't be empty"));
+        return Err(RestError::new(
+            400,
+            "MESSAGE_EMPTY",
+            "Message can't be empty",
+        ));
     }
     let known = ctx
         .portal
@@ -81,7 +92,11 @@ fn add(ctx: &Ctx, params: &Value, kind: &'static str) -> MethodResult {
     }
     let tag = text(params, "TAG").filter(|t| !t.is_empty());
     let Ok(mut inbox) = ctx.portal.inbox.lock() else {
-        return Err(RestError::new(500, "INTERNAL_SERVER_ERROR", "Internal server error"));
+        return Err(RestError::new(
+            500,
+            "INTERNAL_SERVER_ERROR",
+            "Internal server error",
+        ));
     };
     if let Some(t) = &tag {
         // A notification with an existing tag (of the same app) replaces the earlier ones.

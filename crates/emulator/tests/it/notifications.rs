@@ -54,10 +54,7 @@ async fn system_notifications_reach_the_inbox() {
         .await;
     assert_eq!(c.body["result"], json!(3));
     let inbox = e.portal.inbox();
-    assert_eq!(
-        inbox.iter().map(|n| n.id).collect::<Vec<_>>(),
-        vec![2, 3]
-    );
+    assert_eq!(inbox.iter().map(|n| n.id).collect::<Vec<_>>(), vec![2, 3]);
 }
 
 #[tokio::test]
@@ -67,11 +64,20 @@ async fn bad_notifications_are_refused_and_deliver_nothing() {
     let a = e
         .call("im.notify.system.add", json!({"MESSAGE": "x"}))
         .await;
-    assert_eq!((a.status, a.body["error"].clone()), (400, json!("USER_ID_EMPTY")));
+    assert_eq!(
+        (a.status, a.body["error"].clone()),
+        (400, json!("USER_ID_EMPTY"))
+    );
     let a = e
-        .call("im.notify.system.add", json!({"USER_ID": user, "MESSAGE": "   "}))
+        .call(
+            "im.notify.system.add",
+            json!({"USER_ID": user, "MESSAGE": "   "}),
+        )
         .await;
-    assert_eq!((a.status, a.body["error"].clone()), (400, json!("MESSAGE_EMPTY")));
+    assert_eq!(
+        (a.status, a.body["error"].clone()),
+        (400, json!("MESSAGE_EMPTY"))
+    );
     // A user the portal does not have: nothing is created, the answer is `false`.
     let a = e
         .call(
@@ -91,7 +97,10 @@ async fn bad_notifications_are_refused_and_deliver_nothing() {
             .unwrap(),
     )
     .await;
-    assert_eq!((a.status, a.body["error"].clone()), (403, json!("WRONG_AUTH_TYPE")));
+    assert_eq!(
+        (a.status, a.body["error"].clone()),
+        (403, json!("WRONG_AUTH_TYPE"))
+    );
     assert!(e.portal.inbox().is_empty());
 }
 
@@ -105,13 +114,19 @@ async fn an_app_without_the_im_scope_cannot_notify() {
     let portal = emu.add_portal(PortalSpec::generated(&cfg)).await.unwrap();
     let grant = portal.install_app("narrow").await.unwrap();
     let r = reqwest::Client::new()
-        .post(format!("{}im.notify.system.add.json", portal.client_endpoint()))
+        .post(format!(
+            "{}im.notify.system.add.json",
+            portal.client_endpoint()
+        ))
         .json(&json!({"USER_ID": 1, "MESSAGE": "x", "auth": grant.access_token}))
         .send()
         .await
         .unwrap();
     let a = answer(r).await;
-    assert_eq!((a.status, a.body["error"].clone()), (401, json!("insufficient_scope")));
+    assert_eq!(
+        (a.status, a.body["error"].clone()),
+        (401, json!("insufficient_scope"))
+    );
     assert!(portal.inbox().is_empty());
 }
 
@@ -136,5 +151,9 @@ async fn notifications_count_against_the_rate_limit() {
         statuses.push(a.status);
     }
     assert_eq!(statuses, vec![200, 200, 200, 503]);
-    assert_eq!(e.portal.inbox().len(), 3, "the refused one is not delivered");
+    assert_eq!(
+        e.portal.inbox().len(),
+        3,
+        "the refused one is not delivered"
+    );
 }

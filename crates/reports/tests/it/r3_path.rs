@@ -12,7 +12,15 @@ fn now() -> i64 {
     msk(2026, 3, 15, 12, 0)
 }
 
-async fn plan(s: &b24a_store::Store, id: i64, user: i64, cat: &str, start: &str, amount: i64, bonus: i64) {
+async fn plan(
+    s: &b24a_store::Store,
+    id: i64,
+    user: i64,
+    cat: &str,
+    start: &str,
+    amount: i64,
+    bonus: i64,
+) {
     exec(s, &format!(
         "INSERT INTO sales_plans (id, portal_id, user_id, department_id, category_id, period_kind, period_start, amount_cents, deal_count, bonus_cents, grade, updated_at) \
          VALUES ({id}, 1, {user}, NULL, {cat}, 'month', '{start}', {amount}, NULL, {bonus}, NULL, 0)"
@@ -76,9 +84,18 @@ fn ladder() -> PlanOptions {
     PlanOptions {
         threshold_pct: 100.0,
         ladder: vec![
-            LadderStep { percent_done: 80.0, bonus_share: 50.0 },
-            LadderStep { percent_done: 100.0, bonus_share: 100.0 },
-            LadderStep { percent_done: 120.0, bonus_share: 150.0 },
+            LadderStep {
+                percent_done: 80.0,
+                bonus_share: 50.0,
+            },
+            LadderStep {
+                percent_done: 100.0,
+                bonus_share: 100.0,
+            },
+            LadderStep {
+                percent_done: 120.0,
+                bonus_share: 150.0,
+            },
         ],
     }
 }
@@ -89,7 +106,9 @@ async fn path_to_the_next_ladder_step() {
         let s = &db.store;
         seed(s).await;
         let ctx = ctx(s, now(), 24).await;
-        let paths = run_bonus_paths(s, &ctx, &filter(MARCH), &ladder()).await.unwrap();
+        let paths = run_bonus_paths(s, &ctx, &filter(MARCH), &ladder())
+            .await
+            .unwrap();
         assert_eq!(paths.len(), 2, "{}", db.label);
         let olga = &paths[0];
         assert_eq!((olga.plan_row, olga.user_id), (1, 10));
@@ -101,23 +120,55 @@ async fn path_to_the_next_ladder_step() {
         assert_eq!(olga.next_step_pct, Some(80.0));
         assert_eq!(olga.next_step_target, Some(8_000.0));
         assert_eq!(olga.per_day_to_next, Some(294.12));
-        assert_eq!((olga.bonus_now, olga.next_step_bonus, olga.next_step_gain), (0.0, Some(250.0), Some(250.0)));
+        assert_eq!(
+            (olga.bonus_now, olga.next_step_bonus, olga.next_step_gain),
+            (0.0, Some(250.0), Some(250.0))
+        );
         // Deals by probability × amount: #4 (5 000) first; closing it gives 13 000 = 130 % -> 150 % of 500 = 750.
         assert_eq!(olga.deals.len(), 1);
         let d = &olga.deals[0];
-        assert_eq!((d.deal_id, d.amount, d.probability_pct, d.weighted, d.bonus_gain), (4, 10_000.0, 50.0, 5_000.0, 750.0));
+        assert_eq!(
+            (
+                d.deal_id,
+                d.amount,
+                d.probability_pct,
+                d.weighted,
+                d.bonus_gain
+            ),
+            (4, 10_000.0, 50.0, 5_000.0, 750.0)
+        );
         assert!(olga.deals_reach);
         // Ivan: nothing won; 80 % of 20 000 = 16 000; his pipeline-0 deals #7 (1 600) then #5 (1 000) add 5 400 only.
         let ivan = &paths[1];
-        assert_eq!(ivan.per_day_to_plan, Some(1_176.48), "2 000 000 / 17 = 117 647.06 cents");
-        assert_eq!(ivan.per_day_to_next, Some(941.18), "1 600 000 / 17 = 94 117.65 cents");
-        assert_eq!(ivan.deals.iter().map(|d| d.deal_id).collect::<Vec<_>>(), vec![7, 5]);
-        assert_eq!(ivan.deals.iter().map(|d| d.bonus_gain).collect::<Vec<_>>(), vec![0.0, 0.0]);
+        assert_eq!(
+            ivan.per_day_to_plan,
+            Some(1_176.48),
+            "2 000 000 / 17 = 117 647.06 cents"
+        );
+        assert_eq!(
+            ivan.per_day_to_next,
+            Some(941.18),
+            "1 600 000 / 17 = 94 117.65 cents"
+        );
+        assert_eq!(
+            ivan.deals.iter().map(|d| d.deal_id).collect::<Vec<_>>(),
+            vec![7, 5]
+        );
+        assert_eq!(
+            ivan.deals.iter().map(|d| d.bonus_gain).collect::<Vec<_>>(),
+            vec![0.0, 0.0]
+        );
         assert!(!ivan.deals_reach);
         // The path's fact and current bonus are the plan table's.
-        let a = run_plan_report(s, &ctx, &filter(MARCH), &ladder()).await.unwrap();
+        let a = run_plan_report(s, &ctx, &filter(MARCH), &ladder())
+            .await
+            .unwrap();
         let rows = a.table("plan_rows").unwrap();
-        assert_eq!(rows.cell(&Group::Plan(1), "plan_bonus").and_then(|c| c.value), Some(olga.bonus_now));
+        assert_eq!(
+            rows.cell(&Group::Plan(1), "plan_bonus")
+                .and_then(|c| c.value),
+            Some(olga.bonus_now)
+        );
     }
 }
 
@@ -127,20 +178,36 @@ async fn path_with_the_threshold_and_after_the_period() {
         let s = &db.store;
         seed(s).await;
         let ctx = ctx(s, now(), 24).await;
-        let paths = run_bonus_paths(s, &ctx, &filter(MARCH), &PlanOptions::default()).await.unwrap();
+        let paths = run_bonus_paths(s, &ctx, &filter(MARCH), &PlanOptions::default())
+            .await
+            .unwrap();
         let olga = &paths[0];
         // The threshold (100 %) is the next step: the same per day as 100 %; closing #4 earns the whole 500.
-        assert_eq!((olga.next_step_pct, olga.per_day_to_next), (Some(100.0), Some(411.77)), "{}", db.label);
+        assert_eq!(
+            (olga.next_step_pct, olga.per_day_to_next),
+            (Some(100.0), Some(411.77)),
+            "{}",
+            db.label
+        );
         assert_eq!(olga.next_step_gain, Some(500.0));
         assert_eq!(olga.deals[0].bonus_gain, 500.0);
         // Seen from 1 April the March rows are over: no day left, no per-day amount, no deals.
         let later = common::ctx(s, msk(2026, 4, 1, 9, 0), 24).await;
-        let over = run_bonus_paths(s, &later, &filter(MARCH), &PlanOptions::default()).await.unwrap();
-        assert!(over.iter().all(|p| p.days_left == 0 && p.per_day_to_plan.is_none() && p.deals.is_empty()));
+        let over = run_bonus_paths(s, &later, &filter(MARCH), &PlanOptions::default())
+            .await
+            .unwrap();
+        assert!(over
+            .iter()
+            .all(|p| p.days_left == 0 && p.per_day_to_plan.is_none() && p.deals.is_empty()));
         // An employee's own scope shows his own path only.
         let mut own = ctx.clone();
-        own.data_scope = b24a_reports::DataScope::Limited { user: 11, roots: vec![] };
-        let mine = run_bonus_paths(s, &own, &filter(MARCH), &PlanOptions::default()).await.unwrap();
+        own.data_scope = b24a_reports::DataScope::Limited {
+            user: 11,
+            roots: vec![],
+        };
+        let mine = run_bonus_paths(s, &own, &filter(MARCH), &PlanOptions::default())
+            .await
+            .unwrap();
         assert_eq!(mine.iter().map(|p| p.user_id).collect::<Vec<_>>(), vec![11]);
     }
 }
@@ -149,8 +216,13 @@ async fn path_with_the_threshold_and_after_the_period() {
 async fn stage_probability_is_the_position_among_open_stages() {
     let db = sqlite().await;
     seed_portal(&db.store).await;
-    let d = b24a_reports::dicts::Dicts::load(&db.store, PORTAL).await.unwrap();
+    let d = b24a_reports::dicts::Dicts::load(&db.store, PORTAL)
+        .await
+        .unwrap();
     let p = |pipe, st| (stage_probability(&d, pipe, st) * 1000.0).round() / 1000.0;
-    assert_eq!((p(0, "NEW"), p(0, "WORK"), p(1, "C1:NEW")), (0.333, 0.667, 0.5));
+    assert_eq!(
+        (p(0, "NEW"), p(0, "WORK"), p(1, "C1:NEW")),
+        (0.333, 0.667, 0.5)
+    );
     assert_eq!(p(0, "GONE"), 0.333, "an unknown stage counts as the first");
 }

@@ -15,7 +15,11 @@ use crate::i18n::Lang;
 use crate::page_words::word;
 
 /// The caller's paths with their words.
-pub async fn paths(state: &AppState, caller: &Caller, req: &ReportRequest) -> Result<Value, AppError> {
+pub async fn paths(
+    state: &AppState,
+    caller: &Caller,
+    req: &ReportRequest,
+) -> Result<Value, AppError> {
     let scope = super::guard::report(state, caller, b24a_reports::ReportId::Plan).await?;
     let filter = super::reports::parse_filter(&req.filter)?;
     let ctx = super::reports::context(state, caller, scope).await?;
@@ -35,7 +39,11 @@ pub async fn paths(state: &AppState, caller: &Caller, req: &ReportRequest) -> Re
 
 /// A path as JSON with `lines` (sentences) and each deal's `text`.
 pub fn with_words(p: &BonusPath, currency: &str, lang: Lang) -> Value {
-    let loc = if lang == Lang::En { Locale::En } else { Locale::Ru };
+    let loc = if lang == Lang::En {
+        Locale::En
+    } else {
+        Locale::Ru
+    };
     let m = |v: f64| format_money_units(v, currency, loc);
     let mut v = json!(p);
     let mut lines = Vec::new();

@@ -121,7 +121,11 @@ async fn expected(app: &App, admin: &str) -> DigestContent {
         })
         .collect();
     let (_, fmn) = app
-        .post(admin, "/api/reports/forget_me_not", json!({"filter": forget_f}))
+        .post(
+            admin,
+            "/api/reports/forget_me_not",
+            json!({"filter": forget_f}),
+        )
         .await;
     let by_mgr = table(&fmn, "by_manager");
     let overdue = by_mgr["rows"]
@@ -160,7 +164,11 @@ async fn expected(app: &App, admin: &str) -> DigestContent {
         })
         .collect();
     let (_, won) = app
-        .post(admin, "/api/reports/sales_dynamics", json!({"filter": won_f}))
+        .post(
+            admin,
+            "/api/reports/sales_dynamics",
+            json!({"filter": won_f}),
+        )
         .await;
     let tile = won["tiles"]
         .as_array()
@@ -168,7 +176,10 @@ async fn expected(app: &App, admin: &str) -> DigestContent {
         .cloned()
         .unwrap_or(Value::Null);
     DigestContent {
-        currency: plan["meta"]["currency"].as_str().unwrap_or_default().to_string(),
+        currency: plan["meta"]["currency"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         pace,
         stale,
         overdue,
@@ -198,51 +209,95 @@ async fn two_replicas_one_digest_per_recipient(backend: Backend) {
             "grade": null, "updated_by": null})
     };
     let (s, e) = app
-        .post(&admin, "/api/plans", json!({"rows": [row(employee, 50_000_000), row(other, 1)]}))
+        .post(
+            &admin,
+            "/api/plans",
+            json!({"rows": [row(employee, 50_000_000), row(other, 1)]}),
+        )
         .await;
     assert_eq!(s, 200, "{e}");
 
     // Settings: only administrators; bad values refused by field, nothing stored.
     let settings = json!({"enabled": true, "weekday": 1, "hour": 9, "recipients": [1, employee], "lang": "ru"});
     let rules = json!([{"report": "sales_dynamics", "subject": {"type": "user", "id": employee}, "scope": "own"}]);
-    assert_eq!(put(&app, &admin, "/api/settings/access", rules).await.0, 200);
+    assert_eq!(
+        put(&app, &admin, "/api/settings/access", rules).await.0,
+        200
+    );
     let plain = app.session(CLIENT_ID, employee, "ru").await;
     let (s, _) = put(&app, &plain, "/api/settings/digest", settings.clone()).await;
     assert_eq!(s, 403);
     for (bad, field) in [
-        (json!({"enabled": true, "weekday": 8, "hour": 9, "recipients": [1], "lang": "ru"}), "weekday"),
-        (json!({"enabled": true, "weekday": 1, "hour": 24, "recipients": [1], "lang": "ru"}), "hour"),
-        (json!({"enabled": true, "weekday": 1, "hour": 9, "recipients": [987_654], "lang": "ru"}), "recipients[0]"),
-        (json!({"enabled": true, "weekday": 1, "hour": 9, "recipients": [1], "lang": "ru", "x": 1}), "digest"),
+        (
+            json!({"enabled": true, "weekday": 8, "hour": 9, "recipients": [1], "lang": "ru"}),
+            "weekday",
+        ),
+        (
+            json!({"enabled": true, "weekday": 1, "hour": 24, "recipients": [1], "lang": "ru"}),
+            "hour",
+        ),
+        (
+            json!({"enabled": true, "weekday": 1, "hour": 9, "recipients": [987_654], "lang": "ru"}),
+            "recipients[0]",
+        ),
+        (
+            json!({"enabled": true, "weekday": 1, "hour": 9, "recipients": [1], "lang": "ru", "x": 1}),
+            "digest",
+        ),
     ] {
         let (s, e) = put(&app, &admin, "/api/settings/digest", bad).await;
         assert_eq!(s, 400, "{e}");
         assert_eq!(e["field"], json!(field), "{e}");
     }
     let (_, got) = app.get_json(&admin, "/api/settings").await;
-    assert_eq!(got["digest"]["enabled"], json!(false), "nothing stored by the refused writes");
+    assert_eq!(
+        got["digest"]["enabled"],
+        json!(false),
+        "nothing stored by the refused writes"
+    );
     let (s, saved) = put(&app, &admin, "/api/settings/digest", settings).await;
     assert_eq!(s, 200, "{saved}");
     let (_, got) = app.get_json(&plain, "/api/settings").await;
-    assert_eq!(got["digest"], Value::Null, "recipients are not shown to non-administrators");
+    assert_eq!(
+        got["digest"],
+        Value::Null,
+        "recipients are not shown to non-administrators"
+    );
 
     let a = app.state.clone();
     let b = replica(&app);
-    let portal = app.db.store().portal(app.portal_id().await).await.unwrap().unwrap();
+    let portal = app
+        .db
+        .store()
+        .portal(app.portal_id().await)
+        .await
+        .unwrap()
+        .unwrap();
     let tz = PortalTz::from_parts(portal.time_zone.as_deref(), portal.utc_offset_seconds);
     let monday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     let sunday = monday.pred_opt().unwrap();
     // Sunday night and Monday before 9:00 (portal time): nothing is due.
-    for t in [at(&tz, sunday, 23, 59), at(&tz, monday, 0, 0), at(&tz, monday, 8, 59)] {
+    for t in [
+        at(&tz, sunday, 23, 59),
+        at(&tz, monday, 0, 0),
+        at(&tz, monday, 8, 59),
+    ] {
         assert!(both(&a, &b, t).await.is_empty(), "nothing due at {t}");
     }
     assert!(app.portal.inbox().is_empty());
     // 9:00: both replicas at once; exactly one notification per recipient.
     let first = both(&a, &b, at(&tz, monday, 9, 0)).await;
     let week = digest::week_key(monday);
-    assert_eq!(sent(&first), vec![(1, week.clone()), (employee, week.clone())]);
+    assert_eq!(
+        sent(&first),
+        vec![(1, week.clone()), (employee, week.clone())]
+    );
     // Later ticks of the week send nothing more.
-    for t in [at(&tz, monday, 9, 1), at(&tz, monday, 23, 59), at(&tz, monday + chrono::Days::new(1), 9, 0)] {
+    for t in [
+        at(&tz, monday, 9, 1),
+        at(&tz, monday, 23, 59),
+        at(&tz, monday + chrono::Days::new(1), 9, 0),
+    ] {
         assert!(both(&a, &b, t).await.is_empty());
     }
     let inbox = app.portal.inbox();
@@ -250,7 +305,9 @@ async fn two_replicas_one_digest_per_recipient(backend: Backend) {
     let mut to: Vec<i64> = inbox.iter().map(|n| n.user_id).collect();
     to.sort();
     assert_eq!(to, vec![1, employee]);
-    assert!(inbox.iter().all(|n| n.kind == "system" && n.client_id.as_deref() == Some(CLIENT_ID)));
+    assert!(inbox
+        .iter()
+        .all(|n| n.kind == "system" && n.client_id.as_deref() == Some(CLIENT_ID)));
 
     // The numbers are the reports': the words filled with what the API answers give the very same text.
     let want = expected(&app, &admin).await;
@@ -264,18 +321,30 @@ async fn two_replicas_one_digest_per_recipient(backend: Backend) {
 
     // The next Monday replica A is down at 9:00; B ticks late (11:00) and sends; A comes back and sends nothing.
     let next = monday + chrono::Days::new(7);
-    assert!(digest::tick(&b, at(&tz, next, 8, 0)).await.unwrap().is_empty());
+    assert!(digest::tick(&b, at(&tz, next, 8, 0))
+        .await
+        .unwrap()
+        .is_empty());
     let late = digest::tick(&b, at(&tz, next, 11, 0)).await.unwrap();
     let week2 = digest::week_key(next);
-    assert_eq!(sent(&late), vec![(1, week2.clone()), (employee, week2.clone())]);
-    assert!(digest::tick(&a, at(&tz, next, 11, 5)).await.unwrap().is_empty());
+    assert_eq!(
+        sent(&late),
+        vec![(1, week2.clone()), (employee, week2.clone())]
+    );
+    assert!(digest::tick(&a, at(&tz, next, 11, 5))
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(app.portal.inbox().len(), 4);
 
     // A claim whose send has an unknown outcome (a replica died after claiming) is never sent again that week.
     let third = next + chrono::Days::new(7);
     let week3 = digest::week_key(third);
     let store = app.db.store();
-    assert!(store.claim_digest(portal.id, 1, &week3, "a-dead-replica").await.unwrap());
+    assert!(store
+        .claim_digest(portal.id, 1, &week3, "a-dead-replica")
+        .await
+        .unwrap());
     let d = both(&a, &b, at(&tz, third, 9, 0)).await;
     assert_eq!(sent(&d), vec![(employee, week3.clone())]);
     assert_eq!(app.portal.inbox().len(), 5);
@@ -295,7 +364,11 @@ async fn path_to_bonus_in_the_plan_answer(backend: Backend) {
             "grade": null, "updated_by": null})
     };
     let (s, e) = app
-        .post(&admin, "/api/plans", json!({"rows": [row(employee), row(1)]}))
+        .post(
+            &admin,
+            "/api/plans",
+            json!({"rows": [row(employee), row(1)]}),
+        )
         .await;
     assert_eq!(s, 200, "{e}");
     let (s, a) = app.post(&admin, "/api/reports/plan", json!({})).await;
@@ -306,19 +379,32 @@ async fn path_to_bonus_in_the_plan_answer(backend: Backend) {
     for p in &paths {
         assert_eq!(p["days_left"], json!(1));
         let remainder = (p["plan"].as_f64().unwrap() - p["fact"].as_f64().unwrap()).max(0.0);
-        assert!((p["per_day_to_plan"].as_f64().unwrap() - remainder).abs() < 0.005, "{p}");
+        assert!(
+            (p["per_day_to_plan"].as_f64().unwrap() - remainder).abs() < 0.005,
+            "{p}"
+        );
         assert!(p["lines"].as_array().is_some_and(|l| !l.is_empty()));
     }
     // An employee allowed his own numbers sees his own path only.
-    let rules = json!([{"report": "plan", "subject": {"type": "user", "id": employee}, "scope": "own"}]);
-    assert_eq!(put(&app, &admin, "/api/settings/access", rules).await.0, 200);
+    let rules =
+        json!([{"report": "plan", "subject": {"type": "user", "id": employee}, "scope": "own"}]);
+    assert_eq!(
+        put(&app, &admin, "/api/settings/access", rules).await.0,
+        200
+    );
     let own = app.session(CLIENT_ID, employee, "en").await;
     let (s, mine) = app.post(&own, "/api/reports/plan", json!({})).await;
     assert_eq!(s, 200, "{mine}");
-    let mine = mine["path_to_bonus"].as_array().cloned().unwrap_or_default();
+    let mine = mine["path_to_bonus"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["user_id"], json!(employee));
-    assert!(mine[0]["lines"][0].as_str().unwrap_or_default().starts_with("Needed per day"));
+    assert!(mine[0]["lines"][0]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("Needed per day"));
 }
 
 b24a_store::store_test!(path_to_bonus_in_the_plan_answer, |backend: Backend| {

@@ -240,11 +240,19 @@ async fn refusals_are_per_record_and_the_rest_is_done() {
         json!([{"report": "*", "subject": {"type": "user", "id": user}, "scope": "company"}]);
     assert_eq!(put(&h, &admin, "/api/settings/access", rules).await.0, 200);
     let pid = h.portal_id().await;
-    h.state
-        .store
-        .set_setting(pid, "tidy_users", &vec![user], None)
-        .await
-        .unwrap();
+    // The administrator names him on the settings page (duplicates kept once), and the settings read it back.
+    let (st, saved) = put(
+        &h,
+        &admin,
+        "/api/settings/tidy-users",
+        json!({"users": [user, user]}),
+    )
+    .await;
+    assert_eq!((st, saved), (200, json!({"users": [user]})));
+    assert_eq!(
+        get(&h, &admin, "/api/settings").await.1["tidy_users"],
+        json!([user])
+    );
     h.portal.set_edit_right(user, EditRight::Own).unwrap();
     let me = session(&h, user).await;
     let (st, groups) = get(&h, &me, "/api/tidy/groups").await;
@@ -321,6 +329,44 @@ async fn access_bad_input_and_another_users_grant() {
     assert_eq!(put(&h, &admin, "/api/settings/access", rules).await.0, 200);
     // Not named in the setting: no page, no action.
     let me = session(&h, user).await;
+    // Naming people is for administrators; a wrong list names its field and stores nothing.
+    let (st, _) = put(
+        &h,
+        &me,
+        "/api/settings/tidy-users",
+        json!({"users": [user]}),
+    )
+    .await;
+    assert_eq!(st, 403, "an employee cannot name himself");
+    assert_eq!(
+        get(&h, &me, "/api/settings").await.1["tidy_users"],
+        Value::Null,
+        "nor read who is named"
+    );
+    for (body, field) in [
+        (json!({"users": [user, 987_654]}), "users[1]"),
+        (json!({"users": (1..=1001).collect::<Vec<i64>>()}), "users"),
+    ] {
+        let (st, e) = put(&h, &admin, "/api/settings/tidy-users", body.clone()).await;
+        assert_eq!((st, e["field"].clone()), (400, json!(field)), "{e}");
+    }
+    let (st, e) = put(
+        &h,
+        &admin,
+        "/api/settings/tidy-users",
+        json!({"people": [user]}),
+    )
+    .await;
+    assert_eq!(
+        (st, e["field"].clone()),
+        (400, json!("users")),
+        "an unknown field is refused: {e}"
+    );
+    assert_eq!(
+        get(&h, &admin, "/api/settings").await.1["tidy_users"],
+        json!([]),
+        "nothing stored"
+    );
     assert_eq!(get(&h, &me, "/api/tidy/groups").await.0, 403);
     assert_eq!(get(&h, &me, "/api/tidy/runs").await.0, 403);
     let (st, _) = post(

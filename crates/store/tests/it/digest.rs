@@ -20,7 +20,10 @@ store_test!(a_week_is_claimed_once_per_recipient, |store| {
         "not even the holder claims a claimed week twice"
     );
     assert!(store.claim_digest(p, 8, week, "replica-b").await.unwrap());
-    assert!(store.claim_digest(p, 7, "2026-W51", "replica-b").await.unwrap());
+    assert!(store
+        .claim_digest(p, 7, "2026-W51", "replica-b")
+        .await
+        .unwrap());
     store
         .finish_digest(p, 7, week, "replica-a", Ok(()))
         .await
@@ -34,8 +37,14 @@ store_test!(a_week_is_claimed_once_per_recipient, |store| {
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[0].recipient_id, rows[0].status.as_str()), (7, "sent"));
     assert!(rows[0].sent_at.is_some());
-    assert_eq!((rows[1].recipient_id, rows[1].status.as_str()), (8, "claimed"));
-    assert!(!store.claim_digest(p, 7, week, "replica-b").await.unwrap(), "sent stays sent");
+    assert_eq!(
+        (rows[1].recipient_id, rows[1].status.as_str()),
+        (8, "claimed")
+    );
+    assert!(
+        !store.claim_digest(p, 7, week, "replica-b").await.unwrap(),
+        "sent stays sent"
+    );
 });
 
 store_test!(a_refused_send_is_retried_at_most_three_times, |store| {
@@ -66,31 +75,80 @@ store_test!(an_empty_week_or_holder_is_refused, |store| {
     assert!(store.digest_records(p, "").await.unwrap().is_empty());
 });
 
-store_test!(digest_settings_default_round_trip_and_refuse_bad_values, |store| {
-    let p = portal(&store, "digest-settings").await;
-    let d = store.digest_settings(p).await.unwrap();
-    assert_eq!(d, DigestSettings::default());
-    assert!(!d.enabled);
-    let s = DigestSettings {
-        enabled: true,
-        weekday: 1,
-        hour: 8,
-        recipients: vec![3, 5],
-        lang: "en".into(),
-    };
-    store.set_digest_settings(p, &s, Some(1)).await.unwrap();
-    assert_eq!(store.digest_settings(p).await.unwrap(), s);
-    for (bad, field) in [
-        (DigestSettings { weekday: 0, ..s.clone() }, "weekday"),
-        (DigestSettings { weekday: 8, ..s.clone() }, "weekday"),
-        (DigestSettings { hour: 24, ..s.clone() }, "hour"),
-        (DigestSettings { lang: "de".into(), ..s.clone() }, "lang"),
-        (DigestSettings { recipients: vec![3, 3], ..s.clone() }, "recipients"),
-        (DigestSettings { recipients: vec![-1], ..s.clone() }, "recipients"),
-        (DigestSettings { recipients: (1..=51).collect(), ..s.clone() }, "recipients"),
-    ] {
-        let e = store.set_digest_settings(p, &bad, None).await.unwrap_err();
-        assert_eq!(e.invalid_field(), Some(field), "{bad:?}");
+store_test!(
+    digest_settings_default_round_trip_and_refuse_bad_values,
+    |store| {
+        let p = portal(&store, "digest-settings").await;
+        let d = store.digest_settings(p).await.unwrap();
+        assert_eq!(d, DigestSettings::default());
+        assert!(!d.enabled);
+        let s = DigestSettings {
+            enabled: true,
+            weekday: 1,
+            hour: 8,
+            recipients: vec![3, 5],
+            lang: "en".into(),
+        };
+        store.set_digest_settings(p, &s, Some(1)).await.unwrap();
+        assert_eq!(store.digest_settings(p).await.unwrap(), s);
+        for (bad, field) in [
+            (
+                DigestSettings {
+                    weekday: 0,
+                    ..s.clone()
+                },
+                "weekday",
+            ),
+            (
+                DigestSettings {
+                    weekday: 8,
+                    ..s.clone()
+                },
+                "weekday",
+            ),
+            (
+                DigestSettings {
+                    hour: 24,
+                    ..s.clone()
+                },
+                "hour",
+            ),
+            (
+                DigestSettings {
+                    lang: "de".into(),
+                    ..s.clone()
+                },
+                "lang",
+            ),
+            (
+                DigestSettings {
+                    recipients: vec![3, 3],
+                    ..s.clone()
+                },
+                "recipients",
+            ),
+            (
+                DigestSettings {
+                    recipients: vec![-1],
+                    ..s.clone()
+                },
+                "recipients",
+            ),
+            (
+                DigestSettings {
+                    recipients: (1..=51).collect(),
+                    ..s.clone()
+                },
+                "recipients",
+            ),
+        ] {
+            let e = store.set_digest_settings(p, &bad, None).await.unwrap_err();
+            assert_eq!(e.invalid_field(), Some(field), "{bad:?}");
+        }
+        assert_eq!(
+            store.digest_settings(p).await.unwrap(),
+            s,
+            "nothing written"
+        );
     }
-    assert_eq!(store.digest_settings(p).await.unwrap(), s, "nothing written");
-});
+);
