@@ -16,35 +16,37 @@ async function renewSession() {
   }
   return renewing;
 }
-export async function call(method, path, body, retried) {
+/** One request with the page's session; a 401 renews the session once and repeats the request. */
+async function send(method, path, body, retried) {
   const opts = { method, headers: { 'x-b24a-session': SESSION } };
   if (body !== undefined) { opts.headers['content-type'] = 'application/json'; opts.body = JSON.stringify(body); }
   const r = await fetch(path, opts);
-  if (r.status === 401 && !retried && await renewSession()) return call(method, path, body, true);
-  const ct = r.headers.get('content-type') || '';
-  if (!r.ok) {
-    let e = { status: r.status, message: r.statusText, field: null };
-    if (ct.includes('json')) { try { const j = await r.json(); e.message = j.message; e.field = j.field; } catch (_) { /* keep status text */ } }
-    throw e;
+  if (r.status === 401 && !retried && await renewSession()) return send(method, path, body, true);
+  return r;
+}
+/** A refused answer as {status, message, field}: the server's worded message when it sent one. */
+async function failure(r) {
+  const e = { status: r.status, message: r.statusText, field: null };
+  if ((r.headers.get('content-type') || '').includes('json')) {
+    try { const j = await r.json(); e.message = j.message; e.field = j.field; } catch (_) { /* keep status text */ }
   }
-  if (ct.includes('json')) return r.json();
+  return e;
+}
+export async function call(method, path, body) {
+  const r = await send(method, path, body);
+  if (!r.ok) throw await failure(r);
+  if ((r.headers.get('content-type') || '').includes('json')) return r.json();
   return r.blob();
 }
 export const get = (p) => call('GET', p);
 export const post = (p, b) => call('POST', p, b);
 export const put = (p, b) => call('PUT', p, b);
 export const del = (p) => call('DELETE', p);
-/** Downloads a POST answer as a file (exports). */
-export async function download(path, body, filename) {
-  const blob = await call('POST', path, body);
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob); a.download = filename; document.body.appendChild(a); a.click();
-  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-}
-/** Downloads a POST answer as a file under the name the server gives (Content-Disposition filename*). */
+/** Downloads a POST answer as a file under the name the server gives (Content-Disposition filename*); an expired
+ * session is renewed like any other call. Resolves to the file's name and size. */
 export async function downloadNamed(path, body) {
-  const r = await fetch(path, { method: 'POST', headers: { 'x-b24a-session': SESSION, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!r.ok) throw { status: r.status, message: r.statusText, field: null };
+  const r = await send('POST', path, body);
+  if (!r.ok) throw await failure(r);
   const cd = r.headers.get('content-disposition') || '';
   const star = cd.match(/filename\*=UTF-8''([^;]+)/i); const plain = cd.match(/filename="([^"]+)"/i);
   const name = star ? decodeURIComponent(star[1]) : plain ? plain[1] : 'export.xlsx';
@@ -52,4 +54,5 @@ export async function downloadNamed(path, body) {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob); a.download = name; document.body.appendChild(a); a.click();
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  return { name, size: blob.size };
 }

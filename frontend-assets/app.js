@@ -7,6 +7,7 @@ import { setOrigin } from './links.js';
 import { defaultFilter, renderFilters } from './filters.js';
 import { renderAnswer, loadReport, setDefinitions, setFoldUser } from './report.js';
 import { renderSettings } from './settings.js';
+import { renderTidy } from './tidy.js';
 import { startProgress } from './progress.js';
 import { closeSlider } from './slider.js';
 import { defaultPlanOptions, renderBonusRule } from './bonus.js';
@@ -29,7 +30,7 @@ async function boot() {
   if (window.BX24 && typeof window.BX24.init === 'function') window.BX24.init(() => { try { window.BX24.fitWindow(); } catch (_) { /* not inside a portal */ } });
   const tabs = document.getElementById('tabs'); const content = document.getElementById('content');
   if (!tabs || !content) return;
-  const pages = CFG.reports.slice(); if (CFG.isAdmin) pages.push({ id: 'settings', title: t('settings') });
+  const pages = CFG.reports.slice(); if (CFG.tidy) pages.push({ id: 'tidy', title: CFG.tidy }); if (CFG.isAdmin) pages.push({ id: 'settings', title: t('settings') });
   let dicts = { users: [], departments: [], pipelines: [], sources: [], projects: [] };
   try {
     const [d, defs] = await Promise.all([api.get('/api/dictionaries'), api.get('/api/definitions')]);
@@ -44,6 +45,7 @@ async function boot() {
     clear(tabs).append(...pages.map((p) => h('a', { href: '#' + p.id, class: p.id === id ? 'active' : null, dataset: { report: p.id } }, p.title)));
     clear(content);
     if (id === 'settings') { try { await renderSettings(content, dicts, CFG.enabled); } catch (e) { fail(content, e); } document.body.dataset.loaded = 'settings'; return; }
+    if (id === 'tidy' && CFG.tidy) { try { await renderTidy(content); } catch (e) { fail(content, e); } document.body.dataset.loaded = 'tidy'; return; }
     if (!pages.find((p) => p.id === id)) { fail(content, { status: 403 }); return; }
     if (!filters[id]) {
       let saved = null; try { saved = await api.get(`/api/presets/${id}`); } catch (_) { /* no preset */ }
@@ -76,7 +78,7 @@ async function boot() {
   };
   window.addEventListener('hashchange', show);
   // Redraw when the import moves on, but never under the user's hands: not in settings, not with a list open.
-  startProgress(document.getElementById('progress'), LANG, () => { const s = document.getElementById('slider'); if (location.hash.slice(1) !== 'settings' && (!s || s.hidden)) show(); });
+  startProgress(document.getElementById('progress'), LANG, () => { const s = document.getElementById('slider'); if (!['settings', 'tidy'].includes(location.hash.slice(1)) && (!s || s.hidden)) show(); });
   await show();
 }
 boot();

@@ -58,7 +58,7 @@ export function mountList(root, opts) {
       select('manager', words.manager, f.manager, q.manager, words.all, (v) => go({ manager: asNum(v), offset: 0 })),
       days,
       h('button', { class: 'btn btn-light', type: 'button', name: 'reset-list', onclick: () => go({ status: null, stage: null, pipeline: null, manager: null, min_days: null, max_days: null, offset: 0 }) }, words.reset),
-      h('button', { class: 'btn btn-light', type: 'button', name: 'export-list', onclick: () => api.downloadNamed(`/api/reports/${opts.report}/list/export`, { ...body(), title: opts.title || null }).catch(() => {}) }, '⤓ ' + words.export));
+      h('button', { class: 'btn btn-light', type: 'button', name: 'export-list', onclick: () => api.downloadNamed(`/api/reports/${opts.report}/list/export`, { ...body(), title: opts.title || null }).catch((e) => root.prepend(h('div', { class: 'error-box' }, `${t('error')}: ${e.message}`))) }, '⤓ ' + words.export));
     const sortTh = (key, label) => h('th', {
       dataset: { sort: key }, class: q.sort === key ? (q.desc ? 'sorted-desc' : 'sorted-asc') : null,
       onclick: () => go(q.sort === key ? { desc: !q.desc, offset: 0 } : { sort: key, desc: true, offset: 0 }),

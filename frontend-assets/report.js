@@ -97,6 +97,13 @@ function rememberFold(report, block, folded) {
   try { localStorage.setItem(FOLD_KEY, JSON.stringify(s)); } catch (_) { /* storage off: folding still works for this view */ }
 }
 
+// R3: each employee's path to the bonus; the server words every line and every deal.
+function pathCard(paths) {
+  return h('section', { class: 'card block', dataset: { block: 'path_to_bonus' } }, h('h2', {}, h('span', { class: 'block-title' }, t('path_title'))),
+    paths.map((p) => h('div', { class: 'path', dataset: { user: p.user_id } }, h('strong', {}, p.user_name),
+      h('ul', {}, (p.lines || []).map((l) => h('li', {}, l)), (p.deals || []).map((d) => h('li', { class: 'path-deal' }, d.text))))));
+}
+
 /** Renders the answer into `root`. */
 export function renderAnswer(root, report, answer, ctx) {
   clear(root);
@@ -115,6 +122,7 @@ export function renderAnswer(root, report, answer, ctx) {
     root.append(h('div', { class: 'card empty' }, h('div', { class: 'big' }, meta.empty_reason ? (defText(meta.empty_reason) || t('empty')) : t('empty')), planHint));
   }
   if (answer.tiles.length) root.append(h('div', { class: 'tiles' }, answer.tiles.map((tl) => tile(tl, meta, ctx))));
+  if (report === 'plan' && (answer.path_to_bonus || []).length) root.append(pathCard(answer.path_to_bonus));
   const charts = {}; for (const c of answer.charts || []) (charts[c.block] = charts[c.block] || []).push(c);
   for (const tb of answer.tables) {
     const card = h('section', { class: 'card block', dataset: { block: tb.key } });

@@ -1,4 +1,4 @@
-// Administrator settings: forget-me-not thresholds, who may open which report, and the sales-plan editor
+// Administrator settings: forget-me-not thresholds, the weekly digest, who may open which report, and the sales-plan editor
 // (employees and pipelines picked from lists; many rows pasted from a spreadsheet; errors name the row and field).
 import { h, clear } from './dom.js';
 import { t, money, isoDay } from './i18n.js';
@@ -149,6 +149,48 @@ async function plansCard(dicts) {
   return card;
 }
 
+// The weekly digest: on/off, day and hour (portal time), recipients picked from the portal's active employees, and
+// the notification's language (docs/DIGEST.md). The server checks every value and names a wrong field.
+function digestCard(s, dicts) {
+  const d = s.digest || { enabled: false, weekday: 1, hour: 9, recipients: [], lang: 'ru' };
+  const on = h('input', { type: 'checkbox', name: 'digest_enabled', checked: d.enabled });
+  const day = h('select', { name: 'digest_weekday' }, ...[1, 2, 3, 4, 5, 6, 7].map((n) => h('option', { value: n, selected: n === d.weekday }, t('weekday_' + n))));
+  const hour = h('input', { type: 'number', name: 'digest_hour', min: 0, max: 23, value: d.hour });
+  const lang = h('select', { name: 'digest_lang' }, ...['ru', 'en'].map((l) => h('option', { value: l, selected: l === d.lang }, t('digest_lang_' + l))));
+  const people = h('select', { name: 'digest_recipients', multiple: true, size: 6 },
+    ...(dicts.users || []).filter((u) => u.active).map((u) => h('option', { value: u.id, selected: d.recipients.includes(u.id) }, u.name)));
+  const out = h('span');
+  const save = async () => {
+    const recipients = Array.from(people.selectedOptions).map((o) => Number(o.value));
+    try {
+      await api.put('/api/settings/digest', { enabled: on.checked, weekday: Number(day.value), hour: Number(hour.value), recipients, lang: lang.value });
+      msg(out, t('saved'), true);
+    } catch (e) { msg(out, e.message, false); }
+  };
+  return h('section', { class: 'card settings', id: 'digest-settings' }, h('h2', {}, t('digest_title')), h('div', { class: 'hint' }, t('digest_hint')),
+    h('div', { class: 'row' }, h('label', { style: 'flex-direction:row;align-items:center;gap:6px' }, on, t('digest_enabled')),
+      h('label', {}, t('digest_weekday'), day), h('label', {}, t('digest_hour'), hour), h('label', {}, t('digest_lang'), lang)),
+    h('div', { class: 'row' }, h('label', {}, t('digest_recipients'), people)),
+    h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'save-digest', onclick: save }, t('save')), out));
+}
+
+// Who may use the tidy-up page besides administrators (docs/ACTIONS.md): employees picked from the portal's list.
+function tidyUsersCard(s, dicts) {
+  const chosen = s.tidy_users || [];
+  const people = h('select', { name: 'tidy_users', multiple: true, size: 6 },
+    ...(dicts.users || []).filter((u) => u.active).map((u) => h('option', { value: u.id, selected: chosen.includes(u.id) }, u.name)));
+  const out = h('span');
+  const save = async () => {
+    try {
+      await api.put('/api/settings/tidy-users', { users: Array.from(people.selectedOptions).map((o) => Number(o.value)) });
+      msg(out, t('saved'), true);
+    } catch (e) { msg(out, e.message, false); }
+  };
+  return h('section', { class: 'card settings', id: 'tidy-users-settings' }, h('h2', {}, t('tidy_users_title')), h('div', { class: 'hint' }, t('tidy_users_hint')),
+    h('div', { class: 'row' }, h('label', {}, t('tidy_users_label'), people)),
+    h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'save-tidy-users', onclick: save }, t('save')), out));
+}
+
 // The portal's time zone as the sync learned it (the server names it in the user's language).
 function zoneCard(s) {
   return h('section', { class: 'card settings', id: 'zone-settings' }, h('h2', {}, t('zone_title')),
@@ -159,5 +201,5 @@ export async function renderSettings(root, dicts, enabled) {
   clear(root).append(h('div', { class: 'card' }, t('loading')));
   const s = await api.get('/api/settings');
   clear(root);
-  root.append(zoneCard(s), fmnCard(s), accessCard(s, dicts, enabled), await plansCard(dicts));
+  root.append(zoneCard(s), fmnCard(s), digestCard(s, dicts), ...(s.is_admin ? [tidyUsersCard(s, dicts)] : []), accessCard(s, dicts, enabled), await plansCard(dicts));
 }

@@ -20,6 +20,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "department",
     "sonet_group",
     "placement",
+    "im",
     "basic",
 ];
 

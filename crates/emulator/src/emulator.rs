@@ -171,6 +171,8 @@ impl Emulator {
             request_count: AtomicU64::new(0),
             started: Instant::now(),
             shared: self.shared.clone(),
+            inbox: Mutex::new(Vec::new()),
+            notify_seq: AtomicU64::new(0),
         });
         if let Ok(mut p) = self.shared.portals.lock() {
             p.insert(member_id, state.clone());
@@ -438,6 +440,15 @@ impl PortalHandle {
     }
 
     /// Runs a closure over the data without cloning it (for big portals).
+    /// The notifications delivered so far (`im.notify.*.add`), oldest first.
+    pub fn inbox(&self) -> Vec<crate::methods::im::Notification> {
+        self.state
+            .inbox
+            .lock()
+            .map(|i| i.clone())
+            .unwrap_or_default()
+    }
+
     pub fn with_data<R>(&self, f: impl FnOnce(&PortalData) -> R) -> Option<R> {
         self.state.data.read().ok().map(|d| f(&d))
     }

@@ -387,6 +387,9 @@ pub struct PortalData {
     /// Smart-process items of every type (`crm.item.list`), sorted by (type, id).
     #[serde(default)]
     pub crm_items: Vec<CrmItem>,
+    /// What each user may edit in the CRM (a user not listed may edit everything); see `rights`.
+    #[serde(default)]
+    pub edit_rights: std::collections::BTreeMap<i64, crate::rights::EditRight>,
 }
 
 /// A smart process (dynamic CRM type).

@@ -45,6 +45,7 @@ impl AppRegistration {
                 "sonet_group",
                 "placement",
                 "telephony",
+                "im",
             ]
             .iter()
             .map(|s| s.to_string())
@@ -194,6 +195,9 @@ pub struct PortalState {
     pub request_count: AtomicU64,
     pub started: Instant,
     pub shared: Arc<Shared>,
+    /// Notifications delivered by `im.notify.*.add` (read by tests through `/_emulator/inbox`).
+    pub inbox: Mutex<Vec<crate::methods::im::Notification>>,
+    pub notify_seq: AtomicU64,
 }
 
 impl PortalState {

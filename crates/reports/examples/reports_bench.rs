@@ -383,6 +383,7 @@ async fn main() -> Result<()> {
             .and_then(|s| s.parse().ok())
             .unwrap_or(1024),
         inline_builds: std::env::var("BENCH_CACHE_INLINE").is_ok_and(|v| v == "1"),
+        persist: !std::env::var("BENCH_PERSIST").is_ok_and(|v| v == "0"),
     });
     let store = ReportSource::new(store, cache.clone());
     let periods = [
@@ -395,10 +396,29 @@ async fn main() -> Result<()> {
             r#"{"period": {"preset": "custom", "from": "2025-03-16", "to": "2026-03-15"}, "compare": "none", "bucket": "month"}"#,
         ),
     ];
-    println!("\n{backend}: {deals} deals, {acts} activities; cold = first call with an empty cache, warm = median of {runs} runs (ms)\n");
-    println!("| report | period | cold ms | cache ready after ms | warm median ms | warm min ms | warm max ms |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
+    let anchor = duckdb_anchor(backend, deals);
     let with_year = std::env::var("BENCH_YEAR").is_ok_and(|v| v == "1");
+    // Every part built once (and, persisting, kept in the database): on a first run this is the cost of the first
+    // answers ever of a portal; on later runs the parts are loaded from the database at their version.
+    let t = Instant::now();
+    let filter = Filter::from_json(periods[0].1)?;
+    for report in ReportId::ALL {
+        run_report(&store, &ctx, report, &filter).await?;
+    }
+    while cache.builds_in_flight() > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    println!(
+        "\nparts ready (built or loaded, persisted: {}) in {:.1}s; peak RSS so far {} MB",
+        !std::env::var("BENCH_PERSIST").is_ok_and(|v| v == "0"),
+        t.elapsed().as_secs_f64(),
+        rss_mb("VmHWM")
+    );
+    // From here on the peak RSS is that of answering (cold and warm), not of the first build.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    println!("\n{backend}: {deals} deals, {acts} activities; cold = first call with an empty in-memory cache (parts loaded from the database when persisted), warm = median of {runs} runs (ms); DuckDB = the same aggregation on the same rows (benches/duckdb_anchor.py)\n");
+    println!("| report | period | cold ms | cache ready after ms | warm median ms | warm min ms | warm max ms | DuckDB cold / warm ms |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for (label, json) in periods.into_iter().take(if with_year { 2 } else { 1 }) {
         let filter = Filter::from_json(json)?;
         for report in ReportId::ALL {
@@ -425,8 +445,13 @@ async fn main() -> Result<()> {
                 times.push(run().await?);
             }
             times.sort_by(f64::total_cmp);
+            let duck = match report {
+                ReportId::SalesDynamics => anchor_cell(&anchor, "r1"),
+                ReportId::Managers => anchor_cell(&anchor, "r2"),
+                _ => "–".to_string(),
+            };
             println!(
-                "| {} | {label} | {cold:.0} | {ready:.0} | {:.0} | {:.0} | {:.0} |",
+                "| {} | {label} | {cold:.0} | {ready:.0} | {:.0} | {:.0} | {:.0} | {duck} |",
                 report.as_str(),
                 times[times.len() / 2],
                 times[0],
@@ -434,13 +459,29 @@ async fn main() -> Result<()> {
             );
         }
     }
+    println!(
+        "\npeak RSS while answering: {} MB (now {} MB); parts loaded from the database: {}",
+        rss_mb("VmHWM"),
+        rss_mb("VmRSS"),
+        cache.loads()
+    );
+    if let Ok(sales) = run_report(&store, &ctx, ReportId::SalesDynamics, &filter).await {
+        // The tiles the DuckDB anchor counts too (its `r1_totals` line): created, won, lost, in work.
+        let json = serde_json::to_value(&sales)?;
+        let tiles: Vec<String> = json["tiles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| format!("{}={}/{}", t["metric"], t["value"], t["amount"]))
+            .collect();
+        println!("R1 tiles (value/amount): {}", tiles.join(" "));
+    }
     let (parts, bytes) = cache.stats();
     println!(
         "\ncache after the last report: {parts} parts, {:.0} MB",
         bytes as f64 / 1e6
     );
     // Every part at once (what one portal of this size costs in memory).
-    let filter = Filter::from_json(periods[0].1)?;
     for report in ReportId::ALL {
         run_report(&store, &ctx, report, &filter).await?;
     }
@@ -453,4 +494,72 @@ async fn main() -> Result<()> {
         bytes as f64 / 1e6
     );
     Ok(())
+}
+
+/// A line of /proc/self/status in MB (`VmHWM` = peak resident set, `VmRSS` = now); 0 where there is none.
+fn rss_mb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Runs benches/duckdb_anchor.py with the Python named by BENCH_DUCKDB_PYTHON (a venv with `duckdb`) on the
+/// SQLite bench file of this size (the PostgreSQL bench database holds the same generated rows); its
+/// `anchor <name> <value>` lines, or nothing when not asked for or when it fails.
+fn duckdb_anchor(backend: &str, deals: i64) -> Vec<(String, String)> {
+    let Ok(python) = std::env::var("BENCH_DUCKDB_PYTHON") else {
+        return vec![];
+    };
+    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let db = format!("{dir}/bench-{deals}.db");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../benches/duckdb_anchor.py"
+    );
+    let out = match std::process::Command::new(python)
+        .arg(script)
+        .arg(&db)
+        .output()
+    {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).to_string(),
+        Ok(o) => {
+            println!(
+                "DuckDB anchor failed ({backend}): {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            return vec![];
+        }
+        Err(e) => {
+            println!("DuckDB anchor not run: {e}");
+            return vec![];
+        }
+    };
+    println!("\nDuckDB anchor on {db}:");
+    out.lines()
+        .filter_map(|l| {
+            println!("  {l}");
+            let mut w = l.splitn(3, ' ');
+            (w.next() == Some("anchor")).then_some(())?;
+            Some((w.next()?.to_string(), w.next()?.to_string()))
+        })
+        .collect()
+}
+
+fn anchor_cell(anchor: &[(String, String)], report: &str) -> String {
+    let get = |k: &str| {
+        anchor
+            .iter()
+            .find(|(n, _)| n == &format!("{report}_{k}"))
+            .map_or("?".to_string(), |(_, v)| v.clone())
+    };
+    if anchor.is_empty() {
+        return "–".to_string();
+    }
+    format!("{} / {}", get("cold_ms"), get("warm_ms"))
 }

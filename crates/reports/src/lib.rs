@@ -41,6 +41,7 @@ pub mod records;
 pub mod scope;
 pub mod source;
 pub mod tally;
+pub mod tidy;
 
 pub use answer::{Answer, Drill, ReportId, Table, Tile, Unit};
 pub use cache::{CacheConfig, ReportCache};
@@ -65,6 +66,17 @@ pub async fn run_plan_report(
 ) -> Result<Answer, ReportError> {
     let p = Prepared::new(src, ctx, filter).await?;
     r3_plan::run(src, &p, opts).await
+}
+
+/// R3's path to the bonus for every employee plan row the caller may see (`r3_plan::path`).
+pub async fn run_bonus_paths(
+    src: &ReportSource,
+    ctx: &PortalContext,
+    filter: &Filter,
+    opts: &r3_plan::PlanOptions,
+) -> Result<Vec<r3_plan::path::BonusPath>, ReportError> {
+    let p = Prepared::new(src, ctx, filter).await?;
+    r3_plan::path::run(src, &p, opts).await
 }
 
 /// Computes one report for a portal (R3 with the default bonus options).

@@ -8,6 +8,9 @@
 //! the part of its period inside the filter period, and its plan, count and bonus are prorated by days to that part
 //! (a quarter row in a month view counts a month's share, marked "prorated"), so the team's fact is R1's won.
 //! A deal matching two rows of one employee counts once in that employee's (and department's, and the team's) fact.
+//! The path to the bonus (per-day needs and the deals that lift an employee over the next step) is `path`.
+
+pub mod path;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -74,7 +77,7 @@ impl PlanOptions {
         }
         Ok(())
     }
-    fn steps(&self) -> Vec<LadderStep> {
+    pub(crate) fn steps(&self) -> Vec<LadderStep> {
         if self.ladder.is_empty() {
             vec![LadderStep {
                 percent_done: self.threshold_pct,

@@ -73,11 +73,11 @@ impl Settings {
 }
 
 pub(crate) struct Data {
-    settings: Settings,
-    deals: Vec<DealRec>,
-    leads: Vec<LeadRec>,
+    pub(crate) settings: Settings,
+    pub(crate) deals: Vec<DealRec>,
+    pub(crate) leads: Vec<LeadRec>,
     acts: Vec<ActRec>,
-    overdue: Vec<ActRec>,
+    pub(crate) overdue: Vec<ActRec>,
     companies: Vec<ClientRec>,
     contacts: Vec<ClientRec>,
 }

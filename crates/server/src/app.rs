@@ -23,6 +23,11 @@ pub struct AppState {
     pub apps: Arc<Vec<AppConfig>>,
     pub signer: Signer,
     pub http: reqwest::Client,
+    /// Users' own portal tokens for the tidy-up actions (this process's memory only; `user_grants`).
+    pub grants: crate::user_grants::UserGrants,
+    /// This state's own name among the replicas (several states may share one process in tests): the holder of
+    /// its weekly-digest claims.
+    pub instance: String,
 }
 
 impl AppState {
@@ -37,6 +42,8 @@ impl AppState {
             apps: Arc::new(apps),
             signer,
             http: crate::verify::http_client(),
+            grants: Default::default(),
+            instance: format!("{:08x}", rand::random::<u32>()),
         }
     }
 
@@ -85,6 +92,11 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(crate::api::plans::remove),
         )
         .route("/api/progress", get(crate::api::progress::progress))
+        .route("/api/tidy/groups", get(crate::api::tidy::groups))
+        .route("/api/tidy/preview", post(crate::api::tidy::preview))
+        .route("/api/tidy/runs", get(crate::api::tidy::runs).post(crate::api::tidy::start))
+        .route("/api/tidy/runs/{id}", get(crate::api::tidy::run))
+        .route("/api/tidy/runs/{id}/undo", post(crate::api::tidy::undo))
         .route("/api/session/renew", post(crate::api::session_renew::renew))
         .route("/api/settings", get(crate::api::settings::get_settings))
         .route(
@@ -98,6 +110,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/settings/access",
             put(crate::api::settings::put_access),
+        )
+        .route(
+            "/api/settings/digest",
+            put(crate::api::settings::put_digest),
+        )
+        .route(
+            "/api/settings/tidy-users",
+            put(crate::api::settings::put_tidy_users),
         )
         .route(
             "/api/presets/plan/bonus",

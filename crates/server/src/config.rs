@@ -62,6 +62,11 @@ pub struct Config {
     #[arg(long, env = "SYNC_IN_PROCESS", default_value_t = true, action = clap::ArgAction::Set)]
     pub sync_in_process: bool,
 
+    /// Send the weekly digest from this process (every replica may: a claim per recipient and week keeps it to one
+    /// notification; docs/DIGEST.md).
+    #[arg(long, env = "DIGEST_IN_PROCESS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub digest_in_process: bool,
+
     /// Seconds per sync cycle: every active portal is synced once per cycle by one of the replicas.
     #[arg(long, env = "SYNC_INTERVAL_SECS", default_value_t = 60)]
     pub sync_interval_secs: u64,
@@ -147,6 +152,8 @@ impl Config {
         b24a_reports::CacheConfig {
             megabytes: self.report_cache_mb,
             inline_builds: self.report_cache_inline_builds,
+            // Built parts are kept in the database too, so a restart or another replica starts warm.
+            persist: true,
         }
     }
 

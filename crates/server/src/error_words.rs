@@ -79,6 +79,16 @@ pub fn field_words(field: &str, lang: Lang) -> String {
             ("Список записей", "Record list")
         }
         "rows" | "rules" => ("Строки", "Rows"),
+        "group" => ("Группа записей", "Record group"),
+        "ids" => ("Выбранные записи", "Selected records"),
+        "action" => ("Действие", "Action"),
+        "to" => ("Новый ответственный", "New responsible"),
+        "deadline" => ("Срок дела", "To-do deadline"),
+        "title" => ("Текст дела", "To-do text"),
+        "reason" => ("Причина", "Reason"),
+        "stage" => ("Стадия", "Stage"),
+        "grant" => ("Права в портале", "Rights in the portal"),
+        "run" => ("Действие из журнала", "Logged action"),
         _ => ("Значение", "Value"),
     };
     (if ru { r } else { e }).to_string()
@@ -105,6 +115,27 @@ pub fn reason_words(reason: &str, lang: Lang) -> String {
             "такой план уже есть (тот же сотрудник или отдел, воронка и период)".into()
         } else {
             "this plan already exists (same employee or department, pipeline and period)".into()
+        };
+    }
+    if reason.contains("open the app again") {
+        return if ru {
+            "откройте приложение из меню портала заново, чтобы действовать от своего имени".into()
+        } else {
+            "open the app again from the portal menu to act in your own name".into()
+        };
+    }
+    if reason.contains("cannot be undone") {
+        return if ru {
+            "это действие нельзя отменить".into()
+        } else {
+            "this action cannot be undone".into()
+        };
+    }
+    if reason.contains("not in the group") {
+        return if ru {
+            "есть записи не из этой группы (или вне ваших данных)".into()
+        } else {
+            "some records are not in this group (or outside your data)".into()
         };
     }
     if reason.contains("is before period.from") {

@@ -177,8 +177,38 @@ async fn verify_launch(
         lang: lang.code().to_string(),
         history_months: tier.history_months,
         expires_at: now + crate::session::TTL_SECS,
+        grant: String::new(),
     };
+    // The user's own tokens stay on the server (never in the page) for the tidy-up actions: docs/ACTIONS.md.
+    let mut session = session;
+    if let Some(refresh) = form::get(&p, "REFRESH_ID").filter(|r| !r.is_empty()) {
+        session.grant = state.grants.put(
+            crate::user_grants::UserGrant {
+                portal_id: portal.id.0,
+                user_id,
+                client_id: app.client_id.clone(),
+                endpoint: endpoint.clone(),
+                access_token: auth.to_string(),
+                refresh_token: refresh.to_string(),
+                expires_at: now + crate::api::session_renew::WINDOW_SECS,
+            },
+            now,
+        );
+    }
     let token = state.signer.sign(&session);
+    let tidy_users: Vec<i64> = state
+        .store
+        .setting(portal.id, crate::api::tidy::USERS_SETTING)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let tidy = (user.is_admin || tidy_users.contains(&user_id)).then(|| {
+        crate::tidy_words::page(lang)["title"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    });
     let page = crate::pages::ShellPage {
         lang,
         app_name: if app.name.is_empty() {
@@ -193,6 +223,7 @@ async fn verify_launch(
         is_admin: user.is_admin,
         user_name: user.name.clone(),
         reports: allowed,
+        tidy,
         enabled,
         bx24_js_url: state.config.bx24_js_url.clone(),
         // The polite page keeps the banner only when the tier explains the refusal (after the grace period the

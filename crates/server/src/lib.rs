@@ -10,6 +10,9 @@ pub mod chart_series;
 pub mod charts;
 pub mod config;
 pub mod csp;
+pub mod digest;
+pub mod digest_content;
+pub mod digest_words;
 pub mod error;
 pub mod error_words;
 pub mod events;
@@ -29,9 +32,12 @@ pub mod session;
 pub mod shutdown;
 pub mod sync_runner;
 pub mod telemetry;
+pub mod tidy_runner;
+pub mod tidy_words;
 pub mod tier;
 pub mod tier_refresh;
 pub mod user_calls;
+pub mod user_grants;
 pub mod verify;
 pub mod zone_label;
 
@@ -68,6 +74,9 @@ pub async fn run(config: config::Config) -> anyhow::Result<()> {
     let scheduler = config
         .sync_in_process
         .then(|| sync_runner::spawn_scheduler(state.clone(), stop.subscribe()));
+    let digest = config
+        .digest_in_process
+        .then(|| digest::spawn(state.clone(), stop.subscribe()));
     tracing::info!(%addr, "serving");
     println!("b24a-server listening on http://{addr}/");
     let store = state.store.clone();
@@ -83,6 +92,9 @@ pub async fn run(config: config::Config) -> anyhow::Result<()> {
     stop.trigger();
     if let Some(s) = scheduler {
         let _ = s.await;
+    }
+    if let Some(d) = digest {
+        let _ = d.await;
     }
     store.close().await;
     tracing::info!("stopped");

@@ -20,6 +20,8 @@ pub struct ShellPage {
     pub user_name: String,
     /// Reports this user may open.
     pub reports: Vec<ReportId>,
+    /// The tidy-up tab's title when the user may open it (administrators and the `tidy_users` setting), else `None`.
+    pub tidy: Option<String>,
     /// Reports the app enables (for the admin's access editor).
     pub enabled: Vec<ReportId>,
     pub bx24_js_url: String,
@@ -60,6 +62,7 @@ pub fn render_shell(p: &ShellPage) -> String {
         "isAdmin": p.is_admin,
         "userName": p.user_name,
         "reports": reports,
+        "tidy": p.tidy,
         "enabled": enabled,
         "tier": p.tier,
         // Every word the page shows (the page carries none of its own).

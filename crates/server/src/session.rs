@@ -44,6 +44,10 @@ pub struct Session {
     /// Expiry, unix seconds.
     #[serde(rename = "exp")]
     pub expires_at: i64,
+    /// Key of the user's own portal tokens kept server-side (`user_grants`); empty when none were kept. The key
+    /// alone grants nothing: the grant must belong to the same portal, user and app.
+    #[serde(rename = "g", default, skip_serializing_if = "String::is_empty")]
+    pub grant: String,
 }
 
 fn default_history() -> u32 {
@@ -121,6 +125,7 @@ mod tests {
             lang: "ru".into(),
             history_months: 3,
             expires_at: exp,
+            grant: String::new(),
         }
     }
 

@@ -141,7 +141,9 @@ const PORTAL_COLUMNS: &str = "id, member_id, domain, client_endpoint, server_end
 
 /// Every table holding portal-owned rows, children first (so the order also suits foreign keys).
 pub(crate) const PORTAL_OWNED_TABLES: &[&str] = &[
+    "report_parts",
     "user_presets",
+    "digest_sent",
     "sales_plans",
     "access_rules",
     "portal_settings",

@@ -15,6 +15,8 @@ pub(crate) enum Val<'a> {
     OptStr(Option<&'a str>),
     Bool(bool),
     F64(f64),
+    /// Binary data (BLOB / BYTEA).
+    Bytes(&'a [u8]),
 }
 
 /// Turns a record field into a bind value.
@@ -66,6 +68,7 @@ macro_rules! bind_vals {
                 $crate::sql::Val::OptStr(x) => q.bind(x),
                 $crate::sql::Val::Bool(x) => q.bind(x),
                 $crate::sql::Val::F64(x) => q.bind(x),
+                $crate::sql::Val::Bytes(x) => q.bind(x),
             };
         }
         q

@@ -6,7 +6,7 @@ use std::time::Duration;
 use b24a_testkit::answer::{column_values, tile_value};
 use b24a_testkit::webdriver::Browser;
 use b24a_testkit::xlsx::Val;
-use b24a_testkit::{Kit, World};
+use b24a_testkit::Kit;
 use serde_json::{json, Value};
 
 const REPORTS: [&str; 7] = [
@@ -521,6 +521,16 @@ async fn the_app_in_chromium() {
         renewed,
         serde_json::json!([true, 401]),
         "the page renewed its expired session; the old one stays refused"
+    );
+    // The Excel download goes the same way: an expired session is renewed and the named workbook arrives.
+    let downloaded = b.js_async(&format!("const done=arguments[arguments.length-1]; import('/assets/api.js').then(async (m) => {{ \
+        m.setSession('{expired}'); \
+        const f = await m.downloadNamed('/api/reports/sales_dynamics/export', {{filter: {{period: {{preset: 'last_year'}}, compare: 'none'}}}}); \
+        done([f.name.endsWith('.xlsx'), f.size > 1000]); }}).catch(e => done(String(e && (e.status || e.message) || e)));")).await.unwrap();
+    assert_eq!(
+        downloaded,
+        serde_json::json!([true, true]),
+        "an Excel download with an expired session renews it and gets the workbook"
     );
 
     // Settings: forget-me-not days saved through the form land in the store.

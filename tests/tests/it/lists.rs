@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use b24a_testkit::webdriver::Browser;
 use b24a_testkit::xlsx::Val;
-use b24a_testkit::World;
 use serde_json::json;
 
 fn digits(s: &str) -> u64 {

@@ -7,3 +7,4 @@ mod freshness;
 mod lists;
 mod pages;
 mod session_renew;
+mod tidy;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use b24a_testkit::webdriver::Browser;
-use b24a_testkit::{Kit, World};
+use b24a_testkit::Kit;
 use serde_json::Value;
 
 const PAGES: [&str; 8] = [

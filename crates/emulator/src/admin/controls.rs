@@ -1,5 +1,5 @@
 //! Admin routes that look at or steer the portal as a whole: `info` (endpoints, counters,
-//! record counts), `snapshot`, REST limits, fault injection and the REST on/off switch.
+//! record counts), `snapshot`, the notification `inbox`, REST limits, fault injection and the REST on/off switch.
 //!
 //! Must never change CRM records or app installs (see `records` and `apps`).
 
@@ -29,6 +29,7 @@ pub fn routes() -> Router<Arc<PortalState>> {
     Router::new()
         .route("/info", get(info))
         .route("/snapshot", get(snapshot))
+        .route("/inbox", get(inbox))
         .route("/limits", write(limits))
         .route("/faults", write(faults))
         .route("/rest_access", write(rest_access))
@@ -50,6 +51,11 @@ async fn info(State(s): Portal) -> Response {
         "client_endpoint": h.client_endpoint(), "server_endpoint": server_endpoint,
         "request_count": h.request_count(), "clock": h.clock(),
         "offline_queue": h.offline_queue_len(), "counts": counts}))
+}
+
+/// The notifications the portal delivered (`im.notify.*.add`), oldest first.
+async fn inbox(State(s): Portal) -> Response {
+    ok(json!(PortalHandle::from_state(s).inbox()))
 }
 
 async fn snapshot(State(s): Portal) -> Result<Response, AdminError> {

@@ -1,7 +1,7 @@
 //! REST method table: maps a lower-cased method name to its scope and implementation, and holds the
 //! helpers every method family shares (context, output, `select` handling, cost).
 //!
-//! Methods are synchronous and side-effect free except the event/mutation families; they must
+//! Methods are synchronous and side-effect free except the event and write families (`crm_write`); they must
 //! never write HTTP responses (the envelope does that).
 
 mod app;
@@ -14,7 +14,9 @@ mod crm_history;
 mod crm_item;
 mod crm_lead;
 mod crm_userfield;
+mod crm_write;
 pub mod events;
+pub mod im;
 mod org;
 mod tasks;
 mod telephony;
@@ -82,8 +84,12 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         | "crm.dealcategory.list"
         | "crm.type.list"
         | "crm.item.list"
-        | "crm.item.fields" => "crm",
+        | "crm.item.fields"
+        | "crm.deal.update"
+        | "crm.lead.update"
+        | "crm.activity.todo.add" => "crm",
         "tasks.task.list" => "task",
+        "im.notify.system.add" | "im.notify.personal.add" => "im",
         "voximplant.statistic.get" => "telephony",
         "user.get" | "user.current" => "user",
         "department.get" => "department",
@@ -126,11 +132,16 @@ pub fn call(ctx: &Ctx, method: &str, params: &Value) -> MethodResult {
         "crm.item.fields" => crm_item::item_fields(ctx, params),
         "crm.activity.list" => crm_activity::list(ctx, params),
         "crm.activity.get" => crm_activity::get(ctx, params),
+        "crm.deal.update" => crm_write::deal_update(ctx, params),
+        "crm.lead.update" => crm_write::lead_update(ctx, params),
+        "crm.activity.todo.add" => crm_write::todo_add(ctx, params),
         "crm.company.list" => crm_company::list(ctx, params),
         "crm.company.get" => crm_company::get(ctx, params),
         "crm.contact.list" => crm_contact::list(ctx, params),
         "crm.contact.get" => crm_contact::get(ctx, params),
         "tasks.task.list" => tasks::list(ctx, params),
+        "im.notify.system.add" => im::system_add(ctx, params),
+        "im.notify.personal.add" => im::personal_add(ctx, params),
         "voximplant.statistic.get" => telephony::statistic_get(ctx, params),
         "user.get" => org::user_get(ctx, params),
         "user.current" => org::user_current(ctx),

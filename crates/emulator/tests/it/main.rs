@@ -4,8 +4,10 @@
 
 mod admin_api;
 mod common;
+mod crm_write;
 mod generator_consistency;
 mod http_oauth_events;
 mod http_rest;
 mod smart_items;
+mod notifications;
 mod userfields;

@@ -28,6 +28,7 @@
 
 mod activities;
 mod build;
+mod codec;
 mod parts;
 mod shelf;
 
@@ -54,14 +55,19 @@ pub struct CacheConfig {
     /// Build a missing part within the request and answer from it (tests use it to run every answer through the
     /// cache), instead of in the background.
     pub inline_builds: bool,
+    /// Keep every built part in the database too (`report_parts`, migration 0011) and, on a miss, load a part
+    /// persisted at the current version instead of building it: a restart, another replica or an eviction then
+    /// answers as fast as a warm cache (docs/REPORTS-BENCH.md).
+    pub persist: bool,
 }
 
 impl Default for CacheConfig {
-    /// 1024 MB, background builds.
+    /// 1024 MB, background builds, parts persisted.
     fn default() -> CacheConfig {
         CacheConfig {
             megabytes: 1024,
             inline_builds: false,
+            persist: true,
         }
     }
 }
@@ -75,7 +81,16 @@ pub struct ReportCache {
 struct Shared {
     budget: usize,
     inline_builds: bool,
+    persist: bool,
     shelf: Mutex<Shelf>,
+    /// One loader per portal and part: concurrent requests of a cold portal wait for one load from the store
+    /// instead of each reading the same megabytes.
+    loading: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
+    /// Parts loaded from the store (persisted at the current version) instead of built.
+    loads: AtomicU64,
+    /// One part written at a time: SQLite refuses a second write transaction that would deadlock with a first
+    /// instead of waiting, and one encoded part at a time bounds the memory the writing costs.
+    persisting: tokio::sync::Mutex<()>,
     /// Answers served from the cache (a part found at the current version).
     hits: AtomicU64,
     /// Builds in flight.
@@ -88,7 +103,11 @@ impl ReportCache {
             shared: Arc::new(Shared {
                 budget: config.megabytes.saturating_mul(1024 * 1024),
                 inline_builds: config.inline_builds,
+                persist: config.persist,
                 shelf: Mutex::new(Shelf::default()),
+                loading: Mutex::new(HashMap::new()),
+                loads: AtomicU64::new(0),
+                persisting: tokio::sync::Mutex::new(()),
                 hits: AtomicU64::new(0),
                 builds: AtomicUsize::new(0),
             }),
@@ -100,6 +119,7 @@ impl ReportCache {
         ReportCache::new(CacheConfig {
             megabytes: 0,
             inline_builds: false,
+            persist: false,
         })
     }
 
@@ -121,6 +141,12 @@ impl ReportCache {
     /// Answers served from the cache so far (a part found at the current version), for tests and diagnostics.
     pub fn hits(&self) -> u64 {
         self.shared.hits.load(Ordering::SeqCst)
+    }
+
+    /// Parts loaded from the store so far (persisted at the current version) instead of built, for tests and
+    /// benchmarks.
+    pub fn loads(&self) -> u64 {
+        self.shared.loads.load(Ordering::SeqCst)
     }
 
     /// How many parts are being built in the background now (benchmarks wait for 0 before timing warm answers).
@@ -191,10 +217,15 @@ impl ReportCache {
             self.shared.hits.fetch_add(1, Ordering::SeqCst);
             return Ok(Some(v));
         }
+        if let Some(v) = self.load_persisted(store, key, version, fp).await? {
+            self.shared.hits.fetch_add(1, Ordering::SeqCst);
+            return Ok(Some(v));
+        }
         if self.shared.inline_builds {
             let (value, bytes) = build::build(table, store, ctx).await?;
             self.shelf()
                 .put(key, version, fp, bytes, value.clone(), self.shared.budget);
+            self.persist(store, key, version, fp, &value).await;
             return Ok(Some(value));
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -210,12 +241,73 @@ impl ReportCache {
             match build::build(table, &store, &ctx).await {
                 Ok((value, bytes)) => {
                     let cache = &in_flight.cache;
-                    cache.shelf().put(key, version, fp, bytes, value, cache.shared.budget);
+                    cache.shelf().put(key, version, fp, bytes, value.clone(), cache.shared.budget);
+                    cache.persist(&store, key, version, fp, &value).await;
                 }
                 Err(e) => tracing::warn!(portal = ctx.portal_id, ?table, error = %e, "report cache build failed"),
             }
         });
         Ok(None)
+    }
+
+    /// The part persisted in the store at exactly this version and fingerprint, decoded and put on the shelf;
+    /// `None` when persisting is off, nothing current is persisted, or the bytes do not decode (then the part is
+    /// built as if nothing were persisted, and the build replaces them).
+    async fn load_persisted(
+        &self,
+        store: &Store,
+        key: Key,
+        version: i64,
+        fp: u64,
+    ) -> Result<Option<Value>, ReportError> {
+        if !self.shared.persist {
+            return Ok(None);
+        }
+        let lock = {
+            let mut loading = self
+                .shared
+                .loading
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            loading.entry(key).or_default().clone()
+        };
+        let _one_loader = lock.lock().await;
+        // Another request may have loaded it while this one waited.
+        if let Some(v) = self.shelf().lookup(key, version, fp) {
+            return Ok(Some(v));
+        }
+        let Some(chunks) = store
+            .load_report_part(PortalId(key.0), key.1, version, fp as i64)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some((value, bytes)) = codec::decode(&chunks) else {
+            tracing::warn!(portal = key.0, table = ?key.1, "persisted report cache part does not decode; rebuilding");
+            return Ok(None);
+        };
+        drop(chunks);
+        self.shared.loads.fetch_add(1, Ordering::SeqCst);
+        self.shelf()
+            .put(key, version, fp, bytes, value.clone(), self.shared.budget);
+        Ok(Some(value))
+    }
+
+    /// Keeps a freshly built part in the store for later cold starts. A failure only costs the next cold start a
+    /// build, so it is logged, never returned: the answer does not depend on it.
+    async fn persist(&self, store: &Store, key: Key, version: i64, fp: u64, value: &Value) {
+        if !self.shared.persist {
+            return;
+        }
+        let _one_writer = self.shared.persisting.lock().await;
+        let chunks = codec::encode(value);
+        let refs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+        if let Err(e) = store
+            .save_report_part(PortalId(key.0), key.1, version, fp as i64, &refs)
+            .await
+        {
+            tracing::warn!(portal = key.0, table = ?key.1, error = %e, "persisting a report cache part failed");
+        }
     }
 
     /// Every deal of the portal (amounts in base currency, close days in the portal's zone).

@@ -53,32 +53,39 @@ impl O64 {
     pub(crate) fn get(self) -> Option<i64> {
         (self.0 != i64::MIN).then_some(self.0)
     }
+    /// The stored value as is (`i64::MIN` for none), for the persisted layout.
+    pub(crate) fn raw(self) -> i64 {
+        self.0
+    }
+    pub(crate) fn from_raw(v: i64) -> O64 {
+        O64(v)
+    }
 }
 
 /// A deal in ~100 bytes.
-struct CDeal {
-    id: i64,
-    pipeline: i64,
-    amount: i64,
-    created: i64,
-    date_modify: i64,
-    manager: O64,
-    moved_time: O64,
-    last_activity_time: O64,
-    company_id: O64,
-    close_day: Option<NaiveDate>,
-    closedate: Option<NaiveDate>,
-    stage: u32,
-    source: u32,
-    utm: [u32; 3],
-    status: Status,
-    returning: bool,
+pub(crate) struct CDeal {
+    pub(crate) id: i64,
+    pub(crate) pipeline: i64,
+    pub(crate) amount: i64,
+    pub(crate) created: i64,
+    pub(crate) date_modify: i64,
+    pub(crate) manager: O64,
+    pub(crate) moved_time: O64,
+    pub(crate) last_activity_time: O64,
+    pub(crate) company_id: O64,
+    pub(crate) close_day: Option<NaiveDate>,
+    pub(crate) closedate: Option<NaiveDate>,
+    pub(crate) stage: u32,
+    pub(crate) source: u32,
+    pub(crate) utm: [u32; 3],
+    pub(crate) status: Status,
+    pub(crate) returning: bool,
 }
 
 /// Every deal of a portal, by id.
 pub(crate) struct DealsPart {
-    deals: Vec<CDeal>,
-    strings: Strings,
+    pub(crate) deals: Vec<CDeal>,
+    pub(crate) strings: Strings,
 }
 
 impl DealsPart {
@@ -178,25 +185,25 @@ impl DealsPart {
 }
 
 /// A lead in ~90 bytes.
-struct CLead {
-    id: i64,
-    amount: i64,
-    created: i64,
-    date_modify: i64,
-    date_closed: O64,
-    moved_time: O64,
-    last_activity_time: O64,
-    manager: O64,
-    status_id: u32,
-    source: u32,
-    utm: [u32; 3],
-    status: Status,
-    returning: bool,
+pub(crate) struct CLead {
+    pub(crate) id: i64,
+    pub(crate) amount: i64,
+    pub(crate) created: i64,
+    pub(crate) date_modify: i64,
+    pub(crate) date_closed: O64,
+    pub(crate) moved_time: O64,
+    pub(crate) last_activity_time: O64,
+    pub(crate) manager: O64,
+    pub(crate) status_id: u32,
+    pub(crate) source: u32,
+    pub(crate) utm: [u32; 3],
+    pub(crate) status: Status,
+    pub(crate) returning: bool,
 }
 
 pub(crate) struct LeadsPart {
-    leads: Vec<CLead>,
-    strings: Strings,
+    pub(crate) leads: Vec<CLead>,
+    pub(crate) strings: Strings,
 }
 
 impl LeadsPart {

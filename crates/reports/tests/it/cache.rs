@@ -372,6 +372,7 @@ async fn each_cache_value_is_its_own() {
         ReportCache::new(CacheConfig {
             megabytes: 64,
             inline_builds: true,
+            persist: true,
         }),
     );
     let off = ReportSource::new(store.store().clone(), ReportCache::off());

@@ -7,12 +7,14 @@ pub mod custom_fields;
 pub mod guard;
 pub mod linked_settings;
 pub mod lists;
+pub mod plan_path;
 pub mod plan_presets;
 pub mod plans;
 pub mod progress;
 pub mod reports;
 pub mod session_renew;
 pub mod settings;
+pub mod tidy;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

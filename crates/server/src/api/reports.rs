@@ -117,6 +117,9 @@ pub async fn report(
             .collect();
         crate::answer_words::name_fields(&a, &mut v, lang, &labels);
     }
+    if report == b24a_reports::ReportId::Plan {
+        v["path_to_bonus"] = crate::api::plan_path::paths(&state, &caller, &req).await?;
+    }
     v["freshness"] = crate::api::progress::freshness(&state, caller.portal()).await?;
     let tier = crate::tier::current(&state, caller.portal(), &caller.0.client_id).await?;
     v["tier"] = crate::tier::answer_json(

@@ -100,6 +100,7 @@ mod tests {
             lang: "ru".into(),
             history_months: 3,
             expires_at: exp,
+            grant: String::new(),
         }
     }
 

@@ -1,4 +1,5 @@
-//! Administrator settings: forget-me-not thresholds, access rules (with their data scope), sales plans; and each
+//! Administrator settings: forget-me-not thresholds, access rules (with their data scope), sales plans, the weekly
+//! digest; and each
 //! user's saved filter presets, readable and writable only for a report the user may open. Writes of settings are
 //! for portal administrators only (checked on every call); the store validates values and its field-named errors
 //! become HTTP 400.
@@ -31,9 +32,116 @@ pub async fn get_settings(
             p.utc_offset_seconds,
         )
     });
+    // The digest's recipients are people: only administrators (who choose them) see the list.
+    let digest = if caller.0.is_admin {
+        json!(state.store.digest_settings(caller.portal()).await?)
+    } else {
+        Value::Null
+    };
+    // Who may use the tidy-up page besides administrators: people, so administrators only.
+    let tidy_users: Value = if caller.0.is_admin {
+        json!(tidy_users(&state, &caller).await?)
+    } else {
+        Value::Null
+    };
     Ok(Json(
-        json!({ "forget_me_not": fmn, "access_rules": rules, "is_admin": caller.0.is_admin, "time_zone": time_zone }),
+        json!({ "forget_me_not": fmn, "access_rules": rules, "is_admin": caller.0.is_admin, "time_zone": time_zone,
+            "digest": digest, "tidy_users": tidy_users }),
     ))
+}
+
+async fn tidy_users(state: &AppState, caller: &Caller) -> Result<Vec<i64>, AppError> {
+    Ok(state
+        .store
+        .setting(caller.portal(), crate::api::tidy::USERS_SETTING)
+        .await?
+        .unwrap_or_default())
+}
+
+/// The most people the tidy-up setting names (a portal's whole staff fits; a megabyte of ids does not).
+const MAX_TIDY_USERS: usize = 1000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TidyUsers {
+    users: Vec<i64>,
+}
+
+/// `PUT /api/settings/tidy-users`: the employees besides administrators who may use the tidy-up page
+/// (docs/ACTIONS.md). Each must be an active employee of the portal. Administrators only.
+pub async fn put_tidy_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, AppError> {
+    caller.require_admin()?;
+    let body: TidyUsers =
+        serde_json::from_value(body).map_err(|e| AppError::Field("users".into(), e.to_string()))?;
+    if body.users.len() > MAX_TIDY_USERS {
+        return Err(AppError::Field(
+            "users".into(),
+            format!("at most {MAX_TIDY_USERS} people"),
+        ));
+    }
+    let d = b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?;
+    if let Some((i, u)) = body
+        .users
+        .iter()
+        .enumerate()
+        .find(|(_, u)| !d.users.get(u).is_some_and(|x| x.active))
+    {
+        return Err(AppError::Field(
+            format!("users[{i}]"),
+            format!("{u} is not an active employee of the portal"),
+        ));
+    }
+    let mut users = body.users;
+    users.sort_unstable();
+    users.dedup();
+    state
+        .store
+        .set_setting(
+            caller.portal(),
+            crate::api::tidy::USERS_SETTING,
+            &users,
+            Some(caller.0.user_id),
+        )
+        .await?;
+    Ok(Json(json!({ "users": tidy_users(&state, &caller).await? })))
+}
+
+/// `PUT /api/settings/digest`: the weekly digest's day, hour, recipients (active employees of the portal),
+/// language and on/off (docs/DIGEST.md). Administrators only.
+pub async fn put_digest(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, AppError> {
+    caller.require_admin()?;
+    let s: b24a_store::DigestSettings = serde_json::from_value(body)
+        .map_err(|e| AppError::Field("digest".into(), e.to_string()))?;
+    if let Some((field, reason)) = s.problem() {
+        return Err(AppError::Field(field.into(), reason));
+    }
+    let d = b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?;
+    if let Some((i, r)) = s
+        .recipients
+        .iter()
+        .enumerate()
+        .find(|(_, r)| !d.users.get(r).is_some_and(|u| u.active))
+    {
+        return Err(AppError::Field(
+            format!("recipients[{i}]"),
+            format!("{r} is not an active employee of the portal"),
+        ));
+    }
+    state
+        .store
+        .set_digest_settings(caller.portal(), &s, Some(caller.0.user_id))
+        .await?;
+    Ok(Json(json!(
+        state.store.digest_settings(caller.portal()).await?
+    )))
 }
 
 /// `PUT /api/settings/forget-me-not`.

@@ -15,6 +15,7 @@ mod dictionaries;
 mod leads;
 mod linked;
 pub(crate) mod packed;
+mod parts;
 mod setting_text;
 mod tasks_calls;
 

@@ -5,6 +5,7 @@
 mod access_scope;
 mod common;
 mod custom_field_defs;
+mod digest;
 mod helpers_and_debug;
 mod list_rows;
 mod portals;

@@ -10,7 +10,7 @@ use b24a_store::records::entity_type::DEAL;
 use b24a_store::*;
 use common::*;
 
-const OWNED_TABLES: [&str; 23] = [
+const OWNED_TABLES: [&str; 24] = [
     "portal_apps",
     "users",
     "user_departments",
@@ -34,6 +34,7 @@ const OWNED_TABLES: [&str; 23] = [
     "portal_settings",
     "access_rules",
     "sales_plans",
+    "digest_sent",
 ];
 
 fn tokens(tag: &str) -> AppTokens {
@@ -130,6 +131,7 @@ async fn fill(store: &Store, p: PortalId, tag: &str) {
         .enqueue_event(p, "ONCRMDEALUPDATE", "deals", 1)
         .await
         .unwrap();
+    assert!(store.claim_digest(p, 1, "2026-W10", tag).await.unwrap());
     store
         .set_setting(p, settings::key::FORGET_ME_NOT_DEAL_DAYS, &30, None)
         .await

@@ -6,7 +6,7 @@ use crate::common;
 use b24a_store::testing::TestDb;
 use b24a_store::{store_test, with_pool, Backend, Store};
 
-const TABLES: [&str; 29] = [
+const TABLES: [&str; 32] = [
     "portals",
     "portal_apps",
     "users",
@@ -36,6 +36,9 @@ const TABLES: [&str; 29] = [
     "crm_types",
     "crm_items",
     "deal_first_amounts",
+    "report_parts",
+    "tidy_runs",
+    "tidy_run_records",
 ];
 
 /// The versions the migrations directory holds, read from the file names: an independent route to what a

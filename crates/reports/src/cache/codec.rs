@@ -1,0 +1,443 @@
+//! The binary layout of a persisted cache part (the store keeps it in `report_parts`, migration 0011): the compact
+//! part types written field by field in little-endian, strings as length and UTF-8 bytes, behind a header naming the
+//! layout version and the part's kind. Decoding reads untrusted bytes (whatever the table holds) and must never
+//! panic or allocate more than the bytes can describe: any mismatch gives `None`, and the cache then rebuilds the
+//! part from the source tables. Must never read the database or decide whether a part is current.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::activities::{ActsPart, CCard};
+use super::parts::{CDeal, CHist, CLead, DealsPart, HistoryPart, LeadsPart, Strings, O64};
+use super::shelf::Value;
+use crate::metrics::{ActivityKind, Status};
+
+/// Bumped whenever the layout (or a part type) changes, so that parts written by an older build are rebuilt.
+const FORMAT: u32 = 1;
+const MAGIC: &[u8; 4] = b"B24P";
+/// Bytes per stored chunk (one row of `report_parts`).
+pub(crate) const CHUNK_BYTES: usize = 8 << 20;
+
+/// Writes a part: little-endian fields appended to one buffer.
+struct W(Vec<u8>);
+
+impl W {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i32(&mut self, v: i32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn len(&mut self, n: usize) {
+        self.u32(u32::try_from(n).unwrap_or(u32::MAX));
+    }
+    fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn strings(&mut self, s: &Strings) {
+        self.len(s.all.len());
+        for x in &s.all {
+            self.str(x);
+        }
+    }
+    fn day(&mut self, d: Option<NaiveDate>) {
+        self.i32(d.map_or(i32::MIN, |d| chrono::Datelike::num_days_from_ce(&d)));
+    }
+}
+
+/// Reads a part from its chunks (a field may straddle two chunks).
+struct R<'a> {
+    chunks: &'a [Vec<u8>],
+    chunk: usize,
+    pos: usize,
+}
+
+impl<'a> R<'a> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let cur = self.chunks.get(self.chunk)?;
+        if let Some(b) = cur.get(self.pos..self.pos + N) {
+            self.pos += N;
+            if self.pos == cur.len() {
+                self.chunk += 1;
+                self.pos = 0;
+            }
+            return b.try_into().ok();
+        }
+        let mut out = [0u8; N];
+        for b in &mut out {
+            *b = self.byte()?;
+        }
+        Some(out)
+    }
+    fn byte(&mut self) -> Option<u8> {
+        loop {
+            let cur = self.chunks.get(self.chunk)?;
+            if let Some(b) = cur.get(self.pos) {
+                self.pos += 1;
+                return Some(*b);
+            }
+            self.chunk += 1;
+            self.pos = 0;
+        }
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take::<1>()?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take()?))
+    }
+    fn i32(&mut self) -> Option<i32> {
+        Some(i32::from_le_bytes(self.take()?))
+    }
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.take()?))
+    }
+    fn remaining(&self) -> usize {
+        let rest: usize = self.chunks.iter().skip(self.chunk).map(Vec::len).sum();
+        rest.saturating_sub(self.pos)
+    }
+    /// A count of items of at least `min_bytes` each: never more than the remaining bytes can hold.
+    fn len(&mut self, min_bytes: usize) -> Option<usize> {
+        let n = self.u32()? as usize;
+        (n.saturating_mul(min_bytes.max(1)) <= self.remaining()).then_some(n)
+    }
+    fn str(&mut self) -> Option<String> {
+        let n = self.len(1)?;
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(self.byte()?);
+        }
+        String::from_utf8(v).ok()
+    }
+    fn strings(&mut self) -> Option<Strings> {
+        let n = self.len(4)?;
+        let mut all = Vec::with_capacity(n);
+        for _ in 0..n {
+            all.push(self.str()?);
+        }
+        Some(Strings {
+            all,
+            index: HashMap::new(),
+        })
+    }
+    fn day(&mut self) -> Option<Option<NaiveDate>> {
+        let v = self.i32()?;
+        if v == i32::MIN {
+            return Some(None);
+        }
+        NaiveDate::from_num_days_from_ce_opt(v).map(Some)
+    }
+    fn o64(&mut self) -> Option<O64> {
+        Some(O64::from_raw(self.i64()?))
+    }
+    fn bool(&mut self) -> Option<bool> {
+        match self.u8()? {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+    fn status(&mut self) -> Option<Status> {
+        STATUSES.get(self.u8()? as usize).copied()
+    }
+    fn kind(&mut self) -> Option<ActivityKind> {
+        KINDS.get(self.u8()? as usize).copied()
+    }
+}
+
+const STATUSES: [Status; 3] = [Status::InWork, Status::Won, Status::Lost];
+const KINDS: [ActivityKind; 6] = [
+    ActivityKind::Call,
+    ActivityKind::Email,
+    ActivityKind::Meeting,
+    ActivityKind::Todo,
+    ActivityKind::Task,
+    ActivityKind::Other,
+];
+
+fn status_code(s: Status) -> u8 {
+    STATUSES.iter().position(|x| *x == s).unwrap_or(0) as u8
+}
+
+fn kind_code(k: ActivityKind) -> u8 {
+    KINDS
+        .iter()
+        .position(|x| *x == k)
+        .unwrap_or(KINDS.len() - 1) as u8
+}
+
+fn tag(v: &Value) -> u8 {
+    match v {
+        Value::Deals(_) => 1,
+        Value::Leads(_) => 2,
+        Value::History(_) => 3,
+        Value::Companies(_) => 4,
+        Value::Activities(_) => 5,
+    }
+}
+
+/// The part in its persisted layout, cut into chunks of at most [`CHUNK_BYTES`].
+pub(crate) fn encode(v: &Value) -> Vec<Vec<u8>> {
+    let mut w = W(Vec::new());
+    w.0.extend_from_slice(MAGIC);
+    w.u32(FORMAT);
+    w.u8(tag(v));
+    match v {
+        Value::Deals(p) => {
+            w.strings(&p.strings);
+            w.len(p.deals.len());
+            for d in &p.deals {
+                for x in [d.id, d.pipeline, d.amount, d.created, d.date_modify] {
+                    w.i64(x);
+                }
+                for x in [d.manager, d.moved_time, d.last_activity_time, d.company_id] {
+                    w.i64(x.raw());
+                }
+                w.day(d.close_day);
+                w.day(d.closedate);
+                for x in [d.stage, d.source, d.utm[0], d.utm[1], d.utm[2]] {
+                    w.u32(x);
+                }
+                w.u8(status_code(d.status));
+                w.u8(u8::from(d.returning));
+            }
+        }
+        Value::Leads(p) => {
+            w.strings(&p.strings);
+            w.len(p.leads.len());
+            for l in &p.leads {
+                for x in [l.id, l.amount, l.created, l.date_modify] {
+                    w.i64(x);
+                }
+                for x in [l.date_closed, l.moved_time, l.last_activity_time, l.manager] {
+                    w.i64(x.raw());
+                }
+                for x in [l.status_id, l.source, l.utm[0], l.utm[1], l.utm[2]] {
+                    w.u32(x);
+                }
+                w.u8(status_code(l.status));
+                w.u8(u8::from(l.returning));
+            }
+        }
+        Value::History(p) => {
+            w.strings(&p.strings);
+            w.len(p.rows.len());
+            for h in &p.rows {
+                w.i64(h.owner);
+                w.i64(h.time);
+                w.i64(h.category.raw());
+                w.u32(h.stage);
+                w.i32(h.type_id);
+            }
+        }
+        Value::Companies(m) => {
+            w.len(m.len());
+            for (id, industry) in m.iter() {
+                w.i64(*id);
+                w.str(industry);
+            }
+        }
+        Value::Activities(p) => {
+            w.len(p.when.len());
+            for i in 0..p.when.len() {
+                w.i64(p.when[i]);
+                w.u32(p.responsible[i]);
+                w.u8(kind_code(p.kind[i]));
+                w.i64(p.direction[i]);
+                w.u8(u8::from(p.completed[i]));
+            }
+            w.len(p.people.len());
+            for x in &p.people {
+                w.i64(O64::new(*x).raw());
+            }
+            w.len(p.cards.len());
+            for c in &p.cards {
+                for x in [
+                    c.owner_type,
+                    c.owner_id,
+                    c.max_created,
+                    c.max_updated,
+                    c.max_deadline.raw(),
+                ] {
+                    w.i64(x);
+                }
+                w.u32(c.nulls);
+                w.u32(c.count);
+                w.u8(u8::from(c.completed));
+            }
+            w.len(p.open_deadlines.len());
+            for (who, d) in &p.open_deadlines {
+                w.u32(*who);
+                w.i64(*d);
+            }
+        }
+    }
+    let bytes = w.0;
+    bytes.chunks(CHUNK_BYTES).map(<[u8]>::to_vec).collect()
+}
+
+/// The part back from its chunks, with its size in memory; `None` when the bytes are not a whole part of this
+/// layout (another format version, a cut or damaged copy).
+pub(crate) fn decode(chunks: &[Vec<u8>]) -> Option<(Value, usize)> {
+    let mut r = R {
+        chunks,
+        chunk: 0,
+        pos: 0,
+    };
+    if &r.take::<4>()? != MAGIC || r.u32()? != FORMAT {
+        return None;
+    }
+    let value = match r.u8()? {
+        1 => {
+            let strings = r.strings()?;
+            let n = r.len(8 * 9 + 4 * 2 + 4 * 5 + 2)?;
+            let mut deals = Vec::with_capacity(n);
+            for _ in 0..n {
+                deals.push(CDeal {
+                    id: r.i64()?,
+                    pipeline: r.i64()?,
+                    amount: r.i64()?,
+                    created: r.i64()?,
+                    date_modify: r.i64()?,
+                    manager: r.o64()?,
+                    moved_time: r.o64()?,
+                    last_activity_time: r.o64()?,
+                    company_id: r.o64()?,
+                    close_day: r.day()?,
+                    closedate: r.day()?,
+                    stage: r.u32()?,
+                    source: r.u32()?,
+                    utm: [r.u32()?, r.u32()?, r.u32()?],
+                    status: r.status()?,
+                    returning: r.bool()?,
+                });
+            }
+            Value::Deals(std::sync::Arc::new(DealsPart { deals, strings }))
+        }
+        2 => {
+            let strings = r.strings()?;
+            let n = r.len(8 * 8 + 4 * 5 + 2)?;
+            let mut leads = Vec::with_capacity(n);
+            for _ in 0..n {
+                leads.push(CLead {
+                    id: r.i64()?,
+                    amount: r.i64()?,
+                    created: r.i64()?,
+                    date_modify: r.i64()?,
+                    date_closed: r.o64()?,
+                    moved_time: r.o64()?,
+                    last_activity_time: r.o64()?,
+                    manager: r.o64()?,
+                    status_id: r.u32()?,
+                    source: r.u32()?,
+                    utm: [r.u32()?, r.u32()?, r.u32()?],
+                    status: r.status()?,
+                    returning: r.bool()?,
+                });
+            }
+            Value::Leads(std::sync::Arc::new(LeadsPart { leads, strings }))
+        }
+        3 => {
+            let strings = r.strings()?;
+            let n = r.len(8 * 3 + 4 + 4)?;
+            let mut rows = Vec::with_capacity(n);
+            for _ in 0..n {
+                rows.push(CHist {
+                    owner: r.i64()?,
+                    time: r.i64()?,
+                    category: r.o64()?,
+                    stage: r.u32()?,
+                    type_id: r.i32()?,
+                });
+            }
+            Value::History(std::sync::Arc::new(HistoryPart { rows, strings }))
+        }
+        4 => {
+            let n = r.len(8 + 4)?;
+            let mut m = HashMap::with_capacity(n);
+            for _ in 0..n {
+                let id = r.i64()?;
+                m.insert(id, r.str()?);
+            }
+            Value::Companies(std::sync::Arc::new(m))
+        }
+        5 => {
+            let n = r.len(8 + 4 + 1 + 8 + 1)?;
+            let (mut when, mut responsible, mut kind, mut direction, mut completed) = (
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+            );
+            for _ in 0..n {
+                when.push(r.i64()?);
+                responsible.push(r.u32()?);
+                kind.push(r.kind()?);
+                direction.push(r.i64()?);
+                completed.push(r.bool()?);
+            }
+            let n = r.len(8)?;
+            let mut people = Vec::with_capacity(n);
+            for _ in 0..n {
+                people.push(r.o64()?.get());
+            }
+            let n = r.len(8 * 5 + 4 * 2 + 1)?;
+            let mut cards = Vec::with_capacity(n);
+            for _ in 0..n {
+                cards.push(CCard {
+                    owner_type: r.i64()?,
+                    owner_id: r.i64()?,
+                    max_created: r.i64()?,
+                    max_updated: r.i64()?,
+                    max_deadline: r.o64()?,
+                    nulls: r.u32()?,
+                    count: r.u32()?,
+                    completed: r.bool()?,
+                });
+            }
+            let n = r.len(4 + 8)?;
+            let mut open_deadlines = Vec::with_capacity(n);
+            for _ in 0..n {
+                open_deadlines.push((r.u32()?, r.i64()?));
+            }
+            // Every index into `people` must point at a person (the part's readers index without checks).
+            let people_n = people.len();
+            if responsible.iter().any(|i| *i as usize >= people_n)
+                || open_deadlines.iter().any(|(i, _)| *i as usize >= people_n)
+            {
+                return None;
+            }
+            Value::Activities(std::sync::Arc::new(ActsPart {
+                when,
+                responsible,
+                kind,
+                direction,
+                completed,
+                people,
+                cards,
+                open_deadlines,
+            }))
+        }
+        _ => return None,
+    };
+    if r.remaining() != 0 {
+        return None;
+    }
+    let bytes = match &value {
+        Value::Deals(p) => p.bytes(),
+        Value::Leads(p) => p.bytes(),
+        Value::History(p) => p.bytes(),
+        Value::Companies(m) => m.values().map(|v| v.capacity() + 48).sum::<usize>(),
+        Value::Activities(p) => p.bytes(),
+    };
+    Some((value, bytes))
+}

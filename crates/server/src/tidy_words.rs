@@ -1,0 +1,191 @@
+//! Every word of the tidy-up page (docs/ACTIONS.md), ru and en: group titles, action names, the confirmation text
+//! that states exactly what will change, outcomes and the page's own labels (sent with the groups). Words only:
+//! no decisions about records or access here.
+
+use serde_json::{json, Value};
+
+use crate::i18n::Lang;
+
+fn pick(lang: Lang, ru: &str, en: &str) -> String {
+    if lang == Lang::Ru { ru } else { en }.to_string()
+}
+
+/// A group's title (`kind` and its age in days for forgotten cards).
+pub fn group_title(lang: Lang, kind: &str, days: Option<i64>) -> String {
+    let d = days.unwrap_or(0);
+    match kind {
+        "dismissed_deals" => pick(
+            lang,
+            "Открытые сделки уволенных сотрудников",
+            "Open deals of dismissed employees",
+        ),
+        "dismissed_leads" => pick(
+            lang,
+            "Открытые лиды уволенных сотрудников",
+            "Open leads of dismissed employees",
+        ),
+        "dismissed_activities" => pick(
+            lang,
+            "Просроченные дела уволенных сотрудников",
+            "Overdue activities of dismissed employees",
+        ),
+        "forgotten_deals" => pick(
+            lang,
+            &format!("Забытые сделки: без движения больше {d} дн."),
+            &format!("Forgotten deals: untouched for over {d} days"),
+        ),
+        "forgotten_leads" => pick(
+            lang,
+            &format!("Забытые лиды: без движения больше {d} дн."),
+            &format!("Forgotten leads: untouched for over {d} days"),
+        ),
+        "overdue_activities" => pick(
+            lang,
+            "Дела, просроченные больше чем на 30 дней",
+            "Activities overdue for more than 30 days",
+        ),
+        "past_close" => pick(
+            lang,
+            "Открытые сделки с плановой датой закрытия более 30 дней назад",
+            "Open deals planned to close over 30 days ago",
+        ),
+        "no_amount" => pick(
+            lang,
+            "Открытые сделки без суммы",
+            "Open deals without an amount",
+        ),
+        _ => pick(lang, "Записи", "Records"),
+    }
+}
+
+/// Plural-free noun for a record kind, with the count first ("12 сделок" is avoided: "сделки: 12").
+pub fn entity_words(lang: Lang, entity: &str) -> String {
+    match entity {
+        "deal" => pick(lang, "сделки", "deals"),
+        "lead" => pick(lang, "лиды", "leads"),
+        _ => pick(lang, "дела", "activities"),
+    }
+}
+
+/// An action's name.
+pub fn action_name(lang: Lang, action: &str) -> String {
+    match action {
+        "reassign" => pick(
+            lang,
+            "Передать другому сотруднику",
+            "Reassign to an employee",
+        ),
+        "todo" => pick(
+            lang,
+            "Поставить дело ответственному",
+            "Create a to-do for the responsible",
+        ),
+        "close" => pick(
+            lang,
+            "Закрыть (лиды — некачественные, сделки — проигранные)",
+            "Close (leads as junk, deals as lost)",
+        ),
+        "stage" => pick(lang, "Перенести на стадию", "Move to a stage"),
+        "undo" => pick(lang, "Отмена действия", "Undo"),
+        _ => pick(lang, "Действие", "Action"),
+    }
+}
+
+/// An outcome in words.
+pub fn outcome_words(lang: Lang, outcome: &str) -> String {
+    match outcome {
+        "done" => pick(lang, "сделано", "done"),
+        "refused" => pick(lang, "портал отказал", "refused by the portal"),
+        "failed" => pick(
+            lang,
+            "не отправлено: портал недоступен",
+            "not sent: the portal was unreachable",
+        ),
+        "skipped" => pick(
+            lang,
+            "пропущено: запись изменилась после действия",
+            "skipped: the record changed since",
+        ),
+        _ => pick(lang, "в очереди", "queued"),
+    }
+}
+
+/// The confirmation: what exactly will change, with the count.
+pub fn confirmation(lang: Lang, action: &str, entity: &str, count: usize, detail: &str) -> String {
+    let what = entity_words(lang, entity);
+    match action {
+        "reassign" => pick(
+            lang,
+            &format!("Сменить ответственного ({what}: {count}) на {detail}. Действие выполняется от вашего имени с вашими правами в портале."),
+            &format!("Change the responsible ({what}: {count}) to {detail}. The action runs in your name with your rights in the portal."),
+        ),
+        "todo" => pick(
+            lang,
+            &format!("Поставить дело ответственным ({what}: {count}) со сроком {detail}. Действие выполняется от вашего имени с вашими правами в портале."),
+            &format!("Create a to-do for the responsible ({what}: {count}) due {detail}. The action runs in your name with your rights in the portal."),
+        ),
+        "close" => pick(
+            lang,
+            &format!("Закрыть ({what}: {count}) с причиной «{detail}». Действие выполняется от вашего имени с вашими правами в портале."),
+            &format!("Close ({what}: {count}) with the reason \"{detail}\". The action runs in your name with your rights in the portal."),
+        ),
+        _ => pick(
+            lang,
+            &format!("Перенести ({what}: {count}) на стадию «{detail}». Действие выполняется от вашего имени с вашими правами в портале."),
+            &format!("Move ({what}: {count}) to the stage \"{detail}\". The action runs in your name with your rights in the portal."),
+        ),
+    }
+}
+
+/// The confirmation of an undo.
+pub fn undo_confirmation(lang: Lang, count: usize) -> String {
+    pick(
+        lang,
+        &format!("Вернуть прежние значения записям, которые не менялись после действия (записей в действии: {count})."),
+        &format!("Restore the previous values of the records not changed since the action (records in it: {count})."),
+    )
+}
+
+/// The page's own labels.
+pub fn page(lang: Lang) -> Value {
+    let w = |ru: &str, en: &str| pick(lang, ru, en);
+    json!({
+        "title": w("Навести порядок", "Tidy up"),
+        "intro": w("Записи, которым нужно решение. Выберите группу или отдельные записи и действие.", "Records that need a decision. Select a group or some records and an action."),
+        "count": w("Записей", "Records"),
+        "amount": w("Сумма", "Amount"),
+        "select_all": w("Выбрать все", "Select all"),
+        "record": w("Запись", "Record"),
+        "responsible": w("Ответственный", "Responsible"),
+        "action": w("Действие", "Action"),
+        "to": w("Кому передать", "Reassign to"),
+        "deadline": w("Срок дела", "Deadline"),
+        "todo_title": w("Текст дела", "To-do text"),
+        "todo_default": w("Разобраться с карточкой", "Review this card"),
+        "reason": w("Причина", "Reason"),
+        "stage": w("Стадия", "Stage"),
+        "preview": w("Далее", "Next"),
+        "confirm": w("Подтвердить", "Confirm"),
+        "cancel": w("Отмена", "Cancel"),
+        "progress": w("Выполняется", "Running"),
+        "finished": w("Готово", "Finished"),
+        "audit": w("Журнал действий", "Action log"),
+        "who": w("Кто", "Who"),
+        "when": w("Когда", "When"),
+        "done": w("Сделано", "Done"),
+        "refused": w("Отказано / пропущено", "Refused / skipped"),
+        "undo": w("Отменить", "Undo"),
+        "details": w("Подробнее", "Details"),
+        "before": w("Было", "Before"),
+        "after": w("Стало", "After"),
+        "outcome": w("Итог", "Outcome"),
+        "empty": w("Здесь порядок: записей, которым нужно решение, нет.", "All tidy: no records need a decision."),
+        "no_actions": w("Для дел действия появятся позже; откройте карточки в портале.", "Actions on activities come later; open the cards in the portal."),
+        "actions": {
+            "reassign": action_name(lang, "reassign"),
+            "todo": action_name(lang, "todo"),
+            "close": action_name(lang, "close"),
+            "stage": action_name(lang, "stage"),
+        },
+    })
+}

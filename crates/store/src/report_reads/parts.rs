@@ -1,0 +1,89 @@
+//! Persisted parts of the reports' cache (migration 0011): opaque byte chunks per portal and cached table, keyed by
+//! the table's data version and the fingerprint of the portal context the part was built with. The store keeps and
+//! returns the bytes as given; what they mean belongs to the reports' cache codec. Must never interpret the bytes
+//! and never hand back chunks of another version or fingerprint (a stale part would be a wrong answer).
+
+use crate::report_reads::CachedTable;
+use crate::sql::Val;
+use crate::{PortalId, Store, StoreError};
+
+impl CachedTable {
+    /// The name a persisted part of this table is kept under.
+    fn part_name(self) -> &'static str {
+        match self {
+            CachedTable::Deals => "deals",
+            CachedTable::Leads => "leads",
+            CachedTable::DealHistory => "deal_history",
+            CachedTable::Companies => "companies",
+            CachedTable::Activities => "activities",
+        }
+    }
+}
+
+impl Store {
+    /// Replaces the portal's persisted part of `table` by `chunks` (in order), built at `version` with context
+    /// `fingerprint`, in one transaction: a reader sees the old part or the whole new one.
+    pub async fn save_report_part(
+        &self,
+        portal: PortalId,
+        table: CachedTable,
+        version: i64,
+        fingerprint: i64,
+        chunks: &[&[u8]],
+    ) -> Result<(), StoreError> {
+        let name = table.part_name();
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "DELETE FROM report_parts WHERE portal_id = $1 AND part = $2",
+            &[Val::I64(portal.0), Val::Str(name)],
+        )
+        .await?;
+        for (seq, chunk) in chunks.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO report_parts (portal_id, part, seq, version, fingerprint, data) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    Val::I64(portal.0),
+                    Val::Str(name),
+                    Val::I64(seq as i64),
+                    Val::I64(version),
+                    Val::I64(fingerprint),
+                    Val::Bytes(chunk),
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// The chunks of the portal's persisted part of `table` in order, only when it was built at exactly `version`
+    /// with context `fingerprint`; `None` otherwise (never saved, or saved for other data).
+    pub async fn load_report_part(
+        &self,
+        portal: PortalId,
+        table: CachedTable,
+        version: i64,
+        fingerprint: i64,
+    ) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+        let rows: Vec<(i64, Vec<u8>)> = self
+            .fetch_all(
+                "SELECT seq, data FROM report_parts WHERE portal_id = $1 AND part = $2 AND version = $3 AND fingerprint = $4 ORDER BY seq",
+                &[
+                    Val::I64(portal.0),
+                    Val::Str(table.part_name()),
+                    Val::I64(version),
+                    Val::I64(fingerprint),
+                ],
+            )
+            .await?;
+        // Chunks are written in one transaction from 0 up; a gap would mean a part written some other way.
+        if rows.is_empty()
+            || rows
+                .iter()
+                .enumerate()
+                .any(|(i, (seq, _))| *seq != i as i64)
+        {
+            return Ok(None);
+        }
+        Ok(Some(rows.into_iter().map(|(_, data)| data).collect()))
+    }
+}

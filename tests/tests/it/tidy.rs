@@ -1,0 +1,203 @@
+//! The tidy-up page in real headless Chromium (docs/ACTIONS.md): a deal group (without an amount, past close, of
+//! dismissed employees) gets to-dos and
+//! is reassigned through the page's confirmation; the emulator holds exactly those changes, the next sync shows the
+//! new owner in the groups, the action log lists both runs, and undo from the log restores the owners.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use b24a_testkit::webdriver::Browser;
+use serde_json::{json, Value};
+
+fn owners(w: &b24a_testkit::World) -> HashMap<i64, i64> {
+    w.portal
+        .with_data(|d| d.deals.iter().map(|x| (x.id, x.assigned_by_id)).collect())
+        .unwrap()
+}
+
+async fn click(b: &Browser, sel: &str) {
+    b.js(&format!(
+        "document.querySelector('{sel}').click(); return true"
+    ))
+    .await
+    .unwrap();
+}
+
+/// Runs the open group's action through the confirmation and waits for the run to finish.
+async fn run_action(b: &Browser, setup: &str) {
+    b.js(&format!("{setup}; return true")).await.unwrap();
+    click(b, "#tidy-preview").await;
+    b.wait_for("!!document.querySelector('#tidy-go')", 30)
+        .await
+        .unwrap();
+    click(b, "#tidy-go").await;
+    b.wait_for("!!(document.querySelector('#tidy-result') && document.querySelector('#tidy-result').dataset.finished)", 120)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_gets_todos_is_reassigned_logged_and_undone() {
+    let w = b24a_testkit::Kit::e2e(b24a_emulator::Size::Tiny)
+        .start()
+        .await
+        .unwrap();
+    w.wait_first_import(Duration::from_secs(300)).await;
+    let before = owners(&w);
+    let acts_before = w.portal.with_data(|d| d.activities.len()).unwrap();
+    let to = w.employee();
+
+    let b = Browser::start(1280, 1800).await.unwrap();
+    b.goto(&w.app_url(1, "ru")).await.unwrap();
+    b.frame(Some(0)).await.unwrap();
+    b.wait_for("document.body && document.body.dataset.loaded", 120)
+        .await
+        .unwrap();
+    b.js("location.hash = '#tidy'; return true").await.unwrap();
+    b.wait_for("document.body.dataset.loaded === 'tidy' && document.getElementById('content').dataset.ready", 120)
+        .await
+        .unwrap();
+    let (st, groups) = b.page_api("GET", "/api/tidy/groups", None).await.unwrap();
+    assert_eq!(st, 200);
+    // A deal group the actions themselves do not empty (a to-do makes a forgotten deal cared for).
+    let group = ["no_amount", "past_close", "dismissed_deals"]
+        .iter()
+        .find_map(|k| {
+            groups["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|g| g["key"] == *k && g["count"].as_u64().unwrap_or(0) > 0)
+        })
+        .expect("a stable deal group with deals")
+        .clone();
+    let key = group["key"].as_str().unwrap().to_string();
+    let ids: Vec<i64> = group["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+
+    // To-dos for the whole group (tomorrow), then reassign it.
+    click(&b, &format!("[data-group={key}] .tidy-open")).await;
+    b.wait_for(
+        &format!("!!document.querySelector('[data-open={key}]')"),
+        30,
+    )
+    .await
+    .unwrap();
+    let tomorrow = chrono::DateTime::from_timestamp(w.portal.clock() + 86_400, 0)
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string();
+    run_action(&b, &format!(
+        "const a = document.getElementById('tidy-action'); a.value = 'todo'; a.dispatchEvent(new Event('change')); \
+         document.getElementById('tidy-deadline').value = '{tomorrow}'"
+    ))
+    .await;
+    let todos: Vec<(i64, i64)> = w
+        .portal
+        .with_data(|d| {
+            d.activities[acts_before..]
+                .iter()
+                .map(|a| (a.owner_id, a.responsible_id))
+                .collect()
+        })
+        .unwrap();
+    let mut want: Vec<(i64, i64)> = ids.iter().map(|id| (*id, before[id])).collect();
+    let mut got = todos.clone();
+    want.sort();
+    got.sort();
+    assert_eq!(
+        got, want,
+        "one to-do per deal of the group, for its responsible"
+    );
+
+    click(&b, &format!("[data-group={key}] .tidy-open")).await;
+    run_action(&b, &format!(
+        "const a = document.getElementById('tidy-action'); a.value = 'reassign'; a.dispatchEvent(new Event('change')); \
+         document.getElementById('tidy-to').value = '{to}'"
+    ))
+    .await;
+    let confirm = b
+        .js("return document.getElementById('tidy-result').innerText")
+        .await
+        .unwrap();
+    assert!(
+        confirm.as_str().unwrap().contains(&ids.len().to_string()),
+        "{confirm}"
+    );
+    let after = owners(&w);
+    for (id, owner) in &before {
+        let expected = if ids.contains(id) { to } else { *owner };
+        assert_eq!(
+            after[id], expected,
+            "deal {id}: exactly the group's deals changed"
+        );
+    }
+
+    // The next sync (the portal's events) shows the new owner in the stored data the groups read.
+    let synced = b24a_testkit::wait_for(
+        "the sync to see the new owners",
+        Duration::from_secs(120),
+        || {
+            let b = &b;
+            let ids = ids.clone();
+            let key = key.clone();
+            async move {
+                let (_, g) = b.page_api("GET", "/api/tidy/groups", None).await.ok()?;
+                let items: Vec<Value> = g["groups"]
+                    .as_array()?
+                    .iter()
+                    .find(|x| x["key"] == key.as_str())?["items"]
+                    .as_array()?
+                    .clone();
+                let mine = items
+                    .iter()
+                    .filter(|i| {
+                        ids.contains(&i["id"].as_i64().unwrap_or(0))
+                            && i["responsible"] == json!(to)
+                    })
+                    .count();
+                (mine == ids.len()).then_some(())
+            }
+        },
+    )
+    .await;
+    let _ = synced;
+
+    // The log lists both runs; undo the reassignment from it.
+    b.js("location.hash = '#sales_dynamics'; return true")
+        .await
+        .unwrap();
+    b.wait_for("document.body.dataset.loaded === 'sales_dynamics'", 120)
+        .await
+        .unwrap();
+    b.js("location.hash = '#tidy'; return true").await.unwrap();
+    b.wait_for("document.body.dataset.loaded === 'tidy' && document.getElementById('content').dataset.ready", 120)
+        .await
+        .unwrap();
+    let actions = b
+        .js("return [...document.querySelectorAll('#tidy-log tr[data-action]')].map(r => r.dataset.action)")
+        .await
+        .unwrap();
+    assert_eq!(actions, json!(["reassign", "todo"]));
+    click(&b, "#tidy-log tr[data-action=reassign] .tidy-undo").await;
+    if let Err(e) = b
+        .wait_for(
+            "!!document.getElementById('tidy-audit').dataset.undone",
+            120,
+        )
+        .await
+    {
+        let shown = b
+            .js("return document.getElementById('tidy-audit').innerText")
+            .await;
+        panic!("the undo did not finish: {e}; the log shows {shown:?}");
+    }
+    let undone = owners(&w);
+    for id in &ids {
+        assert_eq!(undone[id], before[id], "deal {id} has its owner back");
+    }
+}
