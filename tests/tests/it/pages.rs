@@ -10,7 +10,7 @@ use b24a_testkit::webdriver::Browser;
 use b24a_testkit::Kit;
 use serde_json::Value;
 
-const PAGES: [&str; 8] = [
+const PAGES: [&str; 9] = [
     "sales_dynamics",
     "managers",
     "plan",
@@ -18,6 +18,7 @@ const PAGES: [&str; 8] = [
     "tasks",
     "forget_me_not",
     "linked",
+    "tidy",
     "settings",
 ];
 
@@ -159,7 +160,11 @@ async fn every_page_at_desktop_and_phone_widths_in_both_languages() {
                 .await
                 .unwrap();
             let tabs = tabs.as_array().unwrap();
-            assert_eq!(tabs.len(), 8, "{lang} {width}: seven reports and settings");
+            assert_eq!(
+                tabs.len(),
+                9,
+                "{lang} {width}: seven reports, the tidy-up page and settings"
+            );
             for t in tabs {
                 assert_eq!(
                     t[1],

@@ -8,6 +8,6 @@ mod crm_write;
 mod generator_consistency;
 mod http_oauth_events;
 mod http_rest;
-mod smart_items;
 mod notifications;
+mod smart_items;
 mod userfields;

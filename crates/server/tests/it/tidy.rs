@@ -239,7 +239,6 @@ async fn refusals_are_per_record_and_the_rest_is_done() {
     let rules =
         json!([{"report": "*", "subject": {"type": "user", "id": user}, "scope": "company"}]);
     assert_eq!(put(&h, &admin, "/api/settings/access", rules).await.0, 200);
-    let pid = h.portal_id().await;
     // The administrator names him on the settings page (duplicates kept once), and the settings read it back.
     let (st, saved) = put(
         &h,
