@@ -191,6 +191,26 @@ function tidyUsersCard(s, dicts) {
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'save-tidy-users', onclick: save }, t('save')), out));
 }
 
+// R7's links (docs/METRICS.md, "R7"): which of the portal's link fields and smart processes mean "child work of this
+// sale"; the server names each one and says whether the default choice is in use.
+async function linkedCard() {
+  const out = h('span');
+  const body = h('div');
+  const draw = (s) => {
+    const boxes = s.links.map((l) => h('input', { type: 'checkbox', name: 'linked_link', value: l.key, checked: l.chosen }));
+    clear(body).append(
+      h('div', { class: 'hint' }, s.is_default ? t('linked_is_default') : ''),
+      s.links.length
+        ? h('div', {}, ...s.links.map((l, i) => h('label', { style: 'flex-direction:row;align-items:center;gap:6px' }, boxes[i], l.name)))
+        : h('div', { class: 'hint' }, t('linked_none')),
+      h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'button', name: 'save-linked', onclick: async () => {
+        try { draw(await api.put('/api/settings/linked', { links: boxes.filter((b) => b.checked).map((b) => b.value) })); msg(out, t('saved'), true); } catch (e) { msg(out, e.message, false); }
+      } }, t('save')), out));
+  };
+  try { draw(await api.get('/api/settings/linked')); } catch (e) { msg(out, e.message, false); body.append(out); }
+  return h('section', { class: 'card settings', id: 'linked-settings' }, h('h2', {}, t('linked_title')), h('div', { class: 'hint' }, t('linked_hint')), body);
+}
+
 // The portal's time zone as the sync learned it (the server names it in the user's language).
 function zoneCard(s) {
   return h('section', { class: 'card settings', id: 'zone-settings' }, h('h2', {}, t('zone_title')),
@@ -201,5 +221,5 @@ export async function renderSettings(root, dicts, enabled) {
   clear(root).append(h('div', { class: 'card' }, t('loading')));
   const s = await api.get('/api/settings');
   clear(root);
-  root.append(zoneCard(s), fmnCard(s), digestCard(s, dicts), ...(s.is_admin ? [tidyUsersCard(s, dicts)] : []), accessCard(s, dicts, enabled), await plansCard(dicts));
+  root.append(zoneCard(s), fmnCard(s), digestCard(s, dicts), ...(s.is_admin ? [tidyUsersCard(s, dicts), await linkedCard()] : []), accessCard(s, dicts, enabled), await plansCard(dicts));
 }

@@ -47,6 +47,9 @@ pub struct Dicts {
     pub pipelines: Vec<(i64, String)>,
     pub deal_stages: HashMap<String, StageInfo>,
     pub lead_statuses: HashMap<String, StageInfo>,
+    /// Stages of smart processes (`DYNAMIC_<type>_STAGE_<category>`), kept apart from the deals' pipelines: only
+    /// their names are needed (R7 shows where a child item waits).
+    pub item_stages: HashMap<String, String>,
     pub sources: HashMap<String, String>,
     pub industries: HashMap<String, String>,
     pub projects: HashMap<i64, String>,
@@ -111,6 +114,8 @@ impl Dicts {
                 d.deal_stages.insert(status_id, info);
             } else if entity == "STATUS" {
                 d.lead_statuses.insert(status_id, info);
+            } else if entity.starts_with("DYNAMIC_") {
+                d.item_stages.insert(status_id, info.name);
             } else if entity == "SOURCE" {
                 d.sources.insert(status_id, info.name);
             } else if entity == "INDUSTRY" {
@@ -165,6 +170,7 @@ impl Dicts {
         self.deal_stages
             .get(id)
             .map(|s| s.name.clone())
+            .or_else(|| self.item_stages.get(id).cloned())
             .unwrap_or_else(|| id.to_string())
     }
     pub fn source_name(&self, id: &str) -> String {

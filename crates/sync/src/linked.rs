@@ -21,6 +21,8 @@ use crate::error::SyncError;
 /// The name of this step in cycle reports.
 pub const LINKED: &str = "smart_processes";
 const PAGE: usize = 50;
+/// The pause between two item pages of one read: half the portal's two requests a second stay for others.
+const PAGE_PAUSE: std::time::Duration = std::time::Duration::from_millis(1000);
 
 /// Reads one `crm.type.list` row.
 pub fn parse_type(v: &Value) -> Option<CrmType> {
@@ -154,7 +156,7 @@ impl PortalSync {
         Ok(written)
     }
 
-    /// Every row of one type matching `filter`, by ID cursor.
+    /// Every row of one type matching `filter`, by ID cursor, one page a second at most (see `PAGE_PAUSE`).
     async fn item_pages(
         &self,
         entity_type_id: i64,
@@ -192,6 +194,10 @@ impl PortalSync {
                 Some(id) if n >= PAGE && id > last => last = id,
                 _ => break,
             }
+            // Item pages are plain calls: at the portal's full pace they would hold its request budget for as long
+            // as they last, and a person opening the app meanwhile (whose launch checks share that budget) would be
+            // told the portal is busy. At one page a second half the budget stays free.
+            tokio::time::sleep(PAGE_PAUSE).await;
         }
         Ok(out)
     }

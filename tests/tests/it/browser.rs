@@ -74,8 +74,8 @@ async fn the_app_in_chromium() {
         .unwrap();
     assert_eq!(
         tabs.as_array().unwrap().len(),
-        8,
-        "seven reports and settings for the admin: {tabs}"
+        9,
+        "seven reports, the tidy-up page and settings for the admin: {tabs}"
     );
 
     // A change is coloured as news: more created deals is good, more lost deals is bad (and fewer is good).
@@ -558,6 +558,39 @@ async fn the_app_in_chromium() {
             .unwrap()
             .lead_days,
         9
+    );
+    // R7's links: the card lists what the portal offers with the default ticked; keeping only the first one
+    // stores exactly that choice (read back through the API, no longer the default).
+    b.wait_for(
+        "document.querySelectorAll('#linked-settings input[name=linked_link]').length > 1",
+        30,
+    )
+    .await
+    .unwrap();
+    let first = b
+        .js("const bs=[...document.querySelectorAll('#linked-settings input[name=linked_link]')]; \
+             bs.forEach((x, i) => { x.checked = i === 0; }); document.querySelector('button[name=save-linked]').click(); \
+             return bs[0].value")
+        .await
+        .unwrap();
+    b.wait_for("document.querySelector('#linked-settings .ok-msg')", 30)
+        .await
+        .unwrap();
+    let (st, linked) = b
+        .page_api("GET", "/api/settings/linked", None)
+        .await
+        .unwrap();
+    assert_eq!(st, 200);
+    let chosen: Vec<&Value> = linked["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["chosen"] == Value::Bool(true))
+        .map(|l| &l["key"])
+        .collect();
+    assert_eq!(
+        (chosen, &linked["is_default"]),
+        (vec![&first], &Value::Bool(false))
     );
     std::fs::write(
         dir.join("settings-desktop.png"),

@@ -122,8 +122,9 @@ async fn foreign_words(b: &Browser, codes: &[String]) -> Vec<String> {
         .filter(|w| {
             codes.iter().any(|c| c == *w)
                 || ENGLISH.contains(w)
-                // snake_case is always a code in this app (no portal name is written so).
-                || (w.contains('_') && w.chars().any(|c| c.is_ascii_lowercase()))
+                // A word with an underscore is always a code here (snake_case keys, stage ids such as
+                // DT1032_1, field codes UF_CRM_…): no portal name is written so.
+                || w.contains('_')
         })
         .map(|w| w.to_string())
         .collect();
