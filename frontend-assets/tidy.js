@@ -75,7 +75,7 @@ function openGroup(panel, W, data, g, reload) {
   const deadline = h('input', { type: 'date', id: 'tidy-deadline' });
   const title = h('input', { type: 'text', id: 'tidy-title', value: W.todo_default });
   const reason = h('input', { type: 'text', id: 'tidy-reason' });
-  const stage = h('input', { type: 'text', id: 'tidy-stage' });
+  const stage = h('select', { id: 'tidy-stage' }, ...(g.stages || []).map((st) => h('option', { value: st.id }, st.name)));
   const fields = h('div', { class: 'tidy-fields' });
   const drawFields = () => {
     const a = action.value;

@@ -87,6 +87,7 @@ pub async fn groups(
     let lang = lang(&caller);
     let groups = groups_of(&state, &caller).await?;
     let names = user_names(&state, &caller).await?;
+    let dicts = b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?;
     let name = |id: Option<i64>| {
         id.and_then(|i| names.get(&i).map(|(n, _)| n.clone()))
             .unwrap_or_else(|| "—".into())
@@ -103,6 +104,7 @@ pub async fn groups(
                 "count": g.count,
                 "amount": g.amount,
                 "actions": actions_of(g.entity),
+                "stages": stages_of(&dicts, g),
                 "items": g.items.iter().map(|i| json!({
                     "id": i.id,
                     "responsible": i.responsible,
@@ -124,6 +126,23 @@ pub async fn groups(
         "employees": employees.iter().map(|(id, n)| json!({"id": id, "name": n})).collect::<Vec<_>>(),
         "words": words::page(lang),
     })))
+}
+
+/// The stages a deal group's records may be moved to, named as "pipeline · stage": those of the pipelines its deals
+/// are in, in the portal's order (a stage of another pipeline than a selected deal's is refused by the run).
+fn stages_of(d: &b24a_reports::dicts::Dicts, g: &TidyGroup) -> Vec<Value> {
+    if g.entity != TidyEntity::Deal {
+        return Vec::new();
+    }
+    let pipelines: std::collections::BTreeSet<i64> = g.items.iter().map(|i| i.pipeline).collect();
+    pipelines
+        .into_iter()
+        .flat_map(|p| {
+            d.pipeline_stages(p).into_iter().map(move |id| {
+                json!({"id": id, "pipeline": p, "name": format!("{} · {}", d.pipeline_name(p), d.stage_name(&id))})
+            })
+        })
+        .collect()
 }
 
 fn actions_of(entity: TidyEntity) -> Vec<&'static str> {

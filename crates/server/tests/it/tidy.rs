@@ -378,6 +378,61 @@ async fn access_bad_input_and_another_users_grant() {
     assert_eq!(st, 403);
 
     let (_, groups) = get(&h, &admin, "/api/tidy/groups").await;
+    // A deal group offers, for "move to a stage", the stages of its deals' pipelines in the portal's order, named.
+    for g in groups["groups"].as_array().unwrap() {
+        let offered: Vec<(String, String)> = g["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["id"].as_str().unwrap().to_string(),
+                    s["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        if g["entity"] != "deal" {
+            assert!(offered.is_empty(), "{}", g["key"]);
+            continue;
+        }
+        let ids: Vec<i64> = g["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect();
+        let expected: Vec<String> = h
+            .portal
+            .with_data(|d| {
+                let cats: std::collections::BTreeSet<i64> = d
+                    .deals
+                    .iter()
+                    .filter(|x| ids.contains(&x.id))
+                    .map(|x| x.category_id)
+                    .collect();
+                cats.into_iter()
+                    .flat_map(|c| {
+                        d.dictionary(&b24a_emulator::PortalData::stage_entity(c))
+                            .into_iter()
+                            .map(|s| s.status_id.clone())
+                            .collect::<Vec<_>>()
+                    })
+                    .collect()
+            })
+            .unwrap();
+        assert_eq!(
+            offered.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
+            expected,
+            "{}",
+            g["key"]
+        );
+        assert!(
+            offered
+                .iter()
+                .all(|(id, name)| name != id && name.contains(" · ")),
+            "{offered:?}"
+        );
+    }
     let g = group(&groups, "forgotten_deals_30");
     let some = ids(g)[0];
     let outside = h
