@@ -4,8 +4,11 @@
 // server (`words` of /api/tidy/groups, answers' texts); this file holds none.
 import { h, clear } from './dom.js';
 import * as api from './api.js';
+import { num, money as moneyIn } from './i18n.js';
 
-const money = (cents) => (cents / 100).toLocaleString(undefined, { maximumFractionDigits: 0 });
+let CURRENCY = '';
+// Amounts come in hundredths of the portal's base currency.
+const money = (cents) => moneyIn(cents / 100, CURRENCY);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function follow(root, W, run) {
@@ -48,6 +51,7 @@ async function drawLog(root, W, reload) {
 /** Draws the page into `root`. */
 export async function renderTidy(root) {
   const data = await api.get('/api/tidy/groups');
+  CURRENCY = data.currency || '';
   const W = data.words;
   const groups = h('div', { id: 'tidy-groups' }); const panel = h('div', { id: 'tidy-panel' }); const log = h('div', { id: 'tidy-audit' });
   clear(root).append(h('div', { class: 'card' }, h('h1', {}, W.title), h('p', {}, W.intro)), groups, panel, h('div', { class: 'card' }, log));
@@ -56,8 +60,8 @@ export async function renderTidy(root) {
   if (!nonEmpty.length) groups.append(h('div', { class: 'card' }, W.empty));
   for (const g of nonEmpty) {
     groups.append(h('div', { class: 'card tidy-group', dataset: { group: g.key } },
-      h('button', { type: 'button', class: 'tidy-open', onclick: () => openGroup(panel, W, data, g, reload) }, g.title),
-      h('span', { class: 'tidy-count' }, ` ${W.count}: ${g.count}`), g.amount ? h('span', {}, ` · ${W.amount}: ${money(g.amount)}`) : null));
+      h('button', { type: 'button', class: 'btn btn-light tidy-open', onclick: () => openGroup(panel, W, data, g, reload) }, g.title),
+      h('span', { class: 'tidy-count' }, ` ${W.count}: ${num(g.count)}`), g.amount ? h('span', {}, ` · ${W.amount}: ${money(g.amount)}`) : null));
   }
   await drawLog(log, W, reload);
   root.dataset.ready = '1';
@@ -89,14 +93,14 @@ function openGroup(panel, W, data, g, reload) {
     return { group: g.key, ids: picked.length === boxes.length ? null : picked, action: action.value, to: Number(to.value),
       deadline: deadline.value, title: title.value, reason: reason.value, stage: stage.value };
   };
-  const next = h('button', { type: 'button', id: 'tidy-preview', onclick: async () => {
+  const next = h('button', { type: 'button', class: 'btn btn-light', id: 'tidy-preview', onclick: async () => {
     try {
       const req = body(); const p = await api.post('/api/tidy/preview', req);
       clear(out).append(h('div', { class: 'tidy-confirm', id: 'tidy-confirm' }, h('p', { id: 'tidy-confirm-text' }, p.text),
-        h('button', { type: 'button', id: 'tidy-go', onclick: async () => {
+        h('button', { type: 'button', class: 'btn btn-primary', id: 'tidy-go', onclick: async () => {
           try { const run = await api.post('/api/tidy/runs', req); await follow(out, W, run); await drawLog(document.getElementById('tidy-audit'), W, reload); } catch (e) { clear(out).append(h('div', { class: 'error-box' }, e.message || String(e))); }
         } }, W.confirm),
-        h('button', { type: 'button', onclick: () => clear(out) }, W.cancel)));
+        h('button', { type: 'button', class: 'btn btn-light', onclick: () => clear(out) }, W.cancel)));
     } catch (e) { clear(out).append(h('div', { class: 'error-box' }, e.message || String(e))); }
   } }, W.preview);
   clear(panel).append(h('div', { class: 'card', dataset: { open: g.key } }, h('h2', {}, g.title), list, h('div', {}, action, fields, next), out));

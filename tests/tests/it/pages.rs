@@ -177,6 +177,18 @@ async fn every_page_at_desktop_and_phone_widths_in_both_languages() {
             for page in PAGES {
                 open(&b, page).await;
                 let ctx = format!("{page} {lang} {width}px");
+                // The pages added last get their pictures here in both languages (the six reports' are taken by
+                // the browser test).
+                if ["linked", "tidy"].contains(&page) {
+                    b.js("window.scrollTo(0,0)").await.unwrap();
+                    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("../docs/screenshots");
+                    std::fs::write(
+                        dir.join(format!("{page}-{lang}-{width}.png")),
+                        b.screenshot().await.unwrap(),
+                    )
+                    .unwrap();
+                }
                 assert_eq!(
                     b.js("return document.querySelectorAll('.error-box').length")
                         .await

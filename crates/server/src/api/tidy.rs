@@ -121,8 +121,13 @@ pub async fn groups(
         .map(|(id, (n, _))| (*id, n.clone()))
         .collect();
     employees.sort_by(|a, b| a.1.cmp(&b.1));
+    // Amounts are in the portal's base currency as the reports know it (none known: plain numbers, never an
+    // assumed currency).
+    let scope = access(&state, &caller).await?;
+    let currency = super::reports::context(&state, &caller, scope).await?.base_currency;
     Ok(Json(json!({
         "groups": out,
+        "currency": currency,
         "employees": employees.iter().map(|(id, n)| json!({"id": id, "name": n})).collect::<Vec<_>>(),
         "words": words::page(lang),
     })))
