@@ -528,6 +528,11 @@ impl PortalHandle {
     pub fn delete_item(&self, entity_type_id: i64, id: i64) -> Result<(), EmulatorError> {
         crate::mutations_items::delete_item(&self.state, entity_type_id, id)
     }
+    /// Starts the "live office" on this portal (see `live.rs`): a team changing sales and their child work every
+    /// `cfg.interval`, with the portal's events. Stops when the handle is dropped.
+    pub fn start_live_office(&self, cfg: crate::live::LiveOffice) -> crate::live::LiveOfficeHandle {
+        crate::live::start(self.clone(), cfg)
+    }
     pub async fn delete_deal(&self, id: i64) -> Result<(), EmulatorError> {
         let ev = mutations::delete_deal(&self.state, id)?;
         self.fire(ev).await;

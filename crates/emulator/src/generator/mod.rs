@@ -9,7 +9,7 @@ mod clock;
 mod contacts;
 mod crm;
 pub mod dictionaries;
-mod linked;
+pub(crate) mod linked;
 pub mod names;
 mod org;
 mod tasks;

@@ -8,6 +8,7 @@ mod crm_write;
 mod generator_consistency;
 mod http_oauth_events;
 mod http_rest;
+mod live_office;
 mod notifications;
 mod smart_items;
 mod userfields;
