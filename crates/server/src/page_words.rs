@@ -187,6 +187,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("source_pipelines", "Воронки", "Pipelines"),
     ("source_companies", "Компании", "Companies"),
     ("source_calls", "Звонки", "Calls"),
+    ("source_smart_processes", "Смарт-процессы", "Smart processes"),
     ("source_projects", "Проекты", "Projects"),
     ("source_contacts", "Контакты", "Contacts"),
     ("source_statuses", "Стадии, статусы и источники", "Stages, statuses and sources"),

@@ -210,6 +210,26 @@ async fn generator_links_both_ways_and_children_vary() {
         .filter(|d| d.uf.get(pos).cloned().flatten().is_some())
         .collect();
     assert!(children.len() > 20 && both.crm_items.len() > 20);
+    // User field alone: the same child deals, no smart processes.
+    let uf_only = generate(
+        &CompanyConfig::new(11, Size::Small)
+            .with_now(NOW)
+            .with_linked_deals()
+            .without_smart_items(),
+    );
+    assert!(uf_only.crm_types.is_empty() && uf_only.crm_items.is_empty());
+    assert!(!uf_only
+        .statuses
+        .iter()
+        .any(|s| s.entity_id.starts_with("DYNAMIC_")));
+    let ids = |d: &PortalData| -> Vec<i64> {
+        d.deals
+            .iter()
+            .filter(|x| x.category_id >= 10)
+            .map(|x| x.id)
+            .collect()
+    };
+    assert_eq!(ids(&uf_only), ids(&both));
     // Stuck (open for over 30 days), slow (done after 15 days or more), quick, failed and reopened children.
     let now = both.now;
     let day = 86_400;
