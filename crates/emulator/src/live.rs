@@ -60,6 +60,23 @@ pub struct TickReport {
     pub created: Option<(i64, i64)>,
 }
 
+/// What the office remembers between ticks: its random stream and each revised sale's amount before its first
+/// revision (revisions stay within 60–160 % of it, so a sale revised every few minutes for hours stays believable).
+#[derive(Debug, Clone)]
+pub struct Team {
+    rng: ChaCha8Rng,
+    originals: std::collections::BTreeMap<i64, f64>,
+}
+
+impl Team {
+    pub fn new(seed: u64) -> Team {
+        Team {
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x0FF1_CE00_0000_0015),
+            originals: Default::default(),
+        }
+    }
+}
+
 /// A running live office; stops when dropped (or by [`LiveOfficeHandle::stop`]).
 pub struct LiveOfficeHandle {
     task: tokio::task::JoinHandle<()>,
@@ -95,10 +112,10 @@ pub(crate) fn start(portal: PortalHandle, cfg: LiveOffice) -> LiveOfficeHandle {
     let log = Arc::new(std::sync::Mutex::new(Vec::new()));
     let (t, l) = (ticks.clone(), log.clone());
     let task = tokio::spawn(async move {
-        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x0FF1_CE00_0000_0015);
+        let mut team = Team::new(cfg.seed);
         loop {
             tokio::time::sleep(cfg.interval).await;
-            let r = tick(&portal, &mut rng, cfg.revisions_per_tick)
+            let r = tick(&portal, &mut team, cfg.revisions_per_tick)
                 .await
                 .map_err(|e| e.to_string());
             if let Err(e) = &r {
@@ -172,9 +189,10 @@ fn office(data: &PortalData) -> Office {
 /// One tick of office life (see the module doc).
 pub async fn tick(
     portal: &PortalHandle,
-    rng: &mut ChaCha8Rng,
+    team: &mut Team,
     revisions: usize,
 ) -> Result<TickReport, EmulatorError> {
+    let rng = &mut team.rng;
     let o = portal
         .with_data(office)
         .ok_or_else(|| EmulatorError::Invalid("portal data unavailable".into()))?;
@@ -187,12 +205,21 @@ pub async fn tick(
         .collect();
     for (id, before) in picked {
         let pct: f64 = rng.gen_range(5.0..35.0);
-        let factor = if rng.gen_bool(0.7) {
-            1.0 + pct / 100.0
-        } else {
-            1.0 - pct / 100.0
+        let up = rng.gen_bool(0.7);
+        let original = *team.originals.entry(id).or_insert(before.max(1000.0));
+        let scaled = |up: bool| {
+            let f = if up {
+                1.0 + pct / 100.0
+            } else {
+                1.0 - pct / 100.0
+            };
+            (before.max(1000.0) * f / 100.0).round() * 100.0
         };
-        let after = (before.max(1000.0) * factor / 100.0).round() * 100.0;
+        // Within 60–160 % of the amount before the first revision: a step that would leave it goes the other way.
+        let mut after = scaled(up);
+        if after > original * 1.6 || after < original * 0.6 {
+            after = scaled(!up);
+        }
         portal
             .update_deal(
                 id,
