@@ -133,8 +133,9 @@ impl PortalSync {
                 st.phase = state::PHASE_INCREMENTAL.into();
                 st.full_finished_at.get_or_insert(t);
                 st.last_success_at = Some(t);
+                // A note, not a failure: no error time, so the page does not show the source as failed.
                 st.last_error = Some(format!("smart processes not available: {e}"));
-                st.last_error_at = Some(t);
+                st.last_error_at = None;
                 state::save(&self.store, self.portal_id, &st).await?;
                 Ok(0)
             }
