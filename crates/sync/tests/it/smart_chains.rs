@@ -45,7 +45,6 @@ async fn items_in_chains(backend: Backend) {
         .await
         .unwrap();
     let r0 = p.request_count();
-    let started = std::time::Instant::now();
     let written = sync.sync_linked().await.unwrap();
     let requests = p.request_count() - r0;
     // crm.type.list, one batch of probes, then one chained batch per type: 4 requests for 5 pages or more (the
@@ -54,10 +53,6 @@ async fn items_in_chains(backend: Backend) {
     assert!(
         requests < pages as u64,
         "{requests} requests for {pages} pages"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "no pause between pages"
     );
     assert_eq!(written, data.crm_items.len());
     assert_same(&store, portal_id, &data).await;
