@@ -85,7 +85,7 @@ function openGroup(panel, W, data, g, reload) {
     const a = action.value;
     clear(fields).append(...(a === 'reassign' ? [h('label', {}, W.to, ' ', to)]
       : a === 'todo' ? [h('label', {}, W.deadline, ' ', deadline), h('label', {}, W.todo_title, ' ', title)]
-        : a === 'close' ? [h('label', {}, W.reason, ' ', reason)] : [h('label', {}, W.stage, ' ', stage)]));
+        : a === 'close' ? [h('label', {}, W.reason, ' ', reason)] : a === 'complete' ? [] : [h('label', {}, W.stage, ' ', stage)]));
   };
   action.addEventListener('change', drawFields); drawFields();
   const body = () => {

@@ -22,12 +22,24 @@ pub const BATCH: usize = 50;
 /// One record an action touches, with what the store holds of it now.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// `deal` or `lead`.
+    /// `deal`, `lead` or `activity`.
     pub entity: &'static str,
     pub id: i64,
     pub responsible: Option<i64>,
-    /// STAGE_ID of a deal, STATUS_ID of a lead.
+    /// STAGE_ID of a deal, STATUS_ID of a lead; `Y` / `N` (COMPLETED) of an activity.
     pub stage: String,
+}
+
+impl Target {
+    /// The values an action may change, as the audit log keeps them: responsible and stage of a card,
+    /// responsible and completion of an activity.
+    pub fn state(&self) -> Value {
+        if self.entity == "activity" {
+            json!({"responsible": self.responsible, "completed": self.stage == "Y"})
+        } else {
+            json!({"responsible": self.responsible, "stage": self.stage})
+        }
+    }
 }
 
 /// A confirmed change.
@@ -37,24 +49,40 @@ pub enum Change {
     Reassign { to: i64 },
     /// A to-do for the card's responsible, due at `deadline` (ISO with the portal's offset).
     Todo { deadline: String, title: String },
-    /// Move to a stage / status (closing as lost or junk is this with the failure stage).
-    Stage { stage_of: Vec<(i64, String)> },
+    /// Move to a stage / status (closing as lost or junk is this with the failure stage and a `reason`, which then
+    /// goes to the card's timeline as a comment).
+    Stage {
+        stage_of: Vec<(i64, String)>,
+        reason: Option<String>,
+    },
+    /// Mark an activity done (`true`) or not done (`false`, an undo).
+    Complete { done: bool },
 }
 
-/// What is sent for one target: method, params, the value before and the value after.
+/// What is sent for one target: method, params, the value before and the value after; a close also sends the
+/// reason as a timeline comment (`crm.timeline.comment.add`) right after the change, in the same batch.
 pub struct Command {
     pub target: Target,
     pub method: &'static str,
     pub params: Value,
     pub before: Value,
     pub after: Value,
+    pub comment: Option<Value>,
 }
 
 fn update_method(entity: &str) -> &'static str {
-    if entity == "lead" {
-        "crm.lead.update"
+    match entity {
+        "lead" => "crm.lead.update",
+        "activity" => "crm.activity.update",
+        _ => "crm.deal.update",
+    }
+}
+
+fn responsible_field(entity: &str) -> &'static str {
+    if entity == "activity" {
+        "RESPONSIBLE_ID"
     } else {
-        "crm.deal.update"
+        "ASSIGNED_BY_ID"
     }
 }
 
@@ -66,44 +94,74 @@ fn stage_field(entity: &str) -> &'static str {
     }
 }
 
-/// The commands of a change over its targets (a target the change cannot apply to is left out by the caller).
+/// The commands of a change over its targets (a target the change cannot apply to is left out).
 pub fn commands(change: &Change, targets: Vec<Target>) -> Vec<Command> {
     targets
         .into_iter()
         .filter_map(|t| {
-            let before = json!({"responsible": t.responsible, "stage": t.stage});
-            Some(match change {
-                Change::Reassign { to } => Command {
-                    method: update_method(t.entity),
-                    params: json!({"id": t.id, "fields": {"ASSIGNED_BY_ID": to}}),
-                    after: json!({"responsible": to, "stage": t.stage}),
-                    before,
-                    target: t,
-                },
-                Change::Todo { deadline, title } => Command {
-                    method: "crm.activity.todo.add",
-                    params: json!({
-                        "ownerTypeId": if t.entity == "lead" { 1 } else { 2 },
-                        "ownerId": t.id,
-                        "deadline": deadline,
-                        "title": title,
-                        "description": title,
-                        "responsibleId": t.responsible,
-                    }),
-                    after: json!({"responsible": t.responsible, "stage": t.stage, "todo_deadline": deadline}),
-                    before,
-                    target: t,
-                },
-                Change::Stage { stage_of } => {
-                    let stage = stage_of.iter().find(|(id, _)| *id == t.id)?.1.clone();
-                    Command {
-                        method: update_method(t.entity),
-                        params: json!({"id": t.id, "fields": {stage_field(t.entity): stage}}),
-                        after: json!({"responsible": t.responsible, "stage": stage}),
-                        before,
-                        target: t,
-                    }
+            let before = t.state();
+            let mut after = before.clone();
+            let (method, params, comment) = match change {
+                Change::Reassign { to } => {
+                    after["responsible"] = json!(to);
+                    (
+                        update_method(t.entity),
+                        json!({"id": t.id, "fields": {responsible_field(t.entity): to}}),
+                        None,
+                    )
                 }
+                Change::Todo { deadline, title } => {
+                    if t.entity == "activity" {
+                        return None;
+                    }
+                    after["todo_deadline"] = json!(deadline);
+                    (
+                        "crm.activity.todo.add",
+                        json!({
+                            "ownerTypeId": if t.entity == "lead" { 1 } else { 2 },
+                            "ownerId": t.id,
+                            "deadline": deadline,
+                            "title": title,
+                            "description": title,
+                            "responsibleId": t.responsible,
+                        }),
+                        None,
+                    )
+                }
+                Change::Stage { stage_of, reason } => {
+                    if t.entity == "activity" {
+                        return None;
+                    }
+                    let stage = stage_of.iter().find(|(id, _)| *id == t.id)?.1.clone();
+                    after["stage"] = json!(stage);
+                    let comment = reason.as_ref().map(|r| {
+                        json!({"fields": {"ENTITY_ID": t.id, "ENTITY_TYPE": t.entity, "COMMENT": r}})
+                    });
+                    (
+                        update_method(t.entity),
+                        json!({"id": t.id, "fields": {stage_field(t.entity): stage}}),
+                        comment,
+                    )
+                }
+                Change::Complete { done } => {
+                    if t.entity != "activity" {
+                        return None;
+                    }
+                    after["completed"] = json!(done);
+                    (
+                        "crm.activity.update",
+                        json!({"id": t.id, "fields": {"COMPLETED": if *done { "Y" } else { "N" }}}),
+                        None,
+                    )
+                }
+            };
+            Some(Command {
+                target: t,
+                method,
+                params,
+                before,
+                after,
+                comment,
             })
         })
         .collect()
@@ -159,10 +217,17 @@ pub async fn create(
 }
 
 /// Sends the commands in batches and records each answer; marks the run finished (or failed when the portal
-/// could not be reached: the records not sent stay `pending`, reported as such).
+/// could not be reached: the records not sent stay `pending`, reported as such). A close's comment goes in the same
+/// batch right after its change (so a batch then holds half as many records); a refused comment is reported on its
+/// record (`error`), whose change stays done.
 pub async fn execute(store: Store, portal: PortalId, run: i64, client: Client, cmds: Vec<Command>) {
     let mut failed = false;
-    for chunk in cmds.chunks(BATCH) {
+    let per_batch = if cmds.iter().any(|c| c.comment.is_some()) {
+        BATCH / 2
+    } else {
+        BATCH
+    };
+    for chunk in cmds.chunks(per_batch) {
         let mut batch = Batch::new().halt_on_error(false);
         for (i, c) in chunk.iter().enumerate() {
             if batch
@@ -170,6 +235,14 @@ pub async fn execute(store: Store, portal: PortalId, run: i64, client: Client, c
                 .is_err()
             {
                 failed = true;
+            }
+            if let Some(comment) = &c.comment {
+                if batch
+                    .push(format!("m{i}"), "crm.timeline.comment.add", comment.clone())
+                    .is_err()
+                {
+                    failed = true;
+                }
             }
         }
         let outcomes: Vec<TidyOutcome> = match client.batch(&batch).await {
@@ -191,12 +264,26 @@ pub async fn execute(store: Store, portal: PortalId, run: i64, client: Client, c
                             if let Some(id) = resp.results.get(&key).and_then(|r| r.get("id")) {
                                 after["todo"] = id.clone();
                             }
+                            let mut error = None;
+                            if c.comment.is_some() {
+                                let m = format!("m{i}");
+                                match resp.errors.get(&m) {
+                                    Some(e) => {
+                                        after["comment"] = Value::Bool(false);
+                                        error = Some(format!("comment: {e}"));
+                                    }
+                                    None => {
+                                        after["comment"] =
+                                            resp.results.get(&m).cloned().unwrap_or(Value::Null);
+                                    }
+                                }
+                            }
                             TidyOutcome {
                                 entity: c.target.entity,
                                 record_id: c.target.id,
                                 outcome: "done",
                                 after: Some(after),
-                                error: None,
+                                error,
                             }
                         }
                     }
@@ -229,8 +316,9 @@ pub async fn execute(store: Store, portal: PortalId, run: i64, client: Client, c
     }
 }
 
-/// The portal's current responsible and stage of records (`crm.deal.get` / `crm.lead.get` in batches), for an
-/// undo's "not changed since" check. A record the portal does not return is missing from the answer.
+/// The portal's current values of records (`crm.deal.get` / `crm.lead.get` / `crm.activity.get` in batches) in the
+/// shape of [`Target::state`], for an undo's "not changed since" check. A record the portal does not return is
+/// missing from the answer.
 pub async fn current_values(
     client: &Client,
     records: &[(&'static str, i64)],
@@ -239,10 +327,10 @@ pub async fn current_values(
     for chunk in records.chunks(BATCH) {
         let mut batch = Batch::new().halt_on_error(false);
         for (i, (entity, id)) in chunk.iter().enumerate() {
-            let method = if *entity == "lead" {
-                "crm.lead.get"
-            } else {
-                "crm.deal.get"
+            let method = match *entity {
+                "lead" => "crm.lead.get",
+                "activity" => "crm.activity.get",
+                _ => "crm.deal.get",
             };
             batch.push(format!("c{i}"), method, json!({"id": id}))?;
         }
@@ -253,15 +341,23 @@ pub async fn current_values(
                     r.get(k)
                         .and_then(|v| b24a_client::value::int(v).ok().flatten())
                 };
-                let stage = r
-                    .get(stage_field(entity))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                out.push((
-                    (*entity, *id),
-                    json!({"responsible": int("ASSIGNED_BY_ID"), "stage": stage}),
-                ));
+                let text = |k: &str| {
+                    r.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let target = Target {
+                    entity,
+                    id: *id,
+                    responsible: int(responsible_field(entity)),
+                    stage: if *entity == "activity" {
+                        text("COMPLETED")
+                    } else {
+                        text(stage_field(entity))
+                    },
+                };
+                out.push(((*entity, *id), target.state()));
             }
         }
     }

@@ -86,6 +86,7 @@ pub fn action_name(lang: Lang, action: &str) -> String {
             "Close (leads as junk, deals as lost)",
         ),
         "stage" => pick(lang, "Перенести на стадию", "Move to a stage"),
+        "complete" => pick(lang, "Отметить выполненными", "Mark done"),
         "undo" => pick(lang, "Отмена действия", "Undo"),
         _ => pick(lang, "Действие", "Action"),
     }
@@ -126,8 +127,13 @@ pub fn confirmation(lang: Lang, action: &str, entity: &str, count: usize, detail
         ),
         "close" => pick(
             lang,
-            &format!("Закрыть ({what}: {count}) с причиной «{detail}». Действие выполняется от вашего имени с вашими правами в портале."),
-            &format!("Close ({what}: {count}) with the reason \"{detail}\". The action runs in your name with your rights in the portal."),
+            &format!("Закрыть ({what}: {count}) с причиной «{detail}»; причина будет добавлена комментарием в карточку. Действие выполняется от вашего имени с вашими правами в портале."),
+            &format!("Close ({what}: {count}) with the reason \"{detail}\", added to each card as a comment. The action runs in your name with your rights in the portal."),
+        ),
+        "complete" => pick(
+            lang,
+            &format!("Отметить выполненными ({what}: {count}). Действие выполняется от вашего имени с вашими правами в портале."),
+            &format!("Mark done ({what}: {count}). The action runs in your name with your rights in the portal."),
         ),
         _ => pick(
             lang,
@@ -186,6 +192,7 @@ pub fn page(lang: Lang) -> Value {
             "todo": action_name(lang, "todo"),
             "close": action_name(lang, "close"),
             "stage": action_name(lang, "stage"),
+            "complete": action_name(lang, "complete"),
         },
     })
 }
