@@ -182,18 +182,22 @@ async fn verify_launch(
     // The user's own tokens stay on the server (never in the page) for the tidy-up actions: docs/ACTIONS.md.
     let mut session = session;
     if let Some(refresh) = form::get(&p, "REFRESH_ID").filter(|r| !r.is_empty()) {
-        session.grant = state.grants.put(
-            crate::user_grants::UserGrant {
-                portal_id: portal.id.0,
-                user_id,
-                client_id: app.client_id.clone(),
-                endpoint: endpoint.clone(),
-                access_token: auth.to_string(),
-                refresh_token: refresh.to_string(),
-                expires_at: now + crate::api::session_renew::WINDOW_SECS,
-            },
-            now,
-        );
+        let grant = crate::user_grants::UserGrant {
+            portal_id: portal.id.0,
+            user_id,
+            client_id: app.client_id.clone(),
+            endpoint: endpoint.clone(),
+            access_token: auth.to_string(),
+            refresh_token: refresh.to_string(),
+            expires_at: now + crate::api::session_renew::WINDOW_SECS,
+            key_hash: String::new(),
+            version: 0,
+        };
+        // Without a stored grant the launch still works; only the tidy-up actions ask to open the app again.
+        match state.grants.put(grant).await {
+            Ok(key) => session.grant = key,
+            Err(e) => tracing::warn!(error = %e, "user grant not stored"),
+        }
     }
     let token = state.signer.sign(&session);
     let tidy_users: Vec<i64> = state

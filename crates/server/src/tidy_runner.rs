@@ -10,11 +10,11 @@
 
 use std::sync::Arc;
 
-use b24a_client::{Batch, Client, ClientConfig, MemoryTokenStore, OAuthApp, TokenPair};
+use b24a_client::{Batch, Client, ClientConfig, OAuthApp};
 use b24a_store::{NewTidyRecord, PortalId, Store, TidyOutcome};
 use serde_json::{json, Value};
 
-use crate::user_grants::UserGrant;
+use crate::user_grants::{GrantTokenStore, UserGrant};
 
 /// Commands per batch (the portal's limit).
 pub const BATCH: usize = 50;
@@ -167,18 +167,20 @@ pub fn commands(change: &Change, targets: Vec<Target>) -> Vec<Command> {
         .collect()
 }
 
-/// A client acting with the user's own tokens on the grant's verified endpoint.
+/// A client acting with the user's own tokens on the grant's verified endpoint; a token refresh writes the new pair
+/// back to the stored grant.
 pub fn user_client(
+    store: &Store,
     grant: &UserGrant,
+    holder: &str,
     oauth_server: &str,
     client_secret: &str,
 ) -> Result<Client, b24a_client::ApiError> {
-    let store = Arc::new(MemoryTokenStore::new(TokenPair {
-        access_token: grant.access_token.clone(),
-        refresh_token: grant.refresh_token.clone(),
-        expires_at: grant.expires_at,
-        version: 0,
-    }));
+    let tokens = Arc::new(GrantTokenStore {
+        store: store.clone(),
+        grant: grant.clone(),
+        holder: holder.to_string(),
+    });
     let base = oauth_server.trim_end_matches('/');
     let server = format!("{}/rest/", base.strip_suffix("/rest").unwrap_or(base));
     Client::oauth(
@@ -188,7 +190,7 @@ pub fn user_client(
             client_id: grant.client_id.clone(),
             client_secret: client_secret.to_string(),
         },
-        store,
+        tokens,
         ClientConfig::default(),
     )
 }

@@ -383,17 +383,25 @@ pub async fn preview(
     Ok(Json(json!({"count": p.targets.len(), "text": text})))
 }
 
-fn client_for(state: &AppState, caller: &Caller) -> Result<b24a_client::Client, AppError> {
+async fn client_for(state: &AppState, caller: &Caller) -> Result<b24a_client::Client, AppError> {
     let now = chrono::Utc::now().timestamp();
     let grant = state
         .grants
         .for_session(&caller.0, now)
+        .await
         .ok_or_else(|| field("grant", "open the app again"))?;
     let app = state
         .app(&caller.0.client_id)
         .ok_or(AppError::Unauthorized)?;
-    tidy_runner::user_client(&grant, &state.config.oauth_server, &app.client_secret)
-        .map_err(|e| AppError::Internal(e.to_string()))
+    let holder = format!("{}-{:08x}", state.instance, rand::random::<u32>());
+    tidy_runner::user_client(
+        &state.store,
+        &grant,
+        &holder,
+        &state.config.oauth_server,
+        &app.client_secret,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// `POST /api/tidy/runs`: starts the confirmed action; `{run, total}`. Progress: `GET /api/tidy/runs/{run}`.
@@ -403,7 +411,7 @@ pub async fn start(
     Json(req): Json<ActionRequest>,
 ) -> Result<Json<Value>, AppError> {
     let p = plan(&state, &caller, &req).await?;
-    let client = client_for(&state, &caller)?;
+    let client = client_for(&state, &caller).await?;
     let cmds = tidy_runner::commands(&p.change, p.targets);
     let total = cmds.len();
     let run = tidy_runner::create(
@@ -514,7 +522,7 @@ pub async fn undo(
     {
         return Err(field("run", "this action cannot be undone"));
     }
-    let client = client_for(&state, &caller)?;
+    let client = client_for(&state, &caller).await?;
     let records: Vec<_> = state
         .store
         .tidy_run_records(caller.portal(), id)
