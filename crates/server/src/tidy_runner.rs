@@ -2,7 +2,8 @@
 //! at most 50 commands through the client crate (its leaky bucket and retries), with the acting user's own tokens
 //! (`user_grants`), so the portal's CRM permissions apply; each record's answer (done, or the portal's refusal) is
 //! written to the audit log as its batch comes back, which is also the progress the page polls. A refused record is
-//! reported, nothing else is undone. An undo first reads each record back from the portal and restores only those
+//! reported, nothing else is undone. Cards (deals, leads) and activities alike; a close also sends its reason as a
+//! timeline comment on the card. An undo first reads each record back from the portal and restores only those
 //! still as the run left them.
 //!
 //! Must never act with anyone's tokens but the session's own grant, call any endpoint but the grant's verified one,
