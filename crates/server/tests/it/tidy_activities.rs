@@ -1,7 +1,8 @@
 //! The tidy-up actions on activities, the reason of a close in the card's timeline and grants shared by replicas
 //! (docs/ACTIONS.md): an activity group's records reassigned and marked done are held by the emulator exactly, the
 //! audit log keeps responsible and completion before and after, undo gives the owner back and un-completes; closing
-//! deals with a reason leaves that text as a timeline comment on exactly the closed cards; a launch on replica A and
+//! deals with a reason leaves that text as a timeline comment on exactly the closed cards, a refused comment is
+//! reported on its record while the close stays done; a launch on replica A and
 //! a run started on replica B (one PostgreSQL database) act with the user's own rights, refused per record.
 
 use std::collections::HashMap;
@@ -177,6 +178,44 @@ store_test!(
             })
             .unwrap();
         assert!(lost, "both deals are lost");
+
+        // A comment the portal refuses (every `crm.timeline.comment.add` answers an error) is reported on its
+        // record; the close itself is done.
+        let third = ids(group(&groups, key))[2];
+        h.portal.set_faults(b24a_emulator::Faults {
+            failing_methods: vec!["crm.timeline.comment.add".into()],
+            ..Default::default()
+        });
+        let (st, started) = post(
+            &h,
+            &admin,
+            "/api/tidy/runs",
+            json!({"group": key, "ids": [third], "action": "close", "reason": reason}),
+        )
+        .await;
+        assert_eq!(st, 200, "{started}");
+        let run = wait_run(&h, &admin, started["run"].as_i64().unwrap()).await;
+        h.portal.set_faults(b24a_emulator::Faults::default());
+        assert_eq!(
+            (run["done"].clone(), run["refused"].clone()),
+            (json!(1), json!(0)),
+            "{run}"
+        );
+        let rec = &run["records"][0];
+        assert_eq!(rec["after"]["comment"], json!(false), "{rec}");
+        assert!(
+            rec["error"].as_str().unwrap().starts_with("comment:"),
+            "{rec}"
+        );
+        assert_eq!(
+            h.portal.timeline_comments().len(),
+            2,
+            "no comment on the third card"
+        );
+        assert!(h
+            .portal
+            .with_data(|d| d.deal(third).unwrap().closed)
+            .unwrap());
     }
 );
 
