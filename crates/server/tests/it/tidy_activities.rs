@@ -3,7 +3,8 @@
 //! audit log keeps responsible and completion before and after, undo gives the owner back and un-completes; closing
 //! deals with a reason leaves that text as a timeline comment on exactly the closed cards, a refused comment is
 //! reported on its record while the close stays done; a launch on replica A and
-//! a run started on replica B (one PostgreSQL database) act with the user's own rights, refused per record.
+//! a run started on replica B (one PostgreSQL database) act with the user's own rights, refused per record, and
+//! the token refresh the run needed is written back to the stored grant.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -324,6 +325,8 @@ async fn a_launch_on_one_replica_and_a_run_on_another() {
         .portal
         .with_data(|d| d.deal(other).unwrap().assigned_by_id)
         .unwrap();
+    // The user's access token expires before the run: the run refreshes it and writes the new pair to the grant.
+    h.portal.expire_tokens();
     // The run started on replica B.
     let (st, started) = post_to(
         &h,
@@ -364,6 +367,14 @@ async fn a_launch_on_one_replica_and_a_run_on_another() {
         (to, before_other),
         "his own card moved, the other refused by the portal"
     );
+    let refreshed = store
+        .user_grant(&b24a_server::user_grants::key_hash(&claims.grant), now)
+        .await
+        .unwrap()
+        .expect("the grant is still there");
+    assert_eq!(refreshed.token_version, 1, "one refresh, written back");
+    assert_ne!(refreshed.access_token, stored.access_token);
+    assert_ne!(refreshed.refresh_token, stored.refresh_token);
     // Replica A lists the same run.
     let (_, log) = get(&h, &me, "/api/tidy/runs").await;
     assert_eq!(log["runs"][0]["id"], json!(run_id));
