@@ -193,11 +193,8 @@ async fn verify_launch(
             key_hash: String::new(),
             version: 0,
         };
-        // Without a stored grant the launch still works; only the tidy-up actions ask to open the app again.
-        match state.grants.put(grant).await {
-            Ok(key) => session.grant = key,
-            Err(e) => tracing::warn!(error = %e, "user grant not stored"),
-        }
+        // Stored in the background: the launch never waits for an import's write lock (issue #18).
+        session.grant = state.grants.put(grant);
     }
     let token = state.signer.sign(&session);
     let tidy_users: Vec<i64> = state

@@ -55,6 +55,9 @@ pub fn key_hash(key: &str) -> String {
         .collect()
 }
 
+/// How many times (100 ms apart) a session's grant is looked for before the caller is asked to open the app again.
+const GRANT_WAIT_TRIES: usize = 30;
+
 /// The grants of every replica, in the database.
 #[derive(Clone)]
 pub struct UserGrants {
@@ -66,29 +69,32 @@ impl UserGrants {
         UserGrants { store }
     }
 
-    /// Keeps a grant; its key for the session (a fresh random 192-bit key; the database gets only its hash).
-    /// Expired grants are deleted on the way.
-    pub async fn put(&self, grant: UserGrant) -> Result<String, b24a_store::StoreError> {
+    /// Keeps a grant; its key for the session (a fresh random 192-bit key; the database gets only its hash). The
+    /// write runs in the background, so a launch never waits for an import's write lock (issue #18); expired grants
+    /// are deleted on the way. A failed write is logged: the actions then ask to open the app again.
+    pub fn put(&self, grant: UserGrant) -> String {
         use rand::RngCore;
         let mut bytes = [0u8; 24];
         rand::thread_rng().fill_bytes(&mut bytes);
         let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        self.store
-            .put_user_grant(
-                &key_hash(&key),
-                &StoredGrant {
-                    portal_id: grant.portal_id,
-                    user_id: grant.user_id,
-                    client_id: grant.client_id,
-                    endpoint: grant.endpoint,
-                    access_token: grant.access_token,
-                    refresh_token: grant.refresh_token,
-                    token_version: 0,
-                    expires_at: grant.expires_at,
-                },
-            )
-            .await?;
-        Ok(key)
+        let hash = key_hash(&key);
+        let store = self.store.clone();
+        let row = StoredGrant {
+            portal_id: grant.portal_id,
+            user_id: grant.user_id,
+            client_id: grant.client_id,
+            endpoint: grant.endpoint,
+            access_token: grant.access_token,
+            refresh_token: grant.refresh_token,
+            token_version: 0,
+            expires_at: grant.expires_at,
+        };
+        tokio::spawn(async move {
+            if let Err(e) = store.put_user_grant(&hash, &row).await {
+                tracing::warn!(error = %e, portal = row.portal_id, "user grant not stored");
+            }
+        });
+        key
     }
 
     /// The grant of a session: same portal, user and app, not expired. `None` also when the database cannot be
@@ -98,13 +104,22 @@ impl UserGrants {
             return None;
         }
         let hash = key_hash(&session.grant);
-        let g = match self.store.user_grant(&hash, now).await {
-            Ok(g) => g?,
-            Err(e) => {
-                tracing::warn!(error = %e, "user grant not readable");
-                return None;
+        // The launch's background write may still be landing (an import holding the write lock): wait a little.
+        let mut found = None;
+        for _ in 0..GRANT_WAIT_TRIES {
+            match self.store.user_grant(&hash, now).await {
+                Ok(Some(g)) => {
+                    found = Some(g);
+                    break;
+                }
+                Ok(None) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "user grant not readable");
+                    return None;
+                }
             }
-        };
+        }
+        let g = found?;
         (g.portal_id == session.portal_id
             && g.user_id == session.user_id
             && g.client_id == session.client_id)

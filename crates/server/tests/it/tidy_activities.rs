@@ -286,11 +286,17 @@ async fn a_launch_on_one_replica_and_a_run_on_another() {
         .await
         .unwrap()
         .is_none());
-    let stored = store
-        .user_grant(&b24a_server::user_grants::key_hash(&claims.grant), now)
-        .await
-        .unwrap()
-        .expect("the grant is in the database");
+    // The launch writes it in the background.
+    let hash = b24a_server::user_grants::key_hash(&claims.grant);
+    let mut stored = None;
+    for _ in 0..100 {
+        stored = store.user_grant(&hash, now).await.unwrap();
+        if stored.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stored = stored.expect("the grant is in the database");
     assert_eq!(stored.user_id, user);
 
     let (st, groups) = get_from(&h, &b_base, &me, "/api/tidy/groups").await;
