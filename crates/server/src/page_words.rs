@@ -16,6 +16,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("sources", "Источники", "Sources"),
     ("projects", "Проекты", "Projects"),
     ("cohort", "Список сделок", "Deal list"),
+    ("sale_view", "Лента продажи", "Sale time line"),
     ("bucket", "Шаг", "Step"),
     ("apply", "Применить", "Apply"),
     ("reset", "Сбросить", "Reset"),
