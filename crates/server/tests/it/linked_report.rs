@@ -389,4 +389,57 @@ async fn linked_work_report_settings_and_drill() {
     for row in rows.as_array().unwrap() {
         assert_eq!(row["group"], json!({"by": "work", "key": "smart:1036"}));
     }
+
+    // The tier's window applies to the time line: on the free plan (3 months) a sale created half a year ago no
+    // longer opens, even when the filter asks for the whole year; a sale of last month still does.
+    let today = chrono::Utc::now().date_naive();
+    let year = json!({"period": {"preset": "custom", "from": (today - chrono::Duration::days(365)).to_string(),
+                                 "to": today.to_string()}, "compare": "none"});
+    let (_, ya) = h
+        .post(&admin, "/api/reports/linked", json!({"filter": year}))
+        .await;
+    let (status, sales) = h
+        .post(
+            &admin,
+            "/api/reports/linked/drill",
+            json!({"filter": year, "drill": tile(&ya, "linked_sales")["drill"], "list": {"limit": 5000}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{sales}");
+    let created = |r: &Value| {
+        chrono::NaiveDate::parse_from_str(r["cells"]["created"].as_str().unwrap(), "%Y-%m-%d")
+            .unwrap()
+    };
+    let rows = sales["rows"].as_array().unwrap();
+    let old = rows
+        .iter()
+        .find(|r| created(r) < today - chrono::Duration::days(150))
+        .expect("a sale of half a year ago")["id"]
+        .as_i64()
+        .unwrap();
+    let recent = rows
+        .iter()
+        .find(|r| created(r) > today - chrono::Duration::days(40))
+        .expect("a sale of last month")["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = get(admin.clone(), old.to_string(), Some(year.to_string())).await;
+    assert_eq!(status, 200, "within the current tier's window");
+    let portal = h.portal_id().await;
+    h.state
+        .store
+        .record_tier(
+            portal,
+            CLIENT_ID,
+            "F",
+            false,
+            None,
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .unwrap();
+    let (status, _) = get(admin.clone(), old.to_string(), Some(year.to_string())).await;
+    assert_eq!(status, 404, "outside the free plan's window");
+    let (status, v) = get(admin.clone(), recent.to_string(), Some(year.to_string())).await;
+    assert_eq!(status, 200, "{v}");
 }
