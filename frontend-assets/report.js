@@ -120,8 +120,14 @@ export function renderAnswer(root, report, answer, ctx) {
     root.append(h('div', { class: 'meta-line comparison' }, `${t('compared_with')}: ${isoDay(meta.comparison.from)}–${isoDay(meta.comparison.to)} (${t('vs_' + meta.comparison_rule)})`));
   }
   if (meta.empty) {
-    const planHint = report === 'plan' ? h('div', {}, t('plan_empty'), ctx.isAdmin ? h('a', { href: '#settings' }, ' ' + t('settings') + ' →') : null) : h('div', {}, t('empty_hint'));
-    root.append(h('div', { class: 'card empty' }, h('div', { class: 'big' }, meta.empty_reason ? (defText(meta.empty_reason) || t('empty')) : t('empty')), planHint));
+    // Each report names its own empty state (server words `empty_<reason>`, with an own hint where one helps).
+    const reason = meta.empty_reason ? 'empty_' + meta.empty_reason : null;
+    const known = (k) => k && t(k) !== k;
+    const settingsLink = ctx.isAdmin ? h('a', { href: '#settings' }, ' ' + t('settings') + ' →') : null;
+    const hint = report === 'plan' ? h('div', {}, t('plan_empty'), settingsLink)
+      : known(reason + '_hint') ? h('div', {}, t(reason + '_hint'), report === 'linked' ? settingsLink : null)
+        : h('div', {}, t('empty_hint'));
+    root.append(h('div', { class: 'card empty' }, h('div', { class: 'big' }, known(reason) ? t(reason) : t('empty')), hint));
   }
   if (answer.tiles.length) root.append(h('div', { class: 'tiles' }, answer.tiles.map((tl) => tile(tl, meta, ctx))));
   if (report === 'plan' && (answer.path_to_bonus || []).length) root.append(pathCard(answer.path_to_bonus));

@@ -124,7 +124,9 @@ pub async fn groups(
     // Amounts are in the portal's base currency as the reports know it (none known: plain numbers, never an
     // assumed currency).
     let scope = access(&state, &caller).await?;
-    let currency = super::reports::context(&state, &caller, scope).await?.base_currency;
+    let currency = super::reports::context(&state, &caller, scope)
+        .await?
+        .base_currency;
     Ok(Json(json!({
         "groups": out,
         "currency": currency,
