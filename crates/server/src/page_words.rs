@@ -67,6 +67,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("empty_no_plan_rows_for_period", "План на этот период не задан", "No plan is set for this period"),
     ("empty_nothing_forgotten", "Забытых карточек нет", "Nothing is forgotten"),
     ("empty_nothing_forgotten_hint", "Все открытые лиды, сделки и клиенты в работе: их трогали в пределах выбранного срока.", "Every open lead, deal and client was touched within the chosen number of days."),
+    ("work_kind_smart", "смарт-процесс", "smart process"),
     ("empty_no_linked_work", "У продаж периода нет работы других отделов", "The period's sales have no work in other departments"),
     ("empty_no_linked_work_hint", "Отчёт считает дочерние сделки в воронках отделов и элементы смарт-процессов, привязанные к продажам. Какие связи считать, администратор выбирает в настройках.", "The report counts child deals in departments' pipelines and smart-process items bound to the sales. An administrator chooses which links count in the settings."),
     ("records", "записей", "records"),
