@@ -81,6 +81,10 @@ pub fn router(state: AppState) -> Router {
             "/api/reports/{id}/list/export",
             post(crate::api::lists::export),
         )
+        .route(
+            "/api/linked/sales/{id}",
+            get(crate::api::linked_sale::sale),
+        )
         .route("/api/definitions", get(crate::api::reports::definitions))
         .route("/api/dictionaries", get(crate::api::reports::dictionaries))
         .route(
