@@ -67,6 +67,44 @@ pub fn entity_words(lang: Lang, entity: &str) -> String {
     }
 }
 
+/// One record's kind, as a row of the audit log names it ("Сделка 12").
+pub fn record_kind(lang: Lang, entity: &str) -> String {
+    match entity {
+        "deal" => pick(lang, "Сделка", "Deal"),
+        "lead" => pick(lang, "Лид", "Lead"),
+        _ => pick(lang, "Дело", "Activity"),
+    }
+}
+
+/// A record's value before or after an action, in words: the responsible's name and the stage's (or, for an
+/// activity, whether it is done). `value` is the audit log's JSON (`responsible`, `stage` or `completed`).
+pub fn record_value(
+    lang: Lang,
+    value: &Value,
+    person: impl Fn(i64) -> String,
+    stage: impl Fn(&str) -> String,
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(id) = value.get("responsible").and_then(Value::as_i64) {
+        parts.push(person(id));
+    }
+    if let Some(code) = value
+        .get("stage")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+    {
+        parts.push(stage(code));
+    }
+    if let Some(done) = value.get("completed").and_then(Value::as_bool) {
+        parts.push(if done {
+            pick(lang, "выполнено", "done")
+        } else {
+            pick(lang, "не выполнено", "not done")
+        });
+    }
+    parts.join(" · ")
+}
+
 /// An action's name.
 pub fn action_name(lang: Lang, action: &str) -> String {
     match action {

@@ -484,15 +484,43 @@ pub async fn run(
     let names = user_names(&state, &caller).await?;
     let lang = lang(&caller);
     let records = state.store.tidy_run_records(caller.portal(), id).await?;
+    let dicts = b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?;
     let mut out = run_json(lang, &r, &names);
+    let person = |id: i64| {
+        names
+            .get(&id)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    let stage = |entity: &str, code: &str| {
+        if entity == "lead" {
+            dicts
+                .lead_statuses
+                .get(code)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| code.to_string())
+        } else {
+            let pipeline = dicts.deal_stages.get(code).map(|s| s.pipeline);
+            match pipeline {
+                Some(p) => format!("{} · {}", dicts.pipeline_name(p), dicts.stage_name(code)),
+                None => dicts.stage_name(code),
+            }
+        }
+    };
     out["records"] = records
         .iter()
         .map(|x| {
+            let before = parse_json(&x.before_value);
+            let after = x.after_value.as_deref().map(parse_json);
+            let text = |v: &Value| words::record_value(lang, v, person, |c| stage(&x.entity, c));
             json!({
                 "entity": x.entity,
+                "kind_words": words::record_kind(lang, &x.entity),
                 "id": x.record_id,
-                "before": parse_json(&x.before_value),
-                "after": x.after_value.as_deref().map(parse_json),
+                "before_text": text(&before),
+                "after_text": after.as_ref().map(text),
+                "before": before,
+                "after": after,
                 "outcome": x.outcome,
                 "outcome_words": words::outcome_words(lang, &x.outcome),
                 "error": x.error,

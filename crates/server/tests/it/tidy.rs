@@ -185,11 +185,42 @@ store_test!(groups_reassign_todo_audit_and_undo, |backend: Backend| {
     );
     assert_eq!(runs[0]["user_id"], json!(1));
     assert_eq!(runs[0]["undoable"], json!(true));
+    // Each record in words as the page shows it: the owner's name and the named stage, never a code or JSON.
+    let (full_name, stage_names) = h
+        .portal
+        .with_data(|d| {
+            let u = d.users.iter().find(|u| u.id == to).unwrap();
+            let stages: HashMap<i64, String> = chosen
+                .iter()
+                .map(|id| {
+                    let deal = d.deal(*id).unwrap();
+                    let stage = d
+                        .statuses
+                        .iter()
+                        .find(|s| {
+                            s.entity_id.starts_with("DEAL_STAGE") && s.status_id == deal.stage_id
+                        })
+                        .map(|s| s.name.clone())
+                        .unwrap();
+                    (*id, stage)
+                })
+                .collect();
+            (format!("{} {}", u.last_name, u.name), stages)
+        })
+        .unwrap();
     for r in run["records"].as_array().unwrap() {
         let id = r["id"].as_i64().unwrap();
         assert_eq!(r["before"]["responsible"], json!(before[&id]));
         assert_eq!(r["after"]["responsible"], json!(to));
         assert_eq!(r["outcome"], json!("done"));
+        assert_eq!(r["kind_words"], json!("Deal"));
+        let after_text = r["after_text"].as_str().unwrap();
+        assert!(
+            after_text.starts_with(&format!("{full_name} · "))
+                && after_text.ends_with(&format!(" · {}", stage_names[&id])),
+            "{after_text}"
+        );
+        assert!(!r["before_text"].as_str().unwrap().contains('{'), "{r}");
     }
 
     // Undo: one deal was changed again in the portal meanwhile; it is skipped, the others get their owner back.
