@@ -453,6 +453,12 @@ impl PortalHandle {
         self.state.data.read().ok().map(|d| f(&d))
     }
 
+    /// The timeline comments on cards (`crm.timeline.comment.add`), oldest first; empty if the data lock is poisoned.
+    pub fn timeline_comments(&self) -> Vec<crate::model::TimelineComment> {
+        self.with_data(|d| d.timeline_comments.clone())
+            .unwrap_or_default()
+    }
+
     /// HTTP requests served under `/rest` (batch = 1).
     pub fn request_count(&self) -> u64 {
         self.state.request_count.load(Ordering::Relaxed)

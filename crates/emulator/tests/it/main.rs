@@ -4,6 +4,7 @@
 
 mod admin_api;
 mod common;
+mod crm_timeline;
 mod crm_write;
 mod generator_consistency;
 mod http_oauth_events;
