@@ -26,7 +26,8 @@ function select(name, label, choices, current, all, onChange) {
 }
 
 /**
- * Mounts a list into `root`. `opts`: { report, filter, drill (null = the deal list), title, currency }.
+ * Mounts a list into `root`. `opts`: { report, filter, drill (null = the deal list), title, currency, onSale (R7: opens a
+ * sale's time line) }.
  * Returns the element; `root.dataset` gets `counted`, `total` and `offset` after every page.
  */
 export function mountList(root, opts) {
@@ -63,9 +64,12 @@ export function mountList(root, opts) {
       dataset: { sort: key }, class: q.sort === key ? (q.desc ? 'sorted-desc' : 'sorted-asc') : null,
       onclick: () => go(q.sort === key ? { desc: !q.desc, offset: 0 } : { sort: key, desc: true, offset: 0 }),
     }, label);
-    const ths = [sortTh('id', words.id), sortTh('title', words.title)].concat(res.columns.map((c) => sortTh(c.key, c.label)));
-    const rows = res.rows.map((r) => h('tr', { dataset: { id: r.id } }, h('td', {}, cardLink(r.path, String(r.id))), h('td', {}, cardLink(r.path, r.title || '—')),
-      res.columns.map((c) => h('td', { class: c.kind === 'text' ? null : 'num' }, cellText(r.cells[c.key], c.kind, opts.currency)))));
+    // R7's lists of sales (the server says `sale_view`): a button opens the sale's time line.
+    const saleView = res.sale_view && opts.onSale;
+    const ths = [sortTh('id', words.id), sortTh('title', words.title)].concat(res.columns.map((c) => sortTh(c.key, c.label)), saleView ? [h('th', {}, '')] : []);
+    const rows = res.rows.map((r) => h('tr', { dataset: { id: r.id, path: r.path } }, h('td', {}, cardLink(r.path, String(r.id))), h('td', {}, cardLink(r.path, r.title || '—')),
+      res.columns.map((c) => h('td', { class: c.kind === 'text' ? null : 'num' }, cellText(r.cells[c.key], c.kind, opts.currency))),
+      saleView ? h('td', {}, h('button', { class: 'btn btn-light sale-view-btn', type: 'button', name: 'sale-view', dataset: { sale: r.id }, onclick: () => opts.onSale(r.id) }, words.sale_view)) : null));
     const pages = Math.max(1, Math.ceil(res.total / q.limit));
     const page = Math.floor(q.offset / q.limit) + 1;
     const from = res.total ? q.offset + 1 : 0; const to = Math.min(q.offset + q.limit, res.total);

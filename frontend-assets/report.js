@@ -3,7 +3,7 @@
 import { h, clear } from './dom.js';
 import { t, value, dateTime, isoDay, LANG, currencySign } from './i18n.js';
 import * as api from './api.js';
-import { openDrill } from './slider.js';
+import { openDrill, openSale } from './slider.js';
 import { sourceName } from './progress.js';
 import { dealListBlock } from './list.js';
 
@@ -63,7 +63,9 @@ function table(tb, meta, ctx) {
       if (i === sortCol) th.className = desc ? 'sorted-desc' : 'sorted-asc';
       th.addEventListener('click', () => { if (sortCol === i) desc = !desc; else { sortCol = i; desc = i !== 0; } draw(); });
     });
-    const body = rows.map((r) => h('tr', { class: r.note === 'subtotal' ? 'subtotal' : null }, h('td', {}, rowText(r), r.note_text ? h('span', { class: 'note' }, r.note_text) : null),
+    // R7's sales waiting: each sale opens its time line of linked work.
+    const saleBtn = (r) => (r.group && r.group.by === 'sale' ? h('button', { class: 'btn btn-link sale-view-btn', type: 'button', name: 'sale-view', dataset: { sale: r.group.key }, onclick: () => openSale(ctx, r.group.key) }, t('sale_view')) : null);
+    const body = rows.map((r) => h('tr', { class: r.note === 'subtotal' ? 'subtotal' : null }, h('td', {}, rowText(r), r.note_text ? h('span', { class: 'note' }, r.note_text) : null, saleBtn(r)),
       r.cells.map((c, i) => h('td', {}, cellEl(c, tb.columns[i], meta, ctx)))));
     const foot = tb.total ? h('tfoot', {}, h('tr', {}, h('td', {}, t('total')), tb.total.cells.map((c, i) => h('td', {}, cellEl(c, tb.columns[i], meta, ctx))))) : null;
     wrap.append(h('table', { class: 'grid', dataset: { block: tb.key } }, h('thead', {}, h('tr', {}, ths)), h('tbody', {}, body), foot));
@@ -118,8 +120,14 @@ export function renderAnswer(root, report, answer, ctx) {
     root.append(h('div', { class: 'meta-line comparison' }, `${t('compared_with')}: ${isoDay(meta.comparison.from)}–${isoDay(meta.comparison.to)} (${t('vs_' + meta.comparison_rule)})`));
   }
   if (meta.empty) {
-    const planHint = report === 'plan' ? h('div', {}, t('plan_empty'), ctx.isAdmin ? h('a', { href: '#settings' }, ' ' + t('settings') + ' →') : null) : h('div', {}, t('empty_hint'));
-    root.append(h('div', { class: 'card empty' }, h('div', { class: 'big' }, meta.empty_reason ? (defText(meta.empty_reason) || t('empty')) : t('empty')), planHint));
+    // Each report names its own empty state (server words `empty_<reason>`, with an own hint where one helps).
+    const reason = meta.empty_reason ? 'empty_' + meta.empty_reason : null;
+    const known = (k) => k && t(k) !== k;
+    const settingsLink = ctx.isAdmin ? h('a', { href: '#settings' }, ' ' + t('settings') + ' →') : null;
+    const hint = report === 'plan' ? h('div', {}, t('plan_empty'), settingsLink)
+      : known(reason + '_hint') ? h('div', {}, t(reason + '_hint'), report === 'linked' ? settingsLink : null)
+        : h('div', {}, t('empty_hint'));
+    root.append(h('div', { class: 'card empty' }, h('div', { class: 'big' }, known(reason) ? t(reason) : t('empty')), hint));
   }
   if (answer.tiles.length) root.append(h('div', { class: 'tiles' }, answer.tiles.map((tl) => tile(tl, meta, ctx))));
   if (report === 'plan' && (answer.path_to_bonus || []).length) root.append(pathCard(answer.path_to_bonus));

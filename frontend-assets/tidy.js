@@ -27,9 +27,9 @@ function details(root, W, r) {
   clear(root).append(h('table', { class: 'tidy-records' },
     h('tr', {}, h('th', {}, W.record), h('th', {}, W.before), h('th', {}, W.after), h('th', {}, W.outcome)),
     ...r.records.map((x) => h('tr', { dataset: { outcome: x.outcome } },
-      h('td', {}, `${x.entity} #${x.id}`),
-      h('td', {}, JSON.stringify(x.before)),
-      h('td', {}, x.after ? JSON.stringify(x.after) : ''),
+      h('td', {}, `${x.kind_words} ${x.id}`),
+      h('td', {}, x.before_text),
+      h('td', {}, x.after_text || ''),
       h('td', {}, x.outcome_words + (x.error ? ` (${x.error})` : ''))))));
 }
 
@@ -85,7 +85,7 @@ function openGroup(panel, W, data, g, reload) {
     const a = action.value;
     clear(fields).append(...(a === 'reassign' ? [h('label', {}, W.to, ' ', to)]
       : a === 'todo' ? [h('label', {}, W.deadline, ' ', deadline), h('label', {}, W.todo_title, ' ', title)]
-        : a === 'close' ? [h('label', {}, W.reason, ' ', reason)] : [h('label', {}, W.stage, ' ', stage)]));
+        : a === 'close' ? [h('label', {}, W.reason, ' ', reason)] : a === 'complete' ? [] : [h('label', {}, W.stage, ' ', stage)]));
   };
   action.addEventListener('change', drawFields); drawFields();
   const body = () => {

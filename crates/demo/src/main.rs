@@ -1,10 +1,13 @@
 //! `b24a-demo`: the whole product on one machine without Bitrix24. Starts the portal emulator with a generated
 //! company, starts the server on SQLite under ./data, registers and installs the app into the emulated portal (the
 //! install handler stores the tokens and runs the first import), and prints the portal URL that opens the app the
-//! way an administrator sees it. A demo aid only: it must never be used against a real portal.
+//! way an administrator sees it. The portal then keeps working as a sales team would (the emulator's "live
+//! office", `--live`, on by default), so changes reach the app by its events and incremental sync. A demo aid only: it must never be used against a real portal.
 
 use anyhow::Context;
-use b24a_emulator::{AppRegistration, CompanyConfig, EmulatorOptions, PortalSpec, Size};
+use b24a_emulator::{
+    AppRegistration, CompanyConfig, EmulatorOptions, LiveOffice, PortalSpec, Size,
+};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -31,6 +34,13 @@ struct Args {
     /// Front-end assets.
     #[arg(long, default_value = "frontend-assets")]
     assets_dir: String,
+    /// The "live office": after install the emulated sales team keeps working (revised amounts of open sales,
+    /// children moved and closed, new sales), so R7's growth of the check shows. `--live false` keeps the portal still.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    live: bool,
+    /// Seconds between two live-office ticks.
+    #[arg(long, default_value_t = 25)]
+    live_every: u64,
 }
 
 const CLIENT_ID: &str = "local.b24a.demo";
@@ -107,6 +117,14 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("installing the app into the emulated portal")?;
 
+    // The portal keeps working while the demo runs; the app's events and incremental sync pick the changes up.
+    let _office = args.live.then(|| {
+        portal.start_live_office(LiveOffice::new(
+            std::time::Duration::from_secs(args.live_every.max(1)),
+            args.seed,
+        ))
+    });
+
     let url = format!("{}/marketplace/app/{CLIENT_ID}/", portal.base_url());
     println!();
     println!(
@@ -115,6 +133,12 @@ async fn main() -> anyhow::Result<()> {
     println!("Open the reports as the portal administrator:  {url}");
     println!("  in English:                                  {url}?lang=en");
     println!("  as another employee (no access by default):  {url}?user_id=2");
+    if args.live {
+        println!(
+            "Live office: every {} s the sales team revises some open sales' amounts, moves and closes their child work and makes new sales (--live false to stop it).",
+            args.live_every.max(1)
+        );
+    }
     println!("Press Ctrl-C to stop.");
     server.await??;
     Ok(())

@@ -453,6 +453,12 @@ impl PortalHandle {
         self.state.data.read().ok().map(|d| f(&d))
     }
 
+    /// The timeline comments on cards (`crm.timeline.comment.add`), oldest first; empty if the data lock is poisoned.
+    pub fn timeline_comments(&self) -> Vec<crate::model::TimelineComment> {
+        self.with_data(|d| d.timeline_comments.clone())
+            .unwrap_or_default()
+    }
+
     /// HTTP requests served under `/rest` (batch = 1).
     pub fn request_count(&self) -> u64 {
         self.state.request_count.load(Ordering::Relaxed)
@@ -527,6 +533,11 @@ impl PortalHandle {
     /// Deletes a smart-process item.
     pub fn delete_item(&self, entity_type_id: i64, id: i64) -> Result<(), EmulatorError> {
         crate::mutations_items::delete_item(&self.state, entity_type_id, id)
+    }
+    /// Starts the "live office" on this portal (see `live.rs`): a team changing sales and their child work every
+    /// `cfg.interval`, with the portal's events. Stops when the handle is dropped.
+    pub fn start_live_office(&self, cfg: crate::live::LiveOffice) -> crate::live::LiveOfficeHandle {
+        crate::live::start(self.clone(), cfg)
     }
     pub async fn delete_deal(&self, id: i64) -> Result<(), EmulatorError> {
         let ev = mutations::delete_deal(&self.state, id)?;

@@ -390,6 +390,21 @@ pub struct PortalData {
     /// What each user may edit in the CRM (a user not listed may edit everything); see `rights`.
     #[serde(default)]
     pub edit_rights: std::collections::BTreeMap<i64, crate::rights::EditRight>,
+    /// Timeline comments on cards (`crm.timeline.comment.add`), in the order they were added.
+    #[serde(default)]
+    pub timeline_comments: Vec<TimelineComment>,
+}
+
+/// A comment in a card's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineComment {
+    pub id: i64,
+    /// `deal`, `lead`, `contact` or `company` (lower case, as the method takes it).
+    pub entity_type: String,
+    pub entity_id: i64,
+    pub comment: String,
+    pub author_id: i64,
+    pub created: i64,
 }
 
 /// A smart process (dynamic CRM type).

@@ -131,7 +131,8 @@ fn stage_info(data: &PortalData, category_id: i64, stage: &str) -> Result<Semant
     data.dictionary(&PortalData::stage_entity(category_id))
         .iter()
         .find(|s| s.status_id == stage)
-        .and_then(|s| s.semantics)
+        // A stage without semantics is a process stage (as the portal lists its own: `SEMANTICS` empty).
+        .map(|s| s.semantics.unwrap_or(Semantic::Process))
         .ok_or_else(|| {
             EmulatorError::Invalid(format!("stage {stage} is not in pipeline {category_id}"))
         })

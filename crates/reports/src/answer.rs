@@ -188,12 +188,24 @@ pub struct Meta {
     pub time_zone: String,
     pub generated_at: i64,
     pub freshness: Vec<Freshness>,
-    /// Nothing counted in the period: the UI shows the empty-state text `empty_reason`.
+    /// Nothing counted in the period: the UI shows the empty-state text `empty_reason` (one of [`EMPTY_REASONS`]).
     pub empty: bool,
     pub empty_reason: Option<&'static str>,
     /// Report-specific facts the page states (e.g. R6's clock and settings).
     pub notes: Vec<(String, String)>,
 }
+
+/// Every reason a report gives for an empty answer: the server names each one (a test checks it has words).
+pub const EMPTY_REASONS: &[&str] = &[
+    "period_beyond_tier",
+    "no_deals_in_period",
+    "no_employees_in_scope",
+    "no_plan_rows_for_period",
+    "no_leads_or_deals_in_period",
+    "no_tasks_with_deadline_in_period",
+    "nothing_forgotten",
+    "no_linked_work",
+];
 
 impl Meta {
     /// The money notes of a report that sums amounts: `no_rate` names the currencies without a rate among the

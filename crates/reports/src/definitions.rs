@@ -33,7 +33,9 @@ const fn d(
     }
 }
 
-use Entity::{Activity as A, Company as Co, Contact as Ct, Deal as D, Lead as L, Task as T};
+use Entity::{
+    Activity as A, Company as Co, Contact as Ct, Deal as D, Lead as L, Task as T, Work as W,
+};
 use Unit::{
     Count as C, Days as Dy, Index as I, Instant as In, Minutes as Mi, Money as M, Percent as P,
 };
@@ -113,26 +115,26 @@ pub const METRICS: &[MetricDef] = &[
     // R7 linked work
     d("linked_sales", D, C, "Продажи: сделки выбранных воронок, созданные в периоде, которые сами не являются связанной работой другой сделки; сумма — их сумма сейчас.", "Sales: deals of the chosen pipelines created in the period that are not themselves linked work of another deal; the sum is their amount now."),
     d("sales_with_work", D, C, "Продажи, у которых есть хотя бы одна связанная работа (дочерняя сделка другой воронки или элемент смарт-процесса).", "Sales with at least one piece of linked work (a child deal in another pipeline or a smart-process item)."),
-    d("work_created", D, C, "Связанная работа продаж периода: дочерние сделки и элементы смарт-процессов; каждая считается один раз, даже если связана с двумя продажами; сумма — их собственные суммы в базовой валюте.", "Linked work of the period's sales: child deals and smart-process items; each counts once even when linked to two sales; the sum is their own amounts in base currency."),
-    d("work_done", D, C, "Связанная работа на стадии с успешной семантикой (выполнена).", "Linked work at a stage with success semantics (done)."),
-    d("work_failed", D, C, "Связанная работа, закрытая на стадии с семантикой провала (закрыта, не выполнена).", "Linked work closed at a stage with failure semantics (closed, not done)."),
-    d("work_open", D, C, "Связанная работа, которая сейчас в работе.", "Linked work in work now."),
-    d("work_amount", D, M, "Сумма связанной работы (цена, которую дал отдел): собственная сумма дочерней сделки или элемента, в базовой валюте по курсу портала.", "Amount of the linked work (the price the department gave): the child deal's or item's own amount, in base currency at the portal's rate."),
-    d("work_close_days", D, Dy, "Среднее время от создания связанной работы до её закрытия (выполнена или провалена), в календарных днях портала.", "Average time from the linked work's creation to its close (done or failed), in portal calendar days."),
-    d("work_close_days_median", D, Dy, "Медиана времени от создания связанной работы до её закрытия, в календарных днях портала.", "Median time from the linked work's creation to its close, in portal calendar days."),
-    d("work_close_days_count", D, C, "Закрытая связанная работа, по которой считается время до закрытия.", "Closed linked work the time to close is taken over."),
-    d("work_waiting", D, C, "Открытая связанная работа на этой стадии сейчас.", "Open linked work at this stage now."),
-    d("work_waiting_days", D, Dy, "Сколько дней в среднем открытая работа стоит на текущей стадии (с последнего перехода, иначе с создания) до сейчас.", "Average days the open work has stood at its current stage (since its last move, else creation) until now."),
+    d("work_created", W, C, "Связанная работа продаж периода: дочерние сделки и элементы смарт-процессов; каждая считается один раз, даже если связана с двумя продажами; сумма — их собственные суммы в базовой валюте.", "Linked work of the period's sales: child deals and smart-process items; each counts once even when linked to two sales; the sum is their own amounts in base currency."),
+    d("work_done", W, C, "Связанная работа на стадии с успешной семантикой (выполнена).", "Linked work at a stage with success semantics (done)."),
+    d("work_failed", W, C, "Связанная работа, закрытая на стадии с семантикой провала (закрыта, не выполнена).", "Linked work closed at a stage with failure semantics (closed, not done)."),
+    d("work_open", W, C, "Связанная работа, которая сейчас в работе.", "Linked work in work now."),
+    d("work_amount", W, M, "Сумма связанной работы (цена, которую дал отдел): собственная сумма дочерней сделки или элемента, в базовой валюте по курсу портала.", "Amount of the linked work (the price the department gave): the child deal's or item's own amount, in base currency at the portal's rate."),
+    d("work_close_days", W, Dy, "Среднее время от создания связанной работы до её закрытия (выполнена или провалена), в календарных днях портала.", "Average time from the linked work's creation to its close (done or failed), in portal calendar days."),
+    d("work_close_days_median", W, Dy, "Медиана времени от создания связанной работы до её закрытия, в календарных днях портала.", "Median time from the linked work's creation to its close, in portal calendar days."),
+    d("work_close_days_count", W, C, "Закрытая связанная работа, по которой считается время до закрытия.", "Closed linked work the time to close is taken over."),
+    d("work_waiting", W, C, "Открытая связанная работа на этой стадии сейчас.", "Open linked work at this stage now."),
+    d("work_waiting_days", W, Dy, "Сколько дней в среднем открытая работа стоит на текущей стадии (с последнего перехода, иначе с создания) до сейчас.", "Average days the open work has stood at its current stage (since its last move, else creation) until now."),
     d("sales_waiting", D, C, "Продажи, которые ждут хотя бы одну открытую связанную работу.", "Sales waiting on at least one open piece of linked work."),
-    d("sale_open_work", D, C, "Открытая связанная работа этой продажи.", "Open linked work of this sale."),
+    d("sale_open_work", W, C, "Открытая связанная работа этой продажи.", "Open linked work of this sale."),
     d("sale_wait_days", D, Dy, "Сколько дней ждёт продажа: от создания её самой старой открытой связанной работы до сейчас.", "How long the sale has waited: days from the creation of its oldest open linked work until now."),
     d("sale_first_amount", D, M, "Первая сумма продаж со связанной работой: сумма сделки, когда приложение впервые её сохранило (для сделок, созданных после установки, — сумма при создании; для сделок, сохранённых до появления отчёта, — сумма сейчас).", "First amount of the sales with linked work: the deal's amount when the app first stored it (for deals created after install, the amount at creation; for deals stored before the report existed, the amount now)."),
     d("sale_final_amount", D, M, "Итоговая сумма продаж со связанной работой: их сумма сейчас.", "Final amount of the sales with linked work: their amount now."),
     d("sale_growth", D, M, "На сколько вырос чек: итоговая сумма − первая сумма продаж со связанной работой.", "How much the check grew: final amount − first amount of the sales with linked work."),
     d("sale_growth_pct", D, P, "Рост чека в процентах: (итоговая − первая) ÷ первая × 100.", "Check growth in percent: (final − first) ÷ first × 100."),
     d("chain_from_lead", D, C, "Продажи, созданные из лида (у сделки есть лид).", "Sales converted from a lead (the deal has a lead)."),
-    d("chain_work", D, C, "Связанная работа продаж этого источника (работа двух продаж разных источников считается в каждом).", "Linked work of this source's sales (work of two sales of different sources counts in each)."),
-    d("chain_work_done", D, C, "Выполненная связанная работа продаж этого источника.", "Done linked work of this source's sales."),
+    d("chain_work", W, C, "Связанная работа продаж этого источника (работа двух продаж разных источников считается в каждом).", "Linked work of this source's sales (work of two sales of different sources counts in each)."),
+    d("chain_work_done", W, C, "Выполненная связанная работа продаж этого источника.", "Done linked work of this source's sales."),
     d("chain_completed", D, C, "Продажи, вся связанная работа которых выполнена.", "Sales all of whose linked work is done."),
     d("chain_completed_share", D, P, "Доля продаж со связанной работой, у которых вся работа выполнена.", "Share of the sales with linked work whose work is all done."),
     d("child_created_at", D, In, "Когда создана связанная работа.", "When the linked work was created."),

@@ -30,6 +30,8 @@ pub enum Entity {
     Task,
     Company,
     Contact,
+    /// R7's linked work: child deals and smart-process items in one list (ids as `r7_links::ChildRef::tally_id`).
+    Work,
 }
 
 /// Paging, sorting and list-level filters of a record list.

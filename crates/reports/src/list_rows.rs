@@ -1,4 +1,5 @@
-//! Turns the store's list rows (raw columns of deals, leads, activities, tasks, companies, contacts) into list
+//! Turns the store's list rows (raw columns of deals, leads, activities, tasks, companies, contacts, and R7's
+//! linked work: child deals and smart-process items) into list
 //! [`Record`]s: names instead of ids where a name exists, amounts in the base currency, days in the portal's
 //! calendar. Codes that need words (status, activity kind, task status, client type) stay codes here: the server
 //! owns every word a user sees. Must never decide which records belong to a list.
@@ -12,6 +13,7 @@ use crate::dicts::Dicts;
 use crate::error::ReportError;
 use crate::list::{Entity, Record};
 use crate::metrics::{self, Status};
+use crate::r7_links::ChildRef;
 
 pub(crate) fn day_json(d: Option<NaiveDate>) -> Value {
     d.map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
@@ -44,7 +46,88 @@ pub(crate) async fn records(
             "contact",
             store.contact_list_rows(portal, ids).await?,
         ),
+        Entity::Work => work(store, ctx, dicts, ids).await?,
     })
+}
+
+/// R7's linked work: the deals among `ids` as deal records, the items (negative ids, see
+/// [`ChildRef::tally_id`]) as item records linking to the item's card.
+async fn work(
+    store: &Store,
+    ctx: &PortalContext,
+    dicts: &Dicts,
+    ids: &[i64],
+) -> Result<Vec<Record>, ReportError> {
+    let portal = PortalId(ctx.portal_id);
+    let mut deal_ids = Vec::new();
+    let mut item_keys = Vec::new();
+    for n in ids {
+        match ChildRef::from_tally_id(*n) {
+            Some(ChildRef::Deal(id)) => deal_ids.push(id),
+            Some(ChildRef::Item(t, id)) => item_keys.push((t, id)),
+            None => {}
+        }
+    }
+    let mut out = deals(ctx, dicts, store.deal_list_rows(portal, &deal_ids).await?);
+    if !item_keys.is_empty() {
+        let types: std::collections::HashMap<i64, String> = store
+            .crm_types(portal)
+            .await?
+            .into_iter()
+            .map(|t| (t.entity_type_id, t.title))
+            .collect();
+        let items = store.report_items_by_keys(portal, &item_keys).await?;
+        out.extend(items.into_iter().map(|i| item(ctx, dicts, &types, i)));
+    }
+    Ok(out)
+}
+
+/// A smart-process item as a list record: the same columns as a deal where they mean the same (status, stage,
+/// amount, responsible, created, closed, days), its smart process instead of a pipeline.
+fn item(
+    ctx: &PortalContext,
+    dicts: &Dicts,
+    types: &std::collections::HashMap<i64, String>,
+    i: b24a_store::CrmItem,
+) -> Record {
+    let today = ctx.today();
+    let status = Status::from_semantic(&i.stage_semantic_id);
+    let close_day = metrics::item_close_day(status, i.moved_time, i.updated_time, &ctx.tz);
+    let created_day = ctx.tz.day(i.created_time);
+    let entered = i.moved_time.unwrap_or(i.created_time);
+    let manager = i.assigned_by_id;
+    let amount = ctx.to_base_cents(i.opportunity_cents, i.currency_id.as_deref(), None, None);
+    let mut c = Map::new();
+    c.insert("status".into(), status.key().into());
+    c.insert(
+        "smart_process".into(),
+        types.get(&i.entity_type_id).cloned().into(),
+    );
+    c.insert("stage_id".into(), i.stage_id.clone().into());
+    c.insert("stage".into(), dicts.stage_name(&i.stage_id).into());
+    c.insert("amount".into(), money(amount.known()));
+    c.insert("manager_id".into(), manager.into());
+    c.insert("manager".into(), dicts.user_name(manager).into());
+    c.insert(
+        "department".into(),
+        dicts.dept_name(dicts.main_department(manager)).into(),
+    );
+    c.insert("created".into(), day_json(Some(created_day)));
+    c.insert("closed".into(), day_json(close_day));
+    c.insert(
+        "days_in_stage".into(),
+        metrics::days_between(ctx.tz.day(entered), today).into(),
+    );
+    c.insert(
+        "duration_days".into(),
+        metrics::days_between(created_day, close_day.unwrap_or(today)).into(),
+    );
+    Record {
+        id: i.id,
+        path: format!("/crm/type/{}/details/{}/", i.entity_type_id, i.id),
+        title: i.title,
+        columns: c,
+    }
 }
 
 fn money(cents: Option<i64>) -> Value {

@@ -60,6 +60,19 @@ pub fn deal_close_day(
     Some(closedate.unwrap_or_else(|| tz.day(moved_time.unwrap_or(date_modify))))
 }
 
+/// The portal day a closed smart-process item was closed: the day of its last stage move, else of its last update
+/// (items have no CLOSEDATE). `None` for an item in work.
+pub fn item_close_day(
+    status: Status,
+    moved_time: Option<i64>,
+    updated_time: i64,
+    tz: &PortalTz,
+) -> Option<NaiveDate> {
+    status
+        .is_closed()
+        .then(|| tz.day(moved_time.unwrap_or(updated_time)))
+}
+
 /// The moment a lead got its final status: DATE_CLOSED, else the last status move, else the last edit.
 pub fn lead_close_time(
     status: Status,

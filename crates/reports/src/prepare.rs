@@ -51,6 +51,10 @@ impl Prepared {
         empty: bool,
         empty_reason: &'static str,
     ) -> Result<Meta, ReportError> {
+        debug_assert!(
+            crate::answer::EMPTY_REASONS.contains(&empty_reason),
+            "{empty_reason} is not in EMPTY_REASONS, so the page has no words for it"
+        );
         let r = &self.resolved;
         let locked = r.clamp.as_ref().is_some_and(|c| c.locked);
         let mut notes = vec![];

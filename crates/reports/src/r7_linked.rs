@@ -20,6 +20,8 @@ use crate::answer::{
 };
 use crate::context::PortalContext;
 use crate::error::ReportError;
+use crate::list::{Entity, Record};
+use crate::list_rows;
 use crate::load::{self, DealRec, DealWindow};
 use crate::metrics::{self, Status};
 use crate::money::Money;
@@ -45,19 +47,6 @@ pub(crate) struct Child {
     pub close_day: Option<NaiveDate>,
     /// Since when it stands at its current stage (last stage move, else creation).
     pub stage_since: i64,
-}
-
-impl Child {
-    /// The id a tally counts: a deal's id; an item gets a negative id (items have no deal list).
-    fn tally_id(&self) -> i64 {
-        match self.key {
-            ChildRef::Deal(id) => id,
-            ChildRef::Item(t, id) => -(t * 1_000_000_000 + id),
-        }
-    }
-    fn is_item(&self) -> bool {
-        matches!(self.key, ChildRef::Item(..))
-    }
 }
 
 pub(crate) struct Data {
@@ -150,9 +139,7 @@ pub(crate) async fn load(src: &ReportSource, p: &Prepared) -> Result<Data, Repor
                 ),
                 manager: i.assigned_by_id,
                 created: i.created_time,
-                close_day: status
-                    .is_closed()
-                    .then(|| ctx.tz.day(i.moved_time.unwrap_or(i.updated_time))),
+                close_day: metrics::item_close_day(status, i.moved_time, i.updated_time, &ctx.tz),
                 stage_since: i.moved_time.unwrap_or(i.created_time),
             },
         );
@@ -200,12 +187,11 @@ pub(crate) async fn load(src: &ReportSource, p: &Prepared) -> Result<Data, Repor
     })
 }
 
-/// What `compute` gives besides the tally: the values medians are taken of, and the (metric, group) keys that
-/// counted a smart-process item (their lists would not be deal lists, so those cells carry no drill).
+/// What `compute` gives besides the tally: the values medians are taken of, the sales waiting and the stages open
+/// work stands at.
 #[derive(Default)]
 pub(crate) struct Extra {
     pub close_days: HashMap<Group, Vec<f64>>,
-    pub with_items: HashSet<(&'static str, Group)>,
     /// Sales waiting on a child: (sale id, oldest open child's creation), oldest first.
     pub waiting: Vec<(i64, i64)>,
     /// Open children by (work, stage).
@@ -216,17 +202,9 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
     let now = p.ctx.now;
     let tz = &p.ctx.tz;
     let mut x = Extra::default();
-    let add = |t: &mut Tally,
-               x: &mut Extra,
-               m: &'static str,
-               g: Group,
-               c: &Child,
-               amount: Money,
-               v: f64| {
-        if c.is_item() {
-            x.with_items.insert((m, g.clone()));
-        }
-        t.add_full(m, g, c.tally_id(), amount, v);
+    // A child is counted by its tally id (an item's is negative): its drill-down lists it as linked work.
+    let add = |t: &mut Tally, m: &'static str, g: Group, c: &Child, amount: Money, v: f64| {
+        t.add_full(m, g, c.key.tally_id(), amount, v);
     };
     // Children: each once, whatever number of sales it belongs to.
     let mut seen: BTreeSet<ChildRef> = BTreeSet::new();
@@ -240,13 +218,13 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
             };
             let work = Group::Work(c.work.clone());
             for g in [work.clone(), Group::Total] {
-                add(t, &mut x, "work_created", g.clone(), c, c.amount, 0.0);
+                add(t, "work_created", g.clone(), c, c.amount, 0.0);
                 let m = match c.status {
                     Status::Won => "work_done",
                     Status::Lost => "work_failed",
                     Status::InWork => "work_open",
                 };
-                add(t, &mut x, m, g, c, c.amount, 0.0);
+                add(t, m, g, c, c.amount, 0.0);
             }
             if let Some(day) = c.close_day {
                 let days = metrics::days_between(tz.day(c.created), day) as f64;
@@ -255,21 +233,13 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
                     Group::User(c.manager.unwrap_or(0)),
                     Group::Total,
                 ] {
-                    add(
-                        t,
-                        &mut x,
-                        "work_close_days",
-                        g.clone(),
-                        c,
-                        Money::cents(0),
-                        days,
-                    );
+                    add(t, "work_close_days", g.clone(), c, Money::cents(0), days);
                     x.close_days.entry(g).or_default().push(days);
                 }
             } else {
                 let g = Group::Stage(format!("{}|{}", c.work, c.stage));
                 let wait = metrics::span_days(c.stage_since, now);
-                add(t, &mut x, "work_waiting", g, c, c.amount, wait);
+                add(t, "work_waiting", g, c, c.amount, wait);
                 x.stages.insert((c.work.clone(), c.stage.clone()));
             }
         }
@@ -301,9 +271,9 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
         // The chain counts children per sale (a child of two sales counts under each sale's source).
         for c in &kids {
             for g in [src.clone(), Group::Total] {
-                add(t, &mut x, "chain_work", g.clone(), c, c.amount, 0.0);
+                add(t, "chain_work", g.clone(), c, c.amount, 0.0);
                 if c.status == Status::Won {
-                    add(t, &mut x, "chain_work_done", g, c, c.amount, 0.0);
+                    add(t, "chain_work_done", g, c, c.amount, 0.0);
                 }
             }
         }
@@ -315,7 +285,7 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
             let g = Group::Sale(s.id);
             t.add_full("sales_waiting", Group::Total, s.id, s.amount, 0.0);
             for c in &open {
-                add(t, &mut x, "sale_open_work", g.clone(), c, c.amount, 0.0);
+                add(t, "sale_open_work", g.clone(), c, c.amount, 0.0);
             }
             t.add_full(
                 "sale_wait_days",
@@ -346,15 +316,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     })
 }
 
-fn cell(t: &Tally, x: &Extra, metric: &'static str, g: &Group) -> Cell {
+fn cell(t: &Tally, metric: &'static str, g: &Group) -> Cell {
     let a = t.get(metric, g);
     Cell {
         value: Some(a.count as f64),
-        drill: if x.with_items.contains(&(metric, g.clone())) {
-            None
-        } else {
-            drill(metric, g, Side::Current, a.count)
-        },
+        drill: drill(metric, g, Side::Current, a.count),
     }
 }
 
@@ -400,10 +366,10 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
     );
     let work_row = |g: Group, label: String| Row {
         cells: vec![
-            cell(&t, &x, "work_created", &g),
-            cell(&t, &x, "work_done", &g),
-            cell(&t, &x, "work_failed", &g),
-            cell(&t, &x, "work_open", &g),
+            cell(&t, "work_created", &g),
+            cell(&t, "work_done", &g),
+            cell(&t, "work_failed", &g),
+            cell(&t, "work_open", &g),
             amount_cell(&t, "work_created", &g),
             avg(&t, "work_close_days", &g),
             value_cell(x.close_days.get(&g).and_then(|v| median(v))),
@@ -438,7 +404,7 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
             let note = (u != 0 && !p.dicts.user_active(u)).then_some("inactive");
             by_person.rows.push(Row {
                 cells: vec![
-                    cell(&t, &x, "work_close_days", &g),
+                    cell(&t, "work_close_days", &g),
                     avg(&t, "work_close_days", &g),
                     value_cell(x.close_days.get(&g).and_then(|v| median(v))),
                 ],
@@ -465,7 +431,7 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
         let a = t.get("work_waiting", &g);
         waiting.rows.push(Row {
             cells: vec![
-                cell(&t, &x, "work_waiting", &g),
+                cell(&t, "work_waiting", &g),
                 value_cell(metrics::mean(a.value, a.count)),
             ],
             label: format!(
@@ -497,10 +463,7 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
             .map(|d| format!("#{} · {}", d.id, p.dicts.user_name(d.manager)))
             .unwrap_or_else(|| format!("#{id}"));
         sales_waiting.rows.push(Row {
-            cells: vec![
-                cell(&t, &x, "sale_open_work", &g),
-                value_cell(Some(a.value)),
-            ],
+            cells: vec![cell(&t, "sale_open_work", &g), value_cell(Some(a.value))],
             group: g,
             label,
             note: None,
@@ -524,12 +487,12 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
     );
     let chain_row = |g: Group, label: String| Row {
         cells: vec![
-            cell(&t, &x, "linked_sales", &g),
-            cell(&t, &x, "chain_from_lead", &g),
-            cell(&t, &x, "sales_with_work", &g),
-            cell(&t, &x, "chain_work", &g),
-            cell(&t, &x, "chain_work_done", &g),
-            cell(&t, &x, "chain_completed", &g),
+            cell(&t, "linked_sales", &g),
+            cell(&t, "chain_from_lead", &g),
+            cell(&t, "sales_with_work", &g),
+            cell(&t, "chain_work", &g),
+            cell(&t, "chain_work_done", &g),
+            cell(&t, "chain_completed", &g),
             value_cell(metrics::pct(
                 t.get("chain_completed", &g).count as f64,
                 t.get("sales_with_work", &g).count as f64,
@@ -575,7 +538,7 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
         previous_amount: None,
         delta: None,
         delta_unit: crate::answer::delta_unit(unit),
-        drill: if drilled && !x.with_items.contains(&(metric, total.clone())) {
+        drill: if drilled {
             drill(metric, &total, Side::Current, t.get(metric, &total).count)
         } else {
             None
@@ -673,64 +636,98 @@ pub(crate) async fn hits(
     };
     let mut t = Tally::collecting(metric, group.clone());
     compute(p, &data, &mut t);
-    // Items have no deal card list: their (negative) ids are left out; their cells carry no drill.
-    Ok(t.into_hits().into_iter().filter(|id| *id > 0).collect())
+    // Every id counted, items (negative ids) included: the list shows them as linked work (`Entity::Work`).
+    Ok(t.into_hits())
 }
 
-/// One sale's children on one time line (by creation), for the per-sale view: each child with its department,
-/// stage, state, amount, creation and close. `None` when the deal is not a sale of the filter.
+/// One child on a sale's time line.
+#[derive(Debug, Clone)]
+pub struct SaleChild {
+    pub child: ChildRef,
+    /// The child as a list record: title, card path, named stage, responsible, amount, created, closed.
+    pub record: Record,
+    /// Its department: the pipeline (deal) or smart process (item), named.
+    pub work: String,
+    pub status: Status,
+    /// The instant it was created (the time line's order).
+    pub created_at: i64,
+    /// The portal day it closed (closed children only).
+    pub closed_on: Option<NaiveDate>,
+    /// Portal days from creation to close (closed children only), as `work_close_days` counts them.
+    pub close_days: Option<i64>,
+    /// Its own amount in the base currency (`None`: a currency without a rate).
+    pub amount: Option<f64>,
+}
+
+/// The per-sale view: the sale itself and its children across departments on one time line.
+#[derive(Debug, Clone)]
+pub struct SaleView {
+    /// The sale as a deal list record (title, card path, responsible, amount now, …).
+    pub sale: Record,
+    /// Its amount when the app first stored it (as `sale_first_amount`), base currency.
+    pub first_amount: Option<f64>,
+    /// Its amount now, base currency.
+    pub final_amount: Option<f64>,
+    /// Its children by creation (ties by child).
+    pub children: Vec<SaleChild>,
+}
+
+/// One sale's children on one time line (by creation), for the per-sale view. `None` when the deal is not a sale
+/// of the filter (unknown, outside the caller's data scope or the tier's window, not created in the period, or
+/// itself a child).
 pub async fn sale_view(
     src: &ReportSource,
     ctx: &PortalContext,
     filter: &crate::Filter,
     sale_id: i64,
-) -> Result<Option<Table>, ReportError> {
+) -> Result<Option<SaleView>, ReportError> {
     let p = Prepared::new(src, ctx, filter).await?;
     let data = load(src, &p).await?;
-    if !data.sales.iter().any(|(d, _)| d.id == sale_id) {
+    let Some((sale_rec, _)) = data.sales.iter().find(|(d, _)| d.id == sale_id) else {
         return Ok(None);
-    }
+    };
+    let store: &b24a_store::Store = src.store();
+    let Some(sale) = list_rows::records(store, ctx, &p.dicts, Entity::Deal, &[sale_id])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
     let mut kids: Vec<&Child> = data
         .of_sale
         .get(&sale_id)
         .map(|v| v.iter().filter_map(|k| data.children.get(k)).collect())
         .unwrap_or_default();
     kids.sort_by_key(|c| (c.created, c.key));
-    let mut table = Table::new(
-        format!("sale_{sale_id}"),
-        BlockKind::Table,
-        &[
-            ("child_created_at", Unit::Instant),
-            ("child_closed_on", Unit::Instant),
-            ("work_close_days", Unit::Days),
-            ("work_amount", Unit::Money),
-        ],
-    );
+    let mut children = Vec::with_capacity(kids.len());
     for c in kids {
-        let (id, kind) = match c.key {
-            ChildRef::Deal(id) => (id, "deal".to_string()),
-            ChildRef::Item(t, id) => (id, format!("item:{t}")),
+        let Some(record) =
+            list_rows::records(store, ctx, &p.dicts, Entity::Work, &[c.key.tally_id()])
+                .await?
+                .into_iter()
+                .next()
+        else {
+            continue;
         };
-        let closed_ts = c.close_day.map(|d| p.ctx.tz.day_start(d));
-        table.rows.push(Row {
-            cells: vec![
-                value_cell(Some(c.created as f64)),
-                value_cell(closed_ts.map(|v| v as f64)),
-                value_cell(
-                    c.close_day
-                        .map(|d| metrics::days_between(p.ctx.tz.day(c.created), d) as f64),
-                ),
-                value_cell(c.amount.known().map(money)),
-            ],
-            group: Group::Child(kind, id),
-            label: format!(
-                "{} · {} · {}",
-                work_name(&p, &data, &c.work),
-                p.dicts.stage_name(&c.stage),
-                c.status.key()
-            ),
-            note: None,
+        children.push(SaleChild {
+            child: c.key,
+            record,
+            work: work_name(&p, &data, &c.work),
+            status: c.status,
+            created_at: c.created,
+            closed_on: c.close_day,
+            close_days: c
+                .close_day
+                .map(|d| metrics::days_between(p.ctx.tz.day(c.created), d)),
+            amount: c.amount.known().map(money),
         });
     }
-    Ok(Some(table))
+    let first = data.first.get(&sale_id).copied().unwrap_or(sale_rec.amount);
+    Ok(Some(SaleView {
+        sale,
+        first_amount: first.known().map(money),
+        final_amount: sale_rec.amount.known().map(money),
+        children,
+    }))
 }

@@ -58,6 +58,31 @@ pub enum ChildRef {
     Item(i64, i64),
 }
 
+/// Item ids below this fit the one-number form of [`ChildRef::tally_id`] (Bitrix24 ids are far smaller).
+const ITEM_SPAN: i64 = 1_000_000_000;
+
+impl ChildRef {
+    /// The one number a tally counts and a drill-down lists: a deal's id; an item's `-(entityTypeId × 10⁹ + id)`,
+    /// negative so it never meets a deal id. [`ChildRef::from_tally_id`] reads it back.
+    pub fn tally_id(&self) -> i64 {
+        match *self {
+            ChildRef::Deal(id) => id,
+            ChildRef::Item(t, id) => -(t * ITEM_SPAN + id),
+        }
+    }
+    /// The child a tally id names; `None` for 0 or a negative number that names no item.
+    pub fn from_tally_id(n: i64) -> Option<ChildRef> {
+        match n {
+            n if n > 0 => Some(ChildRef::Deal(n)),
+            0 | i64::MIN => None,
+            n => {
+                let (t, id) = ((-n) / ITEM_SPAN, (-n) % ITEM_SPAN);
+                (t > 0 && id > 0).then_some(ChildRef::Item(t, id))
+            }
+        }
+    }
+}
+
 /// The links the portal offers: every deal field of type `crm` (both directions) and every smart process.
 pub async fn candidates(src: &ReportSource, portal: PortalId) -> Result<Vec<Link>, ReportError> {
     let mut out = Vec::new();
@@ -205,6 +230,26 @@ pub async fn edges(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tally_ids_round_trip_and_never_meet_deal_ids() {
+        for c in [
+            ChildRef::Deal(7),
+            ChildRef::Item(1032, 7),
+            ChildRef::Item(1, 999_999_999),
+        ] {
+            assert_eq!(ChildRef::from_tally_id(c.tally_id()), Some(c));
+        }
+        assert!(ChildRef::Item(1032, 7).tally_id() < 0);
+        assert_eq!(ChildRef::from_tally_id(0), None);
+        assert_eq!(
+            ChildRef::from_tally_id(-5),
+            None,
+            "type 0 is no smart process"
+        );
+        assert_eq!(ChildRef::from_tally_id(-1032 * 1_000_000_000), None);
+        assert_eq!(ChildRef::from_tally_id(i64::MIN), None);
+    }
 
     #[test]
     fn field_values_are_read_tolerantly() {

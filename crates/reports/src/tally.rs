@@ -38,8 +38,6 @@ pub enum Group {
     Work(String),
     /// R7: one sale (parent deal id).
     Sale(i64),
-    /// R7's per-sale view: one child (`deal` or `item:<entityTypeId>`, id).
-    Child(String, i64),
 }
 
 /// Whether a number belongs to the main period or the comparison period.

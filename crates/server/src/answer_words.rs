@@ -67,6 +67,10 @@ pub fn row_text(row: &Row, lang: Lang) -> String {
             }
         }
         Group::Total => word(lang, "total"),
+        // A department may keep a pipeline and a smart process of the same name: the smart process says what it is.
+        Group::Work(w) if w.starts_with("smart:") => {
+            format!("{label} ({})", word(lang, "work_kind_smart"))
+        }
         _ => label.to_string(),
     }
 }
@@ -178,6 +182,28 @@ mod tests {
                 drill: None,
             }],
         }
+    }
+
+    #[test]
+    fn a_smart_process_is_told_from_a_pipeline_of_the_same_name() {
+        assert_eq!(
+            row_text(&row(Group::Work("deal:10".into()), "Логистика"), Lang::Ru),
+            "Логистика"
+        );
+        assert_eq!(
+            row_text(
+                &row(Group::Work("smart:1032".into()), "Логистика"),
+                Lang::Ru
+            ),
+            "Логистика (смарт-процесс)"
+        );
+        assert_eq!(
+            row_text(
+                &row(Group::Work("smart:1032".into()), "Logistics"),
+                Lang::En
+            ),
+            "Logistics (smart process)"
+        );
     }
 
     #[test]

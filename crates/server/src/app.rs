@@ -23,7 +23,7 @@ pub struct AppState {
     pub apps: Arc<Vec<AppConfig>>,
     pub signer: Signer,
     pub http: reqwest::Client,
-    /// Users' own portal tokens for the tidy-up actions (this process's memory only; `user_grants`).
+    /// Users' own portal tokens for the tidy-up actions (in the database, shared by replicas; `user_grants`).
     pub grants: crate::user_grants::UserGrants,
     /// This state's own name among the replicas (several states may share one process in tests): the holder of
     /// its weekly-digest claims.
@@ -37,12 +37,12 @@ impl AppState {
         let cache = b24a_reports::ReportCache::new(config.report_cache());
         AppState {
             reports: b24a_reports::ReportSource::new(store.clone(), cache),
+            grants: crate::user_grants::UserGrants::new(store.clone()),
             store,
             config: Arc::new(config),
             apps: Arc::new(apps),
             signer,
             http: crate::verify::http_client(),
-            grants: Default::default(),
             instance: format!("{:08x}", rand::random::<u32>()),
         }
     }
@@ -80,6 +80,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/reports/{id}/list/export",
             post(crate::api::lists::export),
+        )
+        .route(
+            "/api/linked/sales/{id}",
+            get(crate::api::linked_sale::sale),
         )
         .route("/api/definitions", get(crate::api::reports::definitions))
         .route("/api/dictionaries", get(crate::api::reports::dictionaries))

@@ -182,18 +182,19 @@ async fn verify_launch(
     // The user's own tokens stay on the server (never in the page) for the tidy-up actions: docs/ACTIONS.md.
     let mut session = session;
     if let Some(refresh) = form::get(&p, "REFRESH_ID").filter(|r| !r.is_empty()) {
-        session.grant = state.grants.put(
-            crate::user_grants::UserGrant {
-                portal_id: portal.id.0,
-                user_id,
-                client_id: app.client_id.clone(),
-                endpoint: endpoint.clone(),
-                access_token: auth.to_string(),
-                refresh_token: refresh.to_string(),
-                expires_at: now + crate::api::session_renew::WINDOW_SECS,
-            },
-            now,
-        );
+        let grant = crate::user_grants::UserGrant {
+            portal_id: portal.id.0,
+            user_id,
+            client_id: app.client_id.clone(),
+            endpoint: endpoint.clone(),
+            access_token: auth.to_string(),
+            refresh_token: refresh.to_string(),
+            expires_at: now + crate::api::session_renew::WINDOW_SECS,
+            key_hash: String::new(),
+            version: 0,
+        };
+        // Stored in the background: the launch never waits for an import's write lock (issue #18).
+        session.grant = state.grants.put(grant);
     }
     let token = state.signer.sign(&session);
     let tidy_users: Vec<i64> = state

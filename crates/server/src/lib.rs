@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod install;
 pub mod labels;
 pub mod launch;
+pub mod linked_words;
 pub mod list_words;
 pub mod metrics;
 pub mod page_words;

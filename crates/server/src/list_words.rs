@@ -11,9 +11,10 @@ use crate::i18n::Lang;
 
 /// The columns a list may show, in the order it shows them (ids and paths stay hidden: they feed filters and
 /// links, not eyes).
-const SHOWN: [&str; 27] = [
+const SHOWN: [&str; 28] = [
     "status",
     "pipeline",
+    "smart_process",
     "stage",
     "amount",
     "kind",
@@ -56,6 +57,7 @@ pub fn header(key: &str, lang: Lang) -> &'static str {
         "title" => ("Название", "Title"),
         "status" => ("Статус", "Status"),
         "pipeline" => ("Воронка", "Pipeline"),
+        "smart_process" => ("Смарт-процесс", "Smart process"),
         "stage" => ("Стадия", "Stage"),
         "amount" => ("Сумма", "Amount"),
         "kind" => ("Тип дела", "Activity type"),
@@ -94,8 +96,16 @@ pub fn kind(key: &str) -> &'static str {
     }
 }
 
-/// A status group's name (filter choices): in work, won, lost — for leads converted and junk.
+/// A status group's name (filter choices): in work, won, lost — for leads converted and junk, for R7's linked work
+/// done and closed not done.
 pub fn status_group(key: &str, entity: Entity, lang: Lang) -> &'static str {
+    if entity == Entity::Work {
+        return match key {
+            "won" => pick(lang, "Выполненные", "Done"),
+            "lost" => pick(lang, "Закрытые, не выполненные", "Closed, not done"),
+            _ => pick(lang, "В работе", "In work"),
+        };
+    }
     let lead = entity == Entity::Lead;
     match (key, lead) {
         ("won", false) => pick(lang, "Успешные", "Won"),
@@ -108,6 +118,14 @@ pub fn status_group(key: &str, entity: Entity, lang: Lang) -> &'static str {
 
 /// A status of one record.
 fn status_one(key: &str, entity: Entity, lang: Lang) -> &'static str {
+    if entity == Entity::Work {
+        let status = match key {
+            "won" => b24a_reports::metrics::Status::Won,
+            "lost" => b24a_reports::metrics::Status::Lost,
+            _ => b24a_reports::metrics::Status::InWork,
+        };
+        return crate::linked_words::state_name(status, lang);
+    }
     match (key, entity == Entity::Lead) {
         ("won", false) => pick(lang, "Успешная", "Won"),
         ("lost", false) => pick(lang, "Проигранная", "Lost"),
@@ -205,6 +223,7 @@ fn words(lang: Lang) -> Value {
         "reset": w("Сбросить фильтры", "Reset filters"),
         "empty": w("Нет записей с такими фильтрами", "No records match these filters"),
         "deal_list": w("Список сделок", "Deal list"),
+        "sale_view": w("Лента продажи", "Sale time line"),
     })
 }
 

@@ -16,6 +16,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("sources", "Источники", "Sources"),
     ("projects", "Проекты", "Projects"),
     ("cohort", "Список сделок", "Deal list"),
+    ("sale_view", "Лента продажи", "Sale time line"),
     ("bucket", "Шаг", "Step"),
     ("apply", "Применить", "Apply"),
     ("reset", "Сбросить", "Reset"),
@@ -56,6 +57,19 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("empty", "Нет данных за выбранный период", "No data for the selected period"),
     ("empty_hint", "Попробуйте выбрать другой период или снять фильтры.", "Try another period or clear the filters."),
     ("empty_block", "Нет строк для этих фильтров", "No rows for these filters"),
+    // Why a report has nothing to show (the answer's `meta.empty_reason`): each report says it its own way.
+    ("empty_no_deals_in_period", "Нет сделок за выбранный период", "No deals in the selected period"),
+    ("empty_no_employees_in_scope", "Нет сотрудников в выбранных отделах", "No employees in the chosen departments"),
+    ("empty_no_leads_or_deals_in_period", "Нет лидов и сделок за выбранный период", "No leads or deals in the selected period"),
+    ("empty_no_tasks_with_deadline_in_period", "Нет задач со сроком в выбранном периоде", "No tasks with a deadline in the selected period"),
+    ("empty_period_beyond_tier", "Этот период за пределами вашего тарифа", "This period is beyond your plan"),
+    ("empty_period_beyond_tier_hint", "Бесплатный тариф показывает последние 3 месяца; подписка открывает 24 месяца истории.", "The free plan shows the last 3 months; a subscription opens 24 months of history."),
+    ("empty_no_plan_rows_for_period", "План на этот период не задан", "No plan is set for this period"),
+    ("empty_nothing_forgotten", "Забытых карточек нет", "Nothing is forgotten"),
+    ("empty_nothing_forgotten_hint", "Все открытые лиды, сделки и клиенты в работе: их трогали в пределах выбранного срока.", "Every open lead, deal and client was touched within the chosen number of days."),
+    ("work_kind_smart", "смарт-процесс", "smart process"),
+    ("empty_no_linked_work", "У продаж периода нет работы других отделов", "The period's sales have no work in other departments"),
+    ("empty_no_linked_work_hint", "Отчёт считает дочерние сделки в воронках отделов и элементы смарт-процессов, привязанные к продажам. Какие связи считать, администратор выбирает в настройках.", "The report counts child deals in departments' pipelines and smart-process items bound to the sales. An administrator chooses which links count in the settings."),
     ("records", "записей", "records"),
     ("open_card", "Открыть карточку", "Open the card"),
     ("more", "Показать ещё", "Show more"),
@@ -187,6 +201,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("source_pipelines", "Воронки", "Pipelines"),
     ("source_companies", "Компании", "Companies"),
     ("source_calls", "Звонки", "Calls"),
+    ("source_smart_processes", "Смарт-процессы", "Smart processes"),
     ("source_projects", "Проекты", "Projects"),
     ("source_contacts", "Контакты", "Contacts"),
     ("source_statuses", "Стадии, статусы и источники", "Stages, statuses and sources"),
@@ -242,6 +257,13 @@ mod tests {
             assert!(!ru.is_empty() && !en.is_empty(), "{k}");
         }
         assert_eq!(word(Lang::Ru, "source_deals"), "Сделки");
+        for reason in b24a_reports::answer::EMPTY_REASONS {
+            let k = format!("empty_{reason}");
+            assert!(
+                keys.contains(k.as_str()),
+                "no words for the empty state {reason}"
+            );
+        }
         assert_eq!(page_words(Lang::En)["apply"], "Apply");
     }
 }

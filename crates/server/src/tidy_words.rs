@@ -67,6 +67,44 @@ pub fn entity_words(lang: Lang, entity: &str) -> String {
     }
 }
 
+/// One record's kind, as a row of the audit log names it ("Сделка 12").
+pub fn record_kind(lang: Lang, entity: &str) -> String {
+    match entity {
+        "deal" => pick(lang, "Сделка", "Deal"),
+        "lead" => pick(lang, "Лид", "Lead"),
+        _ => pick(lang, "Дело", "Activity"),
+    }
+}
+
+/// A record's value before or after an action, in words: the responsible's name and the stage's (or, for an
+/// activity, whether it is done). `value` is the audit log's JSON (`responsible`, `stage` or `completed`).
+pub fn record_value(
+    lang: Lang,
+    value: &Value,
+    person: impl Fn(i64) -> String,
+    stage: impl Fn(&str) -> String,
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(id) = value.get("responsible").and_then(Value::as_i64) {
+        parts.push(person(id));
+    }
+    if let Some(code) = value
+        .get("stage")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+    {
+        parts.push(stage(code));
+    }
+    if let Some(done) = value.get("completed").and_then(Value::as_bool) {
+        parts.push(if done {
+            pick(lang, "выполнено", "done")
+        } else {
+            pick(lang, "не выполнено", "not done")
+        });
+    }
+    parts.join(" · ")
+}
+
 /// An action's name.
 pub fn action_name(lang: Lang, action: &str) -> String {
     match action {
@@ -86,6 +124,7 @@ pub fn action_name(lang: Lang, action: &str) -> String {
             "Close (leads as junk, deals as lost)",
         ),
         "stage" => pick(lang, "Перенести на стадию", "Move to a stage"),
+        "complete" => pick(lang, "Отметить выполненными", "Mark done"),
         "undo" => pick(lang, "Отмена действия", "Undo"),
         _ => pick(lang, "Действие", "Action"),
     }
@@ -126,8 +165,13 @@ pub fn confirmation(lang: Lang, action: &str, entity: &str, count: usize, detail
         ),
         "close" => pick(
             lang,
-            &format!("Закрыть ({what}: {count}) с причиной «{detail}». Действие выполняется от вашего имени с вашими правами в портале."),
-            &format!("Close ({what}: {count}) with the reason \"{detail}\". The action runs in your name with your rights in the portal."),
+            &format!("Закрыть ({what}: {count}) с причиной «{detail}»; причина будет добавлена комментарием в карточку. Действие выполняется от вашего имени с вашими правами в портале."),
+            &format!("Close ({what}: {count}) with the reason \"{detail}\", added to each card as a comment. The action runs in your name with your rights in the portal."),
+        ),
+        "complete" => pick(
+            lang,
+            &format!("Отметить выполненными ({what}: {count}). Действие выполняется от вашего имени с вашими правами в портале."),
+            &format!("Mark done ({what}: {count}). The action runs in your name with your rights in the portal."),
         ),
         _ => pick(
             lang,
@@ -186,6 +230,7 @@ pub fn page(lang: Lang) -> Value {
             "todo": action_name(lang, "todo"),
             "close": action_name(lang, "close"),
             "stage": action_name(lang, "stage"),
+            "complete": action_name(lang, "complete"),
         },
     })
 }

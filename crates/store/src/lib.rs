@@ -39,6 +39,7 @@ mod table;
 pub mod testing;
 pub mod tidy;
 pub mod tiers;
+pub mod user_grants;
 mod validate;
 pub mod write;
 
@@ -61,4 +62,5 @@ pub use sync_state::SyncState;
 pub use table::Validate;
 pub use tidy::{NewTidyRecord, TidyOutcome, TidyRecord, TidyRun};
 pub use tiers::StoredTier;
+pub use user_grants::StoredGrant;
 pub use write::{Batch, BatchOutcome, CustomFieldSet, Dictionary, Records, ReplaceOutcome};

@@ -141,6 +141,7 @@ const PORTAL_COLUMNS: &str = "id, member_id, domain, client_endpoint, server_end
 
 /// Every table holding portal-owned rows, children first (so the order also suits foreign keys).
 pub(crate) const PORTAL_OWNED_TABLES: &[&str] = &[
+    "user_grants",
     "report_parts",
     "user_presets",
     "digest_sent",

@@ -258,7 +258,8 @@ impl PortalSync {
                 }
             }
         }
-        // Smart processes (R7): small, read after the bulk kinds; a failure is reported, never fatal to the cycle.
+        // Smart processes (R7): read after the bulk kinds, in chained batches like them; part of the first import (its
+        // state row was held open before the dictionaries). A failure is reported, never fatal to the cycle.
         match self.sync_linked().await {
             Ok(n) => {
                 report.written.insert(
@@ -271,6 +272,13 @@ impl PortalSync {
             }
             Err(err) => {
                 tracing::warn!(portal = self.portal_id, error = %err, "smart processes failed");
+                state::record_error(
+                    &self.store,
+                    self.portal_id,
+                    crate::linked::LINKED,
+                    &err.to_string(),
+                )
+                .await?;
                 report
                     .failed
                     .insert(crate::linked::LINKED.into(), err.to_string());
@@ -303,6 +311,10 @@ impl PortalSync {
                 state::save(&self.store, self.portal_id, &st).await?;
             }
         }
+        // Smart-process items are part of the first import too (R7 reads them from its first report).
+        let deals = state::load(&self.store, self.portal_id, Entity::Deals.name()).await?;
+        self.hold_linked_open(deals.full_finished_at.is_none())
+            .await?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 
 mod browser;
 mod freshness;
+mod linked;
 mod lists;
 mod pages;
 mod session_renew;

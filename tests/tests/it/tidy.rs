@@ -1,7 +1,8 @@
 //! The tidy-up page in real headless Chromium (docs/ACTIONS.md): a deal group (without an amount, past close, of
 //! dismissed employees) gets to-dos and
 //! is reassigned through the page's confirmation; the emulator holds exactly those changes, the next sync shows the
-//! new owner in the groups, the action log lists both runs, and undo from the log restores the owners.
+//! new owner in the groups and in R2 (the new owner's deals in work grow by the reassigned deals he did not own, as
+//! counted from the emulator), the action log lists both runs, and undo from the log restores the owners.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,6 +14,56 @@ fn owners(w: &b24a_testkit::World) -> HashMap<i64, i64> {
     w.portal
         .with_data(|d| d.deals.iter().map(|x| (x.id, x.assigned_by_id)).collect())
         .unwrap()
+}
+
+/// Open deals of `user` in the emulator created on or after `from` (a portal-local day): the hand count R2's "in
+/// work" must equal over a period starting that day and ending today.
+fn open_deals_of(w: &b24a_testkit::World, user: i64, from: chrono::NaiveDate) -> usize {
+    w.portal
+        .with_data(|d| {
+            d.deals
+                .iter()
+                .filter(|x| !x.closed && x.assigned_by_id == user)
+                .filter(|x| {
+                    let local = x.date_create + d.zone.offset_at(x.date_create) as i64;
+                    chrono::DateTime::from_timestamp(local, 0).map(|t| t.date_naive()) >= Some(from)
+                })
+                .count()
+        })
+        .unwrap()
+}
+
+/// R2's "deals in work" of `user` over the last 800 days, asked through the page's own API, and the first day the
+/// answer covers (the subscription may clamp the history).
+async fn r2_in_work(b: &Browser, user: i64) -> Option<(f64, chrono::NaiveDate)> {
+    let body =
+        json!({"filter": {"period": {"preset": "last_days", "days": 800}, "compare": "none"}});
+    let (st, a) = b
+        .page_api("POST", "/api/reports/managers", Some(&body))
+        .await
+        .ok()?;
+    assert_eq!(st, 200, "{a}");
+    let from = a["meta"]["clamp"]["applied_from"]
+        .as_str()
+        .or_else(|| a["meta"]["period"]["from"].as_str())
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| panic!("no first day in {}", a["meta"]));
+    for t in a["tables"].as_array()? {
+        let Some(col) = t["columns"]
+            .as_array()?
+            .iter()
+            .position(|c| c["metric"] == "deal_in_work")
+        else {
+            continue;
+        };
+        let row = t["rows"]
+            .as_array()?
+            .iter()
+            .find(|r| r["group"]["by"] == "user" && r["group"]["key"] == json!(user));
+        let n = row.map_or(0.0, |r| r["cells"][col]["value"].as_f64().unwrap_or(0.0));
+        return Some((n, from));
+    }
+    None
 }
 
 async fn click(b: &Browser, sel: &str) {
@@ -78,6 +129,28 @@ async fn a_group_gets_todos_is_reassigned_logged_and_undone() {
         .iter()
         .map(|i| i["id"].as_i64().unwrap())
         .collect();
+    // R2 before the actions: the new owner's deals in work, equal to the emulator's count.
+    let (r2_before, from) = r2_in_work(&b, to).await.expect("R2 has a managers table");
+    let in_work_before = open_deals_of(&w, to, from);
+    assert_eq!(r2_before, in_work_before as f64, "R2 counts his open deals");
+    // The reassigned deals he did not own and R2's period covers.
+    let moved = w
+        .portal
+        .with_data(|d| {
+            ids.iter()
+                .filter(|id| before[*id] != to)
+                .filter(|id| {
+                    let c = d.deal(**id).unwrap().date_create;
+                    let local = c + d.zone.offset_at(c) as i64;
+                    chrono::DateTime::from_timestamp(local, 0).map(|t| t.date_naive()) >= Some(from)
+                })
+                .count()
+        })
+        .unwrap();
+    assert!(
+        moved > 0,
+        "some reassigned deal was not his and lies in R2's period"
+    );
 
     // To-dos for the whole group (tomorrow), then reassign it.
     click(&b, &format!("[data-group={key}] .tidy-open")).await;
@@ -166,6 +239,21 @@ async fn a_group_gets_todos_is_reassigned_logged_and_undone() {
     )
     .await;
     let _ = synced;
+    // ... and in the reports: R2 attributes the reassigned deals to the new owner.
+    assert_eq!(open_deals_of(&w, to, from), in_work_before + moved);
+    let r2 = b24a_testkit::wait_for(
+        "R2 to show the new owner's deals",
+        Duration::from_secs(120),
+        || {
+            let b = &b;
+            async move {
+                let (n, _) = r2_in_work(b, to).await?;
+                (n == (in_work_before + moved) as f64).then_some(n)
+            }
+        },
+    )
+    .await;
+    let _ = r2;
 
     // The log lists both runs; undo the reassignment from it.
     b.js("location.hash = '#sales_dynamics'; return true")

@@ -1,5 +1,5 @@
 //! Admin routes that look at or steer the portal as a whole: `info` (endpoints, counters,
-//! record counts), `snapshot`, the notification `inbox`, REST limits, fault injection and the REST on/off switch.
+//! record counts), `snapshot`, the notification `inbox`, the cards' `timeline-comments`, REST limits, fault injection and the REST on/off switch.
 //!
 //! Must never change CRM records or app installs (see `records` and `apps`).
 
@@ -30,6 +30,7 @@ pub fn routes() -> Router<Arc<PortalState>> {
         .route("/info", get(info))
         .route("/snapshot", get(snapshot))
         .route("/inbox", get(inbox))
+        .route("/timeline-comments", get(timeline_comments))
         .route("/limits", write(limits))
         .route("/faults", write(faults))
         .route("/rest_access", write(rest_access))
@@ -56,6 +57,10 @@ async fn info(State(s): Portal) -> Response {
 /// The notifications the portal delivered (`im.notify.*.add`), oldest first.
 async fn inbox(State(s): Portal) -> Response {
     ok(json!(PortalHandle::from_state(s).inbox()))
+}
+
+async fn timeline_comments(State(s): Portal) -> Response {
+    ok(json!(PortalHandle::from_state(s).timeline_comments()))
 }
 
 async fn snapshot(State(s): Portal) -> Result<Response, AdminError> {

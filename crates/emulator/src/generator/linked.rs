@@ -1,5 +1,6 @@
 //! Linked work (R7): what departments do after a sale. Every company gets two smart processes ("Снабжение" 1032,
-//! "Логистика" 1036) whose items are bound to sales deals of the default pipeline by `parentId2`; a company made with
+//! "Логистика" 1036) whose items are bound to sales deals of the default pipeline by `parentId2` (unless
+//! `CompanyConfig::smart_items` is off: then [`drop_smart_processes`] removes them); a company made with
 //! `CompanyConfig::linked_deals` also gets two department pipelines ("Логистика", "Инженеры") whose child deals
 //! name their sale in a `crm` user field (`UF_CRM_PARENT_DEAL`, `D_<id>`). Children appear a few days after the
 //! sale; most are done, some slow, some stuck, some failed, a few reopened. Runs on a random stream of its own, after
@@ -241,6 +242,15 @@ pub fn build(g: &mut Gen, data: &mut PortalData, linked_deals: bool) {
     items.sort_by_key(|i| (i.entity_type_id, i.id));
     data.crm_items = items;
     data.deal_history.extend(children);
+}
+
+/// A company that does not use smart processes: no types, no items, no `DYNAMIC_*` stages. Applied after
+/// [`build`], so the child deals stay the ones the same seed makes with smart processes.
+pub fn drop_smart_processes(data: &mut PortalData) {
+    data.crm_types.clear();
+    data.crm_items.clear();
+    data.statuses
+        .retain(|s| !s.entity_id.starts_with("DYNAMIC_"));
 }
 
 fn push_stages(

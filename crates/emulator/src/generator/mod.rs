@@ -9,7 +9,7 @@ mod clock;
 mod contacts;
 mod crm;
 pub mod dictionaries;
-mod linked;
+pub(crate) mod linked;
 pub mod names;
 mod org;
 mod tasks;
@@ -110,6 +110,14 @@ pub struct CompanyConfig {
     /// items bound by `parentId2` are generated for every company.
     #[serde(default)]
     pub linked_deals: bool,
+    /// Smart processes with items bound to sales by `parentId2` (R7's relation links); `false` leaves a company
+    /// with no smart processes, whose linked work (with `linked_deals`) goes through the user field alone.
+    #[serde(default = "yes")]
+    pub smart_items: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for CompanyConfig {
@@ -122,6 +130,7 @@ impl Default for CompanyConfig {
             zone: crate::format::Zone::MOSCOW,
             volumes: None,
             linked_deals: false,
+            smart_items: true,
         }
     }
 }
@@ -143,6 +152,12 @@ impl CompanyConfig {
     /// The same company with linked child deals in department pipelines (R7's user-field links).
     pub fn with_linked_deals(mut self) -> Self {
         self.linked_deals = true;
+        self
+    }
+
+    /// The same company without smart processes (R7's links then only through the user field of `linked_deals`).
+    pub fn without_smart_items(mut self) -> Self {
+        self.smart_items = false;
         self
     }
 
@@ -207,6 +222,9 @@ pub fn generate(cfg: &CompanyConfig) -> PortalData {
         zone: g.zone,
     };
     linked::build(&mut linked, &mut data, cfg.linked_deals);
+    if !cfg.smart_items {
+        linked::drop_smart_processes(&mut data);
+    }
     // Growth slack of the big vectors is hundreds of MB on the large preset.
     data.deals.shrink_to_fit();
     data.leads.shrink_to_fit();

@@ -15,7 +15,7 @@ use crate::mutations::{self, DealPatch, NewActivity, PendingEvent};
 use crate::state::PortalState;
 
 /// Posts the events of a change without holding the method up (the portal's queue service delivers later too).
-fn fire(portal: &PortalState, pending: Vec<PendingEvent>) {
+pub(super) fn fire(portal: &PortalState, pending: Vec<PendingEvent>) {
     let mut deliveries = Vec::new();
     for (name, data, id, user) in pending {
         deliveries.extend(crate::events::fire(portal, &name, data, id, user));
@@ -44,14 +44,16 @@ fn fields_of(params: &Value) -> Option<&serde_json::Map<String, Value>> {
         .and_then(Value::as_object)
 }
 
-fn read(portal: &PortalState) -> Result<std::sync::RwLockReadGuard<'_, PortalData>, RestError> {
+pub(super) fn read(
+    portal: &PortalState,
+) -> Result<std::sync::RwLockReadGuard<'_, PortalData>, RestError> {
     portal
         .data
         .read()
         .map_err(|_| RestError::new(500, "INTERNAL_SERVER_ERROR", "Internal server error"))
 }
 
-fn internal(e: crate::error::EmulatorError) -> RestError {
+pub(super) fn internal(e: crate::error::EmulatorError) -> RestError {
     RestError::legacy(&e.to_string())
 }
 
@@ -66,7 +68,7 @@ fn editable_owner(ctx: &Ctx, owner: Option<i64>) -> Result<i64, RestError> {
     }
 }
 
-fn user_exists(ctx: &Ctx, id: i64) -> Result<bool, RestError> {
+pub(super) fn user_exists(ctx: &Ctx, id: i64) -> Result<bool, RestError> {
     Ok(read(ctx.portal)?.users.iter().any(|u| u.id == id))
 }
 

@@ -13,6 +13,7 @@ mod crm_dict;
 mod crm_history;
 mod crm_item;
 mod crm_lead;
+mod crm_timeline;
 mod crm_userfield;
 mod crm_write;
 pub mod events;
@@ -87,7 +88,9 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         | "crm.item.fields"
         | "crm.deal.update"
         | "crm.lead.update"
-        | "crm.activity.todo.add" => "crm",
+        | "crm.activity.todo.add"
+        | "crm.activity.update"
+        | "crm.timeline.comment.add" => "crm",
         "tasks.task.list" => "task",
         "im.notify.system.add" | "im.notify.personal.add" => "im",
         "voximplant.statistic.get" => "telephony",
@@ -135,6 +138,8 @@ pub fn call(ctx: &Ctx, method: &str, params: &Value) -> MethodResult {
         "crm.deal.update" => crm_write::deal_update(ctx, params),
         "crm.lead.update" => crm_write::lead_update(ctx, params),
         "crm.activity.todo.add" => crm_write::todo_add(ctx, params),
+        "crm.activity.update" => crm_timeline::activity_update(ctx, params),
+        "crm.timeline.comment.add" => crm_timeline::comment_add(ctx, params),
         "crm.company.list" => crm_company::list(ctx, params),
         "crm.company.get" => crm_company::get(ctx, params),
         "crm.contact.list" => crm_contact::list(ctx, params),

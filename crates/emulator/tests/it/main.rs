@@ -4,10 +4,12 @@
 
 mod admin_api;
 mod common;
+mod crm_timeline;
 mod crm_write;
 mod generator_consistency;
 mod http_oauth_events;
 mod http_rest;
+mod live_office;
 mod notifications;
 mod smart_items;
 mod userfields;

@@ -4,8 +4,13 @@
 //! children (UF_CRM_KIDS) and the default choice. Every number below is computed by hand in the comments.
 use crate::common;
 
+use b24a_reports::metrics::Status;
 use b24a_reports::r7_linked::sale_view;
-use b24a_reports::{drill_ids, run_report, Drill, Group, Prepared, ReportId, Side};
+use b24a_reports::r7_links::ChildRef;
+use b24a_reports::{
+    drill_down, drill_down_all, drill_ids, run_report, Drill, Entity, Group, ListQuery, Prepared,
+    ReportId, Side,
+};
 use common::*;
 
 fn now() -> i64 {
@@ -339,7 +344,7 @@ async fn r7_numbers_by_hand() {
             assert!(approx(c("chain_completed_share"), share), "{l} {g:?}");
         }
 
-        // Drill-downs list exactly what was counted; cells counting smart-process items carry no drill.
+        // Drill-downs list exactly what was counted, smart-process items (negative tally ids) included.
         let p = Prepared::new(s, &ctx, &f).await.unwrap();
         let ids = |m: &str, g: Group| {
             let d = Drill {
@@ -363,42 +368,123 @@ async fn r7_numbers_by_hand() {
         );
         assert_eq!(ids("sales_waiting", Group::Total).await, [1, 2, 3], "{l}");
         assert_eq!(ids("chain_completed", web.clone()).await, [7], "{l}");
-        let cell = a
-            .table("by_work")
-            .unwrap()
-            .cell(&sm, "work_created")
-            .unwrap();
-        assert!(cell.drill.is_none(), "{l}");
-        assert!(
-            a.table("by_work")
-                .unwrap()
-                .cell(&w1, "work_created")
-                .unwrap()
-                .drill
-                .is_some(),
+        let item = |id| ChildRef::Item(1032, id).tally_id();
+        let mut both_items = vec![item(1), item(2)];
+        both_items.sort();
+        assert_eq!(ids("work_created", sm.clone()).await, both_items, "{l}");
+        // Mixed cells: all six children; done = C11, item 1, item 2; S1's open work: C12 only.
+        let mut all = vec![11, 12, 21, 31, item(1), item(2)];
+        all.sort();
+        assert_eq!(ids("work_created", Group::Total).await, all, "{l}");
+        let mut done = vec![11, item(1), item(2)];
+        done.sort();
+        assert_eq!(ids("work_done", Group::Total).await, done, "{l}");
+        // work_close_days by responsible 12: items 1 and 2.
+        assert_eq!(
+            ids("work_close_days", Group::User(12)).await,
+            both_items,
             "{l}"
         );
+        // CALL's chain work: C11, C12, item 1.
+        let mut call_work = vec![11, 12, item(1)];
+        call_work.sort();
+        assert_eq!(ids("chain_work", call.clone()).await, call_work, "{l}");
+        for (table, g, m) in [
+            ("by_work", &sm, "work_created"),
+            ("by_work", &w1, "work_created"),
+            ("by_work", &Group::Total, "work_done"),
+            ("by_responsible", &u12, "work_close_days_count"),
+            ("chain_by_source", &call, "chain_work"),
+        ] {
+            let c = a.table(table).unwrap().cell(g, m).unwrap();
+            assert!(c.drill.is_some(), "{l}: {table} {g:?} {m} is drillable");
+        }
+        assert!(a.tile("work_created").unwrap().drill.is_some(), "{l}");
 
-        // The per-sale view: S1's children on one time line (C11 03-03, C12 03-04, item 1 03-05).
-        let view = sale_view(s, &ctx, &f, 1).await.unwrap().unwrap();
-        let kids: Vec<&Group> = view.rows.iter().map(|r| &r.group).collect();
+        // The list of a mixed number: its `counted` equals the number, deals and items each with its card.
+        let d = Drill {
+            metric: "work_done".into(),
+            group: Group::Total,
+            side: Side::Current,
+        };
+        let list = drill_down(s, &ctx, ReportId::Linked, &f, &d, &ListQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(list.entity, Entity::Work, "{l}");
+        assert_eq!(list.counted, 3, "{l}");
+        assert_eq!(list.total, 3, "{l}");
+        let mut paths: Vec<&str> = list.rows.iter().map(|r| r.path.as_str()).collect();
+        paths.sort();
         assert_eq!(
-            kids,
+            paths,
             [
-                &Group::Child("deal".into(), 11),
-                &Group::Child("deal".into(), 12),
-                &Group::Child("item:1032".into(), 1)
+                "/crm/deal/details/11/",
+                "/crm/type/1032/details/1/",
+                "/crm/type/1032/details/2/"
             ],
             "{l}"
         );
+        let i1 = list
+            .rows
+            .iter()
+            .find(|r| r.path == "/crm/type/1032/details/1/")
+            .unwrap();
+        assert_eq!(i1.title, "Item 1", "{l}");
+        assert_eq!(i1.columns["smart_process"], "Supply", "{l}");
+        assert_eq!(i1.columns["status"], "won", "{l}");
+        assert_eq!(i1.columns["created"], "2026-03-05", "{l}");
+        assert_eq!(i1.columns["closed"], "2026-03-15", "{l}");
+        assert!(approx(i1.columns["amount"].as_f64(), 30_000.0), "{l}");
+        // Whole-list mode (the Excel export) holds the same records.
+        let all_rows = drill_down_all(s, &ctx, ReportId::Linked, &f, &d, &ListQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(all_rows.rows.len(), 3, "{l}");
+
+        // The per-sale view: S1's children on one time line (C11 03-03, C12 03-04, item 1 03-05).
+        let view = sale_view(s, &ctx, &f, 1).await.unwrap().unwrap();
+        let kids: Vec<ChildRef> = view.children.iter().map(|c| c.child).collect();
+        assert_eq!(
+            kids,
+            [
+                ChildRef::Deal(11),
+                ChildRef::Deal(12),
+                ChildRef::Item(1032, 1)
+            ],
+            "{l}"
+        );
+        assert_eq!(view.sale.path, "/crm/deal/details/1/", "{l}");
+        // First 100 000.00, now 150 000.00.
+        assert!(approx(view.first_amount, 100_000.0), "{l}");
+        assert!(approx(view.final_amount, 150_000.0), "{l}");
+        let c11 = &view.children[0];
+        assert_eq!(c11.status, Status::Won, "{l}");
+        assert_eq!(c11.close_days, Some(3), "{l}");
+        assert!(approx(c11.amount, 20_000.0), "{l}");
+        let c12 = &view.children[1];
+        assert_eq!(c12.status, Status::InWork, "{l}");
+        assert_eq!((c12.closed_on, c12.close_days), (None, None), "{l}");
+        assert_eq!(c12.record.columns["stage"], "E-New", "{l}");
+        let i1 = &view.children[2];
+        assert_eq!(i1.work, "Supply", "{l}");
+        assert_eq!(i1.record.path, "/crm/type/1032/details/1/", "{l}");
+        assert_eq!(i1.close_days, Some(10), "{l}");
         assert!(
             sale_view(s, &ctx, &f, 4)
                 .await
                 .unwrap()
                 .unwrap()
-                .rows
+                .children
                 .is_empty(),
             "{l}"
+        );
+        assert!(
+            sale_view(s, &ctx, &f, 5).await.unwrap().is_none(),
+            "{l}: a February sale is not a sale of the period"
+        );
+        assert!(
+            sale_view(s, &ctx, &f, 999).await.unwrap().is_none(),
+            "{l}: unknown"
         );
         assert!(
             sale_view(s, &ctx, &f, 11).await.unwrap().is_none(),

@@ -80,10 +80,13 @@ pub async fn page(
     Json(req): Json<ListRequest>,
 ) -> Result<Json<Value>, AppError> {
     let (list, _, _) = run(&state, &caller, &id, &req, false).await?;
-    Ok(Json(crate::list_words::list_json(
-        &list,
-        Lang::from_code(&caller.0.lang),
-    )))
+    let mut v = crate::list_words::list_json(&list, Lang::from_code(&caller.0.lang));
+    // R7's deal lists are lists of sales: each row opens the sale's time line (`/api/linked/sales/{id}`).
+    v["sale_view"] = Value::Bool(
+        report_id(&id)? == b24a_reports::ReportId::Linked
+            && list.entity == b24a_reports::Entity::Deal,
+    );
+    Ok(Json(v))
 }
 
 /// `POST /api/reports/{id}/list/export`: the whole list (every page, with the list's filters and sort) as .xlsx.

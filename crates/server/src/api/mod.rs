@@ -5,6 +5,7 @@
 
 pub mod custom_fields;
 pub mod guard;
+pub mod linked_sale;
 pub mod linked_settings;
 pub mod lists;
 pub mod plan_path;

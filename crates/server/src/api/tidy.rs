@@ -1,6 +1,6 @@
 //! The tidy-up page's API (docs/ACTIONS.md): the groups with counts, amounts and records; the confirmation text of
 //! an action; starting a run (a background job acting with the caller's own portal tokens); the audit log with each
-//! run's records and progress; undo of reassignments and stage moves. Open to administrators and the users the
+//! run's records and progress; undo of reassignments, stage moves, closings and "mark done". Open to administrators and the users the
 //! `tidy_users` setting names; a non-administrator acts within his data scope. Records are always those of the
 //! group as the server computes it now: ids the request names outside it are refused.
 //!
@@ -124,7 +124,9 @@ pub async fn groups(
     // Amounts are in the portal's base currency as the reports know it (none known: plain numbers, never an
     // assumed currency).
     let scope = access(&state, &caller).await?;
-    let currency = super::reports::context(&state, &caller, scope).await?.base_currency;
+    let currency = super::reports::context(&state, &caller, scope)
+        .await?
+        .base_currency;
     Ok(Json(json!({
         "groups": out,
         "currency": currency,
@@ -154,7 +156,7 @@ fn actions_of(entity: TidyEntity) -> Vec<&'static str> {
     match entity {
         TidyEntity::Deal => vec!["reassign", "todo", "close", "stage"],
         TidyEntity::Lead => vec!["reassign", "todo", "close"],
-        TidyEntity::Activity => vec![],
+        TidyEntity::Activity => vec!["reassign", "complete"],
     }
 }
 
@@ -216,7 +218,12 @@ async fn plan(state: &AppState, caller: &Caller, req: &ActionRequest) -> Result<
             entity,
             id: i.id,
             responsible: i.responsible,
-            stage: i.stage.clone(),
+            // The activity groups hold open activities only.
+            stage: if entity == "activity" {
+                "N".to_string()
+            } else {
+                i.stage.clone()
+            },
         })
         .collect();
     let lang = lang(caller);
@@ -311,7 +318,10 @@ async fn plan(state: &AppState, caller: &Caller, req: &ActionRequest) -> Result<
                 stage_of.push((i.id, fail.status_id.clone()));
             }
             (
-                Change::Stage { stage_of },
+                Change::Stage {
+                    stage_of,
+                    reason: Some(reason.to_string()),
+                },
                 reason.to_string(),
                 json!({"reason": reason}),
             )
@@ -333,8 +343,16 @@ async fn plan(state: &AppState, caller: &Caller, req: &ActionRequest) -> Result<
                 name = s.name.clone();
                 stage_of.push((i.id, stage.clone()));
             }
-            (Change::Stage { stage_of }, name, json!({"stage": stage}))
+            (
+                Change::Stage {
+                    stage_of,
+                    reason: None,
+                },
+                name,
+                json!({"stage": stage}),
+            )
         }
+        "complete" => (Change::Complete { done: true }, String::new(), json!({})),
         _ => return Err(field("action", "unknown action")),
     };
     let mut params = params;
@@ -365,17 +383,25 @@ pub async fn preview(
     Ok(Json(json!({"count": p.targets.len(), "text": text})))
 }
 
-fn client_for(state: &AppState, caller: &Caller) -> Result<b24a_client::Client, AppError> {
+async fn client_for(state: &AppState, caller: &Caller) -> Result<b24a_client::Client, AppError> {
     let now = chrono::Utc::now().timestamp();
     let grant = state
         .grants
         .for_session(&caller.0, now)
+        .await
         .ok_or_else(|| field("grant", "open the app again"))?;
     let app = state
         .app(&caller.0.client_id)
         .ok_or(AppError::Unauthorized)?;
-    tidy_runner::user_client(&grant, &state.config.oauth_server, &app.client_secret)
-        .map_err(|e| AppError::Internal(e.to_string()))
+    let holder = format!("{}-{:08x}", state.instance, rand::random::<u32>());
+    tidy_runner::user_client(
+        &state.store,
+        &grant,
+        &holder,
+        &state.config.oauth_server,
+        &app.client_secret,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// `POST /api/tidy/runs`: starts the confirmed action; `{run, total}`. Progress: `GET /api/tidy/runs/{run}`.
@@ -385,7 +411,7 @@ pub async fn start(
     Json(req): Json<ActionRequest>,
 ) -> Result<Json<Value>, AppError> {
     let p = plan(&state, &caller, &req).await?;
-    let client = client_for(&state, &caller)?;
+    let client = client_for(&state, &caller).await?;
     let cmds = tidy_runner::commands(&p.change, p.targets);
     let total = cmds.len();
     let run = tidy_runner::create(
@@ -428,7 +454,7 @@ fn run_json(lang: Lang, r: &b24a_store::TidyRun, names: &HashMap<i64, (String, b
         "finished": r.status != "running",
         "created_at": r.created_at,
         "finished_at": r.finished_at,
-        "undoable": matches!(r.action.as_str(), "reassign" | "stage" | "close") && r.status != "running" && r.done > 0,
+        "undoable": matches!(r.action.as_str(), "reassign" | "stage" | "close" | "complete") && r.status != "running" && r.done > 0,
     })
 }
 
@@ -458,15 +484,43 @@ pub async fn run(
     let names = user_names(&state, &caller).await?;
     let lang = lang(&caller);
     let records = state.store.tidy_run_records(caller.portal(), id).await?;
+    let dicts = b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?;
     let mut out = run_json(lang, &r, &names);
+    let person = |id: i64| {
+        names
+            .get(&id)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    let stage = |entity: &str, code: &str| {
+        if entity == "lead" {
+            dicts
+                .lead_statuses
+                .get(code)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| code.to_string())
+        } else {
+            let pipeline = dicts.deal_stages.get(code).map(|s| s.pipeline);
+            match pipeline {
+                Some(p) => format!("{} · {}", dicts.pipeline_name(p), dicts.stage_name(code)),
+                None => dicts.stage_name(code),
+            }
+        }
+    };
     out["records"] = records
         .iter()
         .map(|x| {
+            let before = parse_json(&x.before_value);
+            let after = x.after_value.as_deref().map(parse_json);
+            let text = |v: &Value| words::record_value(lang, v, person, |c| stage(&x.entity, c));
             json!({
                 "entity": x.entity,
+                "kind_words": words::record_kind(lang, &x.entity),
                 "id": x.record_id,
-                "before": parse_json(&x.before_value),
-                "after": x.after_value.as_deref().map(parse_json),
+                "before_text": text(&before),
+                "after_text": after.as_ref().map(text),
+                "before": before,
+                "after": after,
                 "outcome": x.outcome,
                 "outcome_words": words::outcome_words(lang, &x.outcome),
                 "error": x.error,
@@ -489,10 +543,14 @@ pub async fn undo(
         .tidy_run(caller.portal(), id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("run {id}")))?;
-    if !matches!(r.action.as_str(), "reassign" | "stage" | "close") || r.status == "running" {
+    if !matches!(
+        r.action.as_str(),
+        "reassign" | "stage" | "close" | "complete"
+    ) || r.status == "running"
+    {
         return Err(field("run", "this action cannot be undone"));
     }
-    let client = client_for(&state, &caller)?;
+    let client = client_for(&state, &caller).await?;
     let records: Vec<_> = state
         .store
         .tidy_run_records(caller.portal(), id)
@@ -510,7 +568,11 @@ pub async fn undo(
         .iter()
         .map(|x| {
             (
-                if x.entity == "lead" { "lead" } else { "deal" },
+                match x.entity.as_str() {
+                    "lead" => "lead",
+                    "activity" => "activity",
+                    _ => "deal",
+                },
                 x.record_id,
             )
         })
@@ -534,11 +596,23 @@ pub async fn undo(
             entity: key.0,
             id: key.1,
             responsible: after["responsible"].as_i64(),
-            stage: after["stage"].as_str().unwrap_or_default().to_string(),
+            stage: if key.0 == "activity" {
+                if after["completed"] == json!(true) {
+                    "Y"
+                } else {
+                    "N"
+                }
+                .to_string()
+            } else {
+                after["stage"].as_str().unwrap_or_default().to_string()
+            },
         };
+        // Unchanged: every value the portal answers (responsible and stage, or responsible and completion) is
+        // still what the run left.
         let now = current.get(key);
         let unchanged = now.is_some_and(|c| {
-            c["responsible"] == after["responsible"] && c["stage"] == after["stage"]
+            c.as_object()
+                .is_some_and(|m| m.iter().all(|(k, v)| after.get(k) == Some(v)))
         });
         if !unchanged {
             skipped.push(target);
@@ -552,12 +626,17 @@ pub async fn undo(
                     continue;
                 }
             }
+        } else if r.action == "complete" {
+            Change::Complete {
+                done: before["completed"] == json!(true),
+            }
         } else {
             Change::Stage {
                 stage_of: vec![(
                     key.1,
                     before["stage"].as_str().unwrap_or_default().to_string(),
                 )],
+                reason: None,
             }
         };
         restore.extend(tidy_runner::commands(&change, vec![target]));
@@ -565,10 +644,11 @@ pub async fn undo(
     let skipped_cmds: Vec<tidy_runner::Command> = skipped
         .into_iter()
         .map(|t| tidy_runner::Command {
-            before: json!({"responsible": t.responsible, "stage": t.stage}),
+            before: t.state(),
             after: Value::Null,
             method: "",
             params: Value::Null,
+            comment: None,
             target: t,
         })
         .collect();

@@ -15,5 +15,6 @@ mod launch_during_import;
 mod linked_report;
 mod reports_api;
 mod tidy;
+mod tidy_activities;
 mod tiers;
 mod two_processes;

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::common::scope::{get, post, put, session, tile};
 use crate::common::{Harness, CLIENT_ID, SECRET};
 
-async fn synced(backend: Backend) -> Harness {
+pub(crate) async fn synced(backend: Backend) -> Harness {
     let cfg = CompanyConfig::new(17, Size::Tiny);
     let h = Kit::new()
         .backend(backend)
@@ -30,7 +30,7 @@ async fn synced(backend: Backend) -> Harness {
     h
 }
 
-fn group<'a>(groups: &'a Value, key: &str) -> &'a Value {
+pub(crate) fn group<'a>(groups: &'a Value, key: &str) -> &'a Value {
     groups["groups"]
         .as_array()
         .unwrap()
@@ -39,7 +39,7 @@ fn group<'a>(groups: &'a Value, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no group {key}"))
 }
 
-fn ids(g: &Value) -> Vec<i64> {
+pub(crate) fn ids(g: &Value) -> Vec<i64> {
     g["items"]
         .as_array()
         .unwrap()
@@ -48,7 +48,7 @@ fn ids(g: &Value) -> Vec<i64> {
         .collect()
 }
 
-async fn wait_run(h: &Harness, s: &str, run: i64) -> Value {
+pub(crate) async fn wait_run(h: &Harness, s: &str, run: i64) -> Value {
     for _ in 0..200 {
         let (st, r) = get(h, s, &format!("/api/tidy/runs/{run}")).await;
         assert_eq!(st, 200, "{r}");
@@ -185,11 +185,42 @@ store_test!(groups_reassign_todo_audit_and_undo, |backend: Backend| {
     );
     assert_eq!(runs[0]["user_id"], json!(1));
     assert_eq!(runs[0]["undoable"], json!(true));
+    // Each record in words as the page shows it: the owner's name and the named stage, never a code or JSON.
+    let (full_name, stage_names) = h
+        .portal
+        .with_data(|d| {
+            let u = d.users.iter().find(|u| u.id == to).unwrap();
+            let stages: HashMap<i64, String> = chosen
+                .iter()
+                .map(|id| {
+                    let deal = d.deal(*id).unwrap();
+                    let stage = d
+                        .statuses
+                        .iter()
+                        .find(|s| {
+                            s.entity_id.starts_with("DEAL_STAGE") && s.status_id == deal.stage_id
+                        })
+                        .map(|s| s.name.clone())
+                        .unwrap();
+                    (*id, stage)
+                })
+                .collect();
+            (format!("{} {}", u.last_name, u.name), stages)
+        })
+        .unwrap();
     for r in run["records"].as_array().unwrap() {
         let id = r["id"].as_i64().unwrap();
         assert_eq!(r["before"]["responsible"], json!(before[&id]));
         assert_eq!(r["after"]["responsible"], json!(to));
         assert_eq!(r["outcome"], json!("done"));
+        assert_eq!(r["kind_words"], json!("Deal"));
+        let after_text = r["after_text"].as_str().unwrap();
+        assert!(
+            after_text.starts_with(&format!("{full_name} · "))
+                && after_text.ends_with(&format!(" · {}", stage_names[&id])),
+            "{after_text}"
+        );
+        assert!(!r["before_text"].as_str().unwrap().contains('{'), "{r}");
     }
 
     // Undo: one deal was changed again in the portal meanwhile; it is skipped, the others get their owner back.
@@ -230,93 +261,95 @@ store_test!(groups_reassign_todo_audit_and_undo, |backend: Backend| {
     }
 });
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refusals_are_per_record_and_the_rest_is_done() {
-    let h = synced(Backend::Sqlite).await;
-    let admin = session(&h, 1).await;
-    let user = h.employee();
-    // The employee may open the reports on the whole company and the tidy-up page, and edit only his own cards.
-    let rules =
-        json!([{"report": "*", "subject": {"type": "user", "id": user}, "scope": "company"}]);
-    assert_eq!(put(&h, &admin, "/api/settings/access", rules).await.0, 200);
-    // The administrator names him on the settings page (duplicates kept once), and the settings read it back.
-    let (st, saved) = put(
-        &h,
-        &admin,
-        "/api/settings/tidy-users",
-        json!({"users": [user, user]}),
-    )
-    .await;
-    assert_eq!((st, saved), (200, json!({"users": [user]})));
-    assert_eq!(
-        get(&h, &admin, "/api/settings").await.1["tidy_users"],
-        json!([user])
-    );
-    h.portal.set_edit_right(user, EditRight::Own).unwrap();
-    let me = session(&h, user).await;
-    let (st, groups) = get(&h, &me, "/api/tidy/groups").await;
-    assert_eq!(st, 200, "{groups}");
-    // A group holding his own open deal and others' (every open deal is in "forgotten after 14 days" or not, so
-    // look through all deal groups for one with both).
-    let mine_and_others = groups["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["entity"] == "deal")
-        .find_map(|g| {
-            let items = g["items"].as_array().unwrap();
-            let own = items.iter().find(|i| i["responsible"] == json!(user))?;
-            let other = items.iter().find(|i| i["responsible"] != json!(user))?;
-            Some((
-                g["key"].as_str().unwrap().to_string(),
-                own["id"].as_i64().unwrap(),
-                other["id"].as_i64().unwrap(),
-            ))
-        });
-    let (key, own, other) = mine_and_others.expect("a deal group with his and others' deals");
-    let to = h
-        .portal
-        .with_data(|d| {
-            d.users
-                .iter()
-                .find(|u| u.active && u.id != user && !u.is_admin)
-                .unwrap()
-                .id
-        })
-        .unwrap();
-    let before = owners(&h, &[own, other]);
-    let (st, started) = post(
-        &h,
-        &me,
-        "/api/tidy/runs",
-        json!({"group": key, "ids": [own, other], "action": "reassign", "to": to}),
-    )
-    .await;
-    assert_eq!(st, 200, "{started}");
-    let run = wait_run(&h, &me, started["run"].as_i64().unwrap()).await;
-    assert_eq!(
-        (run["done"].clone(), run["refused"].clone()),
-        (json!(1), json!(1)),
-        "{run}"
-    );
-    let recs = run["records"].as_array().unwrap();
-    let by_id = |id: i64| recs.iter().find(|r| r["id"] == json!(id)).unwrap();
-    assert_eq!(by_id(own)["outcome"], json!("done"));
-    assert_eq!(by_id(other)["outcome"], json!("refused"));
-    assert!(
-        by_id(other)["error"]
-            .as_str()
+store_test!(
+    refusals_are_per_record_and_the_rest_is_done,
+    |backend: Backend| {
+        let h = synced(backend).await;
+        let admin = session(&h, 1).await;
+        let user = h.employee();
+        // The employee may open the reports on the whole company and the tidy-up page, and edit only his own cards.
+        let rules =
+            json!([{"report": "*", "subject": {"type": "user", "id": user}, "scope": "company"}]);
+        assert_eq!(put(&h, &admin, "/api/settings/access", rules).await.0, 200);
+        // The administrator names him on the settings page (duplicates kept once), and the settings read it back.
+        let (st, saved) = put(
+            &h,
+            &admin,
+            "/api/settings/tidy-users",
+            json!({"users": [user, user]}),
+        )
+        .await;
+        assert_eq!((st, saved), (200, json!({"users": [user]})));
+        assert_eq!(
+            get(&h, &admin, "/api/settings").await.1["tidy_users"],
+            json!([user])
+        );
+        h.portal.set_edit_right(user, EditRight::Own).unwrap();
+        let me = session(&h, user).await;
+        let (st, groups) = get(&h, &me, "/api/tidy/groups").await;
+        assert_eq!(st, 200, "{groups}");
+        // A group holding his own open deal and others' (every open deal is in "forgotten after 14 days" or not, so
+        // look through all deal groups for one with both).
+        let mine_and_others = groups["groups"]
+            .as_array()
             .unwrap()
-            .contains("Access denied"),
-        "{run}"
-    );
-    let after = owners(&h, &[own, other]);
-    assert_eq!(after[&own], to);
-    assert_eq!(
-        after[&other], before[&other],
-        "the refused record is untouched"
-    );
-}
+            .iter()
+            .filter(|g| g["entity"] == "deal")
+            .find_map(|g| {
+                let items = g["items"].as_array().unwrap();
+                let own = items.iter().find(|i| i["responsible"] == json!(user))?;
+                let other = items.iter().find(|i| i["responsible"] != json!(user))?;
+                Some((
+                    g["key"].as_str().unwrap().to_string(),
+                    own["id"].as_i64().unwrap(),
+                    other["id"].as_i64().unwrap(),
+                ))
+            });
+        let (key, own, other) = mine_and_others.expect("a deal group with his and others' deals");
+        let to = h
+            .portal
+            .with_data(|d| {
+                d.users
+                    .iter()
+                    .find(|u| u.active && u.id != user && !u.is_admin)
+                    .unwrap()
+                    .id
+            })
+            .unwrap();
+        let before = owners(&h, &[own, other]);
+        let (st, started) = post(
+            &h,
+            &me,
+            "/api/tidy/runs",
+            json!({"group": key, "ids": [own, other], "action": "reassign", "to": to}),
+        )
+        .await;
+        assert_eq!(st, 200, "{started}");
+        let run = wait_run(&h, &me, started["run"].as_i64().unwrap()).await;
+        assert_eq!(
+            (run["done"].clone(), run["refused"].clone()),
+            (json!(1), json!(1)),
+            "{run}"
+        );
+        let recs = run["records"].as_array().unwrap();
+        let by_id = |id: i64| recs.iter().find(|r| r["id"] == json!(id)).unwrap();
+        assert_eq!(by_id(own)["outcome"], json!("done"));
+        assert_eq!(by_id(other)["outcome"], json!("refused"));
+        assert!(
+            by_id(other)["error"]
+                .as_str()
+                .unwrap()
+                .contains("Access denied"),
+            "{run}"
+        );
+        let after = owners(&h, &[own, other]);
+        assert_eq!(after[&own], to);
+        assert_eq!(
+            after[&other], before[&other],
+            "the refused record is untouched"
+        );
+    }
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_bad_input_and_another_users_grant() {
@@ -477,7 +510,7 @@ async fn access_bad_input_and_another_users_grant() {
             "action",
         ),
         (
-            json!({"group": "overdue_activities", "action": "reassign", "to": user}),
+            json!({"group": "overdue_activities", "action": "close", "reason": "x"}),
             "action",
         ),
     ] {

@@ -1,5 +1,6 @@
 //! The reads of R7 "linked work": deals by id (the children and parents a link names, whatever their dates), the
-//! first amount the app stored of each deal, and the smart-process items bound to deals. Rows come out as stored;
+//! first amount the app stored of each deal, the smart-process items bound to deals and items by (type, id) for
+//! the lists behind R7's numbers. Rows come out as stored;
 //! which link counts and what a child's state means is decided in the reports. Must never compute a metric.
 
 use super::deals::DealRow;
@@ -98,5 +99,31 @@ impl Store {
             &[Val::I64(portal.0)],
         )
         .await
+    }
+
+    /// The smart-process items with these (entityTypeId, id) keys (missing ones are simply absent), in no
+    /// particular order.
+    pub async fn report_items_by_keys(
+        &self,
+        portal: PortalId,
+        keys: &[(i64, i64)],
+    ) -> Result<Vec<crate::linked_work::CrmItem>, StoreError> {
+        let mut by_type: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+        for (t, id) in keys {
+            by_type.entry(*t).or_default().push(*id);
+        }
+        let mut out = Vec::new();
+        for (t, ids) in by_type {
+            for chunk in ids.chunks(CHUNK) {
+                let sql = format!(
+                    "SELECT entity_type_id, id, title, category_id, stage_id, stage_semantic_id, opportunity_cents, \
+                     currency_id, assigned_by_id, created_time, updated_time, moved_time, parent_deal_id FROM crm_items \
+                     WHERE portal_id = $1 AND entity_type_id = {t} AND id IN ({})",
+                    id_list(chunk)
+                );
+                out.extend(self.fetch_all(&sql, &[Val::I64(portal.0)]).await?);
+            }
+        }
+        Ok(out)
     }
 }

@@ -12,3 +12,4 @@ mod portals;
 mod records;
 mod schema;
 mod settings;
+mod user_grants;

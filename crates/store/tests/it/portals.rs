@@ -10,7 +10,7 @@ use b24a_store::records::entity_type::DEAL;
 use b24a_store::*;
 use common::*;
 
-const OWNED_TABLES: [&str; 24] = [
+const OWNED_TABLES: [&str; 25] = [
     "portal_apps",
     "users",
     "user_departments",
@@ -35,6 +35,7 @@ const OWNED_TABLES: [&str; 24] = [
     "access_rules",
     "sales_plans",
     "digest_sent",
+    "user_grants",
 ];
 
 fn tokens(tag: &str) -> AppTokens {
@@ -65,6 +66,22 @@ fn plan(user_id: i64) -> NewSalesPlan {
 async fn fill(store: &Store, p: PortalId, tag: &str) {
     store
         .save_app_install(p, "app.1", &tokens(tag), Some("apptoken"))
+        .await
+        .unwrap();
+    store
+        .put_user_grant(
+            &format!("{tag}-grant-hash"),
+            &StoredGrant {
+                portal_id: p.0,
+                user_id: 2,
+                client_id: "app.1".into(),
+                endpoint: format!("https://{tag}.example/rest/"),
+                access_token: format!("{tag}-user-access"),
+                refresh_token: format!("{tag}-user-refresh"),
+                token_version: 0,
+                expires_at: 4_000_000_000,
+            },
+        )
         .await
         .unwrap();
     store

@@ -6,7 +6,7 @@ use crate::common;
 use b24a_store::testing::TestDb;
 use b24a_store::{store_test, with_pool, Backend, Store};
 
-const TABLES: [&str; 32] = [
+const TABLES: [&str; 33] = [
     "portals",
     "portal_apps",
     "users",
@@ -39,6 +39,7 @@ const TABLES: [&str; 32] = [
     "report_parts",
     "tidy_runs",
     "tidy_run_records",
+    "user_grants",
 ];
 
 /// The versions the migrations directory holds, read from the file names: an independent route to what a

@@ -16,5 +16,6 @@ mod leases;
 mod oauth_and_faults;
 mod reconcile_ranges;
 mod request_count;
+mod smart_chains;
 mod smart_items;
 mod time_zone;

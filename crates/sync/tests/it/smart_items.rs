@@ -36,7 +36,7 @@ fn expected(data: &PortalData) -> Vec<CrmItem> {
         .collect()
 }
 
-async fn assert_same(store: &Store, portal_id: i64, data: &PortalData) {
+pub(crate) async fn assert_same(store: &Store, portal_id: i64, data: &PortalData) {
     let got = store.crm_items(PortalId(portal_id)).await.unwrap();
     let want = expected(data);
     assert_eq!(got.len(), want.len(), "item count");

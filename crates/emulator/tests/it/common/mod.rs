@@ -25,6 +25,17 @@ pub struct Env {
 }
 
 pub async fn env_with(limits: Limits, ttl: Duration, install_handler: Option<String>) -> Env {
+    let cfg = CompanyConfig::new(3, Size::Tiny).with_now(NOW);
+    env_of(&cfg, limits, ttl, install_handler).await
+}
+
+/// The same with a company of one's own.
+pub async fn env_of(
+    cfg: &CompanyConfig,
+    limits: Limits,
+    ttl: Duration,
+    install_handler: Option<String>,
+) -> Env {
     let emu = start(EmulatorOptions {
         token_ttl: ttl,
         oauth_port: 0,
@@ -34,9 +45,8 @@ pub async fn env_with(limits: Limits, ttl: Duration, install_handler: Option<Str
     let mut app = AppRegistration::new(CLIENT_ID, CLIENT_SECRET, "http://127.0.0.1:9/app");
     app.install_handler = install_handler;
     emu.register_app(app);
-    let cfg = CompanyConfig::new(3, Size::Tiny).with_now(NOW);
     let portal = emu
-        .add_portal(PortalSpec::generated(&cfg).with_limits(limits))
+        .add_portal(PortalSpec::generated(cfg).with_limits(limits))
         .await
         .unwrap();
     let grant = portal.install_app(CLIENT_ID).await.unwrap();
