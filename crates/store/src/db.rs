@@ -48,6 +48,9 @@ macro_rules! with_pool {
     };
 }
 
+/// Prepared statements kept per SQLite connection (see [`Store::connect`]).
+const SQLITE_STATEMENT_CACHE: usize = 16;
+
 /// The store: a pool on one backend with the schema migrated.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -66,7 +69,12 @@ impl Store {
                 // WAL lets report reads run while the sync writes; NORMAL is durable at checkpoints under WAL.
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // Each connection keeps its prepared statements inside SQLite's own heap (sqlx's default: 100 per
+                // connection). The sync's batch upserts compile to large programs, so 8 connections × 100 held
+                // ~120 MB of the server's resident memory after a 10k-deal import (heap profile in
+                // docs/REPORTS-BENCH.md "Server memory"); 16 keep the hot statements of a request or a batch.
+                .statement_cache_capacity(SQLITE_STATEMENT_CACHE);
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let pool = SqlitePoolOptions::new()
                 // An in-memory database lives in one connection; a file is shared by several.
