@@ -24,9 +24,10 @@ function recordName(W, x) {
 // The outcome counts of a finished run, in words ("сделано 5 · отказано порталом 1 · пропущено 0").
 function outcomes(W, records) {
   const n = (o) => records.filter((x) => o.includes(x.outcome)).length;
+  const refused = n(['refused', 'failed']);
   return [
     h('span', { class: 'done' }, `${W.done_words}: ${num(n(['done']))}`),
-    h('span', { class: 'worse' }, `${W.refused_words}: ${num(n(['refused', 'failed']))}`),
+    h('span', { class: refused ? 'worse' : null }, `${W.refused_words}: ${num(refused)}`),
     h('span', {}, `${W.skipped_words}: ${num(n(['skipped']))}`),
   ];
 }
@@ -82,13 +83,13 @@ async function drawLog(root, W, reload) {
     h('tbody', {}, ...log.runs.map((r) => h('tr', { dataset: { run: String(r.id), action: r.action } },
       h('td', {}, dateTime(r.created_at)),
       h('td', { class: 'text' }, r.user_name), h('td', { class: 'text' }, r.action_name), h('td', {}, num(r.done)), h('td', {}, num(r.refused)),
-      h('td', { class: 'tidy-run-actions' },
+      h('td', {}, h('div', { class: 'tidy-run-actions' },
         h('button', { type: 'button', class: 'btn btn-link tidy-details', onclick: async () => {
           try { details(detail, W, await api.get(`/api/tidy/runs/${r.id}`)); } catch (e) { clear(detail).append(errorBox(e)); }
         } }, W.details),
         r.undoable ? h('button', { type: 'button', class: 'btn btn-light tidy-undo', onclick: async () => {
           try { const u = await api.post(`/api/tidy/runs/${r.id}/undo`, {}); await follow(detail, W, u); root.dataset.undone = String(u.run); await drawLog(root, W, reload); } catch (e) { clear(detail).append(errorBox(e)); }
-        } }, W.undo) : null)))))), detail);
+        } }, W.undo) : null))))))), detail);
 }
 
 // One group's row: its title, count, amount and the one action that opens it (a done group reads as done).
@@ -96,7 +97,8 @@ function groupRow(W, g, open) {
   const amount = g.entity === 'activity' ? '—' : money(g.amount);
   const clean = g.count === 0;
   return h('tr', { class: clean ? 'tidy-group tidy-clean' : 'tidy-group', dataset: { group: g.key } },
-    h('td', {}, g.title), h('td', { class: 'num' }, num(g.count)), h('td', { class: 'num' }, clean ? '—' : amount),
+    h('td', {}, g.title), h('td', { class: 'num', dataset: { label: W.count } }, num(g.count)),
+    h('td', { class: 'num', dataset: { label: W.amount } }, clean ? '—' : amount),
     h('td', {}, clean ? h('span', { class: 'tidy-done' }, W.clean)
       : h('button', { type: 'button', class: 'btn btn-light tidy-open', onclick: () => open(g) }, W.open)));
 }

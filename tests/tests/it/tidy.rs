@@ -247,6 +247,8 @@ async fn a_group_gets_todos_is_reassigned_logged_and_undone() {
          document.getElementById('tidy-to').value = '{to}'"
     ))
     .await;
+    // A finished run: its progress with the outcome counts in words.
+    shoot(&b, "tidy-run", "[data-open]").await;
     let confirm = b
         .js("return document.getElementById('tidy-result').innerText")
         .await
