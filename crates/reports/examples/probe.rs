@@ -50,6 +50,11 @@ async fn main() -> Result<()> {
         let n = load::activity_groups(&store, &ctx, w).await?.len();
         println!("activity groups {name} {n} {:?}", t.elapsed());
     }
+    for kind in [load::ClientKind::Company, load::ClientKind::Contact] {
+        let t = Instant::now();
+        let n = load::clients(&store, &ctx, kind).await?.len();
+        println!("clients {kind:?} {n} cards {:?}", t.elapsed());
+    }
     let t = Instant::now();
     let n = ctx.freshness(&store).await?.len();
     println!("freshness {n} {:?}", t.elapsed());

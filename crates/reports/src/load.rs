@@ -304,10 +304,20 @@ pub async fn clients(
     ctx: &PortalContext,
     kind: ClientKind,
 ) -> Result<Vec<ClientRec>, ReportError> {
-    let read = src
-        .store()
-        .report_client_cards(portal(ctx), kind.table())
-        .await?;
+    if let Some(part) = src.cache().clients(src.store(), ctx, kind).await? {
+        return Ok(part.as_ref().clone());
+    }
+    client_rows(src.store(), ctx, kind).await
+}
+
+/// The client cards of one kind with what their activities say, read from the store (the cache keeps the result
+/// as its clients part).
+pub(crate) async fn client_rows(
+    store: &b24a_store::Store,
+    ctx: &PortalContext,
+    kind: ClientKind,
+) -> Result<Vec<ClientRec>, ReportError> {
+    let read = store.report_client_cards(portal(ctx), kind.table()).await?;
     let mut by_card: HashMap<i64, b24a_store::report_reads::ClientActivityRow> = HashMap::new();
     for a in read.own.into_iter().chain(read.through_deals) {
         let Some(owner) = a.owner_id else { continue };

@@ -148,6 +148,12 @@ impl ClientKind {
             ClientKind::Contact => b24a_store::report_reads::ClientTable::Contacts,
         }
     }
+    pub(crate) fn of_table(t: b24a_store::report_reads::ClientTable) -> ClientKind {
+        match t {
+            b24a_store::report_reads::ClientTable::Companies => ClientKind::Company,
+            b24a_store::report_reads::ClientTable::Contacts => ClientKind::Contact,
+        }
+    }
 }
 
 impl DealRec {

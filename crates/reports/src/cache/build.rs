@@ -15,7 +15,7 @@ use super::shelf::Value;
 use crate::context::PortalContext;
 use crate::error::ReportError;
 use crate::metrics::{self, ActivityKind};
-use crate::records::{DealRec, LeadRec};
+use crate::records::{ClientKind, DealRec, LeadRec};
 
 /// Rows read per query while building a part (keeps the packed text of one query to tens of megabytes).
 const CHUNK_IDS: i64 = 100_000;
@@ -34,6 +34,7 @@ pub(crate) async fn build(
         CachedTable::DealHistory => history(store, ctx).await,
         CachedTable::Companies => companies(store, ctx).await,
         CachedTable::Activities => activities(store, ctx).await,
+        CachedTable::Clients(t) => clients(store, ctx, ClientKind::of_table(t)).await,
     }
 }
 
@@ -138,6 +139,24 @@ async fn companies(store: &Store, ctx: &PortalContext) -> Result<(Value, usize),
     let map = crate::load::company_rows(store, ctx).await?;
     let bytes = map.values().map(|v| v.capacity() + 48).sum::<usize>();
     Ok((Value::Companies(Arc::new(map)), bytes))
+}
+
+/// R6's client cards of one kind, exactly as `load::clients` reads them from the store (the summaries of their
+/// own and their deals' activities are grouped by the database, as without the cache).
+async fn clients(
+    store: &Store,
+    ctx: &PortalContext,
+    kind: ClientKind,
+) -> Result<(Value, usize), ReportError> {
+    let mut rows = crate::load::client_rows(store, ctx, kind).await?;
+    rows.shrink_to_fit();
+    let bytes = clients_bytes(&rows);
+    Ok((Value::Clients(Arc::new(rows)), bytes))
+}
+
+/// The memory a clients part takes.
+pub(crate) fn clients_bytes(rows: &[crate::records::ClientRec]) -> usize {
+    std::mem::size_of_val(rows)
 }
 
 /// One activity as the part keeps it: (time, kind, direction, completed, responsible, deadline).

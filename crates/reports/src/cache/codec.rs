@@ -12,6 +12,7 @@ use super::activities::{ActsPart, CCard};
 use super::parts::{CDeal, CHist, CLead, DealsPart, HistoryPart, LeadsPart, Strings, O64};
 use super::shelf::Value;
 use crate::metrics::{ActivityKind, Status};
+use crate::records::ClientRec;
 
 /// Bumped whenever the layout (or a part type) changes, so that parts written by an older build are rebuilt.
 const FORMAT: u32 = 1;
@@ -181,6 +182,7 @@ fn tag(v: &Value) -> u8 {
         Value::History(_) => 3,
         Value::Companies(_) => 4,
         Value::Activities(_) => 5,
+        Value::Clients(_) => 6,
     }
 }
 
@@ -277,6 +279,17 @@ pub(crate) fn encode(v: &Value) -> Vec<Vec<u8>> {
             for (who, d) in &p.open_deadlines {
                 w.u32(*who);
                 w.i64(*d);
+            }
+        }
+        Value::Clients(rows) => {
+            w.len(rows.len());
+            for c in rows.iter() {
+                w.i64(c.id);
+                w.i64(O64::new(c.manager).raw());
+                w.i64(i64::try_from(c.open).unwrap_or(i64::MAX));
+                w.i64(i64::try_from(c.open_without_deadline).unwrap_or(i64::MAX));
+                w.i64(O64::new(c.latest_open_deadline).raw());
+                w.i64(c.last_touch);
             }
         }
     }
@@ -427,6 +440,21 @@ pub(crate) fn decode(chunks: &[Vec<u8>]) -> Option<(Value, usize)> {
                 open_deadlines,
             }))
         }
+        6 => {
+            let n = r.len(8 * 6)?;
+            let mut rows = Vec::with_capacity(n);
+            for _ in 0..n {
+                rows.push(ClientRec {
+                    id: r.i64()?,
+                    manager: r.o64()?.get(),
+                    open: u64::try_from(r.i64()?).ok()?,
+                    open_without_deadline: u64::try_from(r.i64()?).ok()?,
+                    latest_open_deadline: r.o64()?.get(),
+                    last_touch: r.i64()?,
+                });
+            }
+            Value::Clients(std::sync::Arc::new(rows))
+        }
         _ => return None,
     };
     if r.remaining() != 0 {
@@ -438,6 +466,7 @@ pub(crate) fn decode(chunks: &[Vec<u8>]) -> Option<(Value, usize)> {
         Value::History(p) => p.bytes(),
         Value::Companies(m) => m.values().map(|v| v.capacity() + 48).sum::<usize>(),
         Value::Activities(p) => p.bytes(),
+        Value::Clients(rows) => super::build::clients_bytes(rows),
     };
     Some((value, bytes))
 }

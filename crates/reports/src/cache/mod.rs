@@ -1,6 +1,7 @@
 //! A per-portal, in-memory, compact copy of the large tables the reports scan on every request (deals, leads,
 //! deal stage history, company industries, and activities: per activity its time, kind, direction, completion and
-//! responsible; per deal / lead card the summary of its activities), so that a report reads memory instead of
+//! responsible; per deal / lead card the summary of its activities; per company / contact the summary of its own
+//! and its deals' activities, R6's clients), so that a report reads memory instead of
 //! moving tens of thousands of rows out of the database. The loaders (`load`) ask here first and cut their windows
 //! from the copy.
 //!
@@ -12,7 +13,9 @@
 //!
 //! Correctness rules, which this module must never break:
 //! - **Never stale.** Every part is keyed by the portal's data version of its table (`report_data_versions`,
-//!   bumped by database triggers on every insert / update / delete, whoever writes; migration 0003). The version is
+//!   bumped by database triggers on every insert / update / delete, whoever writes; migration 0003); the clients
+//!   parts, read from several tables, by one version combining the counters of all of them (contacts counted
+//!   since migration 0015). The version is
 //!   read *before* the copy is built and on every request, so a write committed before a request is always seen.
 //!   Parts that depend on the portal context (amounts in base currency, close days in the portal's zone) are also
 //!   keyed by a fingerprint of that context.
@@ -354,6 +357,23 @@ impl ReportCache {
     ) -> Result<Option<Arc<HashMap<i64, String>>>, ReportError> {
         match self.get(store, ctx, CachedTable::Companies).await? {
             Some(Value::Companies(p)) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// R6's companies or contacts of the portal, each with what its own and its deals' activities say (as
+    /// `load::clients` reads them).
+    pub(crate) async fn clients(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+        kind: crate::records::ClientKind,
+    ) -> Result<Option<Arc<Vec<crate::records::ClientRec>>>, ReportError> {
+        match self
+            .get(store, ctx, CachedTable::Clients(kind.table()))
+            .await?
+        {
+            Some(Value::Clients(p)) => Ok(Some(p)),
             _ => Ok(None),
         }
     }

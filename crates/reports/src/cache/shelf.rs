@@ -9,6 +9,7 @@ use b24a_store::report_reads::CachedTable;
 
 use super::activities::ActsPart;
 use super::parts::{DealsPart, HistoryPart, LeadsPart};
+use crate::records::ClientRec;
 
 /// A part's key: the portal and the table it copies.
 pub(crate) type Key = (i64, CachedTable);
@@ -21,6 +22,8 @@ pub(crate) enum Value {
     History(Arc<HistoryPart>),
     Companies(Arc<HashMap<i64, String>>),
     Activities(Arc<ActsPart>),
+    /// R6's companies or contacts with what their activities (own and their deals') say.
+    Clients(Arc<Vec<ClientRec>>),
 }
 
 struct Entry {

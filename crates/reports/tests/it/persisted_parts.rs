@@ -262,3 +262,179 @@ async fn a_damaged_persisted_part_is_rebuilt_never_used() {
         assert!(later.cache().loads() >= 5, "{}", db.label);
     }
 }
+
+/// Two companies and two contacts, each cared for (or not) through its deals' activities (docs/METRICS.md
+/// "Clients without planned activities"); created 02-01.
+async fn seed_clients(s: &b24a_store::Store) {
+    seed_portal(s).await;
+    let old = msk(2026, 2, 1, 12, 0);
+    for id in 1..=2 {
+        exec(s, &format!(
+            "INSERT INTO companies (portal_id, id, title, company_type, assigned_by_id, date_create, date_modify, synced_at) \
+             VALUES (1, {id}, 'ООО Компания {id}', 'CUSTOMER', 10, {old}, {old}, 0)"
+        ))
+        .await;
+    }
+    exec(s, &format!(
+        "INSERT INTO contacts (portal_id, id, name, last_name, second_name, type_id, assigned_by_id, date_create, date_modify, synced_at) \
+         VALUES (1, 1, 'Анна', 'Смирнова', '', 'CLIENT', 10, {old}, {old}, 0), (1, 2, 'Иван', 'Петров', '', 'CLIENT', 10, {old}, {old}, 0)"
+    ))
+    .await;
+    // Deal 1 of company 1, deal 2 of company 2, deal 3 of contact 1.
+    for (id, company) in [(1, Some(1)), (2, Some(2)), (3, None)] {
+        deal(
+            s,
+            D {
+                id,
+                created: old,
+                company,
+                ..D::default()
+            },
+        )
+        .await;
+    }
+    exec(
+        s,
+        "UPDATE deals SET contact_id = 1 WHERE portal_id = 1 AND id = 3",
+    )
+    .await;
+    // Deal 1: open, due 03-20 (company 1 planned). Deal 2: only completed on 03-10 (company 2 not planned).
+    // Deal 3: open without a deadline (contact 1 planned). Contact 2: nothing (not planned).
+    for (id, owner, completed, deadline) in [
+        (1, 1, false, Some(msk(2026, 3, 20, 12, 0))),
+        (2, 2, true, None),
+        (3, 3, false, None),
+    ] {
+        activity(
+            s,
+            A {
+                id,
+                owner,
+                completed,
+                created: old,
+                updated: completed.then(|| msk(2026, 3, 10, 12, 0)),
+                deadline,
+                ..A::default()
+            },
+        )
+        .await;
+    }
+}
+
+async fn forget_me_not(src: &ReportSource, ctx: &b24a_reports::PortalContext) -> Answer {
+    run_report(src, ctx, ReportId::ForgetMeNot, &filter(F))
+        .await
+        .unwrap()
+}
+
+fn unplanned(a: &Answer) -> (Option<f64>, Option<f64>) {
+    (
+        a.tile("companies_unplanned").and_then(|t| t.value),
+        a.tile("contacts_unplanned").and_then(|t| t.value),
+    )
+}
+
+#[tokio::test]
+async fn r6_clients_answer_from_a_persisted_part_and_follow_writes() {
+    for db in both().await {
+        let src = &db.store;
+        seed_clients(src).await;
+        let ctx = ctx(src, msk(2026, 3, 15, 12, 0), 24).await;
+        let sql = ReportSource::new(src.store().clone(), ReportCache::off());
+        let expected = forget_me_not(&sql, &ctx).await;
+        // By hand: company 2 and contact 2 have nothing planned.
+        assert_eq!(unplanned(&expected), (Some(1.0), Some(1.0)), "{}", db.label);
+
+        // A first process builds and persists every part R6 reads, the clients parts among them.
+        let first = fresh(src, true);
+        same(
+            &[forget_me_not(&first, &ctx).await],
+            &[expected.clone()],
+            db.label,
+        );
+        assert_eq!(first.cache().loads(), 0, "{}", db.label);
+
+        // A second process answers its first request from persisted parts only: deals, leads, activities and the
+        // companies' and contacts' clients parts — five loads, nothing built.
+        let second = fresh(src, false);
+        let cold = forget_me_not(&second, &ctx).await;
+        same(&[cold.clone()], &[expected.clone()], db.label);
+        assert_eq!(second.cache().loads(), 5, "{}", db.label);
+        assert_eq!(second.cache().builds_in_flight(), 0, "{}", db.label);
+        // Its clients block (table and drill-down list) equals SQL alone.
+        assert_eq!(cold.tables[2], expected.tables[2], "{}", db.label);
+        let d = cold
+            .tile("companies_unplanned")
+            .unwrap()
+            .drill
+            .clone()
+            .unwrap();
+        let q = b24a_reports::ListQuery::default();
+        let from_part =
+            b24a_reports::drill_down(&second, &ctx, ReportId::ForgetMeNot, &filter(F), &d, &q)
+                .await
+                .unwrap();
+        let from_sql =
+            b24a_reports::drill_down(&sql, &ctx, ReportId::ForgetMeNot, &filter(F), &d, &q)
+                .await
+                .unwrap();
+        assert_eq!(
+            from_part.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![2],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            from_sql
+                .rows
+                .iter()
+                .map(|r| (r.id, r.columns.clone()))
+                .collect::<Vec<_>>(),
+            from_part
+                .rows
+                .iter()
+                .map(|r| (r.id, r.columns.clone()))
+                .collect::<Vec<_>>(),
+            "{}",
+            db.label
+        );
+
+        // A call planned on company 2's deal (open, due 03-25): the next answer of the same process already sees
+        // company 2 cared for (its clients part is of an older version and never used) …
+        activity(
+            src,
+            A {
+                id: 4,
+                owner: 2,
+                completed: false,
+                created: msk(2026, 3, 14, 12, 0),
+                deadline: Some(msk(2026, 3, 25, 12, 0)),
+                ..A::default()
+            },
+        )
+        .await;
+        let now = forget_me_not(&second, &ctx).await;
+        assert_eq!(unplanned(&now), (Some(0.0), Some(1.0)), "{}", db.label);
+        same(&[now], &[forget_me_not(&sql, &ctx).await], db.label);
+        // The same process rebuilt the parts behind the write in the background and persisted them: once that is
+        // done, a new process loads all five and answers the same.
+        for _ in 0..600 {
+            if second.cache().builds_in_flight() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(second.cache().builds_in_flight(), 0, "{}", db.label);
+        let third = fresh(src, true);
+        let now = forget_me_not(&third, &ctx).await;
+        assert_eq!(unplanned(&now), (Some(0.0), Some(1.0)), "{}", db.label);
+        assert_eq!(third.cache().loads(), 5, "{}", db.label);
+
+        // A write to contacts alone (contact 2 deleted) moves the contacts' version (migration 0015): the held
+        // contacts part is not used again.
+        exec(src, "DELETE FROM contacts WHERE portal_id = 1 AND id = 2").await;
+        let now = forget_me_not(&third, &ctx).await;
+        assert_eq!(unplanned(&now), (Some(0.0), Some(0.0)), "{}", db.label);
+        same(&[now], &[forget_me_not(&sql, &ctx).await], db.label);
+    }
+}

@@ -2,6 +2,7 @@
 //! database triggers on every write, migration 0003) and the id span of a table, so the cache can read a large table
 //! in id ranges. Must never decide what is cached.
 
+use crate::report_reads::ClientTable;
 use crate::sql::Val;
 use crate::{PortalId, Store, StoreError};
 
@@ -14,16 +15,22 @@ pub enum CachedTable {
     DealHistory,
     Companies,
     Activities,
+    /// R6's per-card summaries of companies or contacts: derived from several tables (the cards, their activities,
+    /// and the activities of the deals they are the primary client of), so its version combines theirs.
+    Clients(ClientTable),
 }
 
 impl CachedTable {
-    /// The column of `report_data_versions` counting this table's writes.
+    /// The column of `report_data_versions` counting the writes to this table; for the clients summaries, that of
+    /// their card table (they also read activities and deals, see [`Store::report_data_version`]).
     fn version_column(self) -> &'static str {
         match self {
             CachedTable::Deals => "deals",
             CachedTable::Leads => "leads",
             CachedTable::DealHistory => "stage_history",
-            CachedTable::Companies => "companies",
+            CachedTable::Companies | CachedTable::Clients(ClientTable::Companies) => "companies",
+            // Contacts have a counter since migration 0015.
+            CachedTable::Clients(ClientTable::Contacts) => "contacts",
             CachedTable::Activities => "activities",
         }
     }
@@ -35,6 +42,7 @@ impl CachedTable {
             CachedTable::DealHistory => ("stage_history", " AND entity_type_id = 2"),
             CachedTable::Companies => ("companies", ""),
             CachedTable::Activities => ("activities", ""),
+            CachedTable::Clients(t) => (t.table(), ""),
         }
     }
 }
@@ -46,17 +54,26 @@ struct Span {
 }
 
 impl Store {
-    /// The portal's current data version of a table; `None` when the portal has no version row.
+    /// The portal's current data version of a table; `None` when the portal has no version row. A part read from
+    /// several tables gets one version made of all their counters (read in one statement, so together), which
+    /// changes whenever any of them does.
     pub async fn report_data_version(
         &self,
         portal: PortalId,
         table: CachedTable,
     ) -> Result<Option<i64>, StoreError> {
-        let sql = format!(
-            "SELECT {} AS version FROM report_data_versions WHERE portal_id = $1",
-            table.version_column()
-        );
-        let row: Option<(i64,)> = self.fetch_optional(&sql, &[Val::I64(portal.0)]).await?;
+        let column = table.version_column();
+        let bind = [Val::I64(portal.0)];
+        if let CachedTable::Clients(_) = table {
+            let sql = format!(
+                "SELECT {column}, activities, deals FROM report_data_versions WHERE portal_id = $1"
+            );
+            let row: Option<(i64, i64, i64)> = self.fetch_optional(&sql, &bind).await?;
+            return Ok(row.map(|(a, b, c)| combined_version(&[a, b, c])));
+        }
+        let sql =
+            format!("SELECT {column} AS version FROM report_data_versions WHERE portal_id = $1");
+        let row: Option<(i64,)> = self.fetch_optional(&sql, &bind).await?;
         Ok(row.map(|(v,)| v))
     }
 
@@ -92,4 +109,24 @@ impl Store {
             .unwrap_or(Span { lo: None, hi: None });
         Ok(span.lo.zip(span.hi))
     }
+}
+
+/// One version out of several counters: a 64-bit mix (FNV-1a over the counters' bytes, then a SplitMix64 finalizer),
+/// fixed here rather than the standard hasher's so that a persisted part's version means the same to every build.
+/// Any counter moving changes it; two different sets of counters giving the same value is a 2^-64 chance — the same
+/// bet the context fingerprint of the deals and leads parts already makes.
+fn combined_version(counters: &[i64]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in counters {
+        for b in c.to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    h as i64
 }

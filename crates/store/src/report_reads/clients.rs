@@ -6,7 +6,7 @@ use crate::sql::Val;
 use crate::{PortalId, Store, StoreError};
 
 /// Which client cards: companies or contacts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClientTable {
     Companies,
     Contacts,
@@ -20,7 +20,7 @@ impl ClientTable {
             ClientTable::Contacts => 3,
         }
     }
-    fn table(self) -> &'static str {
+    pub(crate) fn table(self) -> &'static str {
         match self {
             ClientTable::Companies => "companies",
             ClientTable::Contacts => "contacts",

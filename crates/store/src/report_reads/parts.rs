@@ -3,7 +3,7 @@
 //! returns the bytes as given; what they mean belongs to the reports' cache codec. Must never interpret the bytes
 //! and never hand back chunks of another version or fingerprint (a stale part would be a wrong answer).
 
-use crate::report_reads::CachedTable;
+use crate::report_reads::{CachedTable, ClientTable};
 use crate::sql::Val;
 use crate::{PortalId, Store, StoreError};
 
@@ -16,6 +16,8 @@ impl CachedTable {
             CachedTable::DealHistory => "deal_history",
             CachedTable::Companies => "companies",
             CachedTable::Activities => "activities",
+            CachedTable::Clients(ClientTable::Companies) => "company_clients",
+            CachedTable::Clients(ClientTable::Contacts) => "contact_clients",
         }
     }
 }
