@@ -13,6 +13,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use crate::answer::{amount_cell, count_cell, count_tile, Answer, BlockKind, Row, Table, Unit};
 use crate::context::PortalContext;
 use crate::error::ReportError;
@@ -122,8 +124,9 @@ struct Care {
 }
 
 /// Per (owner type, owner id): the latest activity touch and whether a planned activity exists.
-fn care(acts: &[ActRec], now: i64) -> HashMap<(i64, i64), Care> {
-    let mut m: HashMap<(i64, i64), Care> = HashMap::new();
+fn care(acts: &[ActRec], now: i64) -> FxHashMap<(i64, i64), Care> {
+    // FxHash: one lookup per activity and per open card on every answer (SipHash showed in the profile).
+    let mut m: FxHashMap<(i64, i64), Care> = FxHashMap::default();
     for a in acts {
         let (Some(t), Some(o)) = (a.owner_type, a.owner_id) else {
             continue;
@@ -141,9 +144,9 @@ fn care(acts: &[ActRec], now: i64) -> HashMap<(i64, i64), Care> {
 }
 
 /// Last touch of every open card: (owner type 1 lead / 2 deal, id) -> instant.
-pub(crate) fn last_touches(data: &Data, now: i64) -> HashMap<(i64, i64), (i64, bool)> {
+pub(crate) fn last_touches(data: &Data, now: i64) -> FxHashMap<(i64, i64), (i64, bool)> {
     let care = care(&data.acts, now);
-    let mut out = HashMap::new();
+    let mut out = FxHashMap::default();
     for d in &data.deals {
         let c = care.get(&(2, d.id)).copied().unwrap_or_default();
         let last = metrics::last_touch(&[

@@ -19,6 +19,8 @@ pub struct AppState {
     pub store: b24a_store::Store,
     /// What the reports read: the store and this process's report cache (one value, sized by `Config`).
     pub reports: b24a_reports::ReportSource,
+    /// This process's whole-answer cache (`answer_cache`), sized by `Config`.
+    pub answers: crate::answer_cache::AnswerCache,
     pub config: Arc<Config>,
     pub apps: Arc<Vec<AppConfig>>,
     pub signer: Signer,
@@ -37,6 +39,7 @@ impl AppState {
         let cache = b24a_reports::ReportCache::new(config.report_cache());
         AppState {
             reports: b24a_reports::ReportSource::new(store.clone(), cache),
+            answers: crate::answer_cache::AnswerCache::new(config.answer_cache_mb),
             grants: crate::user_grants::UserGrants::new(store.clone()),
             store,
             config: Arc::new(config),

@@ -85,6 +85,12 @@ pub struct Config {
     #[arg(long, env = "REPORT_CACHE_MB", default_value_t = 1024)]
     pub report_cache_mb: usize,
 
+    /// Memory budget of the whole-answer cache, in megabytes per server process: the final JSON of report answers,
+    /// keyed by everything they are computed from including the portal's data versions and the minute (see
+    /// `answer_cache`). 0 turns it off (every request computes its answer).
+    #[arg(long, env = "ANSWER_CACHE_MB", default_value_t = 32)]
+    pub answer_cache_mb: usize,
+
     /// Build a missing report-cache part within the request and answer from it, instead of in the background while
     /// the request reads the database (tests and benchmarks; a first answer on a large portal waits for the build).
     #[arg(long, env = "REPORT_CACHE_INLINE_BUILDS", default_value_t = false, action = clap::ArgAction::Set)]

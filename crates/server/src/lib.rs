@@ -3,6 +3,7 @@
 //! metrics or talk SQL itself: reports come from `b24a-reports`, data from `b24a-store`.
 
 pub mod access;
+pub mod answer_cache;
 pub mod answer_words;
 pub mod api;
 pub mod app;

@@ -58,6 +58,16 @@ pub fn group_title(lang: Lang, kind: &str, days: Option<i64>) -> String {
     }
 }
 
+/// The section a group belongs to on the page: what its records are (the page's `sections` name them).
+pub fn section_of(kind: &str) -> &'static str {
+    match kind {
+        "dismissed_deals" | "dismissed_leads" | "dismissed_activities" => "dismissed",
+        "forgotten_deals" | "forgotten_leads" => "forgotten",
+        "overdue_activities" => "overdue",
+        _ => "deals",
+    }
+}
+
 /// Plural-free noun for a record kind, with the count first ("12 сделок" is avoided: "сделки: 12").
 pub fn entity_words(lang: Lang, entity: &str) -> String {
     match entity {
@@ -193,7 +203,8 @@ pub fn undo_confirmation(lang: Lang, count: usize) -> String {
 /// The page's own labels.
 pub fn page(lang: Lang) -> Value {
     let w = |ru: &str, en: &str| pick(lang, ru, en);
-    json!({
+    // Two parts: one `json!` of every label would pass the macro's recursion limit.
+    let mut labels = json!({
         "title": w("Навести порядок", "Tidy up"),
         "intro": w("Записи, которым нужно решение. Выберите группу или отдельные записи и действие.", "Records that need a decision. Select a group or some records and an action."),
         "count": w("Записей", "Records"),
@@ -232,5 +243,33 @@ pub fn page(lang: Lang) -> Value {
             "stage": action_name(lang, "stage"),
             "complete": action_name(lang, "complete"),
         },
-    })
+    });
+    let more = json!({
+        "group": w("Группа", "Group"),
+        "open": w("Разобрать", "Review"),
+        "close_group": w("Свернуть", "Collapse"),
+        "clean": w("Разобрано", "Done"),
+        "title_col": w("Карточка", "Card"),
+        "no_title": w("без названия", "untitled"),
+        "selected": w("Выбрано", "Selected"),
+        "of": w("из", "of"),
+        "shown_first": w("Показаны первые записи группы", "The group's first records are shown"),
+        "done_words": w("сделано", "done"),
+        "refused_words": w("отказано порталом", "refused by the portal"),
+        "skipped_words": w("пропущено", "skipped"),
+        "refused_list": w("Портал отказал", "Refused by the portal"),
+        "confirm_title": w("Проверьте перед запуском", "Check before you start"),
+        "no_runs": w("Действий пока не было", "No actions yet"),
+        "run_of": w("Записи действия", "The action's records"),
+        "sections": {
+            "dismissed": w("Карточки уволенных сотрудников", "Cards of dismissed employees"),
+            "forgotten": w("Забытые карточки", "Forgotten cards"),
+            "overdue": w("Просроченные дела", "Overdue activities"),
+            "deals": w("Сделки с прошедшей датой закрытия или без суммы", "Deals past their close date or without an amount"),
+        },
+    });
+    if let (Some(all), Value::Object(more)) = (labels.as_object_mut(), more) {
+        all.extend(more);
+    }
+    labels
 }

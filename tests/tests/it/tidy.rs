@@ -66,6 +66,52 @@ async fn r2_in_work(b: &Browser, user: i64) -> Option<(f64, chrono::NaiveDate)> 
     None
 }
 
+/// Saves the page (scrolled to `sel`) as docs/screenshots/`name`-ru-{1440,390}.png and checks, at both widths, that
+/// nothing but the record tables runs wider than the phone and that the Russian page shows no Latin-letter word of
+/// its own (portal data — card titles, employees' names in the pickers — excluded).
+async fn shoot(b: &Browser, name: &str, sel: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    for width in [1440u32, 390] {
+        b.set_size(width, 1600).await.unwrap();
+        b.js(&format!(
+            "const e = document.querySelector('{sel}'); if (e) e.scrollIntoView({{block: 'start'}}); return true"
+        ))
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        std::fs::write(
+            dir.join(format!("{name}-ru-{width}.png")),
+            b.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        let over = b
+            .js("return [document.documentElement.scrollWidth, window.innerWidth, \
+                 [...document.querySelectorAll('#content *')].filter(e => { const r = e.getBoundingClientRect(); \
+                   return r.width > 0 && r.right > window.innerWidth + 1 && !e.closest('.grid-wrap'); }) \
+                   .slice(0, 5).map(e => e.tagName + '.' + e.className)]")
+            .await
+            .unwrap();
+        assert!(
+            over[0].as_f64().unwrap() <= over[1].as_f64().unwrap() && over[2] == json!([]),
+            "{name} {width}px: the page runs wider than the window: {over}"
+        );
+        let latin = b
+            .js("const w = document.createTreeWalker(document.getElementById('content'), NodeFilter.SHOW_TEXT); const out = []; let n; \
+                 while ((n = w.nextNode())) { const p = n.parentElement; \
+                   if (!p || p.closest('a[data-path], option, script, style') || !p.checkVisibility()) continue; \
+                   out.push(...(n.textContent.match(/[A-Za-z][A-Za-z0-9_]*/g) || [])); } \
+                 return out;")
+            .await
+            .unwrap();
+        assert_eq!(
+            latin,
+            json!([]),
+            "{name} {width}px: Latin-letter words on the Russian page"
+        );
+    }
+    b.set_size(1280, 1800).await.unwrap();
+}
+
 async fn click(b: &Browser, sel: &str) {
     b.js(&format!(
         "document.querySelector('{sel}').click(); return true"
@@ -110,6 +156,12 @@ async fn a_group_gets_todos_is_reassigned_logged_and_undone() {
         .unwrap();
     let (st, groups) = b.page_api("GET", "/api/tidy/groups", None).await.unwrap();
     assert_eq!(st, 200);
+    // No runs yet: the log says so in words instead of showing an empty header.
+    let empty_log = b
+        .js("return [document.querySelectorAll('#tidy-log').length, (document.getElementById('tidy-log-empty') || {}).innerText]")
+        .await
+        .unwrap();
+    assert_eq!(empty_log, json!([0, "Действий пока не было"]));
     // A deal group the actions themselves do not empty (a to-do makes a forgotten deal cared for).
     let group = ["no_amount", "past_close", "dismissed_deals"]
         .iter()
@@ -160,6 +212,8 @@ async fn a_group_gets_todos_is_reassigned_logged_and_undone() {
     )
     .await
     .unwrap();
+    // The opened group as a director sees it: the groups, the records with the action bar.
+    shoot(&b, "tidy-group", "#tidy-panel").await;
     let tomorrow = chrono::DateTime::from_timestamp(w.portal.clock() + 86_400, 0)
         .unwrap()
         .format("%Y-%m-%d")
@@ -193,6 +247,8 @@ async fn a_group_gets_todos_is_reassigned_logged_and_undone() {
          document.getElementById('tidy-to').value = '{to}'"
     ))
     .await;
+    // A finished run: its progress with the outcome counts in words.
+    shoot(&b, "tidy-run", "[data-open]").await;
     let confirm = b
         .js("return document.getElementById('tidy-result').innerText")
         .await
@@ -271,6 +327,30 @@ async fn a_group_gets_todos_is_reassigned_logged_and_undone() {
         .await
         .unwrap();
     assert_eq!(actions, json!(["reassign", "todo"]));
+    // The log's instants on the portal's clock, as the reports show theirs (not the browser's zone).
+    let (_, runs) = b.page_api("GET", "/api/tidy/runs", None).await.unwrap();
+    let (_, groups_now) = b.page_api("GET", "/api/tidy/groups", None).await.unwrap();
+    let zone = groups_now["time_zone"].as_str().unwrap_or("").to_string();
+    let first = runs["runs"][0]["created_at"].as_i64().unwrap();
+    let shown = b
+        .js("return document.querySelector('#tidy-log tbody tr td').innerText")
+        .await
+        .unwrap();
+    let offset = w.portal.with_data(|d| d.zone.offset_at(first)).unwrap();
+    let local = chrono::DateTime::from_timestamp(first + offset as i64, 0).unwrap();
+    assert!(
+        shown
+            .as_str()
+            .unwrap_or("")
+            .contains(&local.format("%H:%M").to_string()),
+        "the log shows {shown} for {first} in the portal's zone {zone}"
+    );
+    // The log with its finished runs and one run's records.
+    click(&b, "#tidy-log tr[data-action=reassign] .tidy-details").await;
+    b.wait_for("!!document.querySelector('#tidy-run-detail table')", 30)
+        .await
+        .unwrap();
+    shoot(&b, "tidy-log", "#tidy-audit").await;
     click(&b, "#tidy-log tr[data-action=reassign] .tidy-undo").await;
     if let Err(e) = b
         .wait_for(

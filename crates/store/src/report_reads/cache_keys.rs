@@ -77,6 +77,21 @@ impl Store {
         Ok(row.map(|(v,)| v))
     }
 
+    /// Every data-version counter of the portal, read in one statement and mixed into one value: the tables kept in
+    /// the reports' parts and `others` (every other table an answer reads, migration 0016). Any write to anything a
+    /// report answer reads changes it; the server keys its whole-answer cache by it. `None` when the portal has no
+    /// version row.
+    pub async fn report_answer_stamp(&self, portal: PortalId) -> Result<Option<i64>, StoreError> {
+        let row: Option<(i64, i64, i64, i64, i64, i64, i64)> = self
+            .fetch_optional(
+                "SELECT deals, leads, stage_history, companies, activities, contacts, others \
+                 FROM report_data_versions WHERE portal_id = $1",
+                &[Val::I64(portal.0)],
+            )
+            .await?;
+        Ok(row.map(|(a, b, c, d, e, f, g)| combined_version(&[a, b, c, d, e, f, g])))
+    }
+
     /// The smallest and largest id of the portal's rows of a table; `None` when it has none.
     pub async fn report_id_span(
         &self,

@@ -421,3 +421,47 @@ store_test!(sales_plans_refuse_a_repeated_row, |store| {
     ));
     store.update_plan(p, first, &plan()).await.unwrap();
 });
+
+// The answer stamp (migration 0016): a write to a table an answer reads that is not kept in the reports' parts —
+// a setting, the sync state, a sales plan — moves the portal's stamp, and only that portal's.
+store_test!(
+    answer_stamp_moves_on_every_read_table_and_only_for_its_portal,
+    |store| {
+        let p = portal(&store, "stamp").await;
+        let q = portal(&store, "stamp-other").await;
+        let s0 = store
+            .report_answer_stamp(p)
+            .await
+            .unwrap()
+            .expect("a version row");
+        let q0 = store.report_answer_stamp(q).await.unwrap();
+        assert_eq!(
+            store.report_answer_stamp(p).await.unwrap(),
+            Some(s0),
+            "reading moves nothing"
+        );
+
+        store
+            .set_setting(p, "answer_stamp_test", &json!({"a": 1}), Some(1))
+            .await
+            .unwrap();
+        let s1 = store.report_answer_stamp(p).await.unwrap().unwrap();
+        assert_ne!(s1, s0, "a setting write moves the stamp");
+
+        let mut st = SyncState::new("deals");
+        st.phase = "full".into();
+        store.put_sync_state(p, &st).await.unwrap();
+        let s2 = store.report_answer_stamp(p).await.unwrap().unwrap();
+        assert_ne!(s2, s1, "a sync state write moves the stamp");
+
+        store.create_plan(p, &plan()).await.unwrap();
+        let s3 = store.report_answer_stamp(p).await.unwrap().unwrap();
+        assert_ne!(s3, s2, "a plan write moves the stamp");
+
+        assert_eq!(
+            store.report_answer_stamp(q).await.unwrap(),
+            q0,
+            "another portal's stamp stays"
+        );
+    }
+);

@@ -13,6 +13,11 @@ use crate::common::{Harness, CLIENT_ID, SECRET};
 
 /// Twelve managers: departments 3 and 4 under the commercial direction (2), heads 2 (of 3 and 2) and 3 (of 4).
 pub async fn two_departments() -> Harness {
+    two_departments_on(b24a_store::Backend::Sqlite, 0).await
+}
+
+/// [`two_departments`] on `backend`, with the reports' "today" `later` seconds after the generated company's.
+pub async fn two_departments_on(backend: b24a_store::Backend, later: i64) -> Harness {
     let mut cfg = CompanyConfig::new(11, Size::Tiny);
     let mut v = Size::Tiny.volumes();
     v.managers = 12;
@@ -26,7 +31,8 @@ pub async fn two_departments() -> Harness {
         .app(CLIENT_ID, SECRET, "Аналитика")
         .sync(true)
         .company_config(cfg.clone())
-        .arg("--reports-now", &cfg.now.to_string())
+        .backend(backend)
+        .arg("--reports-now", &(cfg.now + later).to_string())
         .installed()
         .start()
         .await
