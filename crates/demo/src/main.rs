@@ -54,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
         std::env::set_var("RUST_LOG", "warn,sqlx=error");
     }
     b24a_server::telemetry::init("text");
+    b24a_server::memory::give_back_freed_memory();
     let size: Size = args.size.parse().map_err(anyhow::Error::msg)?;
     let emulator = b24a_emulator::start(EmulatorOptions::default())
         .await

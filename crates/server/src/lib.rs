@@ -27,6 +27,7 @@ pub mod labels;
 pub mod launch;
 pub mod linked_words;
 pub mod list_words;
+pub mod memory;
 pub mod metrics;
 pub mod page_words;
 pub mod pages;
