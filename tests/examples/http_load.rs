@@ -11,37 +11,9 @@ use std::time::{Duration, Instant};
 
 use b24a_emulator::generator::Volumes;
 use b24a_emulator::{CompanyConfig, Size};
+use b24a_testkit::bench::{env_usize, status_mb, SIX_REPORTS};
 use b24a_testkit::{Kit, CLIENT_ID};
 use serde_json::json;
-
-const REPORTS: [&str; 6] = [
-    "sales_dynamics",
-    "managers",
-    "plan",
-    "marketing",
-    "tasks",
-    "forget_me_not",
-];
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// A line of /proc/self/status in MB (`VmRSS` now, `VmHWM` peak); 0 where there is none.
-fn rss_mb(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
-}
 
 /// Drives `reports` round-robin over `conns` connections for `secs`; per request (report index, milliseconds).
 async fn drive(
@@ -131,35 +103,35 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "started (company generated, import starting) in {:.1}s: RSS {} MB",
         t.elapsed().as_secs_f64(),
-        rss_mb("VmRSS")
+        status_mb("self", "VmRSS")
     );
     app.wait_first_import(Duration::from_secs(3600)).await;
     println!(
         "{deals} deals: installed and imported in {:.1}s; RSS after the import {} MB (peak {} MB), emulator and server in one process",
         t.elapsed().as_secs_f64(),
-        rss_mb("VmRSS"),
-        rss_mb("VmHWM")
+        status_mb("self", "VmRSS"),
+        status_mb("self", "VmHWM")
     );
     let session = app.session(CLIENT_ID, 1, "ru").await;
     let http = reqwest::Client::new();
     // Warm-up: every report answered once, the cache's background builds given time to finish.
     for _ in 0..3 {
-        drive(&http, &app.base, &session, &REPORTS, 1, 1).await?;
+        drive(&http, &app.base, &session, &SIX_REPORTS, 1, 1).await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     println!(
         "after warm-up: RSS {} MB (peak {} MB)",
-        rss_mb("VmRSS"),
-        rss_mb("VmHWM")
+        status_mb("self", "VmRSS"),
+        status_mb("self", "VmHWM")
     );
-    let mix = drive(&http, &app.base, &session, &REPORTS, conns, secs).await?;
+    let mix = drive(&http, &app.base, &session, &SIX_REPORTS, conns, secs).await?;
     let all: Vec<f64> = mix.iter().map(|(_, ms)| *ms).collect();
     print(
         &format!("mix of six, {conns} connections, {secs} s"),
         &all,
         secs,
     );
-    for (i, name) in REPORTS.iter().enumerate() {
+    for (i, name) in SIX_REPORTS.iter().enumerate() {
         let one: Vec<f64> = mix
             .iter()
             .filter(|(r, _)| *r == i)
@@ -177,8 +149,8 @@ async fn main() -> anyhow::Result<()> {
     );
     println!(
         "RSS at the end {} MB (peak {} MB)",
-        rss_mb("VmRSS"),
-        rss_mb("VmHWM")
+        status_mb("self", "VmRSS"),
+        status_mb("self", "VmHWM")
     );
     Ok(())
 }

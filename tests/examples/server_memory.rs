@@ -17,43 +17,15 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use b24a_emulator::generator::Volumes;
 use b24a_emulator::{AppRegistration, CompanyConfig, EmulatorOptions, PortalSpec, Size};
+use b24a_testkit::bench::{env_usize, status_mb, SIX_REPORTS};
 use b24a_testkit::{page, CLIENT_ID, SECRET, SESSION_SECRET};
 use serde_json::json;
-
-const REPORTS: [&str; 6] = [
-    "sales_dynamics",
-    "managers",
-    "plan",
-    "marketing",
-    "tasks",
-    "forget_me_not",
-];
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// A line of /proc/<pid>/status in MB (`VmRSS` now, `VmHWM` peak); 0 where there is none.
-fn status_mb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
-}
 
 fn report(pid: u32, phase: &str, t: Instant) {
     println!(
         "server RSS {phase}: VmRSS {} MB, VmHWM {} MB  (t={:.1}s)",
-        status_mb(pid, "VmRSS"),
-        status_mb(pid, "VmHWM"),
+        status_mb(&pid.to_string(), "VmRSS"),
+        status_mb(&pid.to_string(), "VmHWM"),
         t.elapsed().as_secs_f64()
     );
 }
@@ -70,7 +42,7 @@ impl Drop for Server {
 
 /// Every report asked once over one connection; the first refusal stops the run.
 async fn ask_all(http: &reqwest::Client, base: &str, session: &str) -> anyhow::Result<()> {
-    for r in REPORTS {
+    for r in SIX_REPORTS {
         let resp = http
             .post(format!("{base}/api/reports/{r}"))
             .header("x-b24a-session", session)

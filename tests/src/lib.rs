@@ -16,6 +16,7 @@
 
 pub mod answer;
 mod app;
+pub mod bench;
 pub mod page;
 pub mod webdriver;
 pub mod xlsx;
