@@ -550,18 +550,27 @@ pub async fn runs(State(state): State<AppState>, caller: Caller) -> Result<Json<
     ))
 }
 
+/// A run of the caller's portal, after the page's access check (404 for another portal's or an unknown run).
+async fn caller_run(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<b24a_store::tidy::TidyRun, AppError> {
+    access(state, caller).await?;
+    state
+        .store
+        .tidy_run(caller.portal(), id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("run {id}")))
+}
+
 /// `GET /api/tidy/runs/{id}`: one run with its records (before, after, outcome) — also the progress the page polls.
 pub async fn run(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    access(&state, &caller).await?;
-    let r = state
-        .store
-        .tidy_run(caller.portal(), id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("run {id}")))?;
+    let r = caller_run(&state, &caller, id).await?;
     let names = user_names(&state, &caller).await?;
     let lang = lang(&caller);
     let records = state.store.tidy_run_records(caller.portal(), id).await?;
@@ -638,12 +647,7 @@ pub async fn undo(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    access(&state, &caller).await?;
-    let r = state
-        .store
-        .tidy_run(caller.portal(), id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("run {id}")))?;
+    let r = caller_run(&state, &caller, id).await?;
     if !matches!(
         r.action.as_str(),
         "reassign" | "stage" | "close" | "complete"
