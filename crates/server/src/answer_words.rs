@@ -6,6 +6,8 @@
 
 use b24a_reports::answer::{Row, Table};
 use b24a_reports::{Answer, Group};
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
@@ -25,6 +27,12 @@ pub fn local_day(day: &str, lang: Lang) -> String {
 
 /// The text of a row's first cell.
 pub fn row_text(row: &Row, lang: Lang) -> String {
+    row_text_among(row, lang, &HashSet::new())
+}
+
+/// The text of a row's first cell among rows that include pipelines named `pipeline_names`: a department may keep
+/// a pipeline and a smart process of the same name, and only then does the smart process say what it is.
+fn row_text_among(row: &Row, lang: Lang, pipeline_names: &HashSet<&str>) -> String {
     let label = row.label.as_str();
     match &row.group {
         // A partial bucket comes as "YYYY-MM-DD..YYYY-MM-DD": the days of it inside the period.
@@ -67,8 +75,7 @@ pub fn row_text(row: &Row, lang: Lang) -> String {
             }
         }
         Group::Total => word(lang, "total"),
-        // A department may keep a pipeline and a smart process of the same name: the smart process says what it is.
-        Group::Work(w) if w.starts_with("smart:") => {
+        Group::Work(w) if w.starts_with("smart:") && pipeline_names.contains(label) => {
             format!("{label} ({})", word(lang, "work_kind_smart"))
         }
         _ => label.to_string(),
@@ -106,8 +113,14 @@ pub fn note_sentence(key: &str, value: &str, lang: Lang) -> Option<String> {
 
 fn word_table(t: &Table, v: &mut Value, bucket: &str, lang: Lang, pipelines: &[(i64, String)]) {
     v["title"] = json!(block_title_named(lang, &t.key, pipelines));
+    let pipeline_names: HashSet<&str> = t
+        .rows
+        .iter()
+        .filter(|r| matches!(&r.group, Group::Work(w) if !w.starts_with("smart:")))
+        .map(|r| r.label.as_str())
+        .collect();
     let put = |row: &Row, target: &mut Value| {
-        target["text"] = json!(row_text(row, lang));
+        target["text"] = json!(row_text_among(row, lang, &pipeline_names));
         if let Some(n) = row.note {
             target["note_text"] = json!(note_text(n, bucket, lang));
         }
@@ -186,23 +199,35 @@ mod tests {
 
     #[test]
     fn a_smart_process_is_told_from_a_pipeline_of_the_same_name() {
+        let clash: HashSet<&str> = ["Логистика", "Logistics"].into();
         assert_eq!(
-            row_text(&row(Group::Work("deal:10".into()), "Логистика"), Lang::Ru),
+            row_text_among(
+                &row(Group::Work("deal:10".into()), "Логистика"),
+                Lang::Ru,
+                &clash
+            ),
             "Логистика"
         );
         assert_eq!(
-            row_text(
+            row_text_among(
                 &row(Group::Work("smart:1032".into()), "Логистика"),
-                Lang::Ru
+                Lang::Ru,
+                &clash
             ),
             "Логистика (смарт-процесс)"
         );
         assert_eq!(
-            row_text(
+            row_text_among(
                 &row(Group::Work("smart:1032".into()), "Logistics"),
-                Lang::En
+                Lang::En,
+                &clash
             ),
             "Logistics (smart process)"
+        );
+        // Without a pipeline of its name in the table, the smart process is named as the portal names it.
+        assert_eq!(
+            row_text(&row(Group::Work("smart:1032".into()), "Монтаж"), Lang::Ru),
+            "Монтаж"
         );
     }
 

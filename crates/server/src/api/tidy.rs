@@ -574,7 +574,18 @@ pub async fn run(
     let names = user_names(&state, &caller).await?;
     let lang = lang(&caller);
     let records = state.store.tidy_run_records(caller.portal(), id).await?;
-    let dicts = b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?;
+    // The page polls this route while a run works: the dictionaries are read only when a record names a stage
+    // (moves and closings), not for reassignments and to-dos.
+    let names_a_stage = records.iter().any(|x| {
+        std::iter::once(x.before_value.as_str())
+            .chain(x.after_value.as_deref())
+            .any(|v| parse_json(v).get("stage").is_some())
+    });
+    let dicts = if names_a_stage {
+        b24a_reports::dicts::Dicts::load(&state.store, caller.0.portal_id).await?
+    } else {
+        b24a_reports::dicts::Dicts::default()
+    };
     let mut out = run_json(lang, &r, &names);
     let person = |id: i64| {
         names

@@ -30,6 +30,44 @@ pub(crate) async fn synced(backend: Backend) -> Harness {
     h
 }
 
+/// A plain employee (active, not an administrator) with an open deal in a group that also holds others' deals, as
+/// the administrator sees the groups. The generated company moves with the clock, so which employee that is (the
+/// first one of the list is not always) is read from the groups, not assumed.
+pub(crate) async fn employee_sharing_a_deal_group(h: &Harness, admin: &str) -> i64 {
+    let (st, groups) = get(h, admin, "/api/tidy/groups").await;
+    assert_eq!(st, 200, "{groups}");
+    let plain: Vec<i64> = h
+        .portal
+        .with_data(|d| {
+            d.users
+                .iter()
+                .filter(|u| u.active && !u.is_admin)
+                .map(|u| u.id)
+                .collect()
+        })
+        .unwrap_or_default();
+    groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["entity"] == "deal")
+        .flat_map(|g| {
+            let owners: Vec<i64> = g["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|i| i["responsible"].as_i64())
+                .collect();
+            owners
+                .iter()
+                .copied()
+                .filter(|o| plain.contains(o) && owners.iter().any(|x| x != o))
+                .collect::<Vec<_>>()
+        })
+        .min()
+        .expect("a deal group holding a plain employee's deal and others'")
+}
+
 pub(crate) fn group<'a>(groups: &'a Value, key: &str) -> &'a Value {
     groups["groups"]
         .as_array()
@@ -325,7 +363,7 @@ store_test!(
     |backend: Backend| {
         let h = synced(backend).await;
         let admin = session(&h, 1).await;
-        let user = h.employee();
+        let user = employee_sharing_a_deal_group(&h, &admin).await;
         // The employee may open the reports on the whole company and the tidy-up page, and edit only his own cards.
         let rules =
             json!([{"report": "*", "subject": {"type": "user", "id": user}, "scope": "company"}]);

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::common::scope::{get, post, put, session};
 use crate::common::Harness;
-use crate::tidy::{group, ids, synced, wait_run};
+use crate::tidy::{employee_sharing_a_deal_group, group, ids, synced, wait_run};
 
 /// (responsible, completed) of activities in the emulator.
 fn activity_state(h: &Harness, acts: &[i64]) -> HashMap<i64, (i64, bool)> {
@@ -259,7 +259,7 @@ async fn a_launch_on_one_replica_and_a_run_on_another() {
     tokio::spawn(b24a_server::serve_with(listener, b, std::future::pending()));
 
     let admin = session(&h, 1).await;
-    let user = h.employee();
+    let user = employee_sharing_a_deal_group(&h, &admin).await;
     let rules =
         json!([{"report": "*", "subject": {"type": "user", "id": user}, "scope": "company"}]);
     assert_eq!(put(&h, &admin, "/api/settings/access", rules).await.0, 200);
