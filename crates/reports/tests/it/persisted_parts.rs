@@ -538,13 +538,12 @@ async fn seed_months(s: &b24a_store::Store) {
     lead(s, l(4, "F", msk(2024, 1, 1, 10, 0), None)).await;
 }
 
-fn persisted(src: &ReportSource) -> impl std::future::Future<Output = Vec<(String,)>> + '_ {
-    async move {
-        b24a_store::with_pool!(src.store().pool(), p => {
-            sqlx::query_as("SELECT part FROM report_parts WHERE part LIKE 'deal%' OR part LIKE 'lead%' ORDER BY part")
-                .fetch_all(p).await.unwrap()
-        })
-    }
+/// The names of the persisted deals, leads and history rows.
+async fn persisted(src: &ReportSource) -> Vec<(String,)> {
+    b24a_store::with_pool!(src.store().pool(), p => {
+        sqlx::query_as("SELECT part FROM report_parts WHERE part LIKE 'deal%' OR part LIKE 'lead%' ORDER BY part")
+            .fetch_all(p).await.unwrap()
+    })
 }
 
 #[tokio::test]
@@ -581,7 +580,7 @@ async fn a_months_report_loads_only_the_segments_of_its_window() {
             &[run_report(&first, &ctx, ReportId::SalesDynamics, &f)
                 .await
                 .unwrap()],
-            &[r1.clone()],
+            std::slice::from_ref(&r1),
             db.label,
         );
         // Deals: open; closed without CLOSEDATE; closed in 2025-01..12, 2026-03, 2026-04, 2026-07 → 17 segments.
@@ -607,7 +606,7 @@ async fn a_months_report_loads_only_the_segments_of_its_window() {
         let cold = run_report(&second, &ctx, ReportId::SalesDynamics, &f)
             .await
             .unwrap();
-        same(&[cold], &[r1.clone()], db.label);
+        same(&[cold], std::slice::from_ref(&r1), db.label);
         assert_eq!(second.cache().segment_loads(), 8, "{}", db.label);
         assert_eq!(second.cache().loads(), 3, "{}: three directories", db.label);
         assert_eq!(
@@ -627,7 +626,7 @@ async fn a_months_report_loads_only_the_segments_of_its_window() {
         let cold = run_report(&third, &ctx, ReportId::Marketing, &f)
             .await
             .unwrap();
-        same(&[cold], &[r4.clone()], db.label);
+        same(&[cold], std::slice::from_ref(&r4), db.label);
         assert_eq!(third.cache().segment_loads(), 7, "{}", db.label);
 
         // A period in 2025 (May 1–31 MSK, UTC months April–May): deals closed in May 2025 (d105), the undated d3,
