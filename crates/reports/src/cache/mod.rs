@@ -500,7 +500,11 @@ impl ReportCache {
                 return Ok(Some(all));
             }
             self.shelf().forget((ctx.portal_id, table, WHOLE), version);
-            if self.build(store, ctx, table, version, fp).await?.is_none() {
+            // Segments replaced by a build of newer data are no reason to rebuild this version's part.
+            let now = store
+                .report_data_version(PortalId(ctx.portal_id), table)
+                .await?;
+            if now != Some(version) || self.build(store, ctx, table, version, fp).await?.is_none() {
                 return Ok(None);
             }
         }
