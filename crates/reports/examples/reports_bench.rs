@@ -460,10 +460,11 @@ async fn main() -> Result<()> {
         }
     }
     println!(
-        "\npeak RSS while answering: {} MB (now {} MB); parts loaded from the database: {}",
+        "\npeak RSS while answering: {} MB (now {} MB); parts loaded from the database: {}, segments: {}",
         rss_mb("VmHWM"),
         rss_mb("VmRSS"),
-        cache.loads()
+        cache.loads(),
+        cache.segment_loads()
     );
     if let Ok(sales) = run_report(&store, &ctx, ReportId::SalesDynamics, &filter).await {
         // The tiles the DuckDB anchor counts too (its `r1_totals` line): created, won, lost, in work.

@@ -32,8 +32,8 @@ pub async fn deals(
     if window.is_empty() {
         return Ok(vec![]);
     }
-    if let Some(part) = src.cache().deals(src.store(), ctx).await? {
-        return Ok(part.window(window));
+    if let Some(recs) = src.cache().deal_window(src.store(), ctx, window).await? {
+        return Ok(recs);
     }
     let rows = src
         .store()
@@ -55,16 +55,18 @@ pub async fn deal_history(
         return Ok(HashMap::new());
     }
     let cache = src.cache();
-    if let Some(part) = cache.history(src.store(), ctx).await? {
-        let ids: Vec<i64> = match cache.deals(src.store(), ctx).await? {
-            Some(deals) => deals.window_ids(window),
+    if cache.history_ready(src.store(), ctx).await? {
+        let ids: Vec<i64> = match cache.deal_window_ids(src.store(), ctx, window).await? {
+            Some(ids) => ids,
             None => deals(src, ctx, window)
                 .await?
                 .iter()
                 .map(|d| d.id)
                 .collect(),
         };
-        return Ok(part.of_deals(&ids));
+        if let Some(h) = cache.history_of(src.store(), ctx, &ids).await? {
+            return Ok(h);
+        }
     }
     let rows = src
         .store()
@@ -97,8 +99,8 @@ pub async fn leads(
     if matches!(window, LeadWindow::CreatedOrClosed(r) if r.is_empty()) {
         return Ok(vec![]);
     }
-    if let Some(part) = src.cache().leads(src.store(), ctx).await? {
-        return Ok(part.window(window));
+    if let Some(recs) = src.cache().lead_window(src.store(), ctx, window).await? {
+        return Ok(recs);
     }
     let rows = src
         .store()
@@ -240,11 +242,11 @@ pub async fn activity_groups(
         ActWindow::OnOpenCards => {
             if let Some(acts) = cache.activities(store, ctx).await? {
                 if let (Some(d), Some(l)) = (
-                    cache.deals(store, ctx).await?,
-                    cache.leads(store, ctx).await?,
+                    cache.deal_window_ids(store, ctx, DealWindow::Open).await?,
+                    cache.open_lead_ids(store, ctx).await?,
                 ) {
-                    let mut out = acts.cards(2, &d.window_ids(DealWindow::Open));
-                    out.extend(acts.cards(1, &l.open_ids()));
+                    let mut out = acts.cards(2, &d);
+                    out.extend(acts.cards(1, &l));
                     return Ok(out);
                 }
             }

@@ -10,12 +10,13 @@ use chrono::NaiveDate;
 
 use super::activities::{ActsPart, CCard};
 use super::parts::{CDeal, CHist, CLead, DealsPart, HistoryPart, LeadsPart, Strings, O64};
+use super::segments::{Class, Directory, SegInfo};
 use super::shelf::Value;
 use crate::metrics::{ActivityKind, Status};
 use crate::records::ClientRec;
 
 /// Bumped whenever the layout (or a part type) changes, so that parts written by an older build are rebuilt.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const MAGIC: &[u8; 4] = b"B24P";
 /// Bytes per stored chunk (one row of `report_parts`).
 pub(crate) const CHUNK_BYTES: usize = 8 << 20;
@@ -183,7 +184,65 @@ fn tag(v: &Value) -> u8 {
         Value::Companies(_) => 4,
         Value::Activities(_) => 5,
         Value::Clients(_) => 6,
+        Value::Directory(_) => 7,
     }
+}
+
+/// A segmented part's directory: per segment its class (code and month), rows, first and last id and the
+/// months its rows were created in.
+fn directory(w: &mut W, d: &Directory) {
+    w.len(d.segs.len());
+    for s in &d.segs {
+        let (code, month) = match s.class {
+            Class::Open => (0, 0),
+            Class::Closed(m) => (1, m),
+            Class::Undated => (2, 0),
+            Class::Rows => (3, 0),
+        };
+        w.u8(code);
+        w.i32(month);
+        w.u32(s.rows);
+        w.i64(s.first);
+        w.i64(s.last);
+        w.len(s.created.len());
+        for m in &s.created {
+            w.i32(*m);
+        }
+    }
+}
+
+/// The directory back; `None` unless every class is known and every month list sorted and distinct (pruning
+/// relies on it).
+fn read_directory(r: &mut R<'_>) -> Option<Directory> {
+    let n = r.len(1 + 4 + 4 + 8 + 8 + 4)?;
+    let mut segs = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (code, month) = (r.u8()?, r.i32()?);
+        let class = match code {
+            0 => Class::Open,
+            1 => Class::Closed(month),
+            2 => Class::Undated,
+            3 => Class::Rows,
+            _ => return None,
+        };
+        let (rows, first, last) = (r.u32()?, r.i64()?, r.i64()?);
+        let k = r.len(4)?;
+        let mut created = Vec::with_capacity(k);
+        for _ in 0..k {
+            created.push(r.i32()?);
+        }
+        if created.windows(2).any(|p| p[0] >= p[1]) {
+            return None;
+        }
+        segs.push(SegInfo {
+            class,
+            rows,
+            first,
+            last,
+            created,
+        });
+    }
+    Some(Directory { segs })
 }
 
 /// The part in its persisted layout, cut into chunks of at most [`CHUNK_BYTES`].
@@ -292,6 +351,7 @@ pub(crate) fn encode(v: &Value) -> Vec<Vec<u8>> {
                 w.i64(c.last_touch);
             }
         }
+        Value::Directory(d) => directory(&mut w, d),
     }
     let bytes = w.0;
     bytes.chunks(CHUNK_BYTES).map(<[u8]>::to_vec).collect()
@@ -455,6 +515,7 @@ pub(crate) fn decode(chunks: &[Vec<u8>]) -> Option<(Value, usize)> {
             }
             Value::Clients(std::sync::Arc::new(rows))
         }
+        7 => Value::Directory(std::sync::Arc::new(read_directory(&mut r)?)),
         _ => return None,
     };
     if r.remaining() != 0 {
@@ -467,6 +528,7 @@ pub(crate) fn decode(chunks: &[Vec<u8>]) -> Option<(Value, usize)> {
         Value::Companies(m) => m.values().map(|v| v.capacity() + 48).sum::<usize>(),
         Value::Activities(p) => p.bytes(),
         Value::Clients(rows) => super::build::clients_bytes(rows),
+        Value::Directory(d) => d.bytes(),
     };
     Some((value, bytes))
 }

@@ -8,8 +8,9 @@
 //! The cache is a value, [`ReportCache`]: created once by the owner of the process (the server's state, configured
 //! by its `Config`; a benchmark; each test its own) and shared by clones. Its parts, budget and counters live in the
 //! value, never in process globals. Modules: [`shelf`] holds the parts (versions, LRU), [`parts`] and
-//! [`activities`] are the compact part types, [`build`] reads a part from the store. Arrows go one way: `load` →
-//! `cache` → `records`.
+//! [`activities`] are the compact part types, [`segments`] cuts the deals, leads and stage-history parts into
+//! segments behind a directory (issue #18: a request reads only the segments its window could touch), [`build`]
+//! reads a part from the store. Arrows go one way: `load` → `cache` → `records`.
 //!
 //! Correctness rules, which this module must never break:
 //! - **Never stale.** Every part is keyed by the portal's data version of its table (`report_data_versions`,
@@ -33,6 +34,7 @@ mod activities;
 mod build;
 mod codec;
 mod parts;
+mod segments;
 mod shelf;
 
 use std::collections::HashMap;
@@ -40,15 +42,19 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use futures::{StreamExt, TryStreamExt};
+
 use b24a_store::report_reads::CachedTable;
 use b24a_store::{PortalId, Store};
 
 pub(crate) use activities::ActsPart;
-pub(crate) use parts::{DealsPart, HistoryPart, LeadsPart};
-use shelf::{Key, Shelf, Value};
+use parts::{DealsPart, HistoryPart, LeadsPart};
+use segments::Directory;
+use shelf::{Key, Shelf, Value, WHOLE};
 
 use crate::context::PortalContext;
 use crate::error::ReportError;
+use crate::records::{DealRec, DealWindow, HistRec, LeadRec, LeadWindow};
 
 /// How the report cache is sized and when it builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,8 +95,11 @@ struct Shared {
     /// One loader per portal and part: concurrent requests of a cold portal wait for one load from the store
     /// instead of each reading the same megabytes.
     loading: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
-    /// Parts loaded from the store (persisted at the current version) instead of built.
+    /// Parts (whole, or a segmented part's directory) loaded from the store (persisted at the current version)
+    /// instead of built.
     loads: AtomicU64,
+    /// Segments of segmented parts loaded from the store.
+    segment_loads: AtomicU64,
     /// One part written at a time: SQLite refuses a second write transaction that would deadlock with a first
     /// instead of waiting, and one encoded part at a time bounds the memory the writing costs.
     persisting: tokio::sync::Mutex<()>,
@@ -110,6 +119,7 @@ impl ReportCache {
                 shelf: Mutex::new(Shelf::default()),
                 loading: Mutex::new(HashMap::new()),
                 loads: AtomicU64::new(0),
+                segment_loads: AtomicU64::new(0),
                 persisting: tokio::sync::Mutex::new(()),
                 hits: AtomicU64::new(0),
                 builds: AtomicUsize::new(0),
@@ -136,7 +146,8 @@ impl ReportCache {
         self.shared.budget > 0
     }
 
-    /// What the cache holds now: (parts, bytes). For benchmarks and diagnostics.
+    /// What the cache holds now: (entries — whole parts, directories and segments —, bytes). For benchmarks and
+    /// diagnostics.
     pub fn stats(&self) -> (usize, usize) {
         self.shelf().stats()
     }
@@ -150,6 +161,12 @@ impl ReportCache {
     /// benchmarks.
     pub fn loads(&self) -> u64 {
         self.shared.loads.load(Ordering::SeqCst)
+    }
+
+    /// Segments of the deals, leads and stage-history parts loaded from the store so far: a request loads only
+    /// those its window could touch (tests and benchmarks count them).
+    pub fn segment_loads(&self) -> u64 {
+        self.shared.segment_loads.load(Ordering::SeqCst)
     }
 
     /// How many parts are being built in the background now (benchmarks wait for 0 before timing warm answers).
@@ -184,9 +201,11 @@ impl ReportCache {
             else {
                 continue;
             };
-            let current =
-                self.shelf()
-                    .is_current((ctx.portal_id, table), version, fingerprint(table, ctx));
+            let current = self.shelf().is_current(
+                (ctx.portal_id, table, WHOLE),
+                version,
+                fingerprint(table, ctx),
+            );
             if !current {
                 behind += 1;
                 self.get(store, ctx, table).await?;
@@ -195,16 +214,26 @@ impl ReportCache {
         Ok(behind)
     }
 
-    /// The cached part for the portal at its current version. On a miss the caller reads the database as if there
-    /// were no cache, and the part is built in the background (one builder per portal and part), so a first
-    /// request is never slower than without the cache. `None` when caching is off, the portal has no version row,
-    /// there is no async runtime to build on, or the part is not built yet.
+    /// The cached part (for a segmented part: its directory) for the portal at its current version. On a miss the
+    /// caller reads the database as if there were no cache, and the part is built in the background (one builder
+    /// per portal and part), so a first request is never slower than without the cache. `None` when caching is
+    /// off, the portal has no version row, there is no async runtime to build on, or the part is not built yet.
     async fn get(
         &self,
         store: &Store,
         ctx: &PortalContext,
         table: CachedTable,
     ) -> Result<Option<Value>, ReportError> {
+        Ok(self.current(store, ctx, table).await?.map(|(v, _, _)| v))
+    }
+
+    /// [`Self::get`] with the version and fingerprint the value is held at (a segment must be of the same).
+    async fn current(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+        table: CachedTable,
+    ) -> Result<Option<(Value, i64, u64)>, ReportError> {
         if !self.enabled() {
             return Ok(None);
         }
@@ -215,21 +244,35 @@ impl ReportCache {
             return Ok(None);
         };
         let fp = fingerprint(table, ctx);
-        let key = (ctx.portal_id, table);
+        let key = (ctx.portal_id, table, WHOLE);
         if let Some(v) = self.shelf().lookup(key, version, fp) {
             self.shared.hits.fetch_add(1, Ordering::SeqCst);
-            return Ok(Some(v));
+            return Ok(Some((v, version, fp)));
         }
         if let Some(v) = self.load_persisted(store, key, version, fp).await? {
             self.shared.hits.fetch_add(1, Ordering::SeqCst);
-            return Ok(Some(v));
+            return Ok(Some((v, version, fp)));
         }
+        Ok(self
+            .build(store, ctx, table, version, fp)
+            .await?
+            .map(|v| (v, version, fp)))
+    }
+
+    /// Builds the part at `version`: within the call with inline builds (the part, or its directory, returned),
+    /// else in the background (one builder per portal and part; `None` returned).
+    async fn build(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+        table: CachedTable,
+        version: i64,
+        fp: u64,
+    ) -> Result<Option<Value>, ReportError> {
+        let key = (ctx.portal_id, table, WHOLE);
         if self.shared.inline_builds {
             let (value, bytes) = build::build(table, store, ctx).await?;
-            self.shelf()
-                .put(key, version, fp, bytes, value.clone(), self.shared.budget);
-            self.persist(store, key, version, fp, &value).await;
-            return Ok(Some(value));
+            return Ok(Some(self.keep(store, key, version, fp, value, bytes).await));
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return Ok(None);
@@ -243,14 +286,51 @@ impl ReportCache {
             let in_flight = in_flight;
             match build::build(table, &store, &ctx).await {
                 Ok((value, bytes)) => {
-                    let cache = &in_flight.cache;
-                    cache.shelf().put(key, version, fp, bytes, value.clone(), cache.shared.budget);
-                    cache.persist(&store, key, version, fp, &value).await;
+                    in_flight.cache.keep(&store, key, version, fp, value, bytes).await;
                 }
                 Err(e) => tracing::warn!(portal = ctx.portal_id, ?table, error = %e, "report cache build failed"),
             }
         });
         Ok(None)
+    }
+
+    /// Puts a freshly built part on the shelf and persists it: a deals, leads or history part cut into segments
+    /// (each its own entry) behind a directory, put last so that a directory found implies its segments were put.
+    /// Returns what stands under the part's own key (the part, or its directory).
+    async fn keep(
+        &self,
+        store: &Store,
+        key: Key,
+        version: i64,
+        fp: u64,
+        value: Value,
+        bytes: usize,
+    ) -> Value {
+        let (head, head_bytes, segs) = split(value, bytes);
+        {
+            let mut shelf = self.shelf();
+            for (n, (v, b)) in segs.iter().enumerate() {
+                shelf.put(
+                    (key.0, key.1, n as u32),
+                    version,
+                    fp,
+                    *b,
+                    v.clone(),
+                    self.shared.budget,
+                );
+            }
+            shelf.drop_segments_from(key.0, key.1, segs.len() as u32);
+            shelf.put(
+                key,
+                version,
+                fp,
+                head_bytes,
+                head.clone(),
+                self.shared.budget,
+            );
+        }
+        self.persist(store, key, version, fp, &head, &segs).await;
+        head
     }
 
     /// The part persisted in the store at exactly this version and fingerprint, decoded and put on the shelf;
@@ -285,7 +365,7 @@ impl ReportCache {
         else {
             return Ok(None);
         };
-        let Some((value, bytes)) = codec::decode(&chunks) else {
+        let Some((value, bytes)) = codec::decode(&chunks).filter(|(v, _)| heads(key.1, v)) else {
             tracing::warn!(portal = key.0, table = ?key.1, "persisted report cache part does not decode; rebuilding");
             return Ok(None);
         };
@@ -296,57 +376,275 @@ impl ReportCache {
         Ok(Some(value))
     }
 
-    /// Keeps a freshly built part in the store for later cold starts. A failure only costs the next cold start a
-    /// build, so it is logged, never returned: the answer does not depend on it.
-    async fn persist(&self, store: &Store, key: Key, version: i64, fp: u64, value: &Value) {
+    /// Keeps a freshly built part (with its segments, if any) in the store for later cold starts. A failure only
+    /// costs the next cold start a build, so it is logged, never returned: the answer does not depend on it.
+    async fn persist(
+        &self,
+        store: &Store,
+        key: Key,
+        version: i64,
+        fp: u64,
+        head: &Value,
+        segs: &[(Value, usize)],
+    ) {
         if !self.shared.persist {
             return;
         }
         let _one_writer = self.shared.persisting.lock().await;
-        let chunks = codec::encode(value);
+        let chunks = codec::encode(head);
         let refs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
-        if let Err(e) = store
-            .save_report_part(PortalId(key.0), key.1, version, fp as i64, &refs)
-            .await
-        {
+        let saved = if matches!(head, Value::Directory(_)) {
+            let encoded: Vec<Vec<Vec<u8>>> = segs.iter().map(|(v, _)| codec::encode(v)).collect();
+            let seg_refs: Vec<(u32, Vec<&[u8]>)> = encoded
+                .iter()
+                .enumerate()
+                .map(|(n, c)| (n as u32, c.iter().map(Vec::as_slice).collect()))
+                .collect();
+            store
+                .save_report_segments(PortalId(key.0), key.1, version, fp as i64, &refs, &seg_refs)
+                .await
+        } else {
+            store
+                .save_report_part(PortalId(key.0), key.1, version, fp as i64, &refs)
+                .await
+        };
+        if let Err(e) = saved {
             tracing::warn!(portal = key.0, table = ?key.1, error = %e, "persisting a report cache part failed");
         }
     }
 
-    /// Every deal of the portal (amounts in base currency, close days in the portal's zone).
-    pub(crate) async fn deals(
+    /// Segment `n` of a segmented part at exactly this version and fingerprint: from the shelf, else loaded from
+    /// the store (one loader per segment) and put on the shelf. `None` when it cannot be had or its bytes do not
+    /// decode to a segment of this table with the rows the directory lists.
+    async fn segment(
         &self,
         store: &Store,
-        ctx: &PortalContext,
-    ) -> Result<Option<Arc<DealsPart>>, ReportError> {
-        match self.get(store, ctx, CachedTable::Deals).await? {
-            Some(Value::Deals(p)) => Ok(Some(p)),
-            _ => Ok(None),
+        key: Key,
+        info: &segments::SegInfo,
+        version: i64,
+        fp: u64,
+    ) -> Result<Option<Value>, ReportError> {
+        let fits = |v: &Value| fits(v, key.1, info);
+        if let Some(v) = self.shelf().lookup(key, version, fp) {
+            return Ok(fits(&v).then_some(v));
         }
+        if !self.shared.persist {
+            return Ok(None);
+        }
+        let lock = {
+            let mut loading = self
+                .shared
+                .loading
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            loading.entry(key).or_default().clone()
+        };
+        let _one_loader = lock.lock().await;
+        if let Some(v) = self.shelf().lookup(key, version, fp) {
+            return Ok(fits(&v).then_some(v));
+        }
+        let Some(chunks) = store
+            .load_report_segment(PortalId(key.0), key.1, key.2, version, fp as i64)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let decoded = codec::decode(&chunks);
+        drop(chunks);
+        let Some((value, bytes)) = decoded.filter(|(v, _)| fits(v)) else {
+            tracing::warn!(portal = key.0, table = ?key.1, segment = key.2, "persisted report cache segment does not decode; rebuilding");
+            return Ok(None);
+        };
+        self.shared.segment_loads.fetch_add(1, Ordering::SeqCst);
+        self.shelf()
+            .put(key, version, fp, bytes, value.clone(), self.shared.budget);
+        Ok(Some(value))
     }
 
-    /// Every lead of the portal.
-    pub(crate) async fn leads(
+    /// The segments of the portal's part of `table` that `pick` chooses from its directory, in directory order;
+    /// `None` when the part is not at hand (the caller reads the database). A directory whose segments cannot all
+    /// be had (evicted without persistence, damaged bytes) is dropped and the part rebuilt: within this call with
+    /// inline builds, else in the background.
+    async fn segments(
         &self,
         store: &Store,
         ctx: &PortalContext,
-    ) -> Result<Option<Arc<LeadsPart>>, ReportError> {
-        match self.get(store, ctx, CachedTable::Leads).await? {
-            Some(Value::Leads(p)) => Ok(Some(p)),
-            _ => Ok(None),
+        table: CachedTable,
+        pick: impl Fn(&Directory) -> Vec<u32>,
+    ) -> Result<Option<Vec<Value>>, ReportError> {
+        for _ in 0..2 {
+            let Some((Value::Directory(dir), version, fp)) =
+                self.current(store, ctx, table).await?
+            else {
+                return Ok(None);
+            };
+            let wanted = pick(&dir);
+            // A few segments read at a time: each is one query of a few megabytes.
+            let got: Vec<Option<Value>> = futures::stream::iter(wanted)
+                .map(|n| {
+                    let info = dir.segs.get(n as usize);
+                    async move {
+                        match info {
+                            Some(info) => {
+                                self.segment(store, (ctx.portal_id, table, n), info, version, fp)
+                                    .await
+                            }
+                            None => Ok(None),
+                        }
+                    }
+                })
+                .buffered(4)
+                .try_collect()
+                .await?;
+            if let Some(all) = got.into_iter().collect::<Option<Vec<Value>>>() {
+                return Ok(Some(all));
+            }
+            self.shelf().forget((ctx.portal_id, table, WHOLE), version);
+            // Segments replaced by a build of newer data are no reason to rebuild this version's part.
+            let now = store
+                .report_data_version(PortalId(ctx.portal_id), table)
+                .await?;
+            if now != Some(version) || self.build(store, ctx, table, version, fp).await?.is_none() {
+                return Ok(None);
+            }
         }
+        Ok(None)
     }
 
-    /// The deal stage history of the portal.
-    pub(crate) async fn history(
+    /// The deals of a window (amounts in base currency, close days in the portal's zone), in id order, exactly as
+    /// the unsegmented part (and the SQL) gives them.
+    pub(crate) async fn deal_window(
         &self,
         store: &Store,
         ctx: &PortalContext,
-    ) -> Result<Option<Arc<HistoryPart>>, ReportError> {
-        match self.get(store, ctx, CachedTable::DealHistory).await? {
-            Some(Value::History(p)) => Ok(Some(p)),
-            _ => Ok(None),
+        w: DealWindow,
+    ) -> Result<Option<Vec<DealRec>>, ReportError> {
+        let Some(segs) = self
+            .segments(store, ctx, CachedTable::Deals, |d| d.deal_segments(w))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut out: Vec<DealRec> = vec![];
+        for v in segs {
+            if let Value::Deals(p) = v {
+                out.extend(p.window(w));
+            }
         }
+        // Segments hold disjoint deals, each in id order; the whole part gave one id order.
+        out.sort_unstable_by_key(|d| d.id);
+        Ok(Some(out))
+    }
+
+    /// The ids of the deals of a window, in id order.
+    pub(crate) async fn deal_window_ids(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+        w: DealWindow,
+    ) -> Result<Option<Vec<i64>>, ReportError> {
+        let Some(segs) = self
+            .segments(store, ctx, CachedTable::Deals, |d| d.deal_segments(w))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut out: Vec<i64> = vec![];
+        for v in segs {
+            if let Value::Deals(p) = v {
+                out.extend(p.window_ids(w));
+            }
+        }
+        out.sort_unstable();
+        Ok(Some(out))
+    }
+
+    /// The leads of a window, in id order.
+    pub(crate) async fn lead_window(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+        w: LeadWindow,
+    ) -> Result<Option<Vec<LeadRec>>, ReportError> {
+        let Some(segs) = self
+            .segments(store, ctx, CachedTable::Leads, |d| d.lead_segments(w))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut out: Vec<LeadRec> = vec![];
+        for v in segs {
+            if let Value::Leads(p) = v {
+                out.extend(p.window(w));
+            }
+        }
+        out.sort_unstable_by_key(|l| l.id);
+        Ok(Some(out))
+    }
+
+    /// The ids of the leads in work, in id order (only the open segments are read).
+    pub(crate) async fn open_lead_ids(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<Option<Vec<i64>>, ReportError> {
+        let Some(segs) = self
+            .segments(store, ctx, CachedTable::Leads, |d| {
+                d.lead_segments(LeadWindow::Open)
+            })
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut out: Vec<i64> = vec![];
+        for v in segs {
+            if let Value::Leads(p) = v {
+                out.extend(p.open_ids());
+            }
+        }
+        out.sort_unstable();
+        Ok(Some(out))
+    }
+
+    /// Whether the stage history is at hand (its directory current; asking starts its build or load), so that a
+    /// caller works out the deal ids only when it can use them.
+    pub(crate) async fn history_ready(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<bool, ReportError> {
+        Ok(self
+            .get(store, ctx, CachedTable::DealHistory)
+            .await?
+            .is_some())
+    }
+
+    /// The stage history of the given deals, per deal in time order (as `load::deal_history` gives it); only the
+    /// segments whose deal range holds one of the ids are read.
+    pub(crate) async fn history_of(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+        ids: &[i64],
+    ) -> Result<Option<HashMap<i64, Vec<HistRec>>>, ReportError> {
+        let Some(segs) = self
+            .segments(store, ctx, CachedTable::DealHistory, |d| {
+                d.history_segments(ids)
+            })
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut out: HashMap<i64, Vec<HistRec>> = HashMap::with_capacity(ids.len());
+        // Segments are runs in (deal, time, id) order: a deal cut between two runs continues in the next one.
+        for v in segs {
+            if let Value::History(p) = v {
+                for (id, rows) in p.of_deals(ids) {
+                    out.entry(id).or_default().extend(rows);
+                }
+            }
+        }
+        Ok(Some(out))
     }
 
     /// Company industries by company id.
@@ -409,6 +707,80 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         self.cache.shelf().building.remove(&self.key);
         self.cache.shared.builds.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A built part as the shelf keeps it: deals, leads and stage history cut into segments behind a directory
+/// ((directory, its bytes, segments with their bytes)); any other part whole, without segments.
+fn split(value: Value, bytes: usize) -> (Value, usize, Vec<(Value, usize)>) {
+    fn seal<P>(
+        (dir, segs): (Directory, Vec<P>),
+        wrap: impl Fn(Arc<P>) -> Value,
+        size: impl Fn(&P) -> usize,
+    ) -> (Value, usize, Vec<(Value, usize)>) {
+        let segs = segs
+            .into_iter()
+            .map(|p| {
+                let b = size(&p);
+                (wrap(Arc::new(p)), b)
+            })
+            .collect();
+        let b = dir.bytes();
+        (Value::Directory(Arc::new(dir)), b, segs)
+    }
+    let rows = segments::SEG_ROWS;
+    match value {
+        Value::Deals(p) => seal(
+            segments::split_deals(&p, rows),
+            Value::Deals,
+            DealsPart::bytes,
+        ),
+        Value::Leads(p) => seal(
+            segments::split_leads(&p, rows),
+            Value::Leads,
+            LeadsPart::bytes,
+        ),
+        Value::History(p) => seal(
+            segments::split_history(&p, rows),
+            Value::History,
+            HistoryPart::bytes,
+        ),
+        other => (other, bytes, vec![]),
+    }
+}
+
+/// Whether a value is what stands under a table's own key: a directory for the segmented tables, else the part of
+/// that table (persisted bytes of another kind are never used).
+fn heads(table: CachedTable, v: &Value) -> bool {
+    matches!(
+        (table, v),
+        (
+            CachedTable::Deals | CachedTable::Leads | CachedTable::DealHistory,
+            Value::Directory(_)
+        ) | (CachedTable::Companies, Value::Companies(_))
+            | (CachedTable::Activities, Value::Activities(_))
+            | (CachedTable::Clients(_), Value::Clients(_))
+    )
+}
+
+/// Whether a segment is what its directory lists: the table's type, the listed number of rows, and (history) the
+/// listed deal range in order — the readers search the rows by deal.
+fn fits(v: &Value, table: CachedTable, info: &segments::SegInfo) -> bool {
+    let rows = info.rows as usize;
+    match (table, v) {
+        (CachedTable::Deals, Value::Deals(p)) => {
+            p.deals.len() == rows && p.deals.windows(2).all(|w| w[0].id < w[1].id)
+        }
+        (CachedTable::Leads, Value::Leads(p)) => {
+            p.leads.len() == rows && p.leads.windows(2).all(|w| w[0].id < w[1].id)
+        }
+        (CachedTable::DealHistory, Value::History(p)) => {
+            p.rows.len() == rows
+                && p.rows.first().is_some_and(|h| h.owner == info.first)
+                && p.rows.last().is_some_and(|h| h.owner == info.last)
+                && p.rows.windows(2).all(|w| w[0].owner <= w[1].owner)
+        }
+        _ => false,
     }
 }
 

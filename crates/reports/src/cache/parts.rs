@@ -63,6 +63,7 @@ impl O64 {
 }
 
 /// A deal in ~100 bytes.
+#[derive(Clone, Copy)]
 pub(crate) struct CDeal {
     pub(crate) id: i64,
     pub(crate) pipeline: i64,
@@ -128,7 +129,7 @@ impl DealsPart {
 
     /// The same superset of deals the window's SQL selects (for dates stored as `YYYY-MM-DD…`; a closed deal
     /// whose CLOSEDATE does not parse is always included, since its close day comes from other fields).
-    fn in_window(d: &CDeal, w: DealWindow) -> bool {
+    pub(crate) fn in_window(d: &CDeal, w: DealWindow) -> bool {
         let closed = d.status.is_closed();
         match w {
             DealWindow::CreatedOrClosed(r) => {
@@ -185,6 +186,7 @@ impl DealsPart {
 }
 
 /// A lead in ~90 bytes.
+#[derive(Clone, Copy)]
 pub(crate) struct CLead {
     pub(crate) id: i64,
     pub(crate) amount: i64,
@@ -242,7 +244,7 @@ impl LeadsPart {
     }
 
     /// Exactly the rows the window's SQL selects.
-    fn in_window(l: &CLead, w: LeadWindow) -> bool {
+    pub(crate) fn in_window(l: &CLead, w: LeadWindow) -> bool {
         match w {
             LeadWindow::CreatedOrClosed(r) => {
                 let in_r = |t: i64| t >= r.from_ts && t < r.to_ts;
@@ -292,6 +294,7 @@ impl LeadsPart {
 }
 
 /// A stage-history row of a deal in 32 bytes.
+#[derive(Clone, Copy)]
 pub(crate) struct CHist {
     pub(crate) owner: i64,
     pub(crate) time: i64,

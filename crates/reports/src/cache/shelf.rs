@@ -1,6 +1,6 @@
-//! The store of parts: which part of which portal is held, at which data version and context fingerprint, and the
-//! least-recently-used eviction that keeps the total under the budget. Plain bookkeeping behind one mutex; must
-//! never read the database or build a part.
+//! The store of parts: which part (or segment of a segmented part, or its directory) of which portal is held, at
+//! which data version and context fingerprint, and the least-recently-used eviction, per entry, that keeps the total
+//! under the budget. Plain bookkeeping behind one mutex; must never read the database or build a part.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -9,10 +9,15 @@ use b24a_store::report_reads::CachedTable;
 
 use super::activities::ActsPart;
 use super::parts::{DealsPart, HistoryPart, LeadsPart};
+use super::segments::Directory;
 use crate::records::ClientRec;
 
-/// A part's key: the portal and the table it copies.
-pub(crate) type Key = (i64, CachedTable);
+/// An entry's key: the portal, the table it copies, and the segment number ([`WHOLE`] for an unsegmented part or
+/// the directory of a segmented one).
+pub(crate) type Key = (i64, CachedTable, u32);
+
+/// The segment number of an unsegmented part, or of a segmented part's directory.
+pub(crate) const WHOLE: u32 = u32::MAX;
 
 /// A held part.
 #[derive(Clone)]
@@ -24,6 +29,8 @@ pub(crate) enum Value {
     Activities(Arc<ActsPart>),
     /// R6's companies or contacts with what their activities (own and their deals') say.
     Clients(Arc<Vec<ClientRec>>),
+    /// The segments of a segmented part (deals, leads, stage history).
+    Directory(Arc<Directory>),
 }
 
 struct Entry {
@@ -108,13 +115,39 @@ impl Shelf {
         );
     }
 
-    /// The tables held for a portal.
-    pub(crate) fn held(&self, portal_id: i64) -> Vec<CachedTable> {
-        self.entries
+    /// Drops the entry if it is held at this version (a directory whose segments cannot all be had).
+    pub(crate) fn forget(&mut self, key: Key, version: i64) {
+        if self.entries.get(&key).is_some_and(|e| e.version == version) {
+            if let Some(old) = self.entries.remove(&key) {
+                self.bytes -= old.bytes;
+            }
+        }
+    }
+
+    /// Drops the segments numbered `from` and up of a portal's part (left from an older build that had more).
+    pub(crate) fn drop_segments_from(&mut self, portal: i64, table: CachedTable, from: u32) {
+        let old: Vec<Key> = self
+            .entries
             .keys()
-            .filter(|(portal, _)| *portal == portal_id)
-            .map(|(_, table)| *table)
-            .collect()
+            .filter(|(p, t, n)| *p == portal && *t == table && *n != WHOLE && *n >= from)
+            .copied()
+            .collect();
+        for key in old {
+            if let Some(e) = self.entries.remove(&key) {
+                self.bytes -= e.bytes;
+            }
+        }
+    }
+
+    /// The tables held for a portal (each once, however many of its segments are held).
+    pub(crate) fn held(&self, portal_id: i64) -> Vec<CachedTable> {
+        let mut tables: Vec<CachedTable> = vec![];
+        for (portal, table, _) in self.entries.keys() {
+            if *portal == portal_id && !tables.contains(table) {
+                tables.push(*table);
+            }
+        }
+        tables
     }
 
     /// (parts, bytes) held.

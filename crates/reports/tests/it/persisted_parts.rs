@@ -438,3 +438,277 @@ async fn r6_clients_answer_from_a_persisted_part_and_follow_writes() {
         same(&[now], &[forget_me_not(&sql, &ctx).await], db.label);
     }
 }
+
+/// Deals, leads and history spread over many months, so that the segmented parts (issue #18) have many segments:
+/// deals — 12 won in 2025 (one per month, created the 10th, closed the 20th), d1 open created 03-02, d2 won 03-06
+/// (created 03-03), d3 lost without CLOSEDATE (created 2024-06-10), d4 created 03-04 but won 2026-07-15, d5 created
+/// 2026-01-15 and won 2026-04-02; leads — l1 open created 03-02, l2 converted 2025-05-10, l3 junk 2026-03-05
+/// (created 2026-01-15), l4 junk without DATE_CLOSED (created 2024-01-01).
+async fn seed_months(s: &b24a_store::Store) {
+    seed_portal(s).await;
+    for m in 1..=12u32 {
+        let closedate: &'static str = Box::leak(format!("2025-{m:02}-20").into_boxed_str());
+        deal(
+            s,
+            D {
+                id: 100 + i64::from(m),
+                stage: "WON",
+                sem: "S",
+                cents: 1_000 * i64::from(m),
+                created: msk(2025, m, 10, 10, 0),
+                closedate: Some(closedate),
+                ..D::default()
+            },
+        )
+        .await;
+    }
+    let won = |id, created, closedate| D {
+        id,
+        stage: "WON",
+        sem: "S",
+        cents: 7_000,
+        created,
+        closedate: Some(closedate),
+        ..D::default()
+    };
+    deal(
+        s,
+        D {
+            id: 1,
+            cents: 10_000,
+            created: msk(2026, 3, 2, 10, 0),
+            ..D::default()
+        },
+    )
+    .await;
+    deal(s, won(2, msk(2026, 3, 3, 10, 0), "2026-03-06")).await;
+    deal(
+        s,
+        D {
+            id: 3,
+            stage: "LOSE",
+            sem: "F",
+            created: msk(2024, 6, 10, 10, 0),
+            ..D::default()
+        },
+    )
+    .await;
+    deal(s, won(4, msk(2026, 3, 4, 10, 0), "2026-07-15")).await;
+    deal(s, won(5, msk(2026, 1, 15, 10, 0), "2026-04-02")).await;
+    hist(s, 1, 1, 1, msk(2026, 3, 2, 10, 0), 0, "NEW", "P").await;
+    hist(s, 2, 2, 3, msk(2026, 3, 6, 10, 0), 0, "WON", "S").await;
+    hist(s, 3, 101, 3, msk(2025, 1, 20, 10, 0), 0, "WON", "S").await;
+    let l = |id, sem, created, closed| L {
+        id,
+        status: if sem == "S" { "CONVERTED" } else { "JUNK" },
+        sem,
+        created,
+        closed,
+        ..L::default()
+    };
+    lead(
+        s,
+        L {
+            id: 1,
+            created: msk(2026, 3, 2, 10, 0),
+            ..L::default()
+        },
+    )
+    .await;
+    lead(
+        s,
+        l(
+            2,
+            "S",
+            msk(2025, 5, 1, 10, 0),
+            Some(msk(2025, 5, 10, 10, 0)),
+        ),
+    )
+    .await;
+    lead(
+        s,
+        l(
+            3,
+            "F",
+            msk(2026, 1, 15, 10, 0),
+            Some(msk(2026, 3, 5, 10, 0)),
+        ),
+    )
+    .await;
+    lead(s, l(4, "F", msk(2024, 1, 1, 10, 0), None)).await;
+}
+
+/// The names of the persisted deals, leads and history rows.
+async fn persisted(src: &ReportSource) -> Vec<(String,)> {
+    b24a_store::with_pool!(src.store().pool(), p => {
+        sqlx::query_as("SELECT part FROM report_parts WHERE part LIKE 'deal%' OR part LIKE 'lead%' ORDER BY part")
+            .fetch_all(p).await.unwrap()
+    })
+}
+
+#[tokio::test]
+async fn a_months_report_loads_only_the_segments_of_its_window() {
+    for db in both().await {
+        let src = &db.store;
+        seed_months(src).await;
+        let ctx = ctx(src, msk(2026, 3, 15, 12, 0), 24).await;
+        let sql = ReportSource::new(src.store().clone(), ReportCache::off());
+        let f = filter(F);
+        let r1 = run_report(&sql, &ctx, ReportId::SalesDynamics, &f)
+            .await
+            .unwrap();
+        // By hand: created 03-01..10 → d1 (100.00), d2, d4 (70.00 each) = 3 deals, 240.00; won in it: d2.
+        assert_eq!(
+            tile(&r1, "deal_created"),
+            (Some(3.0), Some(240.0)),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            tile(&r1, "deal_won"),
+            (Some(1.0), Some(70.0)),
+            "{}",
+            db.label
+        );
+        let r4 = run_report(&sql, &ctx, ReportId::Marketing, &f)
+            .await
+            .unwrap();
+
+        // A first process builds every part and persists it cut into segments.
+        let first = fresh(src, true);
+        same(
+            &[run_report(&first, &ctx, ReportId::SalesDynamics, &f)
+                .await
+                .unwrap()],
+            std::slice::from_ref(&r1),
+            db.label,
+        );
+        // Deals: open; closed without CLOSEDATE; closed in 2025-01..12, 2026-03, 2026-04, 2026-07 → 17 segments.
+        // Leads: open; closed without DATE_CLOSED; closed in 2025-05, 2026-03 → 4. History: 3 rows → 1.
+        let parts = persisted(src).await;
+        let count = |prefix: &str| parts.iter().filter(|(p,)| p.starts_with(prefix)).count();
+        assert_eq!(count("deals/"), 17, "{}: {parts:?}", db.label);
+        assert_eq!(count("leads/"), 4, "{}: {parts:?}", db.label);
+        assert_eq!(count("deal_history/"), 1, "{}: {parts:?}", db.label);
+        assert_eq!(
+            (count("deals"), count("leads"), count("deal_history")),
+            (18, 5, 2),
+            "{}: one directory each",
+            db.label
+        );
+
+        // A new process answers R1 for 03-01..10 from persisted segments, reading only those its window could
+        // touch. Deals created 03-01..10 MSK (UTC months Feb–Mar 2026) or closed in it: the open segment (d1),
+        // the one without CLOSEDATE (d3), March 2026 (d2) and July 2026 (d4, created in the range) — not the
+        // twelve 2025 months nor April 2026 (d5, created in January): 4. Leads: open (l1), without DATE_CLOSED
+        // (l4), March 2026 (l3) — not May 2025: 3. History of d1..d4: its one segment: 1. In all 8 of 22.
+        let second = fresh(src, false);
+        let cold = run_report(&second, &ctx, ReportId::SalesDynamics, &f)
+            .await
+            .unwrap();
+        same(&[cold], std::slice::from_ref(&r1), db.label);
+        assert_eq!(second.cache().segment_loads(), 8, "{}", db.label);
+        assert_eq!(second.cache().loads(), 3, "{}: three directories", db.label);
+        assert_eq!(
+            second.cache().builds_in_flight(),
+            0,
+            "{}: nothing built",
+            db.label
+        );
+        // The same answer again reads nothing more.
+        run_report(&second, &ctx, ReportId::SalesDynamics, &f)
+            .await
+            .unwrap();
+        assert_eq!(second.cache().segment_loads(), 8, "{}", db.label);
+
+        // R4 in another new process: the same deal and lead segments (4 + 3), no history.
+        let third = fresh(src, false);
+        let cold = run_report(&third, &ctx, ReportId::Marketing, &f)
+            .await
+            .unwrap();
+        same(&[cold], std::slice::from_ref(&r4), db.label);
+        assert_eq!(third.cache().segment_loads(), 7, "{}", db.label);
+
+        // A period in 2025 (May 1–31 MSK, UTC months April–May): deals closed in May 2025 (d105), the undated d3,
+        // and April 2025 (d104, created 04-10: a UTC month of the range, so it could hold a deal created in it);
+        // leads closed in May 2025 (l2) and the undated l4: 3 + 2; equal to SQL alone.
+        let may = filter(
+            r#"{"period": {"preset": "custom", "from": "2025-05-01", "to": "2025-05-31"}, "compare": "none"}"#,
+        );
+        let fourth = fresh(src, false);
+        let cold = run_report(&fourth, &ctx, ReportId::Marketing, &may)
+            .await
+            .unwrap();
+        same(
+            &[cold],
+            &[run_report(&sql, &ctx, ReportId::Marketing, &may)
+                .await
+                .unwrap()],
+            db.label,
+        );
+        assert_eq!(fourth.cache().segment_loads(), 5, "{}", db.label);
+
+        // R6 reads the open deals and open leads only: one segment each.
+        let fifth = fresh(src, false);
+        let cold = run_report(&fifth, &ctx, ReportId::ForgetMeNot, &f)
+            .await
+            .unwrap();
+        same(
+            &[cold],
+            &[run_report(&sql, &ctx, ReportId::ForgetMeNot, &f)
+                .await
+                .unwrap()],
+            db.label,
+        );
+        assert_eq!(fifth.cache().segment_loads(), 2, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn damaged_segments_are_rebuilt_never_used() {
+    for db in both().await {
+        let src = &db.store;
+        seed_months(src).await;
+        let ctx = ctx(src, msk(2026, 3, 15, 12, 0), 24).await;
+        let sql = ReportSource::new(src.store().clone(), ReportCache::off());
+        let expected = answers(&sql, &ctx).await;
+        answers(&fresh(src, true), &ctx).await;
+        let damage = [
+            // Every segment's last byte cut off.
+            match src.backend() {
+                Backend::Sqlite => "UPDATE report_parts SET data = substr(data, 1, length(data) - 1) WHERE part LIKE '%/%'",
+                Backend::Postgres => "UPDATE report_parts SET data = substring(data from 1 for length(data) - 1) WHERE part LIKE '%/%'",
+            },
+            // Every deals segment replaced by the leads directory: whole, decodable bytes of the wrong kind.
+            "UPDATE report_parts SET data = (SELECT data FROM report_parts WHERE part = 'leads') WHERE part LIKE 'deals/%'",
+            // Every history segment replaced by the first deals segment: decodable, listed rows differ.
+            "UPDATE report_parts SET data = (SELECT data FROM report_parts WHERE part = 'deals/0') WHERE part LIKE 'deal!_history/%' ESCAPE '!'",
+            // A segment missing.
+            "DELETE FROM report_parts WHERE part = 'leads/0'",
+        ];
+        for sql_damage in damage {
+            exec(src, sql_damage).await;
+            // A server process (background builds): its first answers read the database, never the damaged
+            // bytes, and it rebuilds the parts behind them.
+            let next = fresh(src, false);
+            same(&answers(&next, &ctx).await, &expected, db.label);
+            common::settle_cache(next.cache()).await;
+            // An inline process over the same (now rewritten) rows, and a later one that only loads: both equal
+            // to SQL alone, and the later one loads segments again.
+            same(&answers(&fresh(src, true), &ctx).await, &expected, db.label);
+            let later = fresh(src, false);
+            same(&answers(&later, &ctx).await, &expected, db.label);
+            assert!(
+                later.cache().segment_loads() > 0,
+                "{}: {sql_damage}",
+                db.label
+            );
+            assert_eq!(
+                later.cache().builds_in_flight(),
+                0,
+                "{}: {sql_damage}",
+                db.label
+            );
+        }
+    }
+}

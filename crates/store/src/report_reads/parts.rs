@@ -1,7 +1,9 @@
 //! Persisted parts of the reports' cache (migration 0011): opaque byte chunks per portal and cached table, keyed by
 //! the table's data version and the fingerprint of the portal context the part was built with. The store keeps and
-//! returns the bytes as given; what they mean belongs to the reports' cache codec. Must never interpret the bytes
-//! and never hand back chunks of another version or fingerprint (a stale part would be a wrong answer).
+//! returns the bytes as given; what they mean belongs to the reports' cache codec. A segmented part (issue #18) is
+//! kept as its directory under the table's name (`deals`) and each segment under `<name>/<n>` (`deals/7`), all
+//! written in one transaction and read one segment at a time. Must never interpret the bytes and never hand back
+//! chunks of another version or fingerprint (a stale part would be a wrong answer).
 
 use crate::report_reads::{CachedTable, ClientTable};
 use crate::sql::Val;
@@ -58,11 +60,83 @@ impl Store {
     }
 
     /// The chunks of the portal's persisted part of `table` in order, only when it was built at exactly `version`
-    /// with context `fingerprint`; `None` otherwise (never saved, or saved for other data).
+    /// with context `fingerprint`; `None` otherwise (never saved, or saved for other data). For a segmented part
+    /// these are its directory's chunks.
     pub async fn load_report_part(
         &self,
         portal: PortalId,
         table: CachedTable,
+        version: i64,
+        fingerprint: i64,
+    ) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+        self.load_named_part(portal, table.part_name(), version, fingerprint)
+            .await
+    }
+
+    /// The chunks of segment `segment` of the portal's segmented part of `table`, under the same rule: only when
+    /// written at exactly `version` and `fingerprint` (with the directory that lists it).
+    pub async fn load_report_segment(
+        &self,
+        portal: PortalId,
+        table: CachedTable,
+        segment: u32,
+        version: i64,
+        fingerprint: i64,
+    ) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+        let name = format!("{}/{segment}", table.part_name());
+        self.load_named_part(portal, &name, version, fingerprint)
+            .await
+    }
+
+    /// Replaces the portal's persisted part of `table`, and every segment of it, by a segmented part built at
+    /// `version` with context `fingerprint`: `directory`'s chunks under the table's name and each of `segments`
+    /// (number, chunks) under `<name>/<number>`, in one transaction, so a reader sees the old part or the whole
+    /// new one, never a mix.
+    pub async fn save_report_segments(
+        &self,
+        portal: PortalId,
+        table: CachedTable,
+        version: i64,
+        fingerprint: i64,
+        directory: &[&[u8]],
+        segments: &[(u32, Vec<&[u8]>)],
+    ) -> Result<(), StoreError> {
+        let name = table.part_name();
+        let mut tx = self.begin().await?;
+        // `_` is a LIKE wildcard (`deal_history`): escaped, so the pattern matches this part's segments only.
+        let pattern = format!("{}/%", name.replace('!', "!!").replace('_', "!_"));
+        tx.execute(
+            "DELETE FROM report_parts WHERE portal_id = $1 AND (part = $2 OR part LIKE $3 ESCAPE '!')",
+            &[Val::I64(portal.0), Val::Str(name), Val::Str(&pattern)],
+        )
+        .await?;
+        let mut pieces: Vec<(String, &[&[u8]])> = vec![(name.to_string(), directory)];
+        for (n, chunks) in segments {
+            pieces.push((format!("{name}/{n}"), chunks.as_slice()));
+        }
+        for (part, chunks) in &pieces {
+            for (seq, chunk) in chunks.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO report_parts (portal_id, part, seq, version, fingerprint, data) VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[
+                        Val::I64(portal.0),
+                        Val::Str(part),
+                        Val::I64(seq as i64),
+                        Val::I64(version),
+                        Val::I64(fingerprint),
+                        Val::Bytes(chunk),
+                    ],
+                )
+                .await?;
+            }
+        }
+        tx.commit().await
+    }
+
+    async fn load_named_part(
+        &self,
+        portal: PortalId,
+        name: &str,
         version: i64,
         fingerprint: i64,
     ) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
@@ -71,7 +145,7 @@ impl Store {
                 "SELECT seq, data FROM report_parts WHERE portal_id = $1 AND part = $2 AND version = $3 AND fingerprint = $4 ORDER BY seq",
                 &[
                     Val::I64(portal.0),
-                    Val::Str(table.part_name()),
+                    Val::Str(name),
                     Val::I64(version),
                     Val::I64(fingerprint),
                 ],
