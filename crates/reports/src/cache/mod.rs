@@ -1,21 +1,23 @@
 //! A per-portal, in-memory, compact copy of the large tables the reports scan on every request (deals, leads,
-//! deal stage history, company industries, and activities: per activity its time, kind, direction, completion and
-//! responsible; per deal / lead card the summary of its activities; per company / contact the summary of its own
-//! and its deals' activities, R6's clients), so that a report reads memory instead of
+//! deal stage history, company industries, and activities split by use: the completed ones by the moment they were
+//! done, the open ones with a deadline per responsible, and per open deal / lead card the summary of its
+//! activities; per company / contact the summary of its own and its deals' activities, R6's clients), so that a
+//! report reads memory instead of
 //! moving tens of thousands of rows out of the database. The loaders (`load`) ask here first and cut their windows
 //! from the copy.
 //!
 //! The cache is a value, [`ReportCache`]: created once by the owner of the process (the server's state, configured
 //! by its `Config`; a benchmark; each test its own) and shared by clones. Its parts, budget and counters live in the
-//! value, never in process globals. Modules: [`shelf`] holds the parts (versions, LRU), [`parts`] and
-//! [`activities`] are the compact part types, [`build`] reads a part from the store. Arrows go one way: `load` →
+//! value, never in process globals. Modules: [`shelf`] holds the parts (versions, LRU), [`parts`],
+//! [`activities`], [`open_cards`] and [`open_deadlines`] are the compact part types, [`build`] (and
+//! [`build_activities`] for the activity parts) reads a part from the store. Arrows go one way: `load` →
 //! `cache` → `records`.
 //!
 //! Correctness rules, which this module must never break:
 //! - **Never stale.** Every part is keyed by the portal's data version of its table (`report_data_versions`,
 //!   bumped by database triggers on every insert / update / delete, whoever writes; migration 0003); the clients
-//!   parts, read from several tables, by one version combining the counters of all of them (contacts counted
-//!   since migration 0015). The version is
+//!   parts and the open cards, read from several tables, by one version combining the counters of all of them
+//!   (contacts counted since migration 0015). The version is
 //!   read *before* the copy is built and on every request, so a write committed before a request is always seen.
 //!   Parts that depend on the portal context (amounts in base currency, close days in the portal's zone) are also
 //!   keyed by a fingerprint of that context.
@@ -31,7 +33,10 @@
 
 mod activities;
 mod build;
+mod build_activities;
 mod codec;
+mod open_cards;
+mod open_deadlines;
 mod parts;
 mod shelf;
 
@@ -43,7 +48,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use b24a_store::report_reads::CachedTable;
 use b24a_store::{PortalId, Store};
 
-pub(crate) use activities::ActsPart;
+use activities::ActivityLog;
+use open_cards::OpenCards;
+use open_deadlines::OpenDeadlines;
 pub(crate) use parts::{DealsPart, HistoryPart, LeadsPart};
 use shelf::{Key, Shelf, Value};
 
@@ -91,6 +98,8 @@ struct Shared {
     loading: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
     /// Parts loaded from the store (persisted at the current version) instead of built.
     loads: AtomicU64,
+    /// The same, per table (tests check which parts an answer loads).
+    loads_by_table: Mutex<HashMap<CachedTable, u64>>,
     /// One part written at a time: SQLite refuses a second write transaction that would deadlock with a first
     /// instead of waiting, and one encoded part at a time bounds the memory the writing costs.
     persisting: tokio::sync::Mutex<()>,
@@ -110,6 +119,7 @@ impl ReportCache {
                 shelf: Mutex::new(Shelf::default()),
                 loading: Mutex::new(HashMap::new()),
                 loads: AtomicU64::new(0),
+                loads_by_table: Mutex::new(HashMap::new()),
                 persisting: tokio::sync::Mutex::new(()),
                 hits: AtomicU64::new(0),
                 builds: AtomicUsize::new(0),
@@ -150,6 +160,16 @@ impl ReportCache {
     /// benchmarks.
     pub fn loads(&self) -> u64 {
         self.shared.loads.load(Ordering::SeqCst)
+    }
+
+    /// Parts of `table` loaded from the store so far (any portal), for tests and benchmarks.
+    pub fn loads_of(&self, table: CachedTable) -> u64 {
+        let by_table = self
+            .shared
+            .loads_by_table
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        by_table.get(&table).copied().unwrap_or(0)
     }
 
     /// How many parts are being built in the background now (benchmarks wait for 0 before timing warm answers).
@@ -291,6 +311,13 @@ impl ReportCache {
         };
         drop(chunks);
         self.shared.loads.fetch_add(1, Ordering::SeqCst);
+        *self
+            .shared
+            .loads_by_table
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.1)
+            .or_default() += 1;
         self.shelf()
             .put(key, version, fp, bytes, value.clone(), self.shared.budget);
         Ok(Some(value))
@@ -378,14 +405,38 @@ impl ReportCache {
         }
     }
 
-    /// The activities of the portal (see [`ActsPart`]).
-    pub(crate) async fn activities(
+    /// The completed activities of the portal by the moment they were done (see [`ActivityLog`]).
+    pub(crate) async fn activity_log(
         &self,
         store: &Store,
         ctx: &PortalContext,
-    ) -> Result<Option<Arc<ActsPart>>, ReportError> {
-        match self.get(store, ctx, CachedTable::Activities).await? {
-            Some(Value::Activities(p)) => Ok(Some(p)),
+    ) -> Result<Option<Arc<ActivityLog>>, ReportError> {
+        match self.get(store, ctx, CachedTable::ActivityLog).await? {
+            Some(Value::ActivityLog(p)) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The open deals' and leads' activity summaries (see [`OpenCards`]).
+    pub(crate) async fn open_cards(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<Option<Arc<OpenCards>>, ReportError> {
+        match self.get(store, ctx, CachedTable::OpenCards).await? {
+            Some(Value::OpenCards(p)) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The open activities with a deadline, per responsible (see [`OpenDeadlines`]).
+    pub(crate) async fn open_deadlines(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<Option<Arc<OpenDeadlines>>, ReportError> {
+        match self.get(store, ctx, CachedTable::OpenDeadlines).await? {
+            Some(Value::OpenDeadlines(p)) => Ok(Some(p)),
             _ => Ok(None),
         }
     }
