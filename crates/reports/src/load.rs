@@ -233,27 +233,21 @@ pub async fn activity_groups(
     window: ActWindow,
 ) -> Result<Vec<ActRec>, ReportError> {
     let (store, cache) = (src.store(), src.cache());
+    // Each window asks only for the part it needs (issue #18): R6 loads no per-activity data.
     match window {
         ActWindow::CompletedIn(r) => {
-            if let Some(acts) = cache.activities(store, ctx).await? {
-                return Ok(acts.completed_in(r));
+            if let Some(log) = cache.activity_log(store, ctx).await? {
+                return Ok(log.completed_in(r));
             }
         }
         ActWindow::OnOpenCards => {
-            if let Some(acts) = cache.activities(store, ctx).await? {
-                if let (Some(d), Some(l)) = (
-                    cache.deal_window_ids(store, ctx, DealWindow::Open).await?,
-                    cache.open_lead_ids(store, ctx).await?,
-                ) {
-                    let mut out = acts.cards(2, &d);
-                    out.extend(acts.cards(1, &l));
-                    return Ok(out);
-                }
+            if let Some(cards) = cache.open_cards(store, ctx).await? {
+                return Ok(cards.recs());
             }
         }
         ActWindow::OverdueAt(now) => {
-            if let Some(acts) = cache.activities(store, ctx).await? {
-                return Ok(acts.overdue_at(now));
+            if let Some(open) = cache.open_deadlines(store, ctx).await? {
+                return Ok(open.overdue_at(now));
             }
         }
     }
@@ -261,12 +255,20 @@ pub async fn activity_groups(
         return Ok(vec![]);
     };
     let rows = store.report_activity_groups(portal(ctx), select).await?;
+    Ok(group_recs(rows, window))
+}
+
+/// The records of a window's groups as the database counted them (the cache's open-cards part is built with it
+/// too, so that both routes give the same records).
+pub(crate) fn group_recs(
+    rows: Vec<b24a_store::report_reads::ActivityGroupRow>,
+    window: ActWindow,
+) -> Vec<ActRec> {
     let start = match window {
         ActWindow::CompletedIn(r) => r.from_ts,
         _ => 0,
     };
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|g| {
             let deadline = if g.without_deadline > 0 {
                 None
@@ -295,7 +297,7 @@ pub async fn activity_groups(
                 weight: g.count.max(0) as u64,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Companies or contacts of the portal, each with what its activities say. An activity counts for a card when it is
@@ -305,11 +307,12 @@ pub async fn clients(
     src: &ReportSource,
     ctx: &PortalContext,
     kind: ClientKind,
-) -> Result<Vec<ClientRec>, ReportError> {
+) -> Result<Arc<Vec<ClientRec>>, ReportError> {
+    // The cached part itself, shared: R6 only reads the clients, so no per-answer copy of every card.
     if let Some(part) = src.cache().clients(src.store(), ctx, kind).await? {
-        return Ok(part.as_ref().clone());
+        return Ok(part);
     }
-    client_rows(src.store(), ctx, kind).await
+    Ok(Arc::new(client_rows(src.store(), ctx, kind).await?))
 }
 
 /// The client cards of one kind with what their activities say, read from the store (the cache keeps the result

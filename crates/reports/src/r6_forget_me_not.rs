@@ -12,6 +12,7 @@
 //! a deadline ahead or none), by the card's responsible; the employee and department filters apply.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -80,8 +81,9 @@ pub(crate) struct Data {
     pub(crate) leads: Vec<LeadRec>,
     acts: Vec<ActRec>,
     pub(crate) overdue: Vec<ActRec>,
-    companies: Vec<ClientRec>,
-    contacts: Vec<ClientRec>,
+    /// Shared with the cache's clients parts (never copied per answer).
+    companies: Arc<Vec<ClientRec>>,
+    contacts: Arc<Vec<ClientRec>>,
 }
 
 /// Activities on open cards always come grouped per card (the report counts cards); overdue activities come
@@ -107,12 +109,12 @@ pub(crate) async fn load(
         companies: if clients {
             load::clients(src, ctx, ClientKind::Company).await?
         } else {
-            Vec::new()
+            Arc::default()
         },
         contacts: if clients {
             load::clients(src, ctx, ClientKind::Contact).await?
         } else {
-            Vec::new()
+            Arc::default()
         },
     })
 }
@@ -233,7 +235,7 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) {
         ("companies_unplanned", &data.companies),
         ("contacts_unplanned", &data.contacts),
     ] {
-        for c in clients {
+        for c in clients.iter() {
             if p.scope.person(c.manager)
                 && !metrics::client_has_planned(
                     c.open,

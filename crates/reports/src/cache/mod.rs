@@ -1,22 +1,24 @@
 //! A per-portal, in-memory, compact copy of the large tables the reports scan on every request (deals, leads,
-//! deal stage history, company industries, and activities: per activity its time, kind, direction, completion and
-//! responsible; per deal / lead card the summary of its activities; per company / contact the summary of its own
-//! and its deals' activities, R6's clients), so that a report reads memory instead of
+//! deal stage history, company industries, and activities split by use: the completed ones by the moment they were
+//! done, the open ones with a deadline per responsible, and per open deal / lead card the summary of its
+//! activities; per company / contact the summary of its own and its deals' activities, R6's clients), so that a
+//! report reads memory instead of
 //! moving tens of thousands of rows out of the database. The loaders (`load`) ask here first and cut their windows
 //! from the copy.
 //!
 //! The cache is a value, [`ReportCache`]: created once by the owner of the process (the server's state, configured
 //! by its `Config`; a benchmark; each test its own) and shared by clones. Its parts, budget and counters live in the
-//! value, never in process globals. Modules: [`shelf`] holds the parts (versions, LRU), [`parts`] and
-//! [`activities`] are the compact part types, [`segments`] cuts the deals, leads and stage-history parts into
-//! segments behind a directory (issue #18: a request reads only the segments its window could touch), [`build`]
-//! reads a part from the store. Arrows go one way: `load` → `cache` → `records`.
+//! value, never in process globals. Modules: [`shelf`] holds the parts (versions, LRU), [`parts`],
+//! [`activities`], [`open_cards`] and [`open_deadlines`] are the compact part types, [`segments`] cuts the deals,
+//! leads and stage-history parts into segments behind a directory (issue #18: a request reads only the segments
+//! its window could touch), [`build`] (and [`build_activities`] for the activity parts) reads a part from the
+//! store. Arrows go one way: `load` → `cache` → `records`.
 //!
 //! Correctness rules, which this module must never break:
 //! - **Never stale.** Every part is keyed by the portal's data version of its table (`report_data_versions`,
 //!   bumped by database triggers on every insert / update / delete, whoever writes; migration 0003); the clients
-//!   parts, read from several tables, by one version combining the counters of all of them (contacts counted
-//!   since migration 0015). The version is
+//!   parts and the open cards, read from several tables, by one version combining the counters of all of them
+//!   (contacts counted since migration 0015). The version is
 //!   read *before* the copy is built and on every request, so a write committed before a request is always seen.
 //!   Parts that depend on the portal context (amounts in base currency, close days in the portal's zone) are also
 //!   keyed by a fingerprint of that context.
@@ -32,7 +34,10 @@
 
 mod activities;
 mod build;
+mod build_activities;
 mod codec;
+mod open_cards;
+mod open_deadlines;
 mod parts;
 mod segments;
 mod shelf;
@@ -47,7 +52,9 @@ use futures::{StreamExt, TryStreamExt};
 use b24a_store::report_reads::CachedTable;
 use b24a_store::{PortalId, Store};
 
-pub(crate) use activities::ActsPart;
+use activities::ActivityLog;
+use open_cards::OpenCards;
+use open_deadlines::OpenDeadlines;
 use parts::{DealsPart, HistoryPart, LeadsPart};
 use segments::Directory;
 use shelf::{Key, Shelf, Value, WHOLE};
@@ -100,6 +107,8 @@ struct Shared {
     loads: AtomicU64,
     /// Segments of segmented parts loaded from the store.
     segment_loads: AtomicU64,
+    /// The same, per table (tests check which parts an answer loads).
+    loads_by_table: Mutex<HashMap<CachedTable, u64>>,
     /// One part written at a time: SQLite refuses a second write transaction that would deadlock with a first
     /// instead of waiting, and one encoded part at a time bounds the memory the writing costs.
     persisting: tokio::sync::Mutex<()>,
@@ -120,6 +129,7 @@ impl ReportCache {
                 loading: Mutex::new(HashMap::new()),
                 loads: AtomicU64::new(0),
                 segment_loads: AtomicU64::new(0),
+                loads_by_table: Mutex::new(HashMap::new()),
                 persisting: tokio::sync::Mutex::new(()),
                 hits: AtomicU64::new(0),
                 builds: AtomicUsize::new(0),
@@ -167,6 +177,16 @@ impl ReportCache {
     /// those its window could touch (tests and benchmarks count them).
     pub fn segment_loads(&self) -> u64 {
         self.shared.segment_loads.load(Ordering::SeqCst)
+    }
+
+    /// Parts of `table` loaded from the store so far (any portal), for tests and benchmarks.
+    pub fn loads_of(&self, table: CachedTable) -> u64 {
+        let by_table = self
+            .shared
+            .loads_by_table
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        by_table.get(&table).copied().unwrap_or(0)
     }
 
     /// How many parts are being built in the background now (benchmarks wait for 0 before timing warm answers).
@@ -371,6 +391,13 @@ impl ReportCache {
         };
         drop(chunks);
         self.shared.loads.fetch_add(1, Ordering::SeqCst);
+        *self
+            .shared
+            .loads_by_table
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.1)
+            .or_default() += 1;
         self.shelf()
             .put(key, version, fp, bytes, value.clone(), self.shared.budget);
         Ok(Some(value))
@@ -582,30 +609,6 @@ impl ReportCache {
         Ok(Some(out))
     }
 
-    /// The ids of the leads in work, in id order (only the open segments are read).
-    pub(crate) async fn open_lead_ids(
-        &self,
-        store: &Store,
-        ctx: &PortalContext,
-    ) -> Result<Option<Vec<i64>>, ReportError> {
-        let Some(segs) = self
-            .segments(store, ctx, CachedTable::Leads, |d| {
-                d.lead_segments(LeadWindow::Open)
-            })
-            .await?
-        else {
-            return Ok(None);
-        };
-        let mut out: Vec<i64> = vec![];
-        for v in segs {
-            if let Value::Leads(p) = v {
-                out.extend(p.open_ids());
-            }
-        }
-        out.sort_unstable();
-        Ok(Some(out))
-    }
-
     /// Whether the stage history is at hand (its directory current; asking starts its build or load), so that a
     /// caller works out the deal ids only when it can use them.
     pub(crate) async fn history_ready(
@@ -676,14 +679,38 @@ impl ReportCache {
         }
     }
 
-    /// The activities of the portal (see [`ActsPart`]).
-    pub(crate) async fn activities(
+    /// The completed activities of the portal by the moment they were done (see [`ActivityLog`]).
+    pub(crate) async fn activity_log(
         &self,
         store: &Store,
         ctx: &PortalContext,
-    ) -> Result<Option<Arc<ActsPart>>, ReportError> {
-        match self.get(store, ctx, CachedTable::Activities).await? {
-            Some(Value::Activities(p)) => Ok(Some(p)),
+    ) -> Result<Option<Arc<ActivityLog>>, ReportError> {
+        match self.get(store, ctx, CachedTable::ActivityLog).await? {
+            Some(Value::ActivityLog(p)) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The open deals' and leads' activity summaries (see [`OpenCards`]).
+    pub(crate) async fn open_cards(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<Option<Arc<OpenCards>>, ReportError> {
+        match self.get(store, ctx, CachedTable::OpenCards).await? {
+            Some(Value::OpenCards(p)) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The open activities with a deadline, per responsible (see [`OpenDeadlines`]).
+    pub(crate) async fn open_deadlines(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+    ) -> Result<Option<Arc<OpenDeadlines>>, ReportError> {
+        match self.get(store, ctx, CachedTable::OpenDeadlines).await? {
+            Some(Value::OpenDeadlines(p)) => Ok(Some(p)),
             _ => Ok(None),
         }
     }
@@ -758,7 +785,9 @@ fn heads(table: CachedTable, v: &Value) -> bool {
             CachedTable::Deals | CachedTable::Leads | CachedTable::DealHistory,
             Value::Directory(_)
         ) | (CachedTable::Companies, Value::Companies(_))
-            | (CachedTable::Activities, Value::Activities(_))
+            | (CachedTable::ActivityLog, Value::ActivityLog(_))
+            | (CachedTable::OpenCards, Value::OpenCards(_))
+            | (CachedTable::OpenDeadlines, Value::OpenDeadlines(_))
             | (CachedTable::Clients(_), Value::Clients(_))
     )
 }

@@ -256,14 +256,6 @@ impl LeadsPart {
         }
     }
 
-    pub(crate) fn open_ids(&self) -> Vec<i64> {
-        self.leads
-            .iter()
-            .filter(|l| Self::in_window(l, LeadWindow::Open))
-            .map(|l| l.id)
-            .collect()
-    }
-
     pub(crate) fn window(&self, w: LeadWindow) -> Vec<LeadRec> {
         let s = &self.strings;
         self.leads

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use b24a_store::report_reads::CachedTable;
 
-use super::activities::ActsPart;
+use super::activities::ActivityLog;
+use super::open_cards::OpenCards;
+use super::open_deadlines::OpenDeadlines;
 use super::parts::{DealsPart, HistoryPart, LeadsPart};
 use super::segments::Directory;
 use crate::records::ClientRec;
@@ -26,7 +28,12 @@ pub(crate) enum Value {
     Leads(Arc<LeadsPart>),
     History(Arc<HistoryPart>),
     Companies(Arc<HashMap<i64, String>>),
-    Activities(Arc<ActsPart>),
+    /// Completed activities by the moment they were done.
+    ActivityLog(Arc<ActivityLog>),
+    /// Open deals' and leads' activity summaries.
+    OpenCards(Arc<OpenCards>),
+    /// Open activities with a deadline, per responsible.
+    OpenDeadlines(Arc<OpenDeadlines>),
     /// R6's companies or contacts with what their activities (own and their deals') say.
     Clients(Arc<Vec<ClientRec>>),
     /// The segments of a segmented part (deals, leads, stage history).

@@ -5,6 +5,7 @@
 use crate::common;
 
 use b24a_reports::{run_report, Answer, CacheConfig, ReportCache, ReportId, ReportSource};
+use b24a_store::report_reads::CachedTable;
 use b24a_store::{Backend, PortalId};
 use common::*;
 
@@ -124,6 +125,30 @@ async fn seed(s: &b24a_store::Store) {
         },
     )
     .await;
+    // Completed calls for R2's activity log: an incoming (1) and an outgoing (2) call of 11 done 03-05 and 03-06, and
+    // one of 10 done 03-07 with a direction Bitrix24 never sends (300; kept exact); one done 03-12, after the period.
+    for (id, direction, who, day) in [
+        (4, 1, 11, 5),
+        (5, 2, 11, 6),
+        (6, 300, 10, 7),
+        (7, 2, 10, 12),
+    ] {
+        activity(
+            s,
+            A {
+                id,
+                owner: 1,
+                type_id: 2,
+                provider: Some("VOXIMPLANT_CALL"),
+                provider_type: Some("CALL"),
+                direction,
+                responsible: Some(who),
+                created: mar(day),
+                ..A::default()
+            },
+        )
+        .await;
+    }
 }
 
 async fn answers(src: &ReportSource, ctx: &b24a_reports::PortalContext) -> Vec<Answer> {
@@ -169,6 +194,15 @@ async fn a_new_cache_answers_cold_from_the_persisted_parts() {
             db.label
         );
         assert_eq!(tile(&expected[0], "deal_lost").0, Some(1.0), "{}", db.label);
+        // R2: completed in the period 03-01..10: to-do 1, incoming call 4, outgoing call 5 → 3. Call 6 (direction
+        // 300: neither in nor out) counts for no metric — a direction narrowed into 1 or 2 would count it; call 7 is
+        // done 03-12.
+        assert_eq!(
+            tile(&expected[1], "act_completed").0,
+            Some(3.0),
+            "{}",
+            db.label
+        );
 
         // The first process builds every part (inline) and persists it; nothing was there to load.
         let first = fresh(src, true);
@@ -212,8 +246,27 @@ async fn a_new_cache_answers_cold_from_the_persisted_parts() {
             db.label
         );
         same(&now, &answers(&sql, &ctx).await, db.label);
-        // Leads, history, companies and activities were still current and loaded; deals were rebuilt.
-        assert_eq!(third.cache().loads(), 4, "{}", db.label);
+        // Leads, history, companies, the activity log and the open deadlines were still current and loaded; deals,
+        // the open cards and the clients (their versions combine the deals counter) were rebuilt.
+        assert_eq!(third.cache().loads(), 5, "{}", db.label);
+        assert_eq!(
+            third.cache().loads_of(CachedTable::ActivityLog),
+            1,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            third.cache().loads_of(CachedTable::OpenDeadlines),
+            1,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            third.cache().loads_of(CachedTable::OpenCards),
+            0,
+            "{}",
+            db.label
+        );
 
         // Uninstalling with cleaning removes the portal's persisted parts with its data.
         assert!(src.delete_portal(PortalId(PORTAL)).await.unwrap());
@@ -354,12 +407,22 @@ async fn r6_clients_answer_from_a_persisted_part_and_follow_writes() {
         );
         assert_eq!(first.cache().loads(), 0, "{}", db.label);
 
-        // A second process answers its first request from persisted parts only: deals, leads, activities and the
-        // companies' and contacts' clients parts — five loads, nothing built.
+        // A second process answers its first request from persisted parts only: deals, leads, the open cards, the
+        // open deadlines and the companies' and contacts' clients parts — six loads, nothing built, and never the
+        // log of completed activities (R6 reads no per-activity data).
         let second = fresh(src, false);
         let cold = forget_me_not(&second, &ctx).await;
         same(&[cold.clone()], &[expected.clone()], db.label);
-        assert_eq!(second.cache().loads(), 5, "{}", db.label);
+        assert_eq!(second.cache().loads(), 6, "{}", db.label);
+        for t in [CachedTable::OpenCards, CachedTable::OpenDeadlines] {
+            assert_eq!(second.cache().loads_of(t), 1, "{}: {t:?}", db.label);
+        }
+        assert_eq!(
+            second.cache().loads_of(CachedTable::ActivityLog),
+            0,
+            "{}",
+            db.label
+        );
         assert_eq!(second.cache().builds_in_flight(), 0, "{}", db.label);
         // Its clients block (table and drill-down list) equals SQL alone.
         assert_eq!(cold.tables[2], expected.tables[2], "{}", db.label);
@@ -417,7 +480,7 @@ async fn r6_clients_answer_from_a_persisted_part_and_follow_writes() {
         assert_eq!(unplanned(&now), (Some(0.0), Some(1.0)), "{}", db.label);
         same(&[now], &[forget_me_not(&sql, &ctx).await], db.label);
         // The same process rebuilt the parts behind the write in the background and persisted them: once that is
-        // done, a new process loads all five and answers the same.
+        // done, a new process loads all six and answers the same.
         for _ in 0..600 {
             if second.cache().builds_in_flight() == 0 {
                 break;
@@ -428,13 +491,156 @@ async fn r6_clients_answer_from_a_persisted_part_and_follow_writes() {
         let third = fresh(src, true);
         let now = forget_me_not(&third, &ctx).await;
         assert_eq!(unplanned(&now), (Some(0.0), Some(1.0)), "{}", db.label);
-        assert_eq!(third.cache().loads(), 5, "{}", db.label);
+        assert_eq!(third.cache().loads(), 6, "{}", db.label);
 
         // A write to contacts alone (contact 2 deleted) moves the contacts' version (migration 0015): the held
         // contacts part is not used again.
         exec(src, "DELETE FROM contacts WHERE portal_id = 1 AND id = 2").await;
         let now = forget_me_not(&third, &ctx).await;
         assert_eq!(unplanned(&now), (Some(0.0), Some(0.0)), "{}", db.label);
+        same(&[now], &[forget_me_not(&sql, &ctx).await], db.label);
+    }
+}
+
+fn forgotten(a: &Answer) -> (Option<f64>, Option<f64>) {
+    (
+        a.tile("forgotten_deals").and_then(|t| t.value),
+        a.tile("forgotten_leads").and_then(|t| t.value),
+    )
+}
+
+/// R6's open cards follow deals closing and reopening: the part's version combines the activities, deals and leads
+/// counters, so a write to a deal alone (through the store, as the sync writes) makes the held and the persisted
+/// open cards unusable; a reopened deal's planned activity is seen at once.
+#[tokio::test]
+async fn r6_open_cards_follow_deals_closing_and_reopening() {
+    for db in both().await {
+        let src = &db.store;
+        seed_portal(src).await;
+        let old = msk(2026, 2, 1, 12, 0);
+        // Deal 1: open since 02-01, no activity (forgotten: untouched for 42 days, 14 allowed). Deal 2: won 03-01,
+        // with a call planned for 03-20 (created 02-01). Lead 1: open since 02-01, a call done 03-12 (touched 3 days
+        // ago, 7 allowed). Lead 2: open since 02-01, nothing (forgotten).
+        deal(
+            src,
+            D {
+                id: 1,
+                created: old,
+                ..D::default()
+            },
+        )
+        .await;
+        deal(
+            src,
+            D {
+                id: 2,
+                stage: "WON",
+                sem: "S",
+                created: old,
+                modified: Some(old),
+                closedate: Some("2026-03-01"),
+                ..D::default()
+            },
+        )
+        .await;
+        for id in [1, 2] {
+            lead(
+                src,
+                L {
+                    id,
+                    created: old,
+                    ..L::default()
+                },
+            )
+            .await;
+        }
+        activity(
+            src,
+            A {
+                id: 1,
+                owner: 2,
+                completed: false,
+                created: old,
+                deadline: Some(msk(2026, 3, 20, 12, 0)),
+                ..A::default()
+            },
+        )
+        .await;
+        activity(
+            src,
+            A {
+                id: 2,
+                owner_type: 1,
+                owner: 1,
+                created: msk(2026, 3, 12, 12, 0),
+                ..A::default()
+            },
+        )
+        .await;
+        let ctx = ctx(src, msk(2026, 3, 15, 12, 0), 24).await;
+        let sql = ReportSource::new(src.store().clone(), ReportCache::off());
+        let expected = forget_me_not(&sql, &ctx).await;
+        assert_eq!(forgotten(&expected), (Some(1.0), Some(1.0)), "{}", db.label);
+
+        // Inline builds: every answer of this value comes from parts at the current versions.
+        let inline = fresh(src, true);
+        same(&[forget_me_not(&inline, &ctx).await], &[expected], db.label);
+        let cards_version = || async {
+            src.report_data_version(PortalId(PORTAL), CachedTable::OpenCards)
+                .await
+                .unwrap()
+        };
+        let deadlines_version = || async {
+            src.report_data_version(PortalId(PORTAL), CachedTable::OpenDeadlines)
+                .await
+                .unwrap()
+        };
+        let (cards_before, deadlines_before) = (cards_version().await, deadlines_version().await);
+
+        // Deal 1 closes (lost), written through the store: nothing is forgotten among deals any more.
+        let mut lost = src.deal(PortalId(PORTAL), 1).await.unwrap().unwrap();
+        lost.stage_id = "LOSE".into();
+        lost.stage_semantic_id = "F".into();
+        lost.closed = true;
+        lost.closedate = Some("2026-03-14".into());
+        src.upsert_deals(PortalId(PORTAL), &[lost]).await.unwrap();
+        assert_ne!(cards_version().await, cards_before, "{}", db.label);
+        assert_eq!(deadlines_version().await, deadlines_before, "{}", db.label);
+        let now = forget_me_not(&inline, &ctx).await;
+        assert_eq!(forgotten(&now), (Some(0.0), Some(1.0)), "{}", db.label);
+        same(&[now], &[forget_me_not(&sql, &ctx).await], db.label);
+        // A new process finds the open cards persisted at the new version (the inline value rebuilt them).
+        let next = fresh(src, false);
+        same(
+            &[forget_me_not(&next, &ctx).await],
+            &[forget_me_not(&sql, &ctx).await],
+            db.label,
+        );
+        assert_eq!(
+            next.cache().loads_of(CachedTable::OpenCards),
+            1,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            next.cache().loads_of(CachedTable::ActivityLog),
+            0,
+            "{}",
+            db.label
+        );
+
+        // Deal 2 reopens (in work again, untouched since 02-01): its planned call makes it cared for — open cards
+        // kept from before (when deal 2 was closed and had no card there) would call it forgotten.
+        let mut reopened = src.deal(PortalId(PORTAL), 2).await.unwrap().unwrap();
+        reopened.stage_id = "NEW".into();
+        reopened.stage_semantic_id = "P".into();
+        reopened.closed = false;
+        reopened.closedate = None;
+        src.upsert_deals(PortalId(PORTAL), &[reopened])
+            .await
+            .unwrap();
+        let now = forget_me_not(&inline, &ctx).await;
+        assert_eq!(forgotten(&now), (Some(0.0), Some(1.0)), "{}", db.label);
         same(&[now], &[forget_me_not(&sql, &ctx).await], db.label);
     }
 }

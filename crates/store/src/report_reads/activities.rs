@@ -1,6 +1,6 @@
 //! The activity reads of the reports: single activities of a window, the same windows counted into groups by the
-//! database (so answers need not move millions of rows), and, for the reports' cache, every activity's brief by id
-//! range and the per-card summaries by owner-id range. Rows come out as stored or as the database counted them;
+//! database (so answers need not move millions of rows), and, for the reports' cache, the completed activities and
+//! the open ones with a deadline by id range. Rows come out as stored or as the database counted them;
 //! must never decide what an activity means (kinds, completion times are the reports' business).
 
 use super::packed::packed_row;
@@ -48,31 +48,22 @@ packed_row! {
 }
 
 packed_row! {
-    /// What the reports' cache keeps of every activity.
-    pub struct ActivityBriefRow {
-        pub start_time: Option<i64> = "start_time",
-        pub created: i64 = "created",
-        pub type_id: i64 = "type_id",
-        pub provider_id: String = "provider_id",
-        pub provider_type_id: String = "provider_type_id",
-        pub direction: i64 = "direction",
-        pub completed: bool = "completed",
-        pub responsible_id: Option<i64> = "responsible_id",
-        pub deadline: Option<i64> = "deadline",
+    /// What the reports' cache keeps of a completed activity (its activity log).
+    pub struct ActivityLogRow {
         pub last_updated: i64 = "last_updated",
+        pub type_id: i64 = "type_id",
+        pub provider_id: Option<String> = "provider_id",
+        pub provider_type_id: Option<String> = "provider_type_id",
+        pub direction: i64 = "direction",
+        pub responsible_id: Option<i64> = "responsible_id",
     }
 }
 
 packed_row! {
-    /// The activities of one card with one completion flag, summed up by the database.
-    pub struct CardSummaryRow {
-        pub owner_id: i64 = "c0",
-        pub completed: bool = "c1",
-        pub max_created: i64 = "c2",
-        pub max_last_updated: Option<i64> = "c3",
-        pub max_deadline: Option<i64> = "c4",
-        pub without_deadline: i64 = "c5",
-        pub count: i64 = "c6",
+    /// An open activity with a deadline, as the reports' cache keeps it (its open deadlines).
+    pub struct OpenDeadlineRow {
+        pub responsible_id: Option<i64> = "responsible_id",
+        pub deadline: i64 = "deadline",
     }
 }
 
@@ -191,42 +182,32 @@ impl Store {
             .await
     }
 
-    /// The briefs of the activities with ids in `[from_id, until_id)` (for the reports' cache).
-    pub async fn report_activity_briefs(
+    /// The completed activities with ids in `[from_id, until_id)` (for the reports' cache).
+    pub async fn report_activity_log(
         &self,
         portal: PortalId,
         from_id: i64,
         until_id: i64,
-    ) -> Result<Vec<ActivityBriefRow>, StoreError> {
+    ) -> Result<Vec<ActivityLogRow>, StoreError> {
         self.fetch_packed(
             "",
-            "activities WHERE portal_id = $1 AND id >= $2 AND id < $3",
+            "activities WHERE portal_id = $1 AND id >= $2 AND id < $3 AND completed = TRUE",
             &[Val::I64(portal.0), Val::I64(from_id), Val::I64(until_id)],
         )
         .await
     }
 
-    /// Per card of `owner_type` (1 lead, 2 deal) with an id in `[from_owner, until_owner)` and per completion
-    /// flag: the summary of its activities (for the reports' cache).
-    pub async fn report_card_summaries(
+    /// The open activities with a deadline and ids in `[from_id, until_id)` (for the reports' cache).
+    pub async fn report_open_deadlines(
         &self,
         portal: PortalId,
-        owner_type: i64,
-        from_owner: i64,
-        until_owner: i64,
-    ) -> Result<Vec<CardSummaryRow>, StoreError> {
+        from_id: i64,
+        until_id: i64,
+    ) -> Result<Vec<OpenDeadlineRow>, StoreError> {
         self.fetch_packed(
-            "WITH x(c0, c1, c2, c3, c4, c5, c6) AS (SELECT owner_id, completed, MAX(created), MAX(last_updated), \
-             MAX(deadline), SUM(CASE WHEN deadline IS NULL THEN 1 ELSE 0 END), COUNT(*) FROM activities \
-             WHERE portal_id = $1 AND owner_type_id = $2 AND owner_id >= $3 AND owner_id < $4 \
-             GROUP BY owner_id, completed) ",
-            "x",
-            &[
-                Val::I64(portal.0),
-                Val::I64(owner_type),
-                Val::I64(from_owner),
-                Val::I64(until_owner),
-            ],
+            "",
+            "activities WHERE portal_id = $1 AND id >= $2 AND id < $3 AND completed = FALSE AND deadline IS NOT NULL",
+            &[Val::I64(portal.0), Val::I64(from_id), Val::I64(until_id)],
         )
         .await
     }

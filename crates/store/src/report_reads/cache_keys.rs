@@ -14,7 +14,13 @@ pub enum CachedTable {
     /// The stage history of deals.
     DealHistory,
     Companies,
-    Activities,
+    /// Completed activities by the moment they were done (R2's "completed in the period").
+    ActivityLog,
+    /// Per open deal / lead card and completion, the summary of its activities (R6's open cards): derived from
+    /// activities, deals and leads (a card closing or reopening changes the set), so its version combines theirs.
+    OpenCards,
+    /// Open activities with a deadline, per responsible (overdue at any moment).
+    OpenDeadlines,
     /// R6's per-card summaries of companies or contacts: derived from several tables (the cards, their activities,
     /// and the activities of the deals they are the primary client of), so its version combines theirs.
     Clients(ClientTable),
@@ -22,7 +28,8 @@ pub enum CachedTable {
 
 impl CachedTable {
     /// The column of `report_data_versions` counting the writes to this table; for the clients summaries, that of
-    /// their card table (they also read activities and deals, see [`Store::report_data_version`]).
+    /// their card table (they also read activities and deals), for the open cards that of activities (they also
+    /// read deals and leads); see [`Self::also_versions`].
     fn version_column(self) -> &'static str {
         match self {
             CachedTable::Deals => "deals",
@@ -31,7 +38,17 @@ impl CachedTable {
             CachedTable::Companies | CachedTable::Clients(ClientTable::Companies) => "companies",
             // Contacts have a counter since migration 0015.
             CachedTable::Clients(ClientTable::Contacts) => "contacts",
-            CachedTable::Activities => "activities",
+            CachedTable::ActivityLog | CachedTable::OpenCards | CachedTable::OpenDeadlines => {
+                "activities"
+            }
+        }
+    }
+    /// The other counters a part read from several tables depends on (empty for a part of one table).
+    fn also_versions(self) -> &'static str {
+        match self {
+            CachedTable::Clients(_) => ", activities, deals",
+            CachedTable::OpenCards => ", deals, leads",
+            _ => "",
         }
     }
     /// The table and the condition (after the portal's) its ids are spanned over.
@@ -41,7 +58,9 @@ impl CachedTable {
             CachedTable::Leads => ("leads", ""),
             CachedTable::DealHistory => ("stage_history", " AND entity_type_id = 2"),
             CachedTable::Companies => ("companies", ""),
-            CachedTable::Activities => ("activities", ""),
+            CachedTable::ActivityLog | CachedTable::OpenCards | CachedTable::OpenDeadlines => {
+                ("activities", "")
+            }
             CachedTable::Clients(t) => (t.table(), ""),
         }
     }
@@ -64,10 +83,10 @@ impl Store {
     ) -> Result<Option<i64>, StoreError> {
         let column = table.version_column();
         let bind = [Val::I64(portal.0)];
-        if let CachedTable::Clients(_) = table {
-            let sql = format!(
-                "SELECT {column}, activities, deals FROM report_data_versions WHERE portal_id = $1"
-            );
+        let also = table.also_versions();
+        if !also.is_empty() {
+            let sql =
+                format!("SELECT {column}{also} FROM report_data_versions WHERE portal_id = $1");
             let row: Option<(i64, i64, i64)> = self.fetch_optional(&sql, &bind).await?;
             return Ok(row.map(|(a, b, c)| combined_version(&[a, b, c])));
         }
@@ -103,23 +122,6 @@ impl Store {
             format!("SELECT MIN(id) AS lo, MAX(id) AS hi FROM {name} WHERE portal_id = $1{extra}");
         let span: Span = self
             .fetch_optional(&sql, &[Val::I64(portal.0)])
-            .await?
-            .unwrap_or(Span { lo: None, hi: None });
-        Ok(span.lo.zip(span.hi))
-    }
-
-    /// The smallest and largest owner id of the portal's activities bound to cards of `owner_type`; `None` when
-    /// there are none.
-    pub async fn report_activity_owner_span(
-        &self,
-        portal: PortalId,
-        owner_type: i64,
-    ) -> Result<Option<(i64, i64)>, StoreError> {
-        let span: Span = self
-            .fetch_optional(
-                "SELECT MIN(owner_id) AS lo, MAX(owner_id) AS hi FROM activities WHERE portal_id = $1 AND owner_type_id = $2",
-                &[Val::I64(portal.0), Val::I64(owner_type)],
-            )
             .await?
             .unwrap_or(Span { lo: None, hi: None });
         Ok(span.lo.zip(span.hi))

@@ -20,7 +20,7 @@ mod setting_text;
 mod tasks_calls;
 
 pub use activities::{
-    ActivityBriefRow, ActivityGroupRow, ActivityRow, ActivitySelect, CardSummaryRow,
+    ActivityGroupRow, ActivityLogRow, ActivityRow, ActivitySelect, OpenDeadlineRow,
 };
 pub use cache_keys::CachedTable;
 pub use clients::{ClientActivityRow, ClientCardRow, ClientCards, ClientTable, CompanyIndustryRow};

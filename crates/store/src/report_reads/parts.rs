@@ -17,7 +17,10 @@ impl CachedTable {
             CachedTable::Leads => "leads",
             CachedTable::DealHistory => "deal_history",
             CachedTable::Companies => "companies",
-            CachedTable::Activities => "activities",
+            // "activities" was the one activities part of layouts before the split (issue #18); never reused.
+            CachedTable::ActivityLog => "activity_log",
+            CachedTable::OpenCards => "open_cards",
+            CachedTable::OpenDeadlines => "open_deadlines",
             CachedTable::Clients(ClientTable::Companies) => "company_clients",
             CachedTable::Clients(ClientTable::Contacts) => "contact_clients",
         }
