@@ -11,7 +11,8 @@
 //! (run it once after the migration built the report indexes on already generated data).
 //! Each report is timed cold (first call after the in-memory cache is cleared) and warm (median of the runs).
 //! The report cache is sized by BENCH_CACHE_MB (default 1024; 0 = off, SQL only) and builds inline with
-//! BENCH_CACHE_INLINE=1 (the server's `--report-cache-mb` / `--report-cache-inline-builds`).
+//! BENCH_CACHE_INLINE=1 (the server's `--report-cache-mb` / `--report-cache-inline-builds`). BENCH_REPORTS=a,b
+//! times only the named reports (`marketing,managers`: to profile one).
 
 use std::time::Instant;
 
@@ -421,7 +422,12 @@ async fn main() -> Result<()> {
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for (label, json) in periods.into_iter().take(if with_year { 2 } else { 1 }) {
         let filter = Filter::from_json(json)?;
-        for report in ReportId::ALL {
+        // BENCH_REPORTS=marketing,managers times only those (a profile of one report).
+        let only = std::env::var("BENCH_REPORTS").unwrap_or_default();
+        for report in ReportId::ALL
+            .into_iter()
+            .filter(|r| only.is_empty() || only.split(',').any(|o| o == r.as_str()))
+        {
             let run = || async {
                 let t = Instant::now();
                 let a = if report == ReportId::Plan {

@@ -60,7 +60,7 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
         let created_in = range.contains_ts(d.created);
         if created_in {
             for g in &groups {
-                t.add("deal_created", g.clone(), d.id, d.amount);
+                t.add("deal_created", g, d.id, d.amount);
             }
             t.add(
                 "deal_created",
@@ -78,8 +78,8 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
                 Status::Won => {
                     let cycle = metrics::cycle_days(d.created, c, tz) as f64;
                     for g in &groups {
-                        t.add("deal_won", g.clone(), d.id, d.amount);
-                        t.add_full("deal_cycle", g.clone(), d.id, d.amount, cycle);
+                        t.add("deal_won", g, d.id, d.amount);
+                        t.add_full("deal_cycle", g, d.id, d.amount, cycle);
                     }
                     let industry = d
                         .company_id
@@ -89,7 +89,7 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
                 }
                 Status::Lost => {
                     for g in &groups {
-                        t.add("deal_lost", g.clone(), d.id, d.amount);
+                        t.add("deal_lost", g, d.id, d.amount);
                     }
                 }
                 Status::InWork => {}
@@ -101,7 +101,7 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
         };
         if member {
             for g in &groups {
-                t.add("deals_cohort", g.clone(), d.id, d.amount);
+                t.add("deals_cohort", g, d.id, d.amount);
             }
         }
     }
@@ -117,7 +117,7 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
             Group::Utm(us, um, uc),
             Group::Returning(l.returning),
         ] {
-            t.add("lead_created", g.clone(), l.id, l.amount);
+            t.add("lead_created", &g, l.id, l.amount);
             if l.status == Status::Won {
                 t.add("lead_converted", g, l.id, l.amount);
             }

@@ -76,7 +76,7 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
         for (metric, on) in flags {
             if on {
                 for g in &groups {
-                    t.add(metric, g.clone(), task.id, 0);
+                    t.add(metric, g, task.id, 0);
                 }
             }
         }

@@ -253,16 +253,16 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
             .map(|v| v.iter().filter_map(|k| data.children.get(k)).collect())
             .unwrap_or_default();
         for g in [src.clone(), Group::Total] {
-            t.add("linked_sales", g.clone(), s.id, s.amount);
+            t.add("linked_sales", &g, s.id, s.amount);
             if lead.is_some() {
-                t.add("chain_from_lead", g.clone(), s.id, s.amount);
+                t.add("chain_from_lead", &g, s.id, s.amount);
             }
             if kids.is_empty() {
                 continue;
             }
-            t.add("sales_with_work", g.clone(), s.id, s.amount);
+            t.add("sales_with_work", &g, s.id, s.amount);
             if kids.iter().all(|c| c.status == Status::Won) {
-                t.add("chain_completed", g.clone(), s.id, s.amount);
+                t.add("chain_completed", &g, s.id, s.amount);
             }
         }
         if kids.is_empty() {
