@@ -538,6 +538,25 @@ impl ReportCache {
         Ok(None)
     }
 
+    /// What `take` gives from each segment of `table` that `pick` names, merged in id order: segments hold disjoint
+    /// rows, each in id order, and the whole part gave one id order.
+    async fn merged_segments<T>(
+        &self,
+        store: &Store,
+        ctx: &PortalContext,
+        table: CachedTable,
+        pick: impl Fn(&Directory) -> Vec<u32>,
+        take: impl Fn(&Value) -> Vec<T>,
+        id: impl Fn(&T) -> i64,
+    ) -> Result<Option<Vec<T>>, ReportError> {
+        let Some(segs) = self.segments(store, ctx, table, pick).await? else {
+            return Ok(None);
+        };
+        let mut out: Vec<T> = segs.iter().flat_map(take).collect();
+        out.sort_unstable_by_key(id);
+        Ok(Some(out))
+    }
+
     /// The deals of a window (amounts in base currency, close days in the portal's zone), in id order, exactly as
     /// the unsegmented part (and the SQL) gives them.
     pub(crate) async fn deal_window(
@@ -546,21 +565,19 @@ impl ReportCache {
         ctx: &PortalContext,
         w: DealWindow,
     ) -> Result<Option<Vec<DealRec>>, ReportError> {
-        let Some(segs) = self
-            .segments(store, ctx, CachedTable::Deals, |d| d.deal_segments(w))
-            .await?
-        else {
-            return Ok(None);
+        let take = |v: &Value| match v {
+            Value::Deals(p) => p.window(w),
+            _ => vec![],
         };
-        let mut out: Vec<DealRec> = vec![];
-        for v in segs {
-            if let Value::Deals(p) = v {
-                out.extend(p.window(w));
-            }
-        }
-        // Segments hold disjoint deals, each in id order; the whole part gave one id order.
-        out.sort_unstable_by_key(|d| d.id);
-        Ok(Some(out))
+        self.merged_segments(
+            store,
+            ctx,
+            CachedTable::Deals,
+            |d| d.deal_segments(w),
+            take,
+            |d| d.id,
+        )
+        .await
     }
 
     /// The ids of the deals of a window, in id order.
@@ -570,20 +587,19 @@ impl ReportCache {
         ctx: &PortalContext,
         w: DealWindow,
     ) -> Result<Option<Vec<i64>>, ReportError> {
-        let Some(segs) = self
-            .segments(store, ctx, CachedTable::Deals, |d| d.deal_segments(w))
-            .await?
-        else {
-            return Ok(None);
+        let take = |v: &Value| match v {
+            Value::Deals(p) => p.window_ids(w),
+            _ => vec![],
         };
-        let mut out: Vec<i64> = vec![];
-        for v in segs {
-            if let Value::Deals(p) = v {
-                out.extend(p.window_ids(w));
-            }
-        }
-        out.sort_unstable();
-        Ok(Some(out))
+        self.merged_segments(
+            store,
+            ctx,
+            CachedTable::Deals,
+            |d| d.deal_segments(w),
+            take,
+            |id| *id,
+        )
+        .await
     }
 
     /// The leads of a window, in id order.
@@ -593,20 +609,19 @@ impl ReportCache {
         ctx: &PortalContext,
         w: LeadWindow,
     ) -> Result<Option<Vec<LeadRec>>, ReportError> {
-        let Some(segs) = self
-            .segments(store, ctx, CachedTable::Leads, |d| d.lead_segments(w))
-            .await?
-        else {
-            return Ok(None);
+        let take = |v: &Value| match v {
+            Value::Leads(p) => p.window(w),
+            _ => vec![],
         };
-        let mut out: Vec<LeadRec> = vec![];
-        for v in segs {
-            if let Value::Leads(p) = v {
-                out.extend(p.window(w));
-            }
-        }
-        out.sort_unstable_by_key(|l| l.id);
-        Ok(Some(out))
+        self.merged_segments(
+            store,
+            ctx,
+            CachedTable::Leads,
+            |d| d.lead_segments(w),
+            take,
+            |l| l.id,
+        )
+        .await
     }
 
     /// Whether the stage history is at hand (its directory current; asking starts its build or load), so that a

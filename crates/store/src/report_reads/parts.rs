@@ -29,7 +29,8 @@ impl CachedTable {
 
 impl Store {
     /// Replaces the portal's persisted part of `table` by `chunks` (in order), built at `version` with context
-    /// `fingerprint`, in one transaction: a reader sees the old part or the whole new one.
+    /// `fingerprint`, in one transaction: a reader sees the old part or the whole new one. (A part with no
+    /// segments: any segments an older build left are removed with it.)
     pub async fn save_report_part(
         &self,
         portal: PortalId,
@@ -38,28 +39,8 @@ impl Store {
         fingerprint: i64,
         chunks: &[&[u8]],
     ) -> Result<(), StoreError> {
-        let name = table.part_name();
-        let mut tx = self.begin().await?;
-        tx.execute(
-            "DELETE FROM report_parts WHERE portal_id = $1 AND part = $2",
-            &[Val::I64(portal.0), Val::Str(name)],
-        )
-        .await?;
-        for (seq, chunk) in chunks.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO report_parts (portal_id, part, seq, version, fingerprint, data) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    Val::I64(portal.0),
-                    Val::Str(name),
-                    Val::I64(seq as i64),
-                    Val::I64(version),
-                    Val::I64(fingerprint),
-                    Val::Bytes(chunk),
-                ],
-            )
-            .await?;
-        }
-        tx.commit().await
+        self.save_report_segments(portal, table, version, fingerprint, chunks, &[])
+            .await
     }
 
     /// The chunks of the portal's persisted part of `table` in order, only when it was built at exactly `version`
