@@ -236,8 +236,8 @@ pub async fn activity_groups(
     // Each window asks only for the part it needs (issue #18): R6 loads no per-activity data.
     match window {
         ActWindow::CompletedIn(r) => {
-            if let Some(log) = cache.activity_log(store, ctx).await? {
-                return Ok(log.completed_in(r));
+            if let Some(recs) = cache.completed_in(store, ctx, r).await? {
+                return Ok(recs);
             }
         }
         ActWindow::OnOpenCards => {

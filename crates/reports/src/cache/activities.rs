@@ -2,8 +2,9 @@
 //! (LAST_UPDATED, `metrics::activity_done_at`), in 12 bytes — the moment, and an index into the distinct
 //! (responsible, kind, direction) combinations, each kept once with its exact stored values. It answers the
 //! loaders' `CompletedIn` window (R2's "completed in the period") from memory. Open activities are not in it (no
-//! window reads them from here: open cards and overdue activities are parts of their own). Must never read the
-//! database or compute a metric.
+//! window reads them from here: open cards and overdue activities are parts of their own). The cache keeps it cut
+//! into runs by that moment (`segments::split_log`), each a log of its own; a window's counts are the sum of its
+//! runs'. Must never read the database or compute a metric.
 
 use crate::filter::Range;
 use crate::metrics::ActivityKind;
@@ -91,4 +92,31 @@ impl ActivityLog {
             })
             .collect()
     }
+}
+
+/// [`ActivityLog::completed_in`] over a log cut into runs: a group with activities in several runs counts them all,
+/// groups in the order they first appear.
+pub(crate) fn completed_in_runs<'a>(
+    runs: impl Iterator<Item = &'a ActivityLog>,
+    r: Range,
+) -> Vec<ActRec> {
+    let mut out: Vec<ActRec> = vec![];
+    let mut at: std::collections::HashMap<LogGroup, usize> = Default::default();
+    for log in runs {
+        for rec in log.completed_in(r) {
+            let g = LogGroup {
+                responsible: rec.responsible,
+                kind: rec.kind,
+                direction: rec.direction,
+            };
+            match at.get(&g).and_then(|i| out.get_mut(*i)) {
+                Some(o) => o.weight += rec.weight,
+                None => {
+                    at.insert(g, out.len());
+                    out.push(rec);
+                }
+            }
+        }
+    }
+    out
 }

@@ -10,8 +10,8 @@
 //! by its `Config`; a benchmark; each test its own) and shared by clones. Its parts, budget and counters live in the
 //! value, never in process globals. Modules: [`shelf`] holds the parts (versions, LRU), [`parts`],
 //! [`activities`], [`open_cards`] and [`open_deadlines`] are the compact part types, [`segments`] cuts the deals,
-//! leads and stage-history parts into segments behind a directory (issue #18: a request reads only the segments
-//! its window could touch), [`build`] (and [`build_activities`] for the activity parts) reads a part from the
+//! leads, stage-history and activity-log parts into segments behind a directory (issue #18: a request reads only
+//! the segments its window could touch), [`build`] (and [`build_activities`] for the activity parts) reads a part from the
 //! store. Arrows go one way: `load` → `cache` → `records`.
 //!
 //! Correctness rules, which this module must never break:
@@ -52,7 +52,6 @@ use futures::{StreamExt, TryStreamExt};
 use b24a_store::report_reads::CachedTable;
 use b24a_store::{PortalId, Store};
 
-use activities::ActivityLog;
 use open_cards::OpenCards;
 use open_deadlines::OpenDeadlines;
 use parts::{DealsPart, HistoryPart, LeadsPart};
@@ -61,7 +60,8 @@ use shelf::{Key, Shelf, Value, WHOLE};
 
 use crate::context::PortalContext;
 use crate::error::ReportError;
-use crate::records::{DealRec, DealWindow, HistRec, LeadRec, LeadWindow};
+use crate::filter::Range;
+use crate::records::{ActRec, DealRec, DealWindow, HistRec, LeadRec, LeadWindow};
 
 /// How the report cache is sized and when it builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +173,7 @@ impl ReportCache {
         self.shared.loads.load(Ordering::SeqCst)
     }
 
-    /// Segments of the deals, leads and stage-history parts loaded from the store so far: a request loads only
+    /// Segments of the deals, leads, stage-history and activity-log parts loaded from the store so far: a request loads only
     /// those its window could touch (tests and benchmarks count them).
     pub fn segment_loads(&self) -> u64 {
         self.shared.segment_loads.load(Ordering::SeqCst)
@@ -314,7 +314,7 @@ impl ReportCache {
         Ok(None)
     }
 
-    /// Puts a freshly built part on the shelf and persists it: a deals, leads or history part cut into segments
+    /// Puts a freshly built part on the shelf and persists it: a deals, leads, history or activity-log part cut into segments
     /// (each its own entry) behind a directory, put last so that a directory found implies its segments were put.
     /// Returns what stands under the part's own key (the part, or its directory).
     async fn keep(
@@ -694,16 +694,25 @@ impl ReportCache {
         }
     }
 
-    /// The completed activities of the portal by the moment they were done (see [`ActivityLog`]).
-    pub(crate) async fn activity_log(
+    /// The completed activities done in the range, grouped as `load::activity_groups` gives `CompletedIn` (see
+    /// [`activities::ActivityLog::completed_in`]); only the runs of the log that could hold such an activity are read.
+    pub(crate) async fn completed_in(
         &self,
         store: &Store,
         ctx: &PortalContext,
-    ) -> Result<Option<Arc<ActivityLog>>, ReportError> {
-        match self.get(store, ctx, CachedTable::ActivityLog).await? {
-            Some(Value::ActivityLog(p)) => Ok(Some(p)),
-            _ => Ok(None),
-        }
+        r: Range,
+    ) -> Result<Option<Vec<ActRec>>, ReportError> {
+        let Some(segs) = self
+            .segments(store, ctx, CachedTable::ActivityLog, |d| d.log_segments(r))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let runs = segs.iter().filter_map(|v| match v {
+            Value::ActivityLog(log) => Some(log.as_ref()),
+            _ => None,
+        });
+        Ok(Some(activities::completed_in_runs(runs, r)))
     }
 
     /// The open deals' and leads' activity summaries (see [`OpenCards`]).
@@ -752,7 +761,7 @@ impl Drop for InFlight {
     }
 }
 
-/// A built part as the shelf keeps it: deals, leads and stage history cut into segments behind a directory
+/// A built part as the shelf keeps it: deals, leads, stage history and the activity log cut into segments behind a directory
 /// ((directory, its bytes, segments with their bytes)); any other part whole, without segments.
 fn split(value: Value, bytes: usize) -> (Value, usize, Vec<(Value, usize)>) {
     fn seal<P>(
@@ -787,6 +796,11 @@ fn split(value: Value, bytes: usize) -> (Value, usize, Vec<(Value, usize)>) {
             Value::History,
             HistoryPart::bytes,
         ),
+        Value::ActivityLog(p) => seal(
+            segments::split_log(&p, rows),
+            Value::ActivityLog,
+            activities::ActivityLog::bytes,
+        ),
         other => (other, bytes, vec![]),
     }
 }
@@ -797,10 +811,12 @@ fn heads(table: CachedTable, v: &Value) -> bool {
     matches!(
         (table, v),
         (
-            CachedTable::Deals | CachedTable::Leads | CachedTable::DealHistory,
+            CachedTable::Deals
+                | CachedTable::Leads
+                | CachedTable::DealHistory
+                | CachedTable::ActivityLog,
             Value::Directory(_)
         ) | (CachedTable::Companies, Value::Companies(_))
-            | (CachedTable::ActivityLog, Value::ActivityLog(_))
             | (CachedTable::OpenCards, Value::OpenCards(_))
             | (CachedTable::OpenDeadlines, Value::OpenDeadlines(_))
             | (CachedTable::Clients(_), Value::Clients(_))
@@ -823,6 +839,12 @@ fn fits(v: &Value, table: CachedTable, info: &segments::SegInfo) -> bool {
                 && p.rows.first().is_some_and(|h| h.owner == info.first)
                 && p.rows.last().is_some_and(|h| h.owner == info.last)
                 && p.rows.windows(2).all(|w| w[0].owner <= w[1].owner)
+        }
+        (CachedTable::ActivityLog, Value::ActivityLog(p)) => {
+            p.when.len() == rows
+                && p.when.first() == Some(&info.first)
+                && p.when.last() == Some(&info.last)
+                && p.when.windows(2).all(|w| w[0] <= w[1])
         }
         _ => false,
     }

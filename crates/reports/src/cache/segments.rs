@@ -1,8 +1,10 @@
-//! Segmented parts (issue #18): the deals, leads and deal stage-history parts are cut, when built, into segments of
+//! Segmented parts (issue #18): the deals, leads, deal stage-history and activity-log parts are cut, when built, into segments of
 //! the same compact types plus a small [`Directory`], so that a request reads (from the store, into memory) only
 //! the segments its window could touch instead of the whole part. Deals and leads are cut by state and close month
 //! (open; closed by month of their close day; closed without one), each group into pieces of at most
-//! [`SEG_ROWS`] by creation time; stage history into runs of [`SEG_ROWS`] rows in (deal, time, id) order.
+//! [`SEG_ROWS`] by creation time; stage history into runs of [`SEG_ROWS`] rows in (deal, time, id) order; the log of
+//! completed activities into runs of [`SEG_ROWS`] activities in the order they were done (a month's R2 reads the
+//! few runs of its month, not 24 months of activities).
 //!
 //! Pruning is a "could contain" test: a segment is skipped only when none of its rows can be in the window as the
 //! part's own `in_window` (the SQL's superset) defines it. It must never drop such a row; a segment loaded in vain
@@ -12,6 +14,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 
+use super::activities::ActivityLog;
 use super::parts::{CDeal, CHist, CLead, DealsPart, HistoryPart, LeadsPart, Strings};
 use crate::filter::Range;
 use crate::records::{DealWindow, LeadWindow};
@@ -29,7 +32,8 @@ pub(crate) enum Class {
     Closed(i32),
     /// Closed rows without a close day (every window of closed rows includes them).
     Undated,
-    /// A run of stage-history rows (deals `first..=last`).
+    /// A run of rows: stage history of deals `first..=last`, or completed activities done from `first` to `last`
+    /// (instants, inclusive).
     Rows,
 }
 
@@ -80,6 +84,11 @@ impl Directory {
             let i = ids.partition_point(|id| *id < s.first);
             ids.get(i).is_some_and(|id| *id <= s.last)
         })
+    }
+
+    /// The activity-log segments that could hold an activity done in the range.
+    pub(crate) fn log_segments(&self, r: Range) -> Vec<u32> {
+        self.pick(|s| !r.is_empty() && s.first < r.to_ts && r.from_ts <= s.last)
     }
 
     fn pick(&self, could: impl Fn(&SegInfo) -> bool) -> Vec<u32> {
@@ -344,6 +353,43 @@ pub(crate) fn split_history(part: &HistoryPart, max_rows: usize) -> (Directory, 
             rows,
             strings: map.done(),
         });
+    }
+    (dir, segs)
+}
+
+/// The log of completed activities (sorted by the moment each was done) cut into runs of at most `max_rows`, each
+/// with only the groups its activities use, with its directory (`first` / `last`: the run's first and last moment).
+pub(crate) fn split_log(log: &ActivityLog, max_rows: usize) -> (Directory, Vec<ActivityLog>) {
+    let mut dir = Directory::default();
+    let mut segs = vec![];
+    let max_rows = max_rows.max(1);
+    for (when, group) in log.when.chunks(max_rows).zip(log.group.chunks(max_rows)) {
+        let mut ids: HashMap<u32, u32> = HashMap::new();
+        let mut seg = ActivityLog {
+            when: Vec::with_capacity(when.len()),
+            group: Vec::with_capacity(when.len()),
+            groups: vec![],
+        };
+        // Group indices are in bounds (built so, checked when decoded); one that is not is left out, never guessed.
+        for (t, g) in when.iter().zip(group) {
+            let Some(lg) = log.groups.get(*g as usize) else {
+                continue;
+            };
+            let ix = *ids.entry(*g).or_insert_with(|| {
+                seg.groups.push(*lg);
+                (seg.groups.len() - 1) as u32
+            });
+            seg.when.push(*t);
+            seg.group.push(ix);
+        }
+        dir.segs.push(SegInfo {
+            class: Class::Rows,
+            rows: seg.when.len() as u32,
+            first: seg.when.first().copied().unwrap_or(0),
+            last: seg.when.last().copied().unwrap_or(0),
+            created: vec![],
+        });
+        segs.push(seg);
     }
     (dir, segs)
 }
@@ -621,6 +667,69 @@ mod tests {
             }
             if max_rows == 4 {
                 assert!(dir.history_segments(&[1]).len() < segs.len());
+            }
+        }
+    }
+
+    #[test]
+    fn log_runs_give_exactly_the_whole_counts_and_a_month_reads_few() {
+        use super::super::activities::{completed_in_runs, LogGroup};
+        use crate::metrics::ActivityKind;
+        let mut rng = Rng(4242);
+        let kinds = [ActivityKind::Call, ActivityKind::Email, ActivityKind::Todo];
+        // 3000 activities over 400 days, many sharing a moment (a run may end inside a burst of equal moments).
+        let rows: Vec<(i64, LogGroup)> = (0..3000)
+            .map(|_| {
+                let d = rng.below(400);
+                let t = if rng.below(4) == 0 {
+                    day(d).and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp()
+                } else {
+                    instant(&mut rng, d)
+                };
+                let g = LogGroup {
+                    responsible: (rng.below(5) != 0).then(|| rng.below(6)),
+                    kind: kinds[rng.below(3) as usize],
+                    direction: rng.below(3) - 1,
+                };
+                (t, g)
+            })
+            .collect();
+        let whole = ActivityLog::new(rows);
+        // Counts per group, whatever the order groups come in.
+        let show = |v: Vec<crate::records::ActRec>| {
+            let mut v: Vec<String> = v
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{:?}/{:?}/{}: {} at {}",
+                        a.responsible, a.kind, a.direction, a.weight, a.when
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        for max_rows in [1, 7, 250, SEG_ROWS] {
+            let (dir, segs) = split_log(&whole, max_rows);
+            assert_eq!(segs.iter().map(|s| s.when.len()).sum::<usize>(), 3000);
+            assert!(segs.iter().all(|s| s.groups.len() <= whole.groups.len()));
+            for r in ranges() {
+                let picked = dir.log_segments(r);
+                let got = completed_in_runs(picked.iter().map(|n| &segs[*n as usize]), r);
+                assert_eq!(
+                    show(got),
+                    show(whole.completed_in(r)),
+                    "{r:?} at {max_rows}"
+                );
+            }
+            if max_rows == 250 {
+                // 12 runs over 400 days: a month touches at most two or three of them.
+                let march = ranges()[2 * 6];
+                assert!(
+                    dir.log_segments(march).len() <= 3,
+                    "{:?}",
+                    dir.log_segments(march)
+                );
             }
         }
     }

@@ -36,7 +36,7 @@ pub(crate) enum Value {
     OpenDeadlines(Arc<OpenDeadlines>),
     /// R6's companies or contacts with what their activities (own and their deals') say.
     Clients(Arc<Vec<ClientRec>>),
-    /// The segments of a segmented part (deals, leads, stage history).
+    /// The segments of a segmented part (deals, leads, stage history, activity log).
     Directory(Arc<Directory>),
 }
 
