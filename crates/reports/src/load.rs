@@ -78,7 +78,7 @@ pub async fn deal_history(
             time: r.created_time,
             type_id: r.type_id,
             category_id: r.category_id,
-            stage_id: r.stage_id,
+            stage_id: r.stage_id.into(),
         };
         out.entry(r.owner_id).or_default().push((r.id, h));
     }

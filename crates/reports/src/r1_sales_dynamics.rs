@@ -18,6 +18,7 @@ use crate::load::{self, DealRec, DealWindow, HistRec, LeadRec, LeadWindow};
 use crate::metrics::{self, pct, Status};
 use crate::prepare::Prepared;
 use crate::source::ReportSource;
+use crate::records::Text;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
@@ -60,14 +61,14 @@ pub(crate) fn stage_stints(
     d: &DealRec,
     rows: &[HistRec],
     now: i64,
-) -> (BTreeMap<String, f64>, HashSet<String>) {
+) -> (BTreeMap<Text, f64>, HashSet<Text>) {
     let start = rows.iter().rposition(|h| h.type_id == 5).unwrap_or(0);
     let rows: Vec<&HistRec> = rows[start..]
         .iter()
         .filter(|h| h.category_id.is_none_or(|c| c == d.pipeline))
         .collect();
-    let mut days: BTreeMap<String, f64> = BTreeMap::new();
-    let mut reached: HashSet<String> = rows.iter().map(|h| h.stage_id.clone()).collect();
+    let mut days: BTreeMap<Text, f64> = BTreeMap::new();
+    let mut reached: HashSet<Text> = rows.iter().map(|h| h.stage_id.clone()).collect();
     reached.insert(d.stage_id.clone());
     for (i, h) in rows.iter().enumerate() {
         let end = match rows.get(i + 1) {
@@ -176,7 +177,7 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
         let in_stage = metrics::span_days(entered_current(d, hist), ctx.now);
         t.add_full(
             "status_deals",
-            Group::Status(d.status.key().to_string()),
+            Group::Status(d.status.key().into()),
             d.id,
             d.amount,
             in_stage,
@@ -368,11 +369,11 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
                 let belongs = p
                     .dicts
                     .deal_stages
-                    .get(&st)
+                    .get(&*st)
                     .map(|i| i.pipeline == *pipeline)
                     .unwrap_or_else(|| stage_pipeline(&st) == *pipeline);
-                if belongs && !stages.contains(&st) {
-                    stages.push(st);
+                if belongs && !stages.iter().any(|s| **s == *st) {
+                    stages.push(st.to_string());
                 }
             }
         }
@@ -388,7 +389,7 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
             ],
         );
         for st in stages {
-            let g = Group::Stage(st.clone());
+            let g = Group::Stage(st.as_str().into());
             let reached = cur.get("stage_reached", &g).count;
             tb.rows.push(Row {
                 label: p.dicts.stage_name(&st),
@@ -428,7 +429,7 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
         ],
     );
     for status in [Status::InWork, Status::Won, Status::Lost] {
-        let g = Group::Status(status.key().to_string());
+        let g = Group::Status(status.key().into());
         st.rows.push(Row {
             label: status.key().to_string(),
             note: None,

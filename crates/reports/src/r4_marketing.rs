@@ -16,6 +16,7 @@ use crate::load::{self, DealRec, DealWindow, LeadRec, LeadWindow};
 use crate::metrics::{self, pct, Status};
 use crate::prepare::Prepared;
 use crate::source::ReportSource;
+use crate::records::Text;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
@@ -85,7 +86,7 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
                         .company_id
                         .and_then(|c| data.industries.get(&c).cloned())
                         .unwrap_or_default();
-                    t.add("industry_won", Group::Industry(industry), d.id, d.amount);
+                    t.add("industry_won", Group::Industry(industry.into()), d.id, d.amount);
                 }
                 Status::Lost => {
                     for g in &groups {
@@ -265,7 +266,7 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
         BlockKind::Series,
         &[("deal_created", Unit::Count), ("deal_created", Unit::Money)],
     );
-    let mut days: BTreeSet<(String, chrono::NaiveDate)> = BTreeSet::new();
+    let mut days: BTreeSet<(Text, chrono::NaiveDate)> = BTreeSet::new();
     for g in t.groups("deal_created") {
         if let Group::SourceBucket(s, d) = g {
             days.insert((s, d));
@@ -295,9 +296,9 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
             } else {
                 p.dicts
                     .industries
-                    .get(code)
+                    .get(&**code)
                     .cloned()
-                    .unwrap_or_else(|| code.clone())
+                    .unwrap_or_else(|| code.to_string())
             }
         } else {
             String::new()

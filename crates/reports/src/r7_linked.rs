@@ -111,7 +111,7 @@ pub(crate) async fn load(src: &ReportSource, p: &Prepared) -> Result<Data, Repor
             Child {
                 key,
                 work: format!("deal:{}", d.pipeline),
-                stage: d.stage_id.clone(),
+                stage: d.stage_id.to_string(),
                 status: d.status,
                 amount: d.amount,
                 manager: d.manager,
@@ -216,7 +216,7 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
             let Some(c) = data.children.get(key) else {
                 continue;
             };
-            let work = Group::Work(c.work.clone());
+            let work = Group::Work(c.work.as_str().into());
             for g in [work.clone(), Group::Total] {
                 add(t, "work_created", g.clone(), c, c.amount, 0.0);
                 let m = match c.status {
@@ -237,7 +237,7 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
                     x.close_days.entry(g).or_default().push(days);
                 }
             } else {
-                let g = Group::Stage(format!("{}|{}", c.work, c.stage));
+                let g = Group::Stage(format!("{}|{}", c.work, c.stage).into());
                 let wait = metrics::span_days(c.stage_since, now);
                 add(t, "work_waiting", g, c, c.amount, wait);
                 x.stages.insert((c.work.clone(), c.stage.clone()));
@@ -246,7 +246,7 @@ pub(crate) fn compute(p: &Prepared, data: &Data, t: &mut Tally) -> Extra {
     }
     // Sales.
     for (s, lead) in &data.sales {
-        let src = Group::Source(s.source.clone().unwrap_or_default());
+        let src = Group::Source(s.source.clone().unwrap_or_default().into());
         let kids: Vec<&Child> = data
             .of_sale
             .get(&s.id)
@@ -427,7 +427,7 @@ pub async fn run(src: &ReportSource, p: &Prepared) -> Result<Answer, ReportError
         ],
     );
     for (work, stage) in &x.stages {
-        let g = Group::Stage(format!("{work}|{stage}"));
+        let g = Group::Stage(format!("{work}|{stage}").into());
         let a = t.get("work_waiting", &g);
         waiting.rows.push(Row {
             cells: vec![

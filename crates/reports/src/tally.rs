@@ -12,33 +12,35 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
+use crate::records::Text;
 
-/// What a number is grouped by. `0` / `""` stand for "none" (unassigned, no source, no project ...).
+/// What a number is grouped by. `0` / `""` stand for "none" (unassigned, no source, no project ...). Texts are
+/// shared ([`Text`]): a group made from a record's stage or source counts a reference, it copies nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "by", content = "key", rename_all = "snake_case")]
 pub enum Group {
     Total,
     Pipeline(i64),
-    Stage(String),
-    Status(String),
+    Stage(Text),
+    Status(Text),
     User(i64),
     Department(i64),
     Bucket(NaiveDate),
-    Source(String),
-    SourceUser(String, i64),
+    Source(Text),
+    SourceUser(Text, i64),
     /// UTM source / medium / campaign.
-    Utm(String, String, String),
-    Industry(String),
+    Utm(Text, Text, Text),
+    Industry(Text),
     Project(i64),
     /// A department's bucket (R5 dynamics).
     DepartmentBucket(i64, NaiveDate),
-    SourceBucket(String, NaiveDate),
+    SourceBucket(Text, NaiveDate),
     /// Returning customers vs new (`true` = returning).
     Returning(bool),
     /// One row of the sales plan (`sales_plans.id`).
     Plan(i64),
     /// R7: a department's work — `deal:<pipeline>` or `smart:<entityTypeId>`.
-    Work(String),
+    Work(Text),
     /// R7: one sale (parent deal id).
     Sale(i64),
 }

@@ -122,14 +122,14 @@ pub async fn tidy_groups(
     let deal_item = |d: &crate::records::DealRec| TidyItem {
         id: d.id,
         responsible: d.manager,
-        stage: d.stage_id.clone(),
+        stage: d.stage_id.to_string(),
         pipeline: d.pipeline,
         amount: d.amount.or_zero(),
     };
     let lead_item = |l: &crate::records::LeadRec| TidyItem {
         id: l.id,
         responsible: l.manager,
-        stage: l.status_id.clone(),
+        stage: l.status_id.to_string(),
         pipeline: 0,
         amount: l.amount.or_zero(),
     };

@@ -261,7 +261,7 @@ mod tests {
         assert_eq!(
             row_text(
                 &row(
-                    Group::Utm(String::new(), String::new(), String::new()),
+                    Group::Utm("".into(), "".into(), "".into()),
                     " /  / "
                 ),
                 Lang::Ru

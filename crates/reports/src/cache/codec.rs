@@ -125,7 +125,7 @@ impl<'a> R<'a> {
         let n = self.len(4)?;
         let mut all = Vec::with_capacity(n);
         for _ in 0..n {
-            all.push(self.str()?);
+            all.push(crate::records::Text::from(self.str()?));
         }
         Some(Strings {
             all,

@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::metrics::{self, Status};
-use crate::records::{DealRec, DealWindow, HistRec, LeadRec, LeadWindow};
+use crate::records::{DealRec, DealWindow, HistRec, LeadRec, LeadWindow, Text};
 
-/// Interned strings: each distinct stage, source, status and UTM value is kept once.
+/// Interned strings: each distinct stage, source, status and UTM value is kept once, and shared with the records
+/// made from the part.
 #[derive(Default)]
 pub(crate) struct Strings {
-    pub(crate) all: Vec<String>,
+    pub(crate) all: Vec<Text>,
     pub(crate) index: HashMap<String, u32>,
 }
 
@@ -24,21 +25,24 @@ impl Strings {
             return *i;
         }
         let i = u32::try_from(self.all.len()).unwrap_or(NO_STR - 1);
-        self.all.push(s.to_string());
+        self.all.push(Text::from(s));
         self.index.insert(s.to_string(), i);
         i
     }
     pub(crate) fn opt(&mut self, s: Option<&str>) -> u32 {
         s.map_or(NO_STR, |s| self.id(s))
     }
-    pub(crate) fn get(&self, i: u32) -> String {
-        self.all.get(i as usize).cloned().unwrap_or_default()
+    pub(crate) fn get(&self, i: u32) -> Text {
+        self.all
+            .get(i as usize)
+            .cloned()
+            .unwrap_or_else(|| Text::from(""))
     }
-    pub(crate) fn get_opt(&self, i: u32) -> Option<String> {
+    pub(crate) fn get_opt(&self, i: u32) -> Option<Text> {
         (i != NO_STR).then(|| self.get(i))
     }
     pub(crate) fn bytes(&self) -> usize {
-        self.all.iter().map(|s| s.capacity() + 24).sum::<usize>()
+        self.all.iter().map(|s| s.len() + 32).sum::<usize>()
     }
 }
 

@@ -443,11 +443,11 @@ mod tests {
                 DealRec {
                     id: id * 3,
                     pipeline: rng.below(3),
-                    stage_id: format!("S{}", rng.below(7)),
+                    stage_id: format!("S{}", rng.below(7)).into(),
                     status,
                     amount: Money::from_packed(rng.below(1_000_000)),
                     manager: (rng.below(4) != 0).then(|| rng.below(5)),
-                    source: (rng.below(3) != 0).then(|| format!("SRC{}", rng.below(4))),
+                    source: (rng.below(3) != 0).then(|| format!("SRC{}", rng.below(4)).into()),
                     created: instant(&mut rng, created_day),
                     close_day: status.is_closed().then(|| day(created_day + 3)),
                     closedate,
@@ -456,7 +456,7 @@ mod tests {
                     last_activity_time: Some(7),
                     returning: rng.below(2) == 0,
                     company_id: None,
-                    utm: (format!("u{}", rng.below(3)), String::new(), "c".into()),
+                    utm: (format!("u{}", rng.below(3)).into(), "".into(), "c".into()),
                 }
             })
             .collect();
@@ -473,7 +473,7 @@ mod tests {
                 let closed = (rng.below(4) != 0).then(|| instant(&mut rng, later));
                 let rec = LeadRec {
                     id: id * 2 + 1,
-                    status_id: format!("L{}", rng.below(5)),
+                    status_id: format!("L{}", rng.below(5)).into(),
                     status,
                     manager: Some(rng.below(3)),
                     source: None,
@@ -483,7 +483,7 @@ mod tests {
                     moved_time: (rng.below(2) == 0).then(|| instant(&mut rng, created_day + 1)),
                     last_activity_time: None,
                     amount: Money::from_packed(rng.below(1000)),
-                    utm: (String::new(), format!("m{}", rng.below(2)), String::new()),
+                    utm: ("".into(), format!("m{}", rng.below(2)).into(), "".into()),
                     returning: false,
                 };
                 (rec, closed)

@@ -191,7 +191,7 @@ fn path(
             sum += a;
             deals.push(PathDeal {
                 deal_id: d.id,
-                stage_id: d.stage_id.clone(),
+                stage_id: d.stage_id.to_string(),
                 amount: money(a),
                 probability_pct: (prob * 1000.0).round() / 10.0,
                 weighted: money((prob * a as f64).round() as i64),

@@ -204,7 +204,7 @@ async fn r4_sources_utm_matrix_industry() {
         assert!(approx(v(src, web.clone(), "revenue_share"), 1000.0 / 12.0));
         assert!(approx(v(src, web.clone(), "lead_conversion"), 0.0));
         // No source: d5 and l4.
-        assert_eq!(v(src, Group::Source(String::new()), "deal_won"), Some(1.0));
+        assert_eq!(v(src, Group::Source("".into()), "deal_won"), Some(1.0));
         // UTM google / cpc / spring: d1 + d3, both won, 4000.00.
         let utm = a.table("by_utm").unwrap();
         let g = Group::Utm("google".into(), "cpc".into(), "spring".into());
