@@ -104,33 +104,49 @@ SELECT (SELECT list(tiles ORDER BY name) FROM tiles), (SELECT count(*) FROM seri
        (SELECT sum(n) FROM reached)
 """
 
+# R2 counts, per manager, both periods (the comparison feeds its tiles), as the report does: deals created / won /
+# lost and the won sum, leads created and converted, completed activities by kind and direction; overdue activities
+# are a snapshot at "now". The totals line starts with the current period's figures.
 R2 = f"""
 WITH rate AS (SELECT currency, amount / amount_cnt AS r FROM currencies),
+p AS (SELECT * FROM (VALUES ('now', DATE '{FROM_DAY}', DATE '{TO_DAY}', {day_ts(FROM_DAY)}, {day_ts(TO_DAY) + 86400}),
+                            ('previous', DATE '{PREV_FROM}', DATE '{PREV_TO}', {day_ts(PREV_FROM)}, {day_ts(PREV_TO) + 86400}))
+           AS t(name, f, t, fts, tts)),
 d AS (
   SELECT d.assigned_by_id AS mgr, d.stage_semantic_id AS sem, d.date_create AS created,
          CAST(d.closedate AS DATE) AS close_day, d.opportunity_cents * rate.r AS amt
   FROM deals d JOIN rate ON rate.currency = d.currency_id
 ),
 deals_by AS (
-  SELECT mgr,
-    count(*) FILTER (WHERE created >= {day_ts(FROM_DAY)} AND created < {day_ts(TO_DAY) + 86400}) AS created_n,
-    count(*) FILTER (WHERE sem = 'S' AND close_day BETWEEN DATE '{FROM_DAY}' AND DATE '{TO_DAY}') AS won_n,
-    sum(amt) FILTER (WHERE sem = 'S' AND close_day BETWEEN DATE '{FROM_DAY}' AND DATE '{TO_DAY}') AS won_sum,
-    count(*) FILTER (WHERE sem = 'F' AND close_day BETWEEN DATE '{FROM_DAY}' AND DATE '{TO_DAY}') AS lost_n
-  FROM d GROUP BY mgr
+  SELECT p.name, mgr,
+    count(*) FILTER (WHERE created >= fts AND created < tts) AS created_n,
+    count(*) FILTER (WHERE sem = 'S' AND close_day BETWEEN f AND t) AS won_n,
+    sum(amt) FILTER (WHERE sem = 'S' AND close_day BETWEEN f AND t) AS won_sum,
+    count(*) FILTER (WHERE sem = 'F' AND close_day BETWEEN f AND t) AS lost_n
+  FROM d, p GROUP BY ALL
+),
+leads_by AS (
+  SELECT p.name, l.assigned_by_id AS mgr,
+    count(*) FILTER (WHERE l.date_create >= fts AND l.date_create < tts) AS created_n,
+    count(*) FILTER (WHERE l.status_semantic_id = 'S' AND l.date_create >= fts AND l.date_create < tts) AS converted_n
+  FROM leads l, p GROUP BY ALL
 ),
 done AS (
-  SELECT responsible_id, type_id, provider_id, provider_type_id, direction, count(*) AS n FROM activities
-  WHERE completed AND last_updated >= {day_ts(FROM_DAY)} AND last_updated < {day_ts(TO_DAY) + 86400}
+  SELECT p.name, responsible_id, type_id, provider_id, provider_type_id, direction, count(*) AS n
+  FROM activities a, p
+  WHERE completed AND last_updated >= fts AND last_updated < tts
   GROUP BY ALL
 ),
 overdue AS (
   SELECT responsible_id, count(*) AS n, min(deadline) AS oldest FROM activities
   WHERE NOT completed AND deadline < {NOW} GROUP BY 1
 )
-SELECT (SELECT sum(created_n) FROM deals_by), (SELECT sum(won_n) FROM deals_by), (SELECT sum(won_sum) FROM deals_by),
-       (SELECT sum(lost_n) FROM deals_by), (SELECT sum(n) FROM done), (SELECT sum(n) FROM overdue),
-       (SELECT count(*) FROM deals_by)
+SELECT (SELECT sum(created_n) FROM deals_by WHERE name = 'now'), (SELECT sum(won_n) FROM deals_by WHERE name = 'now'),
+       (SELECT sum(won_sum) FROM deals_by WHERE name = 'now'), (SELECT sum(lost_n) FROM deals_by WHERE name = 'now'),
+       (SELECT sum(n) FROM done WHERE name = 'now'), (SELECT sum(n) FROM overdue),
+       (SELECT count(*) FROM deals_by WHERE name = 'now'),
+       (SELECT sum(created_n) FROM leads_by WHERE name = 'now'), (SELECT sum(converted_n) FROM leads_by WHERE name = 'now'),
+       (SELECT sum(created_n) FROM deals_by WHERE name = 'previous'), (SELECT sum(n) FROM done WHERE name = 'previous')
 """
 
 

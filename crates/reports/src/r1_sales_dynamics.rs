@@ -17,8 +17,8 @@ use crate::filter::{Cohort, Range};
 use crate::load::{self, DealRec, DealWindow, HistRec, LeadRec, LeadWindow};
 use crate::metrics::{self, pct, Status};
 use crate::prepare::Prepared;
-use crate::source::ReportSource;
 use crate::records::Text;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 

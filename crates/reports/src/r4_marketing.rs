@@ -15,8 +15,8 @@ use crate::filter::{Cohort, Range};
 use crate::load::{self, DealRec, DealWindow, LeadRec, LeadWindow};
 use crate::metrics::{self, pct, Status};
 use crate::prepare::Prepared;
-use crate::source::ReportSource;
 use crate::records::Text;
+use crate::source::ReportSource;
 use crate::tally::{Group, Side, Tally};
 use crate::ReportId;
 
@@ -86,7 +86,12 @@ pub(crate) fn compute(p: &Prepared, range: Range, data: &Data, t: &mut Tally) {
                         .company_id
                         .and_then(|c| data.industries.get(&c).cloned())
                         .unwrap_or_default();
-                    t.add("industry_won", Group::Industry(industry.into()), d.id, d.amount);
+                    t.add(
+                        "industry_won",
+                        Group::Industry(industry.into()),
+                        d.id,
+                        d.amount,
+                    );
                 }
                 Status::Lost => {
                     for g in &groups {

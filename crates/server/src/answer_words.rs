@@ -260,10 +260,7 @@ mod tests {
         );
         assert_eq!(
             row_text(
-                &row(
-                    Group::Utm("".into(), "".into(), "".into()),
-                    " /  / "
-                ),
+                &row(Group::Utm("".into(), "".into(), "".into()), " /  / "),
                 Lang::Ru
             ),
             "Без UTM-меток"

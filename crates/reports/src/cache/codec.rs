@@ -18,7 +18,7 @@ use crate::metrics::{ActivityKind, Status};
 use crate::records::ClientRec;
 
 /// Bumped whenever the layout (or a part type) changes, so that parts written by an older build are rebuilt.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 const MAGIC: &[u8; 4] = b"B24P";
 /// Bytes per stored chunk (one row of `report_parts`).
 pub(crate) const CHUNK_BYTES: usize = 8 << 20;
@@ -601,9 +601,11 @@ fn put_deadlines(w: &mut W, p: &OpenDeadlines) {
     for x in &p.people {
         w.i64(O64::new(*x).raw());
     }
-    w.len(p.who.len());
-    for x in &p.who {
-        put_var(w, u64::from(*x));
+    // Per person how many deadlines, then all of them.
+    let mut start = 0_u32;
+    for end in &p.ends {
+        put_var(w, u64::from(end.saturating_sub(start)));
+        start = (*end).max(start);
     }
     put_deltas(w, &p.deadline);
 }
@@ -614,19 +616,28 @@ fn get_deadlines(r: &mut R) -> Option<OpenDeadlines> {
     for _ in 0..n {
         people.push(r.o64()?.get());
     }
-    let n = r.len(2)?;
-    let who = get_indexes(r, n, people.len())?;
-    let deadline = get_deltas(r, n)?;
-    // Sorted by (who, deadline): the part's reader walks runs of one responsible.
-    let sorted = who
-        .windows(2)
-        .zip(deadline.windows(2))
-        .all(|(w, d)| (w[0], d[0]) <= (w[1], d[1]));
-    sorted.then_some(OpenDeadlines {
+    let mut ends = Vec::with_capacity(people.len());
+    let mut total = 0_u32;
+    for _ in 0..people.len() {
+        let n = u32::try_from(get_var(r)?).ok()?;
+        total = total.checked_add(n)?;
+        ends.push(total);
+    }
+    // Every deadline takes at least a byte: a count beyond the bytes left is damage, not a reason to allocate.
+    if total as usize > r.remaining() {
+        return None;
+    }
+    let deadline = get_deltas(r, total as usize)?;
+    let part = OpenDeadlines {
         people,
-        who,
+        ends,
         deadline,
-    })
+    };
+    // Each person's deadlines ascending: the reader searches them.
+    let sorted = part
+        .runs()
+        .all(|(_, run)| run.windows(2).all(|d| d[0] <= d[1]));
+    sorted.then_some(part)
 }
 
 #[cfg(test)]
@@ -691,8 +702,8 @@ mod activity_parts {
                 }
                 (Value::OpenDeadlines(a), Value::OpenDeadlines(b)) => {
                     assert_eq!(
-                        (&a.people, &a.who, &a.deadline),
-                        (&b.people, &b.who, &b.deadline)
+                        (&a.people, &a.ends, &a.deadline),
+                        (&b.people, &b.ends, &b.deadline)
                     );
                 }
                 (Value::OpenCards(a), Value::OpenCards(b)) => {

@@ -7,11 +7,13 @@ use crate::records::ActRec;
 
 /// Open activities with a deadline, per responsible.
 pub(crate) struct OpenDeadlines {
-    /// Each responsible once (`None`: no responsible).
+    /// Each responsible once (`None`: no responsible), sorted.
     pub(crate) people: Vec<Option<i64>>,
-    /// Per activity, an index into `people` (checked when decoded: always in bounds); with `deadline`, sorted by
-    /// (who, deadline).
-    pub(crate) who: Vec<u32>,
+    /// Per responsible, where its deadlines end in `deadline` (theirs start where the previous one's end): a run
+    /// per person instead of an index per activity, which halved what a cold read decodes (1M open activities at
+    /// the bench's size).
+    pub(crate) ends: Vec<u32>,
+    /// Each person's deadlines ascending, persons in `people` order (checked when decoded).
     pub(crate) deadline: Vec<i64>,
 }
 
@@ -26,36 +28,45 @@ impl OpenDeadlines {
             .map(|(p, d)| (people.binary_search(&p).unwrap_or(0) as u32, d))
             .collect();
         pairs.sort_unstable();
+        let ends = (0..people.len() as u32)
+            .map(|who| pairs.partition_point(|(w, _)| *w <= who) as u32)
+            .collect();
         OpenDeadlines {
             people,
-            who: pairs.iter().map(|(w, _)| *w).collect(),
+            ends,
             deadline: pairs.iter().map(|(_, d)| *d).collect(),
         }
     }
 
     pub(crate) fn bytes(&self) -> usize {
-        self.people.capacity() * 16 + self.who.capacity() * 4 + self.deadline.capacity() * 8
+        self.people.capacity() * 16 + self.ends.capacity() * 4 + self.deadline.capacity() * 8
+    }
+
+    /// Each person's deadlines, in `people` order (ends beyond the deadlines, never built or decoded so, give
+    /// nothing rather than a panic).
+    pub(crate) fn runs(&self) -> impl Iterator<Item = (Option<i64>, &[i64])> + '_ {
+        let mut start = 0usize;
+        self.people.iter().zip(&self.ends).map(move |(p, end)| {
+            let end = *end as usize;
+            let run = self.deadline.get(start..end).unwrap_or_default();
+            start = end.max(start);
+            (*p, run)
+        })
     }
 
     /// Open activities past their deadline at `now`, per responsible with the oldest deadline (as
     /// `load::activity_groups` gives `OverdueAt`).
     pub(crate) fn overdue_at(&self, now: i64) -> Vec<ActRec> {
         let mut out = vec![];
-        let n = self.who.len().min(self.deadline.len());
-        let mut i = 0;
-        while i < n {
-            let who = self.who[i];
-            // `max(1)`: always moves on, even over bytes that were not sorted (decoding checks they are).
-            let end = i + self.who[i..n].partition_point(|w| *w == who).max(1);
-            let late = self.deadline[i..end].partition_point(|d| *d < now);
-            if late > 0 {
-                let oldest = self.deadline[i];
+        for (responsible, run) in self.runs() {
+            let late = run.partition_point(|d| *d < now);
+            if let (true, Some(&oldest)) = (late > 0, run.first()) {
                 out.push(ActRec {
                     id: 0,
                     kind: metrics::activity_kind(0, None, None),
                     direction: 0,
                     completed: false,
-                    responsible: self.people.get(who as usize).copied().flatten(),
+                    responsible,
                     owner_type: None,
                     owner_id: None,
                     when: oldest,
@@ -65,7 +76,6 @@ impl OpenDeadlines {
                     weight: late as u64,
                 });
             }
-            i = end;
         }
         out
     }
