@@ -96,26 +96,37 @@ pub(crate) async fn load(
     clients: bool,
 ) -> Result<Data, ReportError> {
     let overdue = ActWindow::OverdueAt(ctx.now);
+    // Every read at once: on a cold start each is a part loaded (and decoded) from the store, and they overlap.
+    let clients_of = |kind| async move {
+        if clients {
+            load::clients(src, ctx, kind).await
+        } else {
+            Ok(Arc::default())
+        }
+    };
+    let (settings, deals, leads, acts, overdue, companies, contacts) = futures::try_join!(
+        Settings::load(src, ctx),
+        load::deals(src, ctx, DealWindow::Open),
+        load::leads(src, ctx, LeadWindow::Open),
+        load::activity_groups(src, ctx, ActWindow::OnOpenCards),
+        async {
+            if grouped {
+                load::activity_groups(src, ctx, overdue).await
+            } else {
+                load::activities(src, ctx, overdue).await
+            }
+        },
+        clients_of(ClientKind::Company),
+        clients_of(ClientKind::Contact),
+    )?;
     Ok(Data {
-        settings: Settings::load(src, ctx).await?,
-        deals: load::deals(src, ctx, DealWindow::Open).await?,
-        leads: load::leads(src, ctx, LeadWindow::Open).await?,
-        acts: load::activity_groups(src, ctx, ActWindow::OnOpenCards).await?,
-        overdue: if grouped {
-            load::activity_groups(src, ctx, overdue).await?
-        } else {
-            load::activities(src, ctx, overdue).await?
-        },
-        companies: if clients {
-            load::clients(src, ctx, ClientKind::Company).await?
-        } else {
-            Arc::default()
-        },
-        contacts: if clients {
-            load::clients(src, ctx, ClientKind::Contact).await?
-        } else {
-            Arc::default()
-        },
+        settings,
+        deals,
+        leads,
+        acts,
+        overdue,
+        companies,
+        contacts,
     })
 }
 

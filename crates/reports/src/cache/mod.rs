@@ -11,8 +11,8 @@
 //! value, never in process globals. Modules: [`shelf`] holds the parts (versions, LRU), [`parts`],
 //! [`activities`], [`open_cards`] and [`open_deadlines`] are the compact part types, [`segments`] cuts the deals,
 //! leads, stage-history and activity-log parts into segments behind a directory (issue #18: a request reads only
-//! the segments its window could touch), [`build`] (and [`build_activities`] for the activity parts) reads a part from the
-//! store. Arrows go one way: `load` → `cache` → `records`.
+//! the segments its window could touch), [`build`] (and [`build_activities`] for the activity parts) reads a part
+//! from the store. Arrows go one way: `load` → `cache` → `records`.
 //!
 //! Correctness rules, which this module must never break:
 //! - **Never stale.** Every part is keyed by the portal's data version of its table (`report_data_versions`,
@@ -173,8 +173,8 @@ impl ReportCache {
         self.shared.loads.load(Ordering::SeqCst)
     }
 
-    /// Segments of the deals, leads, stage-history and activity-log parts loaded from the store so far: a request loads only
-    /// those its window could touch (tests and benchmarks count them).
+    /// Segments of the deals, leads, stage-history and activity-log parts loaded from the store so far: a request
+    /// loads only those its window could touch (tests and benchmarks count them).
     pub fn segment_loads(&self) -> u64 {
         self.shared.segment_loads.load(Ordering::SeqCst)
     }
@@ -314,8 +314,9 @@ impl ReportCache {
         Ok(None)
     }
 
-    /// Puts a freshly built part on the shelf and persists it: a deals, leads, history or activity-log part cut into segments
-    /// (each its own entry) behind a directory, put last so that a directory found implies its segments were put.
+    /// Puts a freshly built part on the shelf and persists it: a deals, leads, history or activity-log part cut into
+    /// segments (each its own entry) behind a directory, put last so that a directory found implies its segments
+    /// were put.
     /// Returns what stands under the part's own key (the part, or its directory).
     async fn keep(
         &self,
@@ -385,11 +386,10 @@ impl ReportCache {
         else {
             return Ok(None);
         };
-        let Some((value, bytes)) = codec::decode(&chunks).filter(|(v, _)| heads(key.1, v)) else {
+        let Some((value, bytes)) = decode(chunks).await.filter(|(v, _)| heads(key.1, v)) else {
             tracing::warn!(portal = key.0, table = ?key.1, "persisted report cache part does not decode; rebuilding");
             return Ok(None);
         };
-        drop(chunks);
         self.shared.loads.fetch_add(1, Ordering::SeqCst);
         *self
             .shared
@@ -476,8 +476,7 @@ impl ReportCache {
         else {
             return Ok(None);
         };
-        let decoded = codec::decode(&chunks);
-        drop(chunks);
+        let decoded = decode(chunks).await;
         let Some((value, bytes)) = decoded.filter(|(v, _)| fits(v)) else {
             tracing::warn!(portal = key.0, table = ?key.1, segment = key.2, "persisted report cache segment does not decode; rebuilding");
             return Ok(None);
@@ -761,8 +760,22 @@ impl Drop for InFlight {
     }
 }
 
-/// A built part as the shelf keeps it: deals, leads, stage history and the activity log cut into segments behind a directory
-/// ((directory, its bytes, segments with their bytes)); any other part whole, without segments.
+/// Decodes persisted chunks on the runtime's blocking threads when there is a runtime, else in place: a cold
+/// request loads several parts and segments at once, and their decoding then uses both cores instead of taking
+/// turns on the request's task. A decoding that panicked counts as bytes that do not decode.
+async fn decode(chunks: Vec<Vec<u8>>) -> Option<(Value, usize)> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => runtime
+            .spawn_blocking(move || codec::decode(&chunks))
+            .await
+            .ok()
+            .flatten(),
+        Err(_) => codec::decode(&chunks),
+    }
+}
+
+/// A built part as the shelf keeps it: deals, leads, stage history and the activity log cut into segments behind a
+/// directory ((directory, its bytes, segments with their bytes)); any other part whole, without segments.
 fn split(value: Value, bytes: usize) -> (Value, usize, Vec<(Value, usize)>) {
     fn seal<P>(
         (dir, segs): (Directory, Vec<P>),

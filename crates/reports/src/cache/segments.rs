@@ -1,6 +1,6 @@
-//! Segmented parts (issue #18): the deals, leads, deal stage-history and activity-log parts are cut, when built, into segments of
-//! the same compact types plus a small [`Directory`], so that a request reads (from the store, into memory) only
-//! the segments its window could touch instead of the whole part. Deals and leads are cut by state and close month
+//! Segmented parts (issue #18): the deals, leads, deal stage-history and activity-log parts are cut, when built,
+//! into segments of the same compact types plus a small [`Directory`], so that a request reads (from the store, into
+//! memory) only the segments its window could touch instead of the whole part. Deals and leads are cut by state and close month
 //! (open; closed by month of their close day; closed without one), each group into pieces of at most
 //! [`SEG_ROWS`] by creation time; stage history into runs of [`SEG_ROWS`] rows in (deal, time, id) order; the log of
 //! completed activities into runs of [`SEG_ROWS`] activities in the order they were done (a month's R2 reads the
