@@ -18,7 +18,7 @@ use crate::metrics::{ActivityKind, Status};
 use crate::records::ClientRec;
 
 /// Bumped whenever the layout (or a part type) changes, so that parts written by an older build are rebuilt.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 const MAGIC: &[u8; 4] = b"B24P";
 /// Bytes per stored chunk (one row of `report_parts`).
 pub(crate) const CHUNK_BYTES: usize = 8 << 20;
@@ -51,9 +51,6 @@ impl W {
         for x in &s.all {
             self.str(x);
         }
-    }
-    fn day(&mut self, d: Option<NaiveDate>) {
-        self.i32(d.map_or(i32::MIN, |d| chrono::Datelike::num_days_from_ce(&d)));
     }
 }
 
@@ -132,13 +129,6 @@ impl<'a> R<'a> {
             index: HashMap::new(),
         })
     }
-    fn day(&mut self) -> Option<Option<NaiveDate>> {
-        let v = self.i32()?;
-        if v == i32::MIN {
-            return Some(None);
-        }
-        NaiveDate::from_num_days_from_ce_opt(v).map(Some)
-    }
     fn o64(&mut self) -> Option<O64> {
         Some(O64::from_raw(self.i64()?))
     }
@@ -148,9 +138,6 @@ impl<'a> R<'a> {
             1 => Some(true),
             _ => None,
         }
-    }
-    fn status(&mut self) -> Option<Status> {
-        STATUSES.get(self.u8()? as usize).copied()
     }
     fn kind(&mut self) -> Option<ActivityKind> {
         KINDS.get(self.u8()? as usize).copied()
@@ -260,48 +247,28 @@ pub(crate) fn encode(v: &Value) -> Vec<Vec<u8>> {
         Value::Deals(p) => {
             w.strings(&p.strings);
             w.len(p.deals.len());
+            let mut prev = (0, 0);
             for d in &p.deals {
-                for x in [d.id, d.pipeline, d.amount, d.created, d.date_modify] {
-                    w.i64(x);
-                }
-                for x in [d.manager, d.moved_time, d.last_activity_time, d.company_id] {
-                    w.i64(x.raw());
-                }
-                w.day(d.close_day);
-                w.day(d.closedate);
-                for x in [d.stage, d.source, d.utm[0], d.utm[1], d.utm[2]] {
-                    w.u32(x);
-                }
-                w.u8(status_code(d.status));
-                w.u8(u8::from(d.returning));
+                put_deal(&mut w, d, prev);
+                prev = (d.id, d.created);
             }
         }
         Value::Leads(p) => {
             w.strings(&p.strings);
             w.len(p.leads.len());
+            let mut prev = (0, 0);
             for l in &p.leads {
-                for x in [l.id, l.amount, l.created, l.date_modify] {
-                    w.i64(x);
-                }
-                for x in [l.date_closed, l.moved_time, l.last_activity_time, l.manager] {
-                    w.i64(x.raw());
-                }
-                for x in [l.status_id, l.source, l.utm[0], l.utm[1], l.utm[2]] {
-                    w.u32(x);
-                }
-                w.u8(status_code(l.status));
-                w.u8(u8::from(l.returning));
+                put_lead(&mut w, l, prev);
+                prev = (l.id, l.created);
             }
         }
         Value::History(p) => {
             w.strings(&p.strings);
             w.len(p.rows.len());
+            let mut prev = (0, 0);
             for h in &p.rows {
-                w.i64(h.owner);
-                w.i64(h.time);
-                w.i64(h.category.raw());
-                w.u32(h.stage);
-                w.i32(h.type_id);
+                put_hist(&mut w, h, prev);
+                prev = (h.owner, h.time);
             }
         }
         Value::Companies(m) => {
@@ -345,65 +312,37 @@ pub(crate) fn decode(chunks: &[Vec<u8>]) -> Option<(Value, usize)> {
     let value = match r.u8()? {
         1 => {
             let strings = r.strings()?;
-            let n = r.len(8 * 9 + 4 * 2 + 4 * 5 + 2)?;
+            let n = r.len(DEAL_MIN_BYTES)?;
             let mut deals = Vec::with_capacity(n);
+            let mut prev = (0, 0);
             for _ in 0..n {
-                deals.push(CDeal {
-                    id: r.i64()?,
-                    pipeline: r.i64()?,
-                    amount: r.i64()?,
-                    created: r.i64()?,
-                    date_modify: r.i64()?,
-                    manager: r.o64()?,
-                    moved_time: r.o64()?,
-                    last_activity_time: r.o64()?,
-                    company_id: r.o64()?,
-                    close_day: r.day()?,
-                    closedate: r.day()?,
-                    stage: r.u32()?,
-                    source: r.u32()?,
-                    utm: [r.u32()?, r.u32()?, r.u32()?],
-                    status: r.status()?,
-                    returning: r.bool()?,
-                });
+                let d = get_deal(&mut r, prev)?;
+                prev = (d.id, d.created);
+                deals.push(d);
             }
             Value::Deals(std::sync::Arc::new(DealsPart { deals, strings }))
         }
         2 => {
             let strings = r.strings()?;
-            let n = r.len(8 * 8 + 4 * 5 + 2)?;
+            let n = r.len(LEAD_MIN_BYTES)?;
             let mut leads = Vec::with_capacity(n);
+            let mut prev = (0, 0);
             for _ in 0..n {
-                leads.push(CLead {
-                    id: r.i64()?,
-                    amount: r.i64()?,
-                    created: r.i64()?,
-                    date_modify: r.i64()?,
-                    date_closed: r.o64()?,
-                    moved_time: r.o64()?,
-                    last_activity_time: r.o64()?,
-                    manager: r.o64()?,
-                    status_id: r.u32()?,
-                    source: r.u32()?,
-                    utm: [r.u32()?, r.u32()?, r.u32()?],
-                    status: r.status()?,
-                    returning: r.bool()?,
-                });
+                let l = get_lead(&mut r, prev)?;
+                prev = (l.id, l.created);
+                leads.push(l);
             }
             Value::Leads(std::sync::Arc::new(LeadsPart { leads, strings }))
         }
         3 => {
             let strings = r.strings()?;
-            let n = r.len(8 * 3 + 4 + 4)?;
+            let n = r.len(HIST_MIN_BYTES)?;
             let mut rows = Vec::with_capacity(n);
+            let mut prev = (0, 0);
             for _ in 0..n {
-                rows.push(CHist {
-                    owner: r.i64()?,
-                    time: r.i64()?,
-                    category: r.o64()?,
-                    stage: r.u32()?,
-                    type_id: r.i32()?,
-                });
+                let h = get_hist(&mut r, prev)?;
+                prev = (h.owner, h.time);
+                rows.push(h);
             }
             Value::History(std::sync::Arc::new(HistoryPart { rows, strings }))
         }
@@ -452,6 +391,234 @@ pub(crate) fn decode(chunks: &[Vec<u8>]) -> Option<(Value, usize)> {
         Value::Directory(d) => d.bytes(),
     };
     Some((value, bytes))
+}
+
+// Deals, leads and stage-history rows (FORMAT 5): variable-length integers (below), the id and the creation time
+// (history: the deal and the time) as differences to the previous row's (rows come in id order), the row's other
+// instants as differences to its creation, and optional fields written only when set (a bit each in the row's
+// flags, with the status). A deal takes ~35 bytes instead of the 102 of fixed-width fields: a cold report reads a
+// third of the bytes, and PostgreSQL no longer spends the time of compressing and decompressing their redundancy.
+
+/// Close days as days from about 2024 (1–3 bytes).
+const DAY0: i64 = 739_000;
+/// The fewest bytes a row takes (each field at least one byte), to bound a count before allocating for it.
+const DEAL_MIN_BYTES: usize = 11;
+const LEAD_MIN_BYTES: usize = 10;
+const HIST_MIN_BYTES: usize = 5;
+
+fn put_day(w: &mut W, d: NaiveDate) {
+    put_zig(w, i64::from(chrono::Datelike::num_days_from_ce(&d)) - DAY0);
+}
+
+fn get_day(r: &mut R) -> Option<NaiveDate> {
+    let days = i32::try_from(get_zig(r)?.checked_add(DAY0)?).ok()?;
+    NaiveDate::from_num_days_from_ce_opt(days)
+}
+
+/// The row's flags: a bit per optional field that is set (in `present` order), then the status.
+fn put_flags(w: &mut W, present: &[bool], status: Status) {
+    let mut flags = u64::from(status_code(status)) << present.len();
+    for (i, set) in present.iter().enumerate() {
+        flags |= u64::from(*set) << i;
+    }
+    put_var(w, flags);
+}
+
+/// The flags of a row with `n` optional bits: the bits, and the status (`None` for any other value).
+fn get_flags(r: &mut R, n: u32) -> Option<(u64, Status)> {
+    let flags = get_var(r)?;
+    let status = STATUSES.get(usize::try_from(flags >> n).ok()?).copied()?;
+    Some((flags, status))
+}
+
+fn put_strs(w: &mut W, ids: [u32; 5]) {
+    for x in ids {
+        put_var(w, u64::from(x));
+    }
+}
+
+fn get_str(r: &mut R) -> Option<u32> {
+    u32::try_from(get_var(r)?).ok()
+}
+
+fn put_deal(w: &mut W, d: &CDeal, (prev_id, prev_created): (i64, i64)) {
+    let (manager, moved, touched, company) = (
+        d.manager.get(),
+        d.moved_time.get(),
+        d.last_activity_time.get(),
+        d.company_id.get(),
+    );
+    let present = [
+        manager.is_some(),
+        moved.is_some(),
+        touched.is_some(),
+        company.is_some(),
+        d.close_day.is_some(),
+        d.closedate.is_some(),
+        d.returning,
+    ];
+    put_flags(w, &present, d.status);
+    put_zig(w, d.id.wrapping_sub(prev_id));
+    put_zig(w, d.pipeline);
+    put_zig(w, d.amount);
+    put_zig(w, d.created.wrapping_sub(prev_created));
+    put_zig(w, d.date_modify.wrapping_sub(d.created));
+    for (v, from) in [
+        (manager, 0),
+        (moved, d.created),
+        (touched, d.created),
+        (company, 0),
+    ] {
+        if let Some(v) = v {
+            put_zig(w, v.wrapping_sub(from));
+        }
+    }
+    for day in [d.close_day, d.closedate].into_iter().flatten() {
+        put_day(w, day);
+    }
+    put_strs(w, [d.stage, d.source, d.utm[0], d.utm[1], d.utm[2]]);
+}
+
+fn get_deal(r: &mut R, (prev_id, prev_created): (i64, i64)) -> Option<CDeal> {
+    let (flags, status) = get_flags(r, 7)?;
+    let set = |i: u32| flags >> i & 1 == 1;
+    let id = prev_id.wrapping_add(get_zig(r)?);
+    let pipeline = get_zig(r)?;
+    let amount = get_zig(r)?;
+    let created = prev_created.wrapping_add(get_zig(r)?);
+    let date_modify = created.wrapping_add(get_zig(r)?);
+    let mut opt = |i: u32, from: i64| -> Option<O64> {
+        Some(O64::new(if set(i) {
+            Some(from.wrapping_add(get_zig(r)?))
+        } else {
+            None
+        }))
+    };
+    let manager = opt(0, 0)?;
+    let moved_time = opt(1, created)?;
+    let last_activity_time = opt(2, created)?;
+    let company_id = opt(3, 0)?;
+    let close_day = if set(4) { Some(get_day(r)?) } else { None };
+    let closedate = if set(5) { Some(get_day(r)?) } else { None };
+    Some(CDeal {
+        id,
+        pipeline,
+        amount,
+        created,
+        date_modify,
+        manager,
+        moved_time,
+        last_activity_time,
+        company_id,
+        close_day,
+        closedate,
+        stage: get_str(r)?,
+        source: get_str(r)?,
+        utm: [get_str(r)?, get_str(r)?, get_str(r)?],
+        status,
+        returning: set(6),
+    })
+}
+
+fn put_lead(w: &mut W, l: &CLead, (prev_id, prev_created): (i64, i64)) {
+    let (closed, moved, touched, manager) = (
+        l.date_closed.get(),
+        l.moved_time.get(),
+        l.last_activity_time.get(),
+        l.manager.get(),
+    );
+    let present = [
+        closed.is_some(),
+        moved.is_some(),
+        touched.is_some(),
+        manager.is_some(),
+        l.returning,
+    ];
+    put_flags(w, &present, l.status);
+    put_zig(w, l.id.wrapping_sub(prev_id));
+    put_zig(w, l.amount);
+    put_zig(w, l.created.wrapping_sub(prev_created));
+    put_zig(w, l.date_modify.wrapping_sub(l.created));
+    for (v, from) in [
+        (closed, l.created),
+        (moved, l.created),
+        (touched, l.created),
+        (manager, 0),
+    ] {
+        if let Some(v) = v {
+            put_zig(w, v.wrapping_sub(from));
+        }
+    }
+    put_strs(w, [l.status_id, l.source, l.utm[0], l.utm[1], l.utm[2]]);
+}
+
+fn get_lead(r: &mut R, (prev_id, prev_created): (i64, i64)) -> Option<CLead> {
+    let (flags, status) = get_flags(r, 5)?;
+    let set = |i: u32| flags >> i & 1 == 1;
+    let id = prev_id.wrapping_add(get_zig(r)?);
+    let amount = get_zig(r)?;
+    let created = prev_created.wrapping_add(get_zig(r)?);
+    let date_modify = created.wrapping_add(get_zig(r)?);
+    let mut opt = |i: u32, from: i64| -> Option<O64> {
+        Some(O64::new(if set(i) {
+            Some(from.wrapping_add(get_zig(r)?))
+        } else {
+            None
+        }))
+    };
+    let date_closed = opt(0, created)?;
+    let moved_time = opt(1, created)?;
+    let last_activity_time = opt(2, created)?;
+    let manager = opt(3, 0)?;
+    Some(CLead {
+        id,
+        amount,
+        created,
+        date_modify,
+        date_closed,
+        moved_time,
+        last_activity_time,
+        manager,
+        status_id: get_str(r)?,
+        source: get_str(r)?,
+        utm: [get_str(r)?, get_str(r)?, get_str(r)?],
+        status,
+        returning: set(4),
+    })
+}
+
+fn put_hist(w: &mut W, h: &CHist, (prev_owner, prev_time): (i64, i64)) {
+    let category = h.category.get();
+    put_var(w, u64::from(category.is_some()));
+    put_zig(w, h.owner.wrapping_sub(prev_owner));
+    put_zig(w, h.time.wrapping_sub(prev_time));
+    if let Some(c) = category {
+        put_zig(w, c);
+    }
+    put_var(w, u64::from(h.stage));
+    put_zig(w, i64::from(h.type_id));
+}
+
+fn get_hist(r: &mut R, (prev_owner, prev_time): (i64, i64)) -> Option<CHist> {
+    let has_category = match get_var(r)? {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let owner = prev_owner.wrapping_add(get_zig(r)?);
+    let time = prev_time.wrapping_add(get_zig(r)?);
+    let category = O64::new(if has_category {
+        Some(get_zig(r)?)
+    } else {
+        None
+    });
+    Some(CHist {
+        owner,
+        time,
+        category,
+        stage: get_str(r)?,
+        type_id: i32::try_from(get_zig(r)?).ok()?,
+    })
 }
 
 // The activity parts (issue #18): sorted columns as deltas in variable-length integers (7 bits a byte, the low
@@ -746,5 +913,205 @@ mod activity_parts {
             pos: 0,
         };
         assert_eq!(get_var(&mut r), None);
+    }
+}
+
+#[cfg(test)]
+mod row_parts {
+    //! Deals, leads and stage history at the edges of every field: the compact rows must give back each value
+    //! exactly, and damaged bytes must give `None` or a part, never a panic.
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn day(n: i32) -> Option<NaiveDate> {
+        NaiveDate::from_num_days_from_ce_opt(n)
+    }
+
+    fn strings() -> Strings {
+        let mut s = Strings::default();
+        for x in ["C1:WON", "", "ADVERT", "utm ✓"] {
+            s.id(x);
+        }
+        s
+    }
+
+    fn deal(id: i64, created: i64, status: Status, opt: bool) -> CDeal {
+        let some = |v: i64| O64::new(opt.then_some(v));
+        CDeal {
+            id,
+            pipeline: if opt { -3 } else { i64::MAX },
+            amount: if opt { i64::MIN } else { 123_456 },
+            created,
+            date_modify: created.wrapping_add(i64::MAX),
+            manager: some(i64::MAX),
+            moved_time: some(i64::MIN + 1),
+            last_activity_time: some(created),
+            company_id: some(-1),
+            close_day: if opt { day(1) } else { None },
+            closedate: if opt { NaiveDate::MAX.into() } else { None },
+            stage: 0,
+            source: if opt { 2 } else { u32::MAX },
+            utm: [1, 3, u32::MAX],
+            status,
+            returning: opt,
+        }
+    }
+
+    fn show_deal(d: &CDeal) -> String {
+        format!(
+            "{} {} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?} {:?} {}",
+            d.id,
+            d.pipeline,
+            d.amount,
+            d.created,
+            d.date_modify,
+            d.manager,
+            d.moved_time,
+            d.last_activity_time,
+            d.company_id,
+            d.close_day,
+            d.closedate,
+            d.stage,
+            d.source,
+            d.utm,
+            d.status,
+            d.returning
+        )
+    }
+
+    fn lead(id: i64, created: i64, status: Status, opt: bool) -> CLead {
+        let some = |v: i64| O64::new(opt.then_some(v));
+        CLead {
+            id,
+            amount: if opt { i64::MAX } else { -7 },
+            created,
+            date_modify: created.wrapping_sub(1),
+            date_closed: some(i64::MAX),
+            moved_time: some(i64::MIN + 1),
+            last_activity_time: some(0),
+            manager: some(42),
+            status_id: 1,
+            source: u32::MAX,
+            utm: [0, 2, 3],
+            status,
+            returning: !opt,
+        }
+    }
+
+    fn show_lead(l: &CLead) -> String {
+        format!(
+            "{} {} {} {} {:?} {:?} {:?} {:?} {} {} {:?} {:?} {}",
+            l.id,
+            l.amount,
+            l.created,
+            l.date_modify,
+            l.date_closed,
+            l.moved_time,
+            l.last_activity_time,
+            l.manager,
+            l.status_id,
+            l.source,
+            l.utm,
+            l.status,
+            l.returning
+        )
+    }
+
+    fn parts() -> Vec<Value> {
+        let statuses = [Status::InWork, Status::Won, Status::Lost];
+        let ids = [i64::MIN + 1, -5, 0, 1, 2, 1_000_000_007, i64::MAX];
+        let created = [
+            i64::MAX,
+            i64::MIN,
+            0,
+            -86_400,
+            1_773_576_000,
+            1_773_576_000,
+            5,
+        ];
+        let deals = ids
+            .iter()
+            .zip(created)
+            .enumerate()
+            .map(|(i, (id, c))| deal(*id, c, statuses[i % 3], i % 2 == 0))
+            .collect();
+        let leads = ids
+            .iter()
+            .zip(created)
+            .enumerate()
+            .map(|(i, (id, c))| lead(*id, c, statuses[i % 3], i % 2 == 1))
+            .collect();
+        let rows = ids
+            .iter()
+            .zip(created)
+            .enumerate()
+            .map(|(i, (owner, time))| CHist {
+                owner: *owner,
+                time,
+                category: O64::new((i % 2 == 0).then_some(i64::MIN + 1)),
+                stage: (i % 4) as u32,
+                type_id: [i32::MIN, -1, 0, 5, i32::MAX][i % 5],
+            })
+            .collect();
+        vec![
+            Value::Deals(Arc::new(DealsPart {
+                deals,
+                strings: strings(),
+            })),
+            Value::Leads(Arc::new(LeadsPart {
+                leads,
+                strings: strings(),
+            })),
+            Value::History(Arc::new(HistoryPart {
+                rows,
+                strings: strings(),
+            })),
+        ]
+    }
+
+    #[test]
+    fn rows_round_trip_exactly_and_never_panic_on_damaged_bytes() {
+        for v in parts() {
+            let bytes = encode(&v).concat();
+            let (back, _) = decode(std::slice::from_ref(&bytes)).expect("decodes");
+            assert_eq!(encode(&back).concat(), bytes);
+            match (&v, &back) {
+                (Value::Deals(a), Value::Deals(b)) => {
+                    let show = |p: &DealsPart| p.deals.iter().map(show_deal).collect::<Vec<_>>();
+                    assert_eq!(show(a), show(b));
+                    assert_eq!(a.strings.all, b.strings.all);
+                }
+                (Value::Leads(a), Value::Leads(b)) => {
+                    let show = |p: &LeadsPart| p.leads.iter().map(show_lead).collect::<Vec<_>>();
+                    assert_eq!(show(a), show(b));
+                }
+                (Value::History(a), Value::History(b)) => {
+                    let show = |p: &HistoryPart| {
+                        p.rows
+                            .iter()
+                            .map(|h| {
+                                format!(
+                                    "{} {} {:?} {} {}",
+                                    h.owner, h.time, h.category, h.stage, h.type_id
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(show(a), show(b));
+                }
+                _ => panic!("another part came back"),
+            }
+            for cut in 0..bytes.len() {
+                assert!(decode(&[bytes[..cut].to_vec()]).is_none(), "cut at {cut}");
+            }
+            for i in 9..bytes.len() {
+                for flip in [0x01_u8, 0x80, 0xff] {
+                    let mut damaged = bytes.clone();
+                    damaged[i] ^= flip;
+                    let _ = decode(&[damaged]);
+                }
+            }
+        }
     }
 }
