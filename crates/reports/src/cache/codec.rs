@@ -424,6 +424,23 @@ fn get_flags(r: &mut R, n: u32) -> Option<(u64, Status)> {
     Some((flags, status))
 }
 
+/// Optional fields, written only when set, each as a difference to its base.
+fn put_opts(w: &mut W, fields: [(Option<i64>, i64); 4]) {
+    for (v, from) in fields {
+        if let Some(v) = v {
+            put_zig(w, v.wrapping_sub(from));
+        }
+    }
+}
+
+/// An optional field [`put_opts`] wrote: there when bit `i` of the row's flags is set.
+fn get_opt(r: &mut R, flags: u64, i: u32, from: i64) -> Option<O64> {
+    if flags >> i & 1 == 0 {
+        return Some(O64::new(None));
+    }
+    Some(O64::new(Some(from.wrapping_add(get_zig(r)?))))
+}
+
 fn put_strs(w: &mut W, ids: [u32; 5]) {
     for x in ids {
         put_var(w, u64::from(x));
@@ -456,16 +473,15 @@ fn put_deal(w: &mut W, d: &CDeal, (prev_id, prev_created): (i64, i64)) {
     put_zig(w, d.amount);
     put_zig(w, d.created.wrapping_sub(prev_created));
     put_zig(w, d.date_modify.wrapping_sub(d.created));
-    for (v, from) in [
-        (manager, 0),
-        (moved, d.created),
-        (touched, d.created),
-        (company, 0),
-    ] {
-        if let Some(v) = v {
-            put_zig(w, v.wrapping_sub(from));
-        }
-    }
+    put_opts(
+        w,
+        [
+            (manager, 0),
+            (moved, d.created),
+            (touched, d.created),
+            (company, 0),
+        ],
+    );
     for day in [d.close_day, d.closedate].into_iter().flatten() {
         put_day(w, day);
     }
@@ -480,17 +496,10 @@ fn get_deal(r: &mut R, (prev_id, prev_created): (i64, i64)) -> Option<CDeal> {
     let amount = get_zig(r)?;
     let created = prev_created.wrapping_add(get_zig(r)?);
     let date_modify = created.wrapping_add(get_zig(r)?);
-    let mut opt = |i: u32, from: i64| -> Option<O64> {
-        Some(O64::new(if set(i) {
-            Some(from.wrapping_add(get_zig(r)?))
-        } else {
-            None
-        }))
-    };
-    let manager = opt(0, 0)?;
-    let moved_time = opt(1, created)?;
-    let last_activity_time = opt(2, created)?;
-    let company_id = opt(3, 0)?;
+    let manager = get_opt(r, flags, 0, 0)?;
+    let moved_time = get_opt(r, flags, 1, created)?;
+    let last_activity_time = get_opt(r, flags, 2, created)?;
+    let company_id = get_opt(r, flags, 3, 0)?;
     let close_day = if set(4) { Some(get_day(r)?) } else { None };
     let closedate = if set(5) { Some(get_day(r)?) } else { None };
     Some(CDeal {
@@ -532,16 +541,15 @@ fn put_lead(w: &mut W, l: &CLead, (prev_id, prev_created): (i64, i64)) {
     put_zig(w, l.amount);
     put_zig(w, l.created.wrapping_sub(prev_created));
     put_zig(w, l.date_modify.wrapping_sub(l.created));
-    for (v, from) in [
-        (closed, l.created),
-        (moved, l.created),
-        (touched, l.created),
-        (manager, 0),
-    ] {
-        if let Some(v) = v {
-            put_zig(w, v.wrapping_sub(from));
-        }
-    }
+    put_opts(
+        w,
+        [
+            (closed, l.created),
+            (moved, l.created),
+            (touched, l.created),
+            (manager, 0),
+        ],
+    );
     put_strs(w, [l.status_id, l.source, l.utm[0], l.utm[1], l.utm[2]]);
 }
 
@@ -552,17 +560,10 @@ fn get_lead(r: &mut R, (prev_id, prev_created): (i64, i64)) -> Option<CLead> {
     let amount = get_zig(r)?;
     let created = prev_created.wrapping_add(get_zig(r)?);
     let date_modify = created.wrapping_add(get_zig(r)?);
-    let mut opt = |i: u32, from: i64| -> Option<O64> {
-        Some(O64::new(if set(i) {
-            Some(from.wrapping_add(get_zig(r)?))
-        } else {
-            None
-        }))
-    };
-    let date_closed = opt(0, created)?;
-    let moved_time = opt(1, created)?;
-    let last_activity_time = opt(2, created)?;
-    let manager = opt(3, 0)?;
+    let date_closed = get_opt(r, flags, 0, created)?;
+    let moved_time = get_opt(r, flags, 1, created)?;
+    let last_activity_time = get_opt(r, flags, 2, created)?;
+    let manager = get_opt(r, flags, 3, 0)?;
     Some(CLead {
         id,
         amount,
