@@ -76,7 +76,7 @@ impl Agg {
 pub struct Tally {
     /// FxHash: the tallies hash a few keys per record on every answer, SipHash was ~6 % of a warm answer's time.
     /// Per metric, then per group: a record counted under a group already seen is looked up by reference, so the
-    /// reports pass their groups borrowed and a group's strings are copied once per answer, not once per record
+    /// reports pass their groups borrowed and a group is cloned once per answer, not once per record (its texts shared)
     /// (R4 at 1M deals spent about a quarter of its time in the tally: cloning, hashing and dropping groups).
     /// A report counts a dozen metrics at most, so they are a short list found by the name's address first (the
     /// same literal at a call site), by its text only when that fails: hashing and comparing the metric's name on

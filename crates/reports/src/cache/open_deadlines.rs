@@ -10,8 +10,8 @@ pub(crate) struct OpenDeadlines {
     /// Each responsible once (`None`: no responsible), sorted.
     pub(crate) people: Vec<Option<i64>>,
     /// Per responsible, where its deadlines end in `deadline` (theirs start where the previous one's end): a run
-    /// per person instead of an index per activity, which halved what a cold read decodes (1M open activities at
-    /// the bench's size).
+    /// per person instead of an index per activity took a third off what a cold read decodes (1M open activities
+    /// at the bench's size: 2.6 MB persisted instead of 4.1).
     pub(crate) ends: Vec<u32>,
     /// Each person's deadlines ascending, persons in `people` order (checked when decoded).
     pub(crate) deadline: Vec<i64>,
