@@ -22,8 +22,16 @@ pub fn metric_label(metric: &str, lang: Lang) -> Option<&'static str> {
         "sales_waiting" => ("Продажи ждут работу", "Sales waiting on work"),
         "sale_open_work" => ("Открытая работа", "Open work"),
         "sale_wait_days" => ("Ждёт дней", "Waiting, days"),
-        "sale_first_amount" => ("Первая сумма продаж", "First amount of the sales"),
-        "sale_final_amount" => ("Итоговая сумма продаж", "Final amount of the sales"),
+        // Over the sales with department work only, not every sale of the period: the label says its base, so it
+        // is not read against "Sales of the period" above it.
+        "sale_first_amount" => (
+            "Первая сумма продаж с работой отделов",
+            "First amount of sales with department work",
+        ),
+        "sale_final_amount" => (
+            "Итоговая сумма продаж с работой отделов",
+            "Final amount of sales with department work",
+        ),
         "sale_growth" => ("Рост чека", "Check growth"),
         "sale_growth_pct" => ("Рост чека, %", "Check growth, %"),
         "chain_from_lead" => ("Из лида", "From a lead"),
